@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both create .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= conf/cme.cfg
+
+.PHONY: run test bench diagrams lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# Reinstall only when the package metadata changes. editable_mode=compat puts the
+# project root on sys.path, which is how twistd finds twisted/plugins/cme_plugin.py.
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/twistd --nodaemon --pidfile= cme --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/actor_roundtrip.py
+
+diagrams: $(STAMP)
+	$(BIN)/python -m fsm.diagrams docs/state-machines.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache twisted/plugins/dropin.cache
