@@ -1,0 +1,81 @@
+"""The application object: the running configuration and the services around it.
+
+One `Application` per server process. The exec CLI, the twistd service and (later) the SCCP
+and SIP sides all reach shared state through it, never through module globals, so tests can
+build as many independent applications as they like.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import conf
+from cme.trace import LogBuffer, TraceControl
+
+VERSION = "0.1.0"
+
+
+class WriteMemoryError(Exception):
+    """`write memory` could not save the running configuration; nothing was changed."""
+
+
+@dataclass
+class Application:
+    config: "conf.Config"
+    config_path: str | None = None
+    findings: list = field(default_factory=list)
+    trace: TraceControl = field(default_factory=TraceControl)
+    log_buffer: LogBuffer = field(default_factory=LogBuffer)
+    started_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":
+        """Load `path` (raises conf.ConfigError when it cannot be used at all)."""
+        result = conf.load_file(path, strict=strict)
+        return cls(config=result.config, config_path=path, findings=list(result.findings), **kwargs)
+
+    @property
+    def hostname(self) -> str:
+        return self.config.hostname
+
+    def running_config(self) -> str:
+        return conf.render(self.config)
+
+    def uptime(self) -> float:
+        return time.time() - self.started_at
+
+    def write_memory(self) -> str:
+        """Save the running configuration to its file atomically, keeping `FILE.bak`.
+
+        The new text goes to a temporary file in the same directory, is fsynced, and then
+        replaces the original with os.replace, so a crash leaves either the old or the new
+        file, never half of one. Returns the path written.
+        """
+        if not self.config_path:
+            raise WriteMemoryError("no configuration file: the server was started without one")
+        target = Path(self.config_path)
+        text = self.running_config()
+        directory = target.parent if str(target.parent) else Path(".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        except OSError as e:
+            raise WriteMemoryError(f"cannot write {target}: {e.strerror}") from e
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            if target.exists():
+                # Copy (not move) the old file aside so `target` always exists.
+                backup = target.with_name(target.name + ".bak")
+                shutil.copyfile(target, f"{backup}.tmp")
+                os.replace(f"{backup}.tmp", backup)
+            os.replace(tmp, target)
+        except OSError as e:
+            Path(tmp).unlink(missing_ok=True)
+            raise WriteMemoryError(f"cannot write {target}: {e.strerror}") from e
+        return str(target)
