@@ -1,0 +1,91 @@
+"""One state table per kind of thing, shared by every object of that kind.
+
+A `transitions.Machine` per phone or per session costs tens of KiB each; here one Machine
+per kind holds the table, built once at import, and models are plain objects with a
+`state` attribute. The machine is triggered for a model with `fire(model, trigger)`; it
+never keeps a reference to the model, so nothing leaks when a phone goes away.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from transitions import Machine, MachineError
+
+TABLES: dict[str, "StateTable"] = {}
+
+
+class IllegalEvent(Exception):
+    """A trigger that the table does not allow in the model's current state."""
+
+    def __init__(self, table: str, state: str, trigger: str) -> None:
+        super().__init__(f"{table}: '{trigger}' is not allowed in state '{state}'")
+        self.table, self.state, self.trigger = table, state, trigger
+
+
+class StateTable:
+    """A named transition table: states, legal triggers, and the callbacks they name.
+
+    `transitions` is a list of dicts in the transitions library's format
+    (trigger, source, dest, and optional conditions/before/after naming model methods).
+    `dest=None` marks an internal transition: callbacks run, the state stays.
+    """
+
+    def __init__(self, name: str, states: list[str], transitions: list[dict], initial: str, *, doc: str = "", register: bool = True) -> None:
+        self.name = name
+        self.doc = doc
+        self.states = list(states)
+        self.transitions = [dict(t) for t in transitions]
+        self.initial = initial
+        self.machine = Machine(
+            model=None,
+            states=self.states,
+            transitions=self.transitions,
+            initial=initial,
+            auto_transitions=False,
+            queued=False,
+            ignore_invalid_triggers=False,
+        )
+        if register:  # drawn by `make diagrams`
+            TABLES[name] = self
+
+    def start(self, model: Any) -> None:
+        """Put `model` in the initial state."""
+        model.state = self.initial
+
+    def fire(self, model: Any, trigger: str, *args: Any, **kwargs: Any) -> bool:
+        """Apply `trigger` to `model`. Returns False when a condition vetoed it;
+        raises IllegalEvent when the trigger is not legal in the current state."""
+        event = self.machine.events.get(trigger)
+        if event is None:
+            raise IllegalEvent(self.name, model.state, trigger)
+        try:
+            return event.trigger(model, *args, **kwargs)
+        except MachineError:
+            raise IllegalEvent(self.name, model.state, trigger) from None
+
+    def can(self, state: str, trigger: str) -> bool:
+        event = self.machine.events.get(trigger)
+        return event is not None and state in event.transitions
+
+    def triggers(self, state: str) -> list[str]:
+        """The triggers legal in `state`, in table order."""
+        return [name for name, ev in self.machine.events.items() if state in ev.transitions]
+
+    def edges(self) -> Iterable[tuple[str, str, str]]:
+        """(source, trigger, dest) for every row; dest equals source for internal rows."""
+        for t in self.transitions:
+            sources = t["source"]
+            for src in self.states if sources == "*" else ([sources] if isinstance(sources, str) else sources):
+                dest = t.get("dest")
+                yield src, t["trigger"], src if dest in (None, "=") else dest
+
+    def mermaid(self) -> str:
+        """The table as a mermaid stateDiagram, generated from the rows themselves."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        seen = set()
+        for src, trigger, dest in self.edges():
+            key = (src, trigger, dest)
+            if key not in seen:
+                seen.add(key)
+                lines.append(f"    {src} --> {dest}: {trigger}")
+        return "\n".join(lines) + "\n"

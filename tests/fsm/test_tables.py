@@ -1,0 +1,136 @@
+"""State tables: every (state, trigger) pair is either the expected move or IllegalEvent."""
+import gc
+import weakref
+
+import pytest
+
+from fsm.cti_session import CTI_SESSION
+from fsm.registration import REGISTRATION
+from fsm.table import IllegalEvent, StateTable
+
+
+class Model:
+    __slots__ = ("state", "calls", "__weakref__")
+
+    def __init__(self):
+        self.calls = []
+
+
+# (state, trigger) -> destination; every pair not listed must be refused.
+EXPECTED = {
+    REGISTRATION: {
+        ("unregistered", "register"): "registering",
+        ("unregistered", "reject"): "rejected",
+        ("registering", "capabilities"): "registered",
+        ("registering", "keepalive"): "registering",
+        ("registered", "keepalive"): "registered",
+        ("registering", "keepalive_timeout"): "unregistered",
+        ("registered", "keepalive_timeout"): "unregistered",
+        ("registering", "unregister"): "unregistered",
+        ("registered", "unregister"): "unregistered",
+        ("registering", "connection_lost"): "unregistered",
+        ("registered", "connection_lost"): "unregistered",
+        ("registering", "replaced"): "unregistered",
+        ("registered", "replaced"): "unregistered",
+    },
+    CTI_SESSION: {
+        ("invited", "accept"): "establishing",
+        ("invited", "reject"): "terminated",
+        ("establishing", "ack"): "active",
+        ("establishing", "ack_timeout"): "terminated",
+        ("active", "request"): "active",
+        ("active", "refresh"): "active",
+        ("invited", "bye_received"): "terminated",
+        ("establishing", "bye_received"): "terminated",
+        ("active", "bye_received"): "terminated",
+        ("establishing", "expire"): "terminating",
+        ("active", "expire"): "terminating",
+        ("establishing", "clear"): "terminating",
+        ("active", "clear"): "terminating",
+        ("active", "application_gone"): "terminating",
+        ("terminating", "bye_answered"): "terminated",
+        ("invited", "transport_lost"): "terminated",
+        ("establishing", "transport_lost"): "terminated",
+        ("active", "transport_lost"): "terminated",
+        ("terminating", "transport_lost"): "terminated",
+    },
+}
+
+
+def all_pairs():
+    for table, expected in EXPECTED.items():
+        triggers = sorted(table.machine.events)
+        for state in table.states:
+            for trigger in triggers:
+                yield pytest.param(table, state, trigger, expected.get((state, trigger)), id=f"{table.name}:{state}:{trigger}")
+
+
+@pytest.mark.parametrize("table,state,trigger,dest", list(all_pairs()))
+def test_every_state_and_trigger(table, state, trigger, dest):
+    model = Model()
+    model.state = state
+    if dest is None:
+        with pytest.raises(IllegalEvent, match=f"'{trigger}' is not allowed in state '{state}'"):
+            table.fire(model, trigger)
+        assert model.state == state
+        assert not table.can(state, trigger)
+    else:
+        assert table.fire(model, trigger) is True
+        assert model.state == dest
+        assert table.can(state, trigger)
+
+
+def test_initial_states():
+    m = Model()
+    REGISTRATION.start(m)
+    assert m.state == "unregistered"
+    CTI_SESSION.start(m)
+    assert m.state == "invited"
+
+
+def test_unknown_trigger_is_illegal():
+    m = Model()
+    REGISTRATION.start(m)
+    with pytest.raises(IllegalEvent):
+        REGISTRATION.fire(m, "no_such_trigger")
+
+
+def test_callbacks_named_in_the_table_run_on_the_model_and_no_reference_is_kept():
+    class Door:
+        __slots__ = ("state", "opened", "__weakref__")
+
+        def __init__(self):
+            self.opened = 0
+
+        def count(self):
+            self.opened += 1
+
+        def unlocked(self):
+            return self.opened < 1
+
+    table = StateTable(
+        "test-door",
+        states=["shut", "open"],
+        initial="shut",
+        transitions=[
+            {"trigger": "open", "source": "shut", "dest": "open", "conditions": "unlocked", "after": "count"},
+            {"trigger": "close", "source": "open", "dest": "shut"},
+        ],
+        register=False,
+    )
+    door = Door()
+    table.start(door)
+    assert table.fire(door, "open") and door.state == "open" and door.opened == 1
+    table.fire(door, "close")
+    assert table.fire(door, "open") is False  # the condition vetoes it
+    assert door.state == "shut"
+    ref = weakref.ref(door)
+    del door
+    gc.collect()
+    assert ref() is None  # the shared machine holds no model
+
+
+def test_triggers_lists_the_legal_ones():
+    assert REGISTRATION.triggers("unregistered") == ["register", "reject"]
+    assert "capabilities" in REGISTRATION.triggers("registering")
+    assert REGISTRATION.triggers("rejected") == []
