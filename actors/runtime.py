@@ -28,6 +28,8 @@ import pykka
 from pykka import ActorDeadError, ActorRegistry, messages
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+
+from cme.trace import TraceLogger
 from twisted.python import failure, threadable
 
 __all__ = [
@@ -296,7 +298,8 @@ class ReactorActor(pykka.Actor):
     """Base class of every actor in the server: runs on the reactor, logs under its name.
 
     Subclasses set `namespace` (e.g. "cme.line") and usually override `trace_id`, so the
-    actor logs as `cme.line.201`. `self.log` is a twisted Logger under that namespace.
+    actor logs as `cme.line.201`. `self.log` is a TraceLogger under that namespace: its
+    debug events are the actor's trace, emitted only while `debug`/`--trace` covers it.
     """
 
     namespace = "cme.actor"
@@ -332,7 +335,7 @@ class ReactorActor(pykka.Actor):
     @property
     def log(self) -> Logger:
         if self._log is None:
-            self._log = Logger(namespace=f"{self.namespace}.{self.trace_id}", source=self)
+            self._log = TraceLogger(namespace=f"{self.namespace}.{self.trace_id}", source=self)
         return self._log
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from typing import IO, Any, Iterable, Mapping
 from twisted.logger import (
     FilteringLogObserver,
     ILogObserver,
+    Logger,
     LogLevel,
     PredicateResult,
     formatEvent,
@@ -44,7 +45,9 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 __all__ = [
+    "TRACE",
     "TraceControl",
+    "TraceLogger",
     "LogBuffer",
     "JSONLinesObserver",
     "TraceFilteredObserver",
@@ -173,6 +176,24 @@ class TraceControl:
 
     def __repr__(self) -> str:
         return f"TraceControl({self.enabled()!r})"
+
+
+#: The process's trace switches: `--trace` at start-up, `debug`/`undebug` at run time.
+TRACE = TraceControl()
+
+
+class TraceLogger(Logger):
+    """A twisted Logger whose debug events are dropped at the source unless traced.
+
+    Under twistd the text observer is twistd's own, which knows nothing of traces, so the
+    gate sits here: a debug event from an untraced namespace costs one dict lookup and
+    builds no event at all. Everything at info and above is always emitted.
+    """
+
+    def emit(self, level: LogLevel, format: str | None = None, **kwargs: Any) -> None:
+        if level is LogLevel.debug and not TRACE.is_enabled(self.namespace):
+            return
+        super().emit(level, format, **kwargs)
 
 
 # --------------------------------------------------------------------------
@@ -460,6 +481,8 @@ class _TwistedBridgeHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(self._local, "busy", False):  # twisted -> stdlib -> twisted loop
             return
+        if record.levelno < logging.INFO and not TRACE.is_enabled(record.name):
+            return  # library debug records are trace: shown only when switched on
         self._local.busy = True
         try:
             try:

@@ -282,7 +282,8 @@ def test_build_observers_default_stream_is_stdout(capsys):
 @pytest.fixture
 def bridged():
     collect = Collect()
-    tc = T.TraceControl()
+    tc = T.TRACE  # the bridge gates library debug records with the process's switches
+    tc.disable_all()
     from twisted.logger import FilteringLogObserver
 
     pub = LogPublisher(FilteringLogObserver(collect, [tc]))
@@ -291,6 +292,7 @@ def bridged():
         logging.getLogger(n).setLevel(logging.NOTSET)
     T.bridge_stdlib_logging(pub)
     yield collect, tc, pub
+    tc.disable_all()
     T.unbridge_stdlib_logging(pub)
     for n, level in saved.items():
         logging.getLogger(n).setLevel(level)
@@ -455,3 +457,20 @@ def test_trace_main_missing_file_and_directory(tmp_path, capsys):
 def test_trace_main_usage_error_returns_2(capsys):
     assert T.trace_main([]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_trace_logger_drops_untraced_debug_at_the_source():
+    collect = Collect()
+    log = T.TraceLogger(namespace="cme.line.201", observer=collect)
+    T.TRACE.disable_all()
+    try:
+        log.debug("offhook")
+        log.info("registered")
+        T.TRACE.enable("cme.line")
+        log.debug("dialing {digits}", digits="202")
+        assert [T.format_event(e).split(" ", 2)[2] for e in collect.events] == [
+            "[cme.line.201] INFO registered",
+            "[cme.line.201] DEBUG dialing 202",
+        ]
+    finally:
+        T.TRACE.disable_all()
