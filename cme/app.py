@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import conf
-from cme.trace import LogBuffer, TraceControl
+from actors.directory import Directory
+from cme.trace import TRACE, LogBuffer, TraceControl
 
 VERSION = "0.1.0"
 
@@ -28,9 +29,11 @@ class Application:
     config: "conf.Config"
     config_path: str | None = None
     findings: list = field(default_factory=list)
-    trace: TraceControl = field(default_factory=TraceControl)
+    trace: TraceControl = TRACE  # process-wide: loggers gate on it at the source
     log_buffer: LogBuffer = field(default_factory=LogBuffer)
     started_at: float = field(default_factory=time.time)
+    directory: Directory = field(default_factory=Directory)  # device ID -> actor
+    runtime: object = None  # the actors.runtime.Runtime, set when the service starts
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

@@ -1,0 +1,77 @@
+"""Options and service construction for the twistd plugin (`twistd -n cme --help`)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from twisted.python import usage
+
+DEFAULT_CONFIG = str(Path(__file__).resolve().parent.parent / "conf" / "cme.cfg")
+
+
+class Options(usage.Options):
+    synopsis = "[--config FILE] [--strict] [--trace NAMESPACE ...] [--json-log PATH]"
+    longdesc = (
+        "Run the CME CTI server: SCCP phones register with it, CTI applications control "
+        "them over uaCSTA (SIP). The configuration is CME's IOS syntax."
+    )
+    optFlags = [
+        ["strict", None, "Refuse to start when the configuration has any error."],
+    ]
+    optParameters = [
+        ["config", "c", DEFAULT_CONFIG, "IOS-style configuration file."],
+        ["json-log", None, None, "Also write every log event as JSON lines to this file."],
+        ["ssh-port", None, 2222, "Exec CLI over SSH (0: pick a free port, -1: off).", int],
+        ["telnet-port", None, 2323, "Exec CLI over telnet, loopback only (-1: off).", int],
+        ["cli-interface", None, "127.0.0.1", "Address the SSH CLI listens on."],
+        ["state-dir", None, None, "Where the SSH host key is kept (default: .cme/ beside the config)."],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["trace"] = []
+
+    def opt_trace(self, namespace: str) -> None:
+        """Switch trace (debug logs) on for a namespace, e.g. cme.cti or cme.line.201. Repeatable."""
+        self["trace"].append(namespace)
+
+    def postOptions(self) -> None:
+        # Load here, before twistd starts logging, so a bad file is a clear one-line
+        # error and a non-zero exit instead of a traceback from inside the reactor.
+        import conf
+        from cme.app import Application
+        from cme.trace import TRACE
+
+        try:
+            self.app = Application.from_file(self["config"], strict=self["strict"])
+        except conf.ConfigError as e:
+            raise usage.UsageError(str(e)) from None
+        for finding in self.app.findings:
+            print(finding, file=sys.stderr)
+        for namespace in self["trace"]:
+            try:
+                TRACE.enable(namespace)
+            except ValueError as e:
+                raise usage.UsageError(f"--trace {namespace!r}: {e}") from None
+
+    def state_dir(self) -> str:
+        if self["state-dir"]:
+            return self["state-dir"]
+        return os.path.join(os.path.dirname(os.path.abspath(self["config"])), ".cme")
+
+
+def makeService(options: Options):
+    from cme.cli.server import cli_services
+    from cme.service import CMEService
+
+    service = CMEService(options.app, json_log=options["json-log"])
+    for child in cli_services(
+        options.app,
+        ssh_port=options["ssh-port"],
+        telnet_port=options["telnet-port"],
+        interface=options["cli-interface"],
+        host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
+    ):
+        child.setServiceParent(service)
+    return service

@@ -1,0 +1,72 @@
+"""The twistd service: the application, its actors, its listeners, started and stopped in order.
+
+Start: logging observers (show logging buffer, JSON lines), the actor runtime on the
+reactor, then the listeners (exec CLI now; SCCP and SIP as they arrive). Stop: listeners
+first so nothing new comes in, then every actor, last started first, so each `on_stop`
+runs (SIGTERM and Ctrl-C both end here, and twistd exits 0).
+"""
+from __future__ import annotations
+
+from twisted.application.service import MultiService
+from twisted.logger import globalLogPublisher
+
+from actors.runtime import Runtime, current_runtime, set_runtime
+from cme.app import VERSION, Application
+from cme.trace import TraceLogger, bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
+
+log = TraceLogger(namespace="cme.service")
+
+
+class CMEService(MultiService):
+    """The whole server as one twistd service; children are the listeners."""
+
+    def __init__(self, app: Application, *, runtime: Runtime | None = None, json_log: str | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.runtime = runtime
+        self.json_log = json_log
+        self._observers: list = []
+        self._previous_runtime: Runtime | None = None
+
+    def startService(self) -> None:
+        self._observers = [self.app.log_buffer]
+        if self.json_log:
+            self._observers.append(json_observer(self.json_log))
+        for observer in self._observers:
+            globalLogPublisher.addObserver(observer)
+        bridge_stdlib_logging()
+        if self.runtime is None:
+            self.runtime = current_runtime()
+        self._previous_runtime = set_runtime(self.runtime)
+        self.app.runtime = self.runtime
+        config = self.app.config
+        log.info(
+            "cme-cti {version} starting: {config} ({ephones} ephones, {dns} ephone-dns, CTI {cti})",
+            version=VERSION,
+            config=self.app.config_path or "<no file>",
+            ephones=len(config.ephones),
+            dns=len(config.ephone_dns),
+            cti="shut down" if config.voip.cti_shutdown else "enabled",
+        )
+        for finding in self.app.findings:
+            emit = log.error if finding.severity == "error" else log.warn
+            emit("{finding}", finding=str(finding))
+        super().startService()
+
+    def stopService(self):
+        d = super().stopService()  # listeners close first
+
+        def stop_actors(result):
+            stopped = self.runtime.stop_all() if self.runtime is not None else 0
+            log.info("stopped {count} actors; cme-cti is down", count=stopped)
+            set_runtime(self._previous_runtime)
+            unbridge_stdlib_logging()
+            for observer in self._observers:
+                globalLogPublisher.removeObserver(observer)
+                close = getattr(observer, "close", None)
+                if close is not None:
+                    close()
+            self._observers = []
+            return result
+
+        return d.addBoth(stop_actors)
