@@ -64,7 +64,7 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def initializeScreen(self) -> None:
         # Unlike manhole, do not reset (clear) the user's terminal: IOS just prints a prompt.
-        self.terminal.write(b"\r\n")
+        self.terminal.write(b"\n")
         self.drawInputLine()
         self.setInsertMode()
 
@@ -81,7 +81,8 @@ class CLIShell(recvline.HistoricRecvLine):
         self.context.width = width
 
     def _output(self, text: str) -> None:
-        self.terminal.write(to_terminal(text))
+        # insults' write turns every LF into CR LF itself.
+        self.terminal.write(text.replace("\r\n", "\n").encode("utf-8", "replace"))
 
     def _buffer_text(self, end: int | None = None) -> str:
         data = b"".join(self.lineBuffer if end is None else self.lineBuffer[:end])
@@ -98,7 +99,7 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def handle_HELP(self) -> None:
         """`?`: print the help for what is left of the cursor, then redraw the line."""
-        self.terminal.write(b"?\r\n")
+        self.terminal.write(b"?\n")
         text = self._buffer_text(self.lineBufferIndex)
         self._output(self.table.help(text, width=self.width or 80, indent=len(self.prompt())))
         self.drawInputLine()
@@ -123,14 +124,14 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def handle_INTERRUPT(self) -> None:
         self.lineBuffer, self.lineBufferIndex = [], 0
-        self.terminal.write(b"^C\r\n")
+        self.terminal.write(b"^C\n")
         self.drawInputLine()
 
     def handle_EOF(self) -> None:
         if self.lineBuffer:
             self.handle_DELETE()
             return
-        self.terminal.write(b"\r\n")
+        self.terminal.write(b"\n")
         self._close("end of input")
 
     # ---- commands
@@ -153,4 +154,6 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def _close(self, why: str) -> None:
         log.info("{user} from {peer} logged out ({why})", user=self.username, peer=self.peer, why=why)
-        self.terminal.loseConnection()
+        # Not terminal.loseConnection(): that sends a terminal reset, which clears the
+        # user's screen; IOS leaves it alone.
+        self.terminal.transport.loseConnection()
