@@ -34,7 +34,7 @@ from zope.interface import implementer
 from cme.cli.builtin import default_table
 from cme.cli.commands import CommandTable, Context
 from cme.cli.hostkey import default_host_key_path, load_or_create
-from cme.cli.shell import CLIShell, to_terminal
+from cme.cli.shell import CLIShell
 
 log = Logger(namespace="cme.cli")
 
@@ -238,7 +238,8 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
         self._timer = None
 
     def _write(self, text: str) -> None:
-        self.transport.write(to_terminal(text))
+        # TelnetTransport turns LF into CR LF.
+        self.transport.write(text.encode("utf-8", "replace"))
 
     def connectionMade(self) -> None:
         self.peer = peer_string(self.transport.getPeer())
@@ -309,7 +310,7 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
         self._write("\n")
 
         def start_shell(_):
-            shell = telnet.TelnetBootstrapProtocol(
+            shell = _ShellBootstrap(
                 insults.ServerProtocol, CLIShell, self.app, self.table,
                 username=self.username, peer=self.peer, transport="telnet")
             self.transport.protocol = shell
@@ -317,6 +318,15 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
 
         # Give the echo back to the client before the shell negotiates its own modes.
         self.transport.wont(telnet.ECHO).addBoth(start_shell)
+
+
+class _ShellBootstrap(telnet.TelnetBootstrapProtocol):
+    """Negotiates character mode and window size, then runs the insults shell."""
+
+    def write(self, data: bytes) -> None:
+        # insults already ends lines with CR LF and TelnetTransport turns every LF into
+        # CR LF again; undo the first so the terminal gets one CR.
+        self.transport.write(data.replace(b"\r\n", b"\n"))
 
 
 class TelnetCLIFactory(ServerFactory):

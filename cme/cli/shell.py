@@ -18,11 +18,6 @@ CTRL_A, CTRL_C, CTRL_D, CTRL_E = b"\x01", b"\x03", b"\x04", b"\x05"
 CTRL_H, CTRL_N, CTRL_P, CTRL_U = b"\x08", b"\x0e", b"\x10", b"\x15"
 
 
-def to_terminal(text: str) -> bytes:
-    """Text with `\\n` line ends as a terminal wants it."""
-    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8", "replace")
-
-
 class CLIShell(recvline.HistoricRecvLine):
     """One exec session. `app` is the application; `table` the commands it can run."""
 
@@ -64,9 +59,9 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def initializeScreen(self) -> None:
         # Unlike manhole, do not reset (clear) the user's terminal: IOS just prints a prompt.
+        self.setInsertMode()
         self.terminal.write(b"\n")
         self.drawInputLine()
-        self.setInsertMode()
 
     def drawInputLine(self) -> None:
         text = b"".join(self.lineBuffer)
