@@ -1,0 +1,156 @@
+"""Findings: what is wrong with a configuration, and the semantic checks that find the
+mistakes a line-by-line parse cannot see (a button naming a missing ephone-dn, …).
+
+`str(finding)` is the one-line form `FILE:LINE: message` that `check-config` prints;
+`finding.display()` adds IOS's echoed line and caret under the offending word.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from conf.model import Config
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    filename: str
+    line: int  # 1-based; 0 when no line of the file is to blame (a model built in code)
+    severity: str  # "error" or "warning"
+    message: str
+    source: str = ""  # the offending line as written
+    column: int | None = None  # where the caret goes in `source`
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.line}: {self.message}"
+
+    def display(self) -> str:
+        """The IOS form: the line as written, a caret under the bad word, the message."""
+        if self.column is None:
+            return str(self)
+        return f"{self}\n{self.source}\n{' ' * self.column}^"
+
+
+# Where each command of the parsed text was, so that semantic findings can name a line:
+# ("ephone", 1) -> line of `ephone 1`; (("ephone", 1), "button") -> its button line.
+Where = dict
+
+
+def _line(where: Where, section: tuple, command: str | None = None, word: str | None = None) -> int:
+    for key in ((section, command, word), (section, command), section):
+        if key in where:
+            return where[key]
+    return 0
+
+
+Check = Callable[[Config, Where], Iterator[tuple[str, int, str]]]  # (severity, line, message)
+
+
+def buttons_name_known_dns(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    for tag, phone in sorted(cfg.ephones.items()):
+        for number, button in sorted(phone.buttons.items()):
+            for dn in button.dn_tags:
+                if dn not in cfg.ephone_dns:
+                    yield ERROR, _line(where, ("ephone", tag), "button"), \
+                        f"% ephone {tag} button {number}: ephone-dn {dn} is not configured"
+
+
+def numbers_are_unique(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    seen: dict[str, int] = {}
+    for tag, dn in sorted(cfg.ephone_dns.items()):
+        for number in dn.numbers:
+            if number in seen and seen[number] != tag:
+                yield ERROR, _line(where, ("ephone-dn", tag), "number"), \
+                    f"% number {number} of ephone-dn {tag} is already ephone-dn {seen[number]}'s"
+            seen.setdefault(number, tag)
+
+
+def macs_are_unique(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    seen: dict[str, int] = {}
+    for tag, phone in sorted(cfg.ephones.items()):
+        if phone.mac is None:
+            continue
+        if phone.mac in seen:
+            yield ERROR, _line(where, ("ephone", tag), "mac-address"), \
+                f"% mac-address {phone.mac} of ephone {tag} is already ephone {seen[phone.mac]}'s"
+        seen.setdefault(phone.mac, tag)
+
+
+def limits_hold(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    limits = (("ephones", "ephone", cfg.telephony.max_ephones, "max-ephones"),
+              ("ephone_dns", "ephone-dn", cfg.telephony.max_dn, "max-dn"))
+    for attr, kind, limit, command in limits:
+        tags = sorted(getattr(cfg, attr))
+        if limit is not None and len(tags) > limit:
+            first = tags[limit]
+            yield ERROR, _line(where, (kind, first)), \
+                f"% {kind} {first} exceeds {command} {limit} ({len(tags)} configured)"
+
+
+def cti_phones_avoid_shared_and_overlay_lines(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    """cme.md, Restrictions: no overlay DNs and no shared lines on CTI-controlled phones."""
+    phones_of: dict[int, set[int]] = defaultdict(set)
+    for tag, phone in cfg.ephones.items():
+        for button in phone.buttons.values():
+            for dn in button.dn_tags:
+                phones_of[dn].add(tag)
+    for tag, phone in sorted(cfg.ephones.items()):
+        dns = {dn for b in phone.buttons.values() for dn in b.dn_tags if dn in cfg.ephone_dns}
+        if not any(cfg.ephone_dns[dn].cti_watch for dn in dns):
+            continue
+        line = _line(where, ("ephone", tag), "button")
+        for number, button in sorted(phone.buttons.items()):
+            if button.is_overlay:
+                yield WARNING, line, (f"% ephone {tag} button {number} is an {button.kind} button on a phone "
+                                      "with a cti watch line; CTI cannot control overlay DNs")
+        for dn in sorted(dns):
+            others = sorted(phones_of[dn] - {tag})
+            if others:
+                yield WARNING, line, (f"% ephone {tag} shares ephone-dn {dn} with ephone "
+                                      f"{', '.join(map(str, others))} on a phone with a cti watch line; "
+                                      "CTI cannot control shared lines")
+
+
+def profile_numbers_are_dns(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    known = {n for dn in cfg.ephone_dns.values() for n in dn.numbers}
+    for kind, profiles in (("logout-profile", cfg.logout_profiles), ("user-profile", cfg.user_profiles)):
+        for tag, profile in sorted(profiles.items()):
+            for entry in profile.numbers:
+                for number in entry.numbers:
+                    if number not in known:
+                        yield ERROR, _line(where, (kind, tag), "number", entry.number), \
+                            f"% voice {kind} {tag}: number {number} is not an ephone-dn number"
+
+
+def references_resolve(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    for tag, phone in sorted(cfg.ephones.items()):
+        if phone.logout_profile is not None and phone.logout_profile not in cfg.logout_profiles:
+            yield ERROR, _line(where, ("ephone", tag), "logout-profile"), \
+                f"% ephone {tag}: voice logout-profile {phone.logout_profile} is not configured"
+    for tag, dn in sorted(cfg.ephone_dns.items()):
+        if dn.template is not None and dn.template not in cfg.ephone_dn_templates:
+            yield ERROR, _line(where, ("ephone-dn", tag), "ephone-dn-template"), \
+                f"% ephone-dn {tag}: ephone-dn-template {dn.template} is not configured"
+
+
+CHECKS: tuple[Check, ...] = (
+    buttons_name_known_dns,
+    numbers_are_unique,
+    macs_are_unique,
+    limits_hold,
+    cti_phones_avoid_shared_and_overlay_lines,
+    profile_numbers_are_dns,
+    references_resolve,
+)
+
+
+def check(cfg: Config, filename: str = "<config>", where: Where | None = None) -> list[Finding]:
+    """The semantic findings of a configuration, in line order."""
+    where = where or {}
+    found = [Finding(filename, line, severity, message)
+             for rule in CHECKS for severity, line, message in rule(cfg, where)]
+    return sorted(found, key=lambda f: f.line)

@@ -1,0 +1,492 @@
+"""The command table: every CME configuration mode, its commands, their `no` forms and
+how each one shows in the running configuration.
+
+One table drives parsing (parser.py), suggestions for mistyped lines and rendering
+(render.py). A command's pattern is written in the language of pattern.py; its
+`apply` and `no` change the mode's model object; its `show` gives the lines that
+`show running-config` prints for it (nothing at the default). Commands that open a
+sub-mode name it in `enters`, return the sub-mode's object from `apply` and list
+their instances with `sections`.
+
+Each mode also names `extras`: real IOS commands of that mode which CME CTI does not
+use. They load without complaint and are kept verbatim, like router commands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from conf import model as m
+from conf.pattern import BUTTON_KINDS, Keyword, Optional, compile_pattern, leading_keywords
+
+Lines = list[str]
+Section = tuple[tuple, str, Any]  # (comment key, header line, sub-mode object)
+
+
+@dataclass(frozen=True)
+class Command:
+    pattern: str
+    apply: Callable[[Any, dict], Any]
+    no: Callable[[Any, dict], None] | None = None
+    show: Callable[[Any], Lines] = lambda obj: []
+    no_pattern: str | None = None  # default: the keywords, the rest optional
+    enters: str | None = None  # the sub-mode this command opens
+    sections: Callable[[Any], list[Section]] | None = None
+    key: Callable[[dict], tuple] | None = None  # global commands: what comments attach to
+    rank: int = 0  # global commands: place in the running configuration
+    nodes: tuple = field(init=False, compare=False)
+    no_nodes: tuple = field(init=False, compare=False)
+    spellings: list = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        nodes = compile_pattern(self.pattern)
+        if self.no_pattern is not None:
+            no_nodes = compile_pattern(self.no_pattern)
+        else:
+            k = next((i for i, n in enumerate(nodes) if not isinstance(n, Keyword)), len(nodes))
+            no_nodes = nodes[:k] + ((Optional(nodes[k:]),) if nodes[k:] else ())
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "no_nodes", no_nodes)
+        object.__setattr__(self, "spellings", leading_keywords(nodes))
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    title: str  # how messages name the mode
+    commands: tuple[Command, ...]
+    extras: tuple[tuple[str, ...], ...] = ()
+    extra_attr: str = "extra"
+
+    def extra_match(self, words: list[str]) -> bool:
+        w = [x.lower() for x in words]
+        if w[:1] == ["no"]:
+            w = w[1:]
+        return any(tuple(w[:len(e)]) == e for e in self.extras)
+
+
+def _extras(text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(item.split()) for item in text.split(",") if item.strip())
+
+
+def _default(obj: Any, attr: str) -> Any:
+    f = next(f for f in dataclasses.fields(obj) if f.name == attr)
+    return f.default if f.default is not dataclasses.MISSING else f.default_factory()
+
+
+def _reset(*attrs: str) -> Callable[[Any, dict], None]:
+    def no(obj: Any, caps: dict) -> None:
+        for a in attrs:
+            setattr(obj, a, _default(obj, a))
+    return no
+
+
+def flag(pattern: str, attr: str) -> Command:
+    """An on/off command; `no` turns it the other way. Shown when not at its default:
+    `cti shutdown` defaults to on, so only `no cti shutdown` is ever shown."""
+    def show(obj: Any) -> Lines:
+        value = getattr(obj, attr)
+        if value == _default(obj, attr):
+            return []
+        return [pattern] if value else ["no " + pattern]
+    return Command(pattern, apply=lambda o, c: setattr(o, attr, True),
+                   no=lambda o, c: setattr(o, attr, False), show=show, no_pattern=pattern)
+
+
+def value(pattern: str, attr: str, fmt: str) -> Command:
+    """A command that sets one attribute from the capture of the same name."""
+    cap = attr
+
+    def show(obj: Any) -> Lines:
+        v = getattr(obj, attr)
+        return [] if v is None or v == _default(obj, attr) else [fmt.format(v)]
+    return Command(pattern, apply=lambda o, c: setattr(o, attr, c[cap]), no=_reset(attr), show=show)
+
+
+# --- voice service voip and sip ----------------------------------------------------
+
+def _allow(voip: m.Voip, caps: dict) -> None:
+    voip.allow_connections.add((caps["a"], caps["b"]))
+
+
+def _disallow(voip: m.Voip, caps: dict) -> None:
+    voip.allow_connections.discard((caps["a"], caps["b"]))
+
+
+def _enter_sip(voip: m.Voip, caps: dict) -> m.Voip:
+    voip.sip = True
+    return voip
+
+
+def _registrar(voip: m.Voip, caps: dict) -> None:
+    voip.registrar = True
+    voip.registrar_expires_max = caps.get("max", 3600)
+    voip.registrar_expires_min = caps.get("min", 60)
+
+
+def _show_registrar(voip: m.Voip) -> Lines:
+    if not voip.registrar:
+        return []
+    if (voip.registrar_expires_max, voip.registrar_expires_min) == (3600, 60):
+        return ["registrar server"]
+    return [f"registrar server expires max {voip.registrar_expires_max} min {voip.registrar_expires_min}"]
+
+
+SIP = Mode("sip", "the 'sip' sub-mode of 'voice service voip' (enter 'sip' first)", (
+    Command("registrar server [expires [max <max:600-86400>] [min <min:60-3600>]]", apply=_registrar,
+            no=_reset("registrar", "registrar_expires_max", "registrar_expires_min"),
+            show=_show_registrar, no_pattern="registrar server [<rest:line>]"),
+), extras=_extras("bind, session, early-offer, asserted-id, privacy, header-passing, midcall-signaling, "
+                  "url, outbound-proxy, call, g729, min-se, rel1xx, transport, localhost, silent-discard, "
+                  "error-passthru, pass-thru, sip-profiles, options-ping, nat, listen-port, "
+                  "conn-reuse, audio, video, refer-ood"),
+   extra_attr="sip_extra")
+
+VOIP = Mode("voip", "'voice service voip'", (
+    Command("allow-connections {a=sip|h323} to {b=sip|h323}", apply=_allow, no=_disallow,
+            show=lambda v: [f"allow-connections {a} to {b}" for a, b in sorted(v.allow_connections)],
+            no_pattern="allow-connections {a=sip|h323} to {b=sip|h323}"),
+    flag("supplementary-service sip moved-temporarily", "moved_temporarily"),
+    flag("supplementary-service sip refer", "refer"),
+    flag("cti shutdown", "cti_shutdown"),
+    flag("callmonitor", "callmonitor"),
+    flag("gcid", "gcid"),
+    flag("cti csta mode basic", "csta_mode_basic"),
+    flag("cti message device-id suppress-conversion", "suppress_conversion"),
+    Command("sip", apply=_enter_sip, enters="sip",
+            no=_reset("sip", "registrar", "registrar_expires_max", "registrar_expires_min", "sip_extra"),
+            sections=lambda v: [((), "sip", v)] if (v.sip or v.registrar or v.sip_extra) else []),
+), extras=_extras("fax, modem, h323, rtp-port, media, mode, shutdown, ip address, address-hiding, redirect, "
+                  "notify, qsig, signaling, stun, srtp, trace, vpn, supplementary-service h450, "
+                  "supplementary-service media-renegotiate, supplementary-service sip handle-replaces, "
+                  "h225, rtcp"))
+
+# --- voice register global / session-server ------------------------------------------
+
+def _source(obj: Any, caps: dict) -> None:
+    obj.source_address = caps["addr"]
+    obj.port = caps.get("port", _default(obj, "port"))
+
+
+def _show_source(prefix: str) -> Callable[[Any], Lines]:
+    return lambda o: [f"{prefix} {o.source_address} port {o.port}"] if o.source_address else []
+
+
+REGISTER_GLOBAL = Mode("register-global", "'voice register global'", (
+    value("mode {mode=cme|srst}", "mode", "mode {}"),
+    Command("source-address <addr:ipv4> [port <port:1-65535>]", apply=_source,
+            no=_reset("source_address", "port"), show=_show_source("source-address")),
+), extras=_extras("max-dn, max-pool, load, dialplan-pattern, authenticate, tftp-path, create, timezone, "
+                  "date-format, time-format, ntp-server, url, voicemail, telnet, dst, external-ring, "
+                  "hold-alert, max-redirect, mwi, camera, video, forwarding, reset, file, hunt-group, "
+                  "logo, system, voice-class"))
+
+SESSION_SERVER = Mode("session-server", "'voice register session-server'", (
+    value("register-id <register_id:alnum30>", "register_id", "register-id {}"),
+    value("keepalive <keepalive:60-3600>", "keepalive", "keepalive {}"),
+    flag("cti-aware", "cti_aware"),
+))
+
+# --- Extension Mobility profiles ---------------------------------------------------------
+
+_NUMBER_TYPES = "normal|silent-ring|beep-ring|feature-ring|monitor-ring|overlay|cw-overlay"
+
+
+def _add_number(profile: Any, caps: dict) -> None:
+    entry = m.ProfileNumber(caps["number"], caps["type"])
+    profile.numbers = [n for n in profile.numbers if n.number != entry.number] + [entry]
+
+
+def _remove_number(profile: Any, caps: dict) -> None:
+    number = caps.get("number")
+    profile.numbers = [n for n in profile.numbers if number is not None and n.number != number]
+
+
+def _number_command() -> Command:
+    return Command(f"number <number:digit-list> type {{type={_NUMBER_TYPES}}}", apply=_add_number,
+                   no=_remove_number, show=lambda p: [f"number {n.number} type {n.type}" for n in p.numbers])
+
+
+def _user(profile: m.UserProfile, caps: dict) -> None:
+    profile.user, profile.password = caps["user"], caps["password"]
+
+
+LOGOUT_PROFILE = Mode("logout-profile", "'voice logout-profile'", (
+    _number_command(),
+), extras=_extras("pin, speed-dial, blf-speed-dial, privacy-button, feature-button, fastdial, "
+                  "presence, reset"))
+
+USER_PROFILE = Mode("user-profile", "'voice user-profile'", (
+    Command("user <user:word> password <password:word>", apply=_user, no=_reset("user", "password"),
+            show=lambda p: [f"user {p.user} password {p.password}"] if p.user else []),
+    _number_command(),
+), extras=_extras("pin, speed-dial, blf-speed-dial, privacy-button, feature-button, fastdial, presence, reset"))
+
+# --- telephony-service -------------------------------------------------------------
+
+def _conferences(t: m.Telephony, caps: dict) -> None:
+    t.max_conferences = caps["max-conferences"]
+    t.conference_gain = int(caps.get("gain", -6))
+
+
+def _xml_user(t: m.Telephony, caps: dict) -> None:
+    t.xml_users[caps["user"]] = m.XmlUser(caps["password"], caps["privilege"])
+
+
+def _em_logout(t: m.Telephony, caps: dict) -> None:
+    t.em_logout = [caps[k] for k in ("t1", "t2", "t3") if k in caps]
+
+
+def _url_services(t: m.Telephony, caps: dict) -> None:
+    t.url_services, t.url_services_root = caps["url"], "root" in caps
+
+
+def _version_stamp(t: m.Telephony, caps: dict) -> None:
+    if "stamp" in caps:
+        t.version_stamp = caps["stamp"]
+
+
+TELEPHONY = Mode("telephony", "'telephony-service'", (
+    Command("ip source-address <addr:ipv4> [port <port:1-65535>]", apply=_source,
+            no=_reset("source_address", "port"), show=_show_source("ip source-address")),
+    value("max-ephones <max_ephones:1-10000>", "max_ephones", "max-ephones {}"),
+    value("max-dn <max_dn:1-15000>", "max_dn", "max-dn {}"),
+    value("keepalive <keepalive:10-65535>", "keepalive", "keepalive {}"),
+    value("timeouts interdigit <interdigit_timeout:2-120>", "interdigit_timeout", "timeouts interdigit {}"),
+    Command("em logout <t1:time> [<t2:time> [<t3:time>]]", apply=_em_logout, no=_reset("em_logout"),
+            show=lambda t: ["em logout " + " ".join(f"{h}:{mi}" for h, mi in t.em_logout)] if t.em_logout else []),
+    flag("em external", "em_external"),
+    Command("url services <url:word> [{root=root}]", apply=_url_services,
+            no=_reset("url_services", "url_services_root"),
+            show=lambda t: [f"url services {t.url_services}" + (" root" if t.url_services_root else "")]
+            if t.url_services else []),
+    value("cnf-file location <cnf_file_location:line>", "cnf_file_location", "cnf-file location {}"),
+    value("cnf-file {cnf_file=perphone|pertype|perphonetype|perdevice}", "cnf_file", "cnf-file {}"),
+    # IOS always shows max-conferences, as in the document's running configurations.
+    Command("max-conferences <max-conferences:1-32> [gain {gain=-6|0|6}]", apply=_conferences,
+            no=_reset("max_conferences", "conference_gain"),
+            show=lambda t: [f"max-conferences {t.max_conferences} gain {t.conference_gain}"]),
+    Command("xml user <user:word> password <password:word> <privilege:1-15>", apply=_xml_user,
+            no=lambda t, c: t.xml_users.pop(c["user"], None),
+            show=lambda t: [f"xml user {n} password {u.password} {u.privilege}" for n, u in sorted(t.xml_users.items())],
+            no_pattern="xml user <user:word> [<rest:line>]"),
+    value("transfer-system {transfer_system=blind|full-blind|full-consult|local-consult}",
+          "transfer_system", "transfer-system {}"),
+    Command("create cnf-files [version-stamp <stamp:line>]", apply=_version_stamp, no=_reset("version_stamp"),
+            show=lambda t: [f"create cnf-files version-stamp {t.version_stamp}"] if t.version_stamp else []),
+), extras=_extras(
+    "load, auto, auto-reg-ephone, system, dialplan-pattern, voicemail, web, dn-webedit, time-webedit, "
+    "time-format, date-format, time-zone, secondary-dialtone, service phone, service dss, service dnis, "
+    "service directed-pickup, service local-directory, service setup-network-dn, service transfer-recall, "
+    "url directories, url idle, url information, url authentication, url proxy-server, url idle-time, "
+    "timeouts busy, timeouts ringing, timeouts transfer-recall, timeouts ringin-callerid, moh, "
+    "multicast moh, music-on-hold, night-service, hunt-group, after-hours, call-park, call-forward, "
+    "caller-id, calling-number, conference, directory, dialplan, fac, hold-alert, internal-call, "
+    "ip qos, log, login, mwi, network-locale, user-locale, phone-key-size, privacy, privacy-on-hold, "
+    "protocol, sdspfarm, srst, tftp-path, video, xmlschema, xmltest, em keep-history, em logout-time, "
+    "authentication, application, bulk-speed-dial, codec, directory-entry, "
+    "ephone-dn-refresh-time, keep-conference, max-redirect, max-ephones-per-user, message-waiting, "
+    "pin, reset, restart, snr, speed-dial, syslog, trunk-optimization, voice-moh"))
+
+# --- ephone-dn, its template, ephone ------------------------------------------------------
+
+_DN_EXTRAS = _extras(
+    "description, huntstop, preference, mwi, corlist, hold-alert, pickup-group, call-waiting, allow, "
+    "translate, translation-profile, intercom, paging, park-slot, trunk, conference, caller-id, "
+    "call-forward max-length, call-forward night-service, call-forward noan-suppress, ring, night-service, "
+    "mailbox-selection, application, loopback-dn, moh, feature-ring, busy-trigger-per-button, "
+    "max-calls-per-button, no-reg, snr, mobility, fwd-final, pin, cor, dnd")
+
+EPHONE_DN_TEMPLATE = Mode("ephone-dn-template", "'ephone-dn-template'", (
+    flag("cti watch", "cti_watch"),
+    flag("cti notify", "cti_notify"),
+), extras=_DN_EXTRAS + _extras("call-forward, name, label"))
+
+
+def _number(dn: m.EphoneDn, caps: dict) -> None:
+    dn.number, dn.secondary = caps["number"], caps.get("secondary")
+
+
+def _noan(dn: m.EphoneDn, caps: dict) -> None:
+    dn.call_forward_noan, dn.call_forward_noan_timeout = caps["call_forward_noan"], caps["timeout"]
+
+
+EPHONE_DN = Mode("ephone-dn", "'ephone-dn'", (
+    Command("number <number:digits> [secondary <secondary:digits>]", apply=_number,
+            no=_reset("number", "secondary"),
+            show=lambda d: [f"number {d.number}" + (f" secondary {d.secondary}" if d.secondary else "")]
+            if d.number else []),
+    value("label <label:line>", "label", "label {}"),
+    value("name <name:line>", "name", "name {}"),
+    value("ephone-dn-template <template:1-15>", "template", "ephone-dn-template {}"),
+    value("call-forward all <call_forward_all:digits>", "call_forward_all", "call-forward all {}"),
+    value("call-forward busy <call_forward_busy:digits>", "call_forward_busy", "call-forward busy {}"),
+    Command("call-forward noan <call_forward_noan:digits> timeout <timeout:3-60000>", apply=_noan,
+            no=_reset("call_forward_noan", "call_forward_noan_timeout"),
+            show=lambda d: [f"call-forward noan {d.call_forward_noan} timeout {d.call_forward_noan_timeout}"]
+            if d.call_forward_noan else []),
+    flag("cti notify", "cti_notify_own"),
+    flag("cti watch", "cti_watch_own"),
+), extras=_DN_EXTRAS)
+
+PHONE_TYPES = ("7960 7961 7961GE 7962 7965 7970 7971 7975 7940 7941 7941GE 7942 7945 7911 7912 7920 "
+               "7921 7925 7926 7931 7935 7936 7937 7902 7905 7906 7910 7914 7915 7916 7985 6901 6911 "
+               "6921 6941 6945 6961 8941 8945 ata ata-187 anl bri CIPC vgc-phone").split()
+_SEPARATOR = {kind: sep for sep, kind in BUTTON_KINDS.items()}
+
+
+def _buttons(phone: m.Ephone, caps: dict) -> None:
+    for number, kind, tags in caps["buttons"]:
+        phone.buttons[number] = m.Button(tags[0], kind, tags[1:])
+
+
+def _no_buttons(phone: m.Ephone, caps: dict) -> None:
+    phone.buttons.clear()
+
+
+def _show_buttons(phone: m.Ephone) -> Lines:
+    if not phone.buttons:
+        return []
+    words = [f"{n}{_SEPARATOR[b.kind]}{','.join(str(t) for t in b.dn_tags)}" for n, b in sorted(phone.buttons.items())]
+    return ["button " + " ".join(words)]
+
+
+EPHONE = Mode("ephone", "'ephone'", (
+    value("mac-address <mac:mac>", "mac", "mac-address {}"),
+    value(f"type {{type={'|'.join(PHONE_TYPES)}}}", "type", "type {}"),
+    Command("button <buttons:button>...", apply=_buttons, no=_no_buttons, show=_show_buttons,
+            no_pattern="button [<rest:line>]"),
+    value("logout-profile <logout_profile:1-10000>", "logout_profile", "logout-profile {}"),
+), extras=_extras(
+    "description, username, speed-dial, paging-dn, keep-conference, codec, vad, video, ephone-template, pin, "
+    "auto-line, softkeys, busy-trigger-per-button, feature-button, fastdial, blf-speed-dial, mtp, "
+    "device-security-mode, nte-end-digit-delay, after-hour, cfwd-noan, multicast-moh, max-calls-per-button, "
+    "privacy, privacy-button, presence, mwi-line, night-service, headset, dnd, conference, transfer-max-length, "
+    "transfer-pattern, capf-auth-str, cert-oper, reset, restart, phone-ui, user-locale, network-locale, "
+    "always-use-primary-line, calling-number, dialplan-pattern, em-logout, hold-alert, line-mode, "
+    "park-slot, snr, mute-button"))
+
+# --- global ---------------------------------------------------------------------------
+
+
+def _shown(obj: Any) -> bool:
+    """A singleton section is shown once configured or when anything differs from default."""
+    return obj.configured or dataclasses.replace(obj, configured=False) != type(obj)()
+
+
+def _singleton(attr: str) -> Callable[[m.Config, dict], Any]:
+    def enter(cfg: m.Config, caps: dict) -> Any:
+        obj = getattr(cfg, attr)
+        obj.configured = True
+        return obj
+    return enter
+
+
+def _clear(attr: str) -> Callable[[m.Config, dict], None]:
+    return lambda cfg, caps: setattr(cfg, attr, type(getattr(cfg, attr))())
+
+
+def _keyed(attr: str, make: Callable[[int], Any]) -> Callable[[m.Config, dict], Any]:
+    def enter(cfg: m.Config, caps: dict) -> Any:
+        table = getattr(cfg, attr)
+        if caps["tag"] not in table:
+            table[caps["tag"]] = make(caps["tag"])
+        return table[caps["tag"]]
+    return enter
+
+
+def _delete(attr: str) -> Callable[[m.Config, dict], None]:
+    return lambda cfg, caps: getattr(cfg, attr).pop(caps["tag"], None)
+
+
+def _listing(attr: str, header: str, kind: str) -> Callable[[m.Config], list[Section]]:
+    return lambda cfg: [((kind, tag), header.format(obj=obj), obj) for tag, obj in sorted(getattr(cfg, attr).items())]
+
+
+def _enter_dn(cfg: m.Config, caps: dict) -> m.EphoneDn:
+    dn = cfg.ephone_dns.get(caps["tag"]) or cfg.add_dn(m.EphoneDn(caps["tag"]))
+    mode = caps.get("mode")
+    if mode:  # IOS keeps the line mode of an existing DN unless it is given again
+        dn.dual_line, dn.octo_line = mode == "dual-line", mode == "octo-line"
+    return dn
+
+
+def _dn_header(dn: m.EphoneDn) -> str:
+    return f"ephone-dn {dn.tag}" + (" dual-line" if dn.dual_line else " octo-line" if dn.octo_line else "")
+
+
+def _account(cfg: m.Config, caps: dict) -> None:
+    cfg.accounts[caps["name"]] = m.Account(caps["name"], caps["pw"], caps["kind"], int(caps.get("enc", 0)),
+                                           caps.get("privilege"))
+
+
+def _show_accounts(cfg: m.Config) -> list[Section]:
+    out = []
+    for name, a in sorted(cfg.accounts.items()):
+        privilege = f" privilege {a.privilege}" if a.privilege is not None else ""
+        out.append((("username", name), f"username {name}{privilege} {a.kind} {a.encryption} {a.password}", None))
+    return out
+
+
+def _hostname(cfg: m.Config, caps: dict) -> None:
+    cfg.hostname = caps["hostname"]
+
+
+GLOBAL = Mode("global", "global configuration", (
+    Command("hostname <hostname:hostname>", apply=_hostname, no=lambda cfg, c: setattr(cfg, "hostname", "Router"),
+            sections=lambda cfg: [(("hostname",), f"hostname {cfg.hostname}", None)],
+            key=lambda c: ("hostname",), rank=30),
+    Command("username <name:word> [privilege <privilege:0-15>] {kind=password|secret} [{enc=0|5|7|8|9}] <pw:line>",
+            apply=_account, no=lambda cfg, c: cfg.accounts.pop(c["name"], None),
+            no_pattern="username <name:word> [<rest:line>]",
+            sections=_show_accounts, key=lambda c: ("username", c["name"]), rank=118),
+    Command("voice service voip", apply=_singleton("voip"), no=_clear("voip"), enters="voip",
+            sections=lambda cfg: [(("voice service voip",), "voice service voip", cfg.voip)] if _shown(cfg.voip) else [],
+            key=lambda c: ("voice service voip",), rank=96),
+    Command("voice register global", apply=_singleton("register_global"), no=_clear("register_global"),
+            enters="register-global",
+            sections=lambda cfg: [(("voice register global",), "voice register global", cfg.register_global)]
+            if _shown(cfg.register_global) else [],
+            key=lambda c: ("voice register global",), rank=97),
+    Command("voice register session-server <tag:1-8>", apply=_keyed("session_servers", m.SessionServer),
+            no=_delete("session_servers"), enters="session-server",
+            sections=_listing("session_servers", "voice register session-server {obj.tag}", "session-server"),
+            key=lambda c: ("session-server", c["tag"]), rank=98),
+    Command("voice logout-profile <tag:1-10000>", apply=_keyed("logout_profiles", m.LogoutProfile),
+            no=_delete("logout_profiles"), enters="logout-profile",
+            sections=_listing("logout_profiles", "voice logout-profile {obj.tag}", "logout-profile"),
+            key=lambda c: ("logout-profile", c["tag"]), rank=99),
+    Command("voice user-profile <tag:1-10000>", apply=_keyed("user_profiles", m.UserProfile),
+            no=_delete("user_profiles"), enters="user-profile",
+            sections=_listing("user_profiles", "voice user-profile {obj.tag}", "user-profile"),
+            key=lambda c: ("user-profile", c["tag"]), rank=99),
+    Command("telephony-service", apply=_singleton("telephony"), no=_clear("telephony"), enters="telephony",
+            sections=lambda cfg: [(("telephony-service",), "telephony-service", cfg.telephony)]
+            if _shown(cfg.telephony) else [],
+            key=lambda c: ("telephony-service",), rank=189),
+    Command("ephone-dn-template <tag:1-15>", apply=_keyed("ephone_dn_templates", m.EphoneDnTemplate),
+            no=_delete("ephone_dn_templates"), enters="ephone-dn-template",
+            sections=_listing("ephone_dn_templates", "ephone-dn-template {obj.tag}", "ephone-dn-template"),
+            key=lambda c: ("ephone-dn-template", c["tag"]), rank=191),
+    Command("ephone-dn <tag:1-15000> [{mode=dual-line|octo-line}]", apply=_enter_dn, no=_delete("ephone_dns"),
+            enters="ephone-dn", no_pattern="ephone-dn <tag:1-15000> [{mode=dual-line|octo-line}]",
+            sections=lambda cfg: [(("ephone-dn", t), _dn_header(d), d) for t, d in sorted(cfg.ephone_dns.items())],
+            key=lambda c: ("ephone-dn", c["tag"]), rank=192),
+    Command("ephone <tag:1-10000>", apply=_keyed("ephones", m.Ephone), no=_delete("ephones"), enters="ephone",
+            sections=_listing("ephones", "ephone {obj.tag}", "ephone"),
+            key=lambda c: ("ephone", c["tag"]), rank=193),
+))
+
+MODES: dict[str, Mode] = {mode.name: mode for mode in (
+    GLOBAL, VOIP, SIP, REGISTER_GLOBAL, SESSION_SERVER, LOGOUT_PROFILE, USER_PROFILE, TELEPHONY,
+    EPHONE_DN_TEMPLATE, EPHONE_DN, EPHONE)}
+
+# Which mode each sub-mode is entered from (for messages: "a command of the 'sip' sub-mode").
+PARENT: dict[str, str] = {cmd.enters: mode.name for mode in MODES.values() for cmd in mode.commands if cmd.enters}
+
+
+def usage(mode_name: str) -> list[str]:
+    """The commands of a mode as patterns, for `?` help."""
+    return [c.pattern for c in MODES[mode_name].commands]

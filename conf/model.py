@@ -1,0 +1,274 @@
+"""The typed configuration: what CME's IOS commands mean, as mutable dataclasses.
+
+Defaults are the document's (cme.md) or IOS's where the document is silent. `None`
+means "not configured" where IOS distinguishes that from any value. Run-time features
+(call forwarding set through CSTA, EM log-ins) change these objects, and `write memory`
+renders them back, so nothing here is frozen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Account:
+    """`username NAME [privilege N] password|secret [TYPE] PW` (CLI log-in)."""
+    name: str
+    password: str
+    kind: str = "password"  # "password" or "secret"
+    encryption: int = 0  # 0 plain; 5/8/9 hashes and 7 (reversible) cannot be checked here
+    privilege: int | None = None
+
+    def verify(self, candidate: str) -> bool:
+        """Only plain-text (type 0) credentials can be checked; hashed ones never match."""
+        return self.encryption == 0 and candidate == self.password
+
+
+@dataclass
+class Voip:
+    """`voice service voip` and its `sip` sub-mode."""
+    configured: bool = False
+    allow_connections: set[tuple[str, str]] = field(default_factory=set)  # {("sip", "sip")}
+    moved_temporarily: bool = True  # `no supplementary-service sip moved-temporarily` clears
+    refer: bool = True  # `no supplementary-service sip refer` clears
+    cti_shutdown: bool = True  # the CTI interface is off until `no cti shutdown`
+    callmonitor: bool = False
+    gcid: bool = False
+    csta_mode_basic: bool = False
+    suppress_conversion: bool = False  # cti message device-id suppress-conversion
+    sip: bool = False  # the `sip` sub-mode was entered
+    registrar: bool = False
+    registrar_expires_max: int = 3600  # 600-86400
+    registrar_expires_min: int = 60  # 60-3600 (IOS's range; the document gives none)
+    extra: list[str] = field(default_factory=list)
+    sip_extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RegisterGlobal:
+    """`voice register global`: the SIP side's address (the CTI interface)."""
+    configured: bool = False
+    mode: str | None = None  # "cme" or "srst"
+    source_address: str | None = None
+    port: int = 5060
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SessionServer:
+    """`voice register session-server 1-8`: one CSTA session manager."""
+    tag: int
+    register_id: str | None = None  # 1-30 alphanumerics
+    keepalive: int = 300  # 60-3600 seconds
+    cti_aware: bool = False
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProfileNumber:
+    """`number X type T` in an EM profile: one button; X may list overlay DNs ("201,202")."""
+    number: str
+    type: str = "normal"
+
+    @property
+    def numbers(self) -> list[str]:
+        return self.number.split(",")
+
+
+@dataclass
+class LogoutProfile:
+    """`voice logout-profile N`: what an EM phone shows while nobody is logged in."""
+    tag: int
+    numbers: list[ProfileNumber] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UserProfile:
+    """`voice user-profile N`: what an EM phone shows once `user` logs in."""
+    tag: int
+    user: str | None = None
+    password: str | None = None
+    numbers: list[ProfileNumber] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class XmlUser:
+    password: str
+    privilege: int
+
+
+@dataclass
+class Telephony:
+    """`telephony-service`: the SCCP side."""
+    configured: bool = False
+    source_address: str | None = None
+    port: int = 2000
+    max_ephones: int | None = None  # None: no limit configured
+    max_dn: int | None = None
+    max_conferences: int = 8
+    conference_gain: int = -6
+    transfer_system: str | None = None  # blind, full-blind, full-consult, local-consult
+    cnf_file_location: str | None = None
+    cnf_file: str | None = None  # perphone, pertype, perphonetype, perdevice
+    version_stamp: str | None = None  # `create cnf-files version-stamp ...`
+    xml_users: dict[str, XmlUser] = field(default_factory=dict)
+    em_logout: list[tuple[int, int]] = field(default_factory=list)  # up to three H:M times
+    em_external: bool = False
+    url_services: str | None = None
+    url_services_root: bool = False
+    keepalive: int = 30  # SCCP keepalive seconds, 10-65535
+    interdigit_timeout: int = 10  # seconds, 2-120
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EphoneDnTemplate:
+    tag: int
+    cti_watch: bool = False
+    cti_notify: bool = False
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EphoneDn:
+    """`ephone-dn TAG [dual-line|octo-line]`: one directory number."""
+    tag: int
+    number: str | None = None
+    secondary: str | None = None
+    name: str | None = None
+    label: str | None = None
+    dual_line: bool = False
+    octo_line: bool = False
+    cti_watch_own: bool = False  # as configured on the DN itself
+    cti_notify_own: bool = False
+    call_forward_all: str | None = None
+    call_forward_busy: str | None = None
+    call_forward_noan: str | None = None
+    call_forward_noan_timeout: int | None = None
+    template: int | None = None  # ephone-dn-template tag
+    extra: list[str] = field(default_factory=list)
+    # The configuration's templates, shared by reference so that a template changed at
+    # run time takes effect at once.
+    templates: dict[int, EphoneDnTemplate] = field(default_factory=dict, repr=False, compare=False)
+
+    def _template(self) -> EphoneDnTemplate | None:
+        return self.templates.get(self.template) if self.template is not None else None
+
+    @property
+    def cti_watch(self) -> bool:
+        """Effective `cti watch`: set on the DN or in its template."""
+        t = self._template()
+        return self.cti_watch_own or bool(t and t.cti_watch)
+
+    @cti_watch.setter
+    def cti_watch(self, value: bool) -> None:
+        self.cti_watch_own = value
+
+    @property
+    def cti_notify(self) -> bool:
+        t = self._template()
+        return self.cti_notify_own or bool(t and t.cti_notify)
+
+    @cti_notify.setter
+    def cti_notify(self, value: bool) -> None:
+        self.cti_notify_own = value
+
+    @property
+    def numbers(self) -> list[str]:
+        return [n for n in (self.number, self.secondary) if n]
+
+
+@dataclass
+class Button:
+    dn_tag: int
+    kind: str = "normal"  # a value of pattern.BUTTON_KINDS: normal, silent, overlay, ...
+    overlay: tuple[int, ...] = ()  # further ephone-dn tags of an overlay button
+
+    @property
+    def dn_tags(self) -> tuple[int, ...]:
+        return (self.dn_tag,) + self.overlay
+
+    @property
+    def is_overlay(self) -> bool:
+        return self.kind in ("overlay", "cw-overlay", "overlay-expansion")
+
+
+@dataclass
+class Ephone:
+    """`ephone TAG`: one SCCP phone."""
+    tag: int
+    mac: str | None = None  # 'HHHH.HHHH.HHHH', upper case
+    type: str | None = None
+    buttons: dict[int, Button] = field(default_factory=dict)
+    logout_profile: int | None = None
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def device_name(self) -> str | None:
+        """The SCCP device name the phone registers with: SEP + 12 hex digits."""
+        return "SEP" + self.mac.replace(".", "") if self.mac else None
+
+
+@dataclass
+class RouterBlock:
+    """A router command that is not CME's, kept verbatim with its sub-lines."""
+    line: str
+    rank: int
+    sub_lines: list[str] = field(default_factory=list)  # with their own indentation
+    comments: list[str] = field(default_factory=list)  # `! ...` lines before it
+    verbatim: bool = False  # sub-lines are text (a banner), shown exactly as written
+
+
+@dataclass
+class Config:
+    hostname: str = "Router"
+    accounts: dict[str, Account] = field(default_factory=dict)
+    voip: Voip = field(default_factory=Voip)
+    register_global: RegisterGlobal = field(default_factory=RegisterGlobal)
+    session_servers: dict[int, SessionServer] = field(default_factory=dict)
+    logout_profiles: dict[int, LogoutProfile] = field(default_factory=dict)
+    user_profiles: dict[int, UserProfile] = field(default_factory=dict)
+    telephony: Telephony = field(default_factory=Telephony)
+    ephone_dn_templates: dict[int, EphoneDnTemplate] = field(default_factory=dict)
+    ephone_dns: dict[int, EphoneDn] = field(default_factory=dict)
+    ephones: dict[int, Ephone] = field(default_factory=dict)
+    router: list[RouterBlock] = field(default_factory=list)
+    # `! ...` comment lines, by the section they stand before: ("ephone-dn", 1), ("end",)
+    comments: dict[tuple, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.link()
+
+    def link(self) -> None:
+        """Point every DN at this configuration's templates (call after adding DNs)."""
+        for dn in self.ephone_dns.values():
+            dn.templates = self.ephone_dn_templates
+
+    def add_dn(self, dn: EphoneDn) -> EphoneDn:
+        dn.templates = self.ephone_dn_templates
+        self.ephone_dns[dn.tag] = dn
+        return dn
+
+    @property
+    def usernames(self) -> dict[str, str]:
+        """name -> password for the accounts whose password can be checked (type 0)."""
+        return {a.name: a.password for a in self.accounts.values() if a.encryption == 0}
+
+    def dn_by_number(self, number: str) -> EphoneDn | None:
+        for dn in self.ephone_dns.values():
+            if number in dn.numbers:
+                return dn
+        return None
+
+    def ephone_by_device(self, device_name: str) -> Ephone | None:
+        for phone in self.ephones.values():
+            if phone.device_name and phone.device_name == device_name.upper():
+                return phone
+        return None
+
+    def phones_showing(self, dn_tag: int) -> list[Ephone]:
+        return [p for p in self.ephones.values()
+                if any(dn_tag in b.dn_tags for b in p.buttons.values())]
