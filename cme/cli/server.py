@@ -316,12 +316,28 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
             self.transport.protocol = shell
             shell.makeConnection(self.transport)
 
-        # Give the echo back to the client before the shell negotiates its own modes.
-        self.transport.wont(telnet.ECHO).addBoth(start_shell)
+        # ECHO stays on (WILL ECHO from the password prompt): the shell echoes from now on.
+        start_shell(None)
 
 
 class _ShellBootstrap(telnet.TelnetBootstrapProtocol):
     """Negotiates character mode and window size, then runs the insults shell."""
+
+    def connectionMade(self) -> None:
+        # The base class does the same but logs every option a client does not answer as
+        # critical (and names the wrong one); a client without LINEMODE or NAWS is normal.
+        t = self.transport
+        t.negotiationMap[telnet.NAWS] = self.telnet_NAWS
+        t.negotiationMap[telnet.LINEMODE] = self.telnet_LINEMODE
+        for opt in (telnet.LINEMODE, telnet.NAWS, telnet.SGA):
+            t.do(opt).addErrback(self._not_negotiated, opt)
+        t.will(telnet.ECHO).addErrback(self._not_negotiated, telnet.ECHO)
+        self.protocol = self.protocolFactory(*self.protocolArgs, **self.protocolKwArgs)
+        self.protocol.makeConnection(self)
+
+    @staticmethod
+    def _not_negotiated(reason, opt) -> None:
+        log.debug("telnet option {opt!r} not negotiated: {why}", opt=opt, why=reason.getErrorMessage())
 
     def write(self, data: bytes) -> None:
         # insults already ends lines with CR LF and TelnetTransport turns every LF into

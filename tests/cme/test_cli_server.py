@@ -89,7 +89,7 @@ class TelnetClient:
         assert IAC + WILL + ECHO in out  # the password is not echoed
         self.send(IAC + DO + ECHO)
         out = self.send(password + b"\r\n")
-        if IAC + WONT + ECHO in out:
+        if IAC + WONT + ECHO in out:  # after a failure the client echoes the username again
             out += self.send(IAC + DONT + ECHO)
         return out
 
@@ -260,3 +260,27 @@ def test_ssh_wrong_password_is_refused(ssh_server, logged):
         yield endpoint(b"show running-config", b"guess").connect(Factory.forProtocol(Collect))
     assert "auth" in repr(info.value).lower() or "password" in repr(info.value).lower()
     assert any("SSH login failed for 'admin' from 127.0.0.1:" in m for m in messages(logged))
+
+
+def test_telnet_window_size_reaches_the_shell():
+    c = TelnetClient(FakeApplication(usernames={"admin": "pw"}))
+    out = c.login(b"admin", b"pw")
+    assert IAC + DO + telnet.NAWS in out
+    c.send(IAC + WILL + telnet.NAWS)
+    c.send(IAC + telnet.SB + telnet.NAWS + b"\x00\x84\x00\x32" + IAC + telnet.SE)
+    shell = c.proto.protocol.protocol.terminalProtocol
+    assert (shell.width, shell.height, shell.context.width) == (132, 50, 132)
+
+
+def test_telnet_client_that_ignores_negotiation_causes_no_error_logs(logged):
+    from twisted.internet.error import ConnectionDone
+    from twisted.logger import LogLevel
+    from twisted.python.failure import Failure
+
+    c = TelnetClient(FakeApplication(usernames={"admin": "pw"}))
+    c.send(b"admin\r\n")  # no answer to WILL ECHO
+    assert c.send(b"pw\r\n").endswith(b"R1#")
+    assert c.send(b"sh ver\r\n").count(b"uptime is") == 1
+    c.proto.connectionLost(Failure(ConnectionDone()))
+    bad = [e for e in logged if e.get("log_level") in (LogLevel.error, LogLevel.critical)]
+    assert bad == []
