@@ -206,6 +206,7 @@ class _Match:
     values: list[Any]
     error: str | None = None  # a complete error message, when the walk failed
     rest_taken: bool = False  # a LINE parameter consumed the remainder
+    first: Node | None = None  # the node of the first word (is it `show`?)
 
 
 @dataclass
@@ -320,15 +321,32 @@ class CommandTable:
         return None, _caret(line, column + min(reach, len(token) - 1), indent), False
 
     def _walk(self, line: str, tokens: list[re.Match], indent: int) -> _Match:
-        node, values = self.root, []
+        node, values, first = self.root, [], None
         for m in tokens:
             child, error, rest = self._step(node, m.group(), m.start(), line, indent, values)
             if child is None:
-                return _Match(node, values, error)
+                return _Match(node, values, error, first=first)
             node = child
+            first = first or child
             if rest:
-                return _Match(node, values, rest_taken=True)
-        return _Match(node, values)
+                return _Match(node, values, rest_taken=True, first=first)
+        return _Match(node, values, first=first)
+
+    # ---- output modifiers: `show ... | include REGEX`
+
+    def _filterable(self, match: _Match) -> bool:
+        return match.first is not None and match.first is self.root.keywords.get("show")
+
+    def _pipe(self, line: str, tokens: list[re.Match], indent: int):
+        """(command match, filter line, filter indent) if `line` is `show ... | ...`."""
+        bar = next((i for i, m in enumerate(tokens) if m.group() == "|"), None)
+        if bar is None:
+            return None
+        head = line[: tokens[bar].start()]
+        match = self._walk(head, tokens[:bar], indent)
+        if match.error or not self._filterable(match):
+            return None
+        return match, line[tokens[bar].end():], indent + tokens[bar].end()
 
     # ---- the three operations
 
@@ -352,33 +370,64 @@ class CommandTable:
         tokens = list(_TOKENS.finditer(line))
         if not tokens:
             return True
-        match = self._walk(line, tokens, indent)
+        output_filter = None
+        if piped := self._pipe(line, tokens, indent):
+            match, filter_line, filter_indent = piped
+            fmatch = OUTPUT_MODIFIERS._walk(filter_line, list(_TOKENS.finditer(filter_line)), filter_indent)
+            if fmatch.error or fmatch.node.handler is None:
+                ctx.write((fmatch.error or INCOMPLETE + "\n") + "\n")
+                return False
+            try:
+                output_filter = fmatch.node.handler(ctx, *fmatch.values)
+            except CommandError as e:
+                ctx.write(f"% {e}\n")
+                return False
+        else:
+            match = self._walk(line, tokens, indent)
         if match.error:
             ctx.write(match.error + "\n")
             return False
         if match.node.handler is None:
             ctx.write(INCOMPLETE + "\n\n")
             return False
+        outer, kept = ctx.out, []
+        if output_filter is not None:
+            ctx.out = kept.append
         try:
             text = match.node.handler(ctx, *match.values)
         except CommandError as e:
-            ctx.write(f"% {e}\n")
-            return False
+            text, ok = f"% {e}\n", False
+        else:
+            ok = True
+        finally:
+            ctx.out = outer
         if text:
-            ctx.write(text if text.endswith("\n") else text + "\n")
-        return True
+            text = text if text.endswith("\n") else text + "\n"
+            if output_filter is not None:
+                kept.append(text)
+            else:
+                ctx.write(text)
+        if output_filter is not None:
+            ctx.write(output_filter("".join(kept)))
+        return ok
 
     def help(self, line: str, *, width: int = 80, indent: int = 0) -> str:
         """The `?` answer for `line` (the input up to where `?` was typed)."""
         tokens = list(_TOKENS.finditer(line))
         partial = tokens.pop() if tokens and not line[-1:].isspace() else None
+        if piped := self._pipe(line, tokens, indent):
+            _, filter_line, filter_indent = piped
+            return OUTPUT_MODIFIERS.help(filter_line, width=width, indent=filter_indent)
         match = self._walk(line, tokens, indent)
         if match.error:
             return match.error + "\n"
         node = match.node
         if partial is not None and not match.rest_taken:
+            if partial.group() == "|" and node.handler is not None and self._filterable(match):
+                return "|\n\n"
             return self._completions(node, partial.group(), width)
-        return self._choices(node, match.rest_taken)
+        return self._choices(node, match.rest_taken,
+                             pipe=node.handler is not None and self._filterable(match))
 
     def _completions(self, node: Node, partial: str, width: int) -> str:
         word = partial.lower()
@@ -398,13 +447,15 @@ class CommandTable:
         return "\n".join(lines) + "\n\n"
 
     @staticmethod
-    def _choices(node: Node, rest_taken: bool) -> str:
+    def _choices(node: Node, rest_taken: bool, *, pipe: bool = False) -> str:
         rows: list[tuple[str, str]] = []
         if rest_taken:
             rows.append(("<cr>", ""))
         else:
             rows += [(k, node.keywords[k].help) for k in node.visible_keywords()]
             rows += [(p.name, p.help) for p in node.params if not p.hidden]
+            if pipe:
+                rows.append(("|", "Output modifiers"))
             if node.handler is not None:
                 rows.append(("<cr>", ""))
         if not rows:
@@ -441,3 +492,78 @@ class CommandTable:
                 yield from walk(param, prefix + [param.name])
 
         yield from walk(self.root, [])
+
+
+# --------------------------------------------------------------------------
+# Output modifiers (IOS: `show running-config | include ephone`)
+
+
+def _regex(text: str) -> "re.Pattern[str]":
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise CommandError(f"Invalid regular expression {text!r}: {e}") from e
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _joined(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def _include(ctx, pattern: str):
+    rx = _regex(pattern)
+    return lambda text: _joined([l for l in _lines(text) if rx.search(l)])
+
+
+def _exclude(ctx, pattern: str):
+    rx = _regex(pattern)
+    return lambda text: _joined([l for l in _lines(text) if not rx.search(l)])
+
+
+def _begin(ctx, pattern: str):
+    rx = _regex(pattern)
+
+    def keep(text: str) -> str:
+        lines = _lines(text)
+        start = next((i for i, l in enumerate(lines) if rx.search(l)), len(lines))
+        return _joined(lines[start:])
+
+    return keep
+
+
+def _section(ctx, pattern: str):
+    """Whole configuration sections (a line and the indented lines under it) that match."""
+    rx = _regex(pattern)
+
+    def keep(text: str) -> str:
+        sections: list[list[str]] = []
+        for line in _lines(text):
+            if line[:1].isspace() and sections:
+                sections[-1].append(line)
+            else:
+                sections.append([line])
+        return _joined([l for sec in sections if any(rx.search(l) for l in sec) for l in sec])
+
+    return keep
+
+
+def _count(ctx, pattern: str):
+    rx = _regex(pattern)
+    return lambda text: (f"Number of lines which match regexp = "
+                         f"{sum(1 for l in _lines(text) if rx.search(l))}\n")
+
+
+OUTPUT_MODIFIERS = CommandTable()
+OUTPUT_MODIFIERS.add("begin LINE", _begin, "Regular Expression")
+OUTPUT_MODIFIERS.describe("begin", "Begin with the line that matches")
+OUTPUT_MODIFIERS.add("count LINE", _count, "Regular Expression")
+OUTPUT_MODIFIERS.describe("count", "Count number of lines which match regexp")
+OUTPUT_MODIFIERS.add("exclude LINE", _exclude, "Regular Expression")
+OUTPUT_MODIFIERS.describe("exclude", "Exclude lines that match")
+OUTPUT_MODIFIERS.add("include LINE", _include, "Regular Expression")
+OUTPUT_MODIFIERS.describe("include", "Include lines that match")
+OUTPUT_MODIFIERS.add("section LINE", _section, "Regular Expression")
+OUTPUT_MODIFIERS.describe("section", "Filter a section of output")

@@ -173,3 +173,40 @@ def test_every_builtin_command_has_help(table):
             assert child.help, "no help for " + " ".join(path + [key])
             walk(child, path + [key])
     walk(table.root, [])
+
+
+# ---- output modifiers
+
+
+CONFIG = ("hostname R1\n!\nephone-dn 1\n number 201\n!\n"
+          "ephone 1\n mac-address 0001.0002.0003\n button 1:1\nend\n")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("sh run | include ephone", "ephone-dn 1\nephone 1\n"),
+    ("sh run | i ^ephone$|number", " number 201\n"),
+    ("sh run | exclude ^(!|Building|Current| )", "\nhostname R1\nephone-dn 1\nephone 1\nend\n"),
+    ("sh run | begin ^ephone 1", "ephone 1\n mac-address 0001.0002.0003\n button 1:1\nend\n"),
+    ("sh run | section number", "ephone-dn 1\n number 201\n"),
+    ("sh run | count ephone", "Number of lines which match regexp = 2\n"),
+])
+def test_show_output_modifiers(table, line, expected):
+    app = FakeApplication(running_config=CONFIG)
+    assert run(table, line, app).output == expected
+
+
+def test_output_modifier_errors(table, app):
+    # "bogus" shares its "b" with "begin": the caret goes under the "o"
+    assert run(table, "sh run | bogus x", app, indent=3).output.splitlines()[0] == " " * 13 + "^"
+    assert run(table, "sh run | include", app).output == "% Incomplete command.\n\n"
+    assert run(table, "sh run | include (", app).output.startswith("% Invalid regular expression")
+    # only show commands take modifiers
+    assert run(table, "write | include x", app).output.splitlines()[0] == " " * 6 + "^"
+    assert app.writes == 0
+
+
+def test_output_modifier_help(table):
+    assert table.help("show running-config ") == "  |     Output modifiers\n  <cr>\n\n"
+    assert "|" not in table.help("write ")
+    assert table.help("sh run | ").split()[::4] == ["begin", "count", "exclude", "include", "section"]
+    assert table.help("sh run | inc ") == "  LINE  Regular Expression\n\n"

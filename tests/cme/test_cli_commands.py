@@ -193,7 +193,7 @@ def test_help_lists_the_next_tokens_with_their_help_aligned():
 def test_help_after_an_abbreviation_and_where_the_command_may_end():
     t, _ = make_table()
     assert t.help("wr ") == "  memory  Write to NV memory\n  <cr>\n\n"
-    assert t.help("sh ver ") == "  <cr>\n\n"
+    assert t.help("sh ver ") == "  |     Output modifiers\n  <cr>\n\n"
 
 
 def test_help_shows_parameters():
