@@ -378,13 +378,16 @@ def cli_services(app, *, ssh_port: int | None = 2222, telnet_port: int | None = 
                  clock=None) -> list[IService]:
     """TCP services for the CLI, to add to the server's MultiService.
 
-    `ssh_port`/`telnet_port` None leaves that listener out; 0 picks a free port (tests).
+    `ssh_port`/`telnet_port` None (or negative) leaves that listener out; 0 picks a free
+    port (tests).
     Telnet sends passwords in clear text, so it listens on loopback only:
     `telnet_interface` (default: `interface`) must be a loopback address. The SSH host key
     is read from `host_key_path`, generated there on first use (default: the user's state
     directory, see `cme.cli.hostkey`). One `table` is shared by both listeners, so commands
     registered on it later appear in both.
     """
+    ssh_port = None if ssh_port is None or ssh_port < 0 else ssh_port
+    telnet_port = None if telnet_port is None or telnet_port < 0 else telnet_port
     telnet_interface = telnet_interface or interface
     if telnet_port is not None and not is_loopback(telnet_interface):
         raise ValueError(

@@ -170,6 +170,10 @@ def test_telnet_refused_on_a_non_loopback_interface(tmp_path):
     names = [s.name for s in cli_services(app, interface="0.0.0.0", telnet_interface="::1",
                                           host_key_path=tmp_path / "k")]
     assert names == ["cli-ssh", "cli-telnet"]
+    # None or a negative port leaves a listener out (twistd's --telnet-port -1)
+    assert [s.name for s in cli_services(app, ssh_port=-1, telnet_port=None)] == []
+    assert [s.name for s in cli_services(app, ssh_port=None, telnet_port=-1,
+                                         interface="0.0.0.0")] == []
 
 
 @pytest.mark.parametrize("interface, loopback", [
