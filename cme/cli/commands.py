@@ -23,7 +23,8 @@ Later subsystems add their commands to the same table:
         return render_table(ctx.app...)
 
 A handler is called as `handler(ctx, *params)` with the parameter values in order; it may
-write through `ctx.write` and/or return text, which is written after.
+write through `ctx.write` and/or return text, which is written after. `show` commands take
+IOS output modifiers for free: `show running-config | section ephone-dn`.
 """
 from __future__ import annotations
 
