@@ -45,8 +45,12 @@ class Command:
         if self.no_pattern is not None:
             no_nodes = compile_pattern(self.no_pattern)
         else:
-            k = next((i for i, n in enumerate(nodes) if not isinstance(n, Keyword)), len(nodes))
-            no_nodes = nodes[:k] + ((Optional(nodes[k:]),) if nodes[k:] else ())
+            # `no` takes the plain keywords; what follows (values, captured choices) is optional
+            k = next((i for i, n in enumerate(nodes) if not isinstance(n, Keyword) or n.name), len(nodes))
+            tail: tuple = ()
+            for node in reversed(nodes[k:]):  # `no number`, `no number 201`, `no number 201 type normal`
+                tail = (Optional((node,) + tail),)
+            no_nodes = nodes[:k] + tail
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "no_nodes", no_nodes)
         object.__setattr__(self, "spellings", leading_keywords(nodes))
@@ -158,7 +162,7 @@ VOIP = Mode("voip", "'voice service voip'", (
     Command("sip", apply=_enter_sip, enters="sip",
             no=_reset("sip", "registrar", "registrar_expires_max", "registrar_expires_min", "sip_extra"),
             sections=lambda v: [((), "sip", v)] if (v.sip or v.registrar or v.sip_extra) else []),
-), extras=_extras("fax, modem, h323, rtp-port, media, mode, shutdown, ip address, address-hiding, redirect, "
+), extras=_extras("fax protocol, fax rate, fax nsf, fax-relay, modem, h323, rtp-port, media, mode, shutdown, ip address, address-hiding, redirect, "
                   "notify, qsig, signaling, stun, srtp, trace, vpn, supplementary-service h450, "
                   "supplementary-service media-renegotiate, supplementary-service sip handle-replaces, "
                   "h225, rtcp"))
@@ -216,13 +220,13 @@ def _user(profile: m.UserProfile, caps: dict) -> None:
 LOGOUT_PROFILE = Mode("logout-profile", "'voice logout-profile'", (
     _number_command(),
 ), extras=_extras("pin, speed-dial, blf-speed-dial, privacy-button, feature-button, fastdial, "
-                  "presence, reset"))
+                  "reset"))
 
 USER_PROFILE = Mode("user-profile", "'voice user-profile'", (
     Command("user <user:word> password <password:word>", apply=_user, no=_reset("user", "password"),
             show=lambda p: [f"user {p.user} password {p.password}"] if p.user else []),
     _number_command(),
-), extras=_extras("pin, speed-dial, blf-speed-dial, privacy-button, feature-button, fastdial, presence, reset"))
+), extras=_extras("pin, speed-dial, blf-speed-dial, privacy-button, feature-button, fastdial, reset"))
 
 # --- telephony-service -------------------------------------------------------------
 

@@ -18,9 +18,9 @@ from typing import Any, Iterable
 
 from conf import router
 from conf.findings import ERROR, Finding, check
-from conf.grammar import GLOBAL, MODES, PARENT, Command, Mode
+from conf.grammar import GLOBAL, MODES, Command, Mode
 from conf.model import Config, RouterBlock
-from conf.pattern import BAD_ARG, INCOMPLETE, INVALID, Failure, Token, match, tokenize
+from conf.pattern import BAD_ARG, INCOMPLETE, Failure, Token, match, tokenize
 
 MAX_LINE = 4096  # characters; IOS's own limit is lower
 
@@ -88,7 +88,8 @@ class Parser:
             return
         if self.block is not None:
             if self._is_sub_line(line, tokens):
-                self.block.sub_lines.append(line)
+                # shown indented whether or not it was (the seed lost its indentation)
+                self.block.sub_lines.append(line if line[:1] in (" ", "\t") else " " + line)
                 return
             self.block = None
         self._dispatch(number, line, tokens)

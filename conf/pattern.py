@@ -153,15 +153,16 @@ class Arg:
     name: str
     kind: str  # an ARG_TYPES key, or "lo-hi"
     repeat: bool = False
+    label: str = ""  # how messages name it: the keyword before it (`keepalive 5 out of range`)
 
     def convert(self, word: str) -> object:
         if "-" in self.kind and self.kind[0].isdigit():
             lo, hi = (int(x) for x in self.kind.split("-"))
             if not re.fullmatch(r"-?[0-9]{1,12}", word):
-                raise ArgError(f"{self.name} '{word}' is not a number in range {lo}-{hi}")
+                raise ArgError(f"{self.label} '{word}' is not a number in range {lo}-{hi}")
             value = int(word)
             if not lo <= value <= hi:
-                raise ArgError(f"{self.name} {value} out of range {lo}-{hi}")
+                raise ArgError(f"{self.label} {value} out of range {lo}-{hi}")
             return value
         return ARG_TYPES[self.kind](word)
 
@@ -207,7 +208,10 @@ def compile_pattern(text: str) -> tuple:
                 else:
                     if kind not in ARG_TYPES and not re.fullmatch(r"[0-9]+-[0-9]+", kind):
                         raise ValueError(f"unknown argument type {kind!r} in {text!r}")
-                    out.append(Arg(name, kind, repeat))
+                    before = out[-1] if out else None
+                    label = (before.words[0] if isinstance(before, Keyword) and len(before.words) == 1
+                             else name.replace("_", "-"))
+                    out.append(Arg(name, kind, repeat, label))
             else:
                 out.append(Keyword((p,)))
         if closing:

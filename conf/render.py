@@ -39,9 +39,7 @@ def render_mode(mode: Mode, obj: Any, indent: str = " ") -> list[str]:
 
 
 def _router_lines(block: RouterBlock) -> list[str]:
-    if block.verbatim:
-        return [block.line] + block.sub_lines
-    return [block.line] + [s if s[:1] in (" ", "\t") else " " + s for s in block.sub_lines]
+    return [block.line] + block.sub_lines
 
 
 def render(config: Config) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 # rank, '+' if it opens a sub-mode, the words
 _VOCABULARY = """
-10  version
+20  version
 20  service
 25  platform
 35  boot-start-marker

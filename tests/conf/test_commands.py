@@ -1,0 +1,316 @@
+"""Every CME command of the table: what it sets, its `no` form, its range and default,
+and that it renders back to a line that parses to the same value."""
+
+import pytest
+
+from conf import ProfileNumber, XmlUser, render
+from conf.model import Config, Telephony, Voip
+
+from .helpers import messages, parse
+
+DN = "ephone-dn 1\nnumber 201\n"
+
+# (sub-mode entry, the command, the line that undoes it, what it sets, value, default)
+CASES = [
+    # voice service voip
+    ("voice service voip", "allow-connections sip to sip", "no allow-connections sip to sip",
+     lambda c: c.voip.allow_connections, {("sip", "sip")}, set()),
+    ("voice service voip", "allow-connections h323 to sip", "no allow-connections h323 to sip",
+     lambda c: c.voip.allow_connections, {("h323", "sip")}, set()),
+    ("voice service voip", "no supplementary-service sip moved-temporarily",
+     "supplementary-service sip moved-temporarily", lambda c: c.voip.moved_temporarily, False, True),
+    ("voice service voip", "no supplementary-service sip refer", "supplementary-service sip refer",
+     lambda c: c.voip.refer, False, True),
+    ("voice service voip", "no cti shutdown", "cti shutdown", lambda c: c.voip.cti_shutdown, False, True),
+    ("voice service voip", "callmonitor", "no callmonitor", lambda c: c.voip.callmonitor, True, False),
+    ("voice service voip", "gcid", "no gcid", lambda c: c.voip.gcid, True, False),
+    ("voice service voip", "cti csta mode basic", "no cti csta mode basic",
+     lambda c: c.voip.csta_mode_basic, True, False),
+    ("voice service voip", "cti message device-id suppress-conversion",
+     "no cti message device-id suppress-conversion", lambda c: c.voip.suppress_conversion, True, False),
+    ("voice service voip\nsip", "registrar server", "no registrar server",
+     lambda c: (c.voip.registrar, c.voip.registrar_expires_max, c.voip.registrar_expires_min),
+     (True, 3600, 60), (False, 3600, 60)),
+    ("voice service voip\nsip", "registrar server expires max 600 min 120", "no registrar server expires",
+     lambda c: (c.voip.registrar, c.voip.registrar_expires_max, c.voip.registrar_expires_min),
+     (True, 600, 120), (False, 3600, 60)),
+    ("voice service voip\nsip", "registrar server expires max 86400", "no registrar server",
+     lambda c: c.voip.registrar_expires_max, 86400, 3600),
+    # voice register global
+    ("voice register global", "mode cme", "no mode", lambda c: c.register_global.mode, "cme", None),
+    ("voice register global", "source-address 127.0.0.1 port 5070", "no source-address",
+     lambda c: (c.register_global.source_address, c.register_global.port), ("127.0.0.1", 5070), (None, 5060)),
+    ("voice register global", "source-address 10.1.2.3", "no source-address 10.1.2.3",
+     lambda c: (c.register_global.source_address, c.register_global.port), ("10.1.2.3", 5060), (None, 5060)),
+    # voice register session-server
+    ("voice register session-server 8", "register-id app1", "no register-id",
+     lambda c: c.session_servers[8].register_id, "app1", None),
+    ("voice register session-server 1", "register-id " + "a" * 30, "no register-id",
+     lambda c: c.session_servers[1].register_id, "a" * 30, None),
+    ("voice register session-server 1", "keepalive 60", "no keepalive 60",
+     lambda c: c.session_servers[1].keepalive, 60, 300),
+    ("voice register session-server 1", "keepalive 3600", "no keepalive",
+     lambda c: c.session_servers[1].keepalive, 3600, 300),
+    ("voice register session-server 1", "cti-aware", "no cti-aware",
+     lambda c: c.session_servers[1].cti_aware, True, False),
+    # Extension Mobility profiles
+    (DN + "voice logout-profile 1", "number 201 type normal", "no number 201",
+     lambda c: c.logout_profiles[1].numbers, [ProfileNumber("201", "normal")], []),
+    (DN + "voice user-profile 2", "number 201 type silent-ring", "no number",
+     lambda c: c.user_profiles[2].numbers, [ProfileNumber("201", "silent-ring")], []),
+    ("voice user-profile 1", "user user204 password psswrd", "no user",
+     lambda c: (c.user_profiles[1].user, c.user_profiles[1].password), ("user204", "psswrd"), (None, None)),
+    # telephony-service
+    ("telephony-service", "ip source-address 127.0.0.1 port 2001", "no ip source-address",
+     lambda c: (c.telephony.source_address, c.telephony.port), ("127.0.0.1", 2001), (None, 2000)),
+    ("telephony-service", "ip source-address 10.0.0.1", "no ip source-address",
+     lambda c: (c.telephony.source_address, c.telephony.port), ("10.0.0.1", 2000), (None, 2000)),
+    ("telephony-service", "max-ephones 10", "no max-ephones", lambda c: c.telephony.max_ephones, 10, None),
+    ("telephony-service", "max-dn 100", "no max-dn 100", lambda c: c.telephony.max_dn, 100, None),
+    ("telephony-service", "keepalive 45", "no keepalive", lambda c: c.telephony.keepalive, 45, 30),
+    ("telephony-service", "timeouts interdigit 5", "no timeouts interdigit",
+     lambda c: c.telephony.interdigit_timeout, 5, 10),
+    ("telephony-service", "em logout 1:0", "no em logout", lambda c: c.telephony.em_logout, [(1, 0)], []),
+    ("telephony-service", "em logout 1:0 12:30 23:59", "no em logout",
+     lambda c: c.telephony.em_logout, [(1, 0), (12, 30), (23, 59)], []),
+    ("telephony-service", "em external", "no em external", lambda c: c.telephony.em_external, True, False),
+    ("telephony-service", "url services http://my_application/menu.html root", "no url services",
+     lambda c: (c.telephony.url_services, c.telephony.url_services_root),
+     ("http://my_application/menu.html", True), (None, False)),
+    ("telephony-service", "url services http://x/y", "no url services",
+     lambda c: (c.telephony.url_services, c.telephony.url_services_root), ("http://x/y", False), (None, False)),
+    ("telephony-service", "cnf-file location flash:", "no cnf-file location",
+     lambda c: c.telephony.cnf_file_location, "flash:", None),
+    ("telephony-service", "cnf-file perphone", "no cnf-file perphone", lambda c: c.telephony.cnf_file, "perphone", None),
+    ("telephony-service", "max-conferences 4 gain 0", "no max-conferences",
+     lambda c: (c.telephony.max_conferences, c.telephony.conference_gain), (4, 0), (8, -6)),
+    ("telephony-service", "max-conferences 16", "no max-conferences",
+     lambda c: (c.telephony.max_conferences, c.telephony.conference_gain), (16, -6), (8, -6)),
+    ("telephony-service", "xml user axl password secret 15", "no xml user axl",
+     lambda c: c.telephony.xml_users, {"axl": XmlUser("secret", 15)}, {}),
+    ("telephony-service", "transfer-system full-consult", "no transfer-system",
+     lambda c: c.telephony.transfer_system, "full-consult", None),
+    ("telephony-service", "transfer-system blind", "no transfer-system",
+     lambda c: c.telephony.transfer_system, "blind", None),
+    ("telephony-service", "transfer-system full-blind", "no transfer-system",
+     lambda c: c.telephony.transfer_system, "full-blind", None),
+    ("telephony-service", "transfer-system local-consult", "no transfer-system",
+     lambda c: c.telephony.transfer_system, "local-consult", None),
+    ("telephony-service", "create cnf-files version-stamp Jan 01 2002 00:00:00", "no create cnf-files",
+     lambda c: c.telephony.version_stamp, "Jan 01 2002 00:00:00", None),
+    # ephone-dn-template
+    ("ephone-dn-template 15", "cti watch", "no cti watch", lambda c: c.ephone_dn_templates[15].cti_watch, True, False),
+    ("ephone-dn-template 1", "cti notify", "no cti notify", lambda c: c.ephone_dn_templates[1].cti_notify, True, False),
+    # ephone-dn
+    ("ephone-dn 1", "number 201", "no number", lambda c: c.ephone_dns[1].number, "201", None),
+    ("ephone-dn 1", "number 201 secondary 5551201", "no number",
+     lambda c: c.ephone_dns[1].numbers, ["201", "5551201"], []),
+    ("ephone-dn 1", "name John  Smith", "no name", lambda c: c.ephone_dns[1].name, "John  Smith", None),
+    ("ephone-dn 1", "label Line 1 (sales)", "no label", lambda c: c.ephone_dns[1].label, "Line 1 (sales)", None),
+    ("ephone-dn 1", "cti watch", "no cti watch", lambda c: c.ephone_dns[1].cti_watch, True, False),
+    ("ephone-dn 1", "cti notify", "no cti notify", lambda c: c.ephone_dns[1].cti_notify, True, False),
+    ("ephone-dn 1", "call-forward all 2000", "no call-forward all",
+     lambda c: c.ephone_dns[1].call_forward_all, "2000", None),
+    ("ephone-dn 1", "call-forward busy 2001", "no call-forward busy",
+     lambda c: c.ephone_dns[1].call_forward_busy, "2001", None),
+    ("ephone-dn 1", "call-forward noan 2002 timeout 20", "no call-forward noan",
+     lambda c: (c.ephone_dns[1].call_forward_noan, c.ephone_dns[1].call_forward_noan_timeout),
+     ("2002", 20), (None, None)),
+    ("ephone-dn-template 3\nephone-dn 1", "ephone-dn-template 3", "no ephone-dn-template",
+     lambda c: c.ephone_dns[1].template, 3, None),
+    # ephone
+    ("ephone 1", "mac-address 001e.4a34.a35f", "no mac-address",
+     lambda c: (c.ephones[1].mac, c.ephones[1].device_name), ("001E.4A34.A35F", "SEP001E4A34A35F"), (None, None)),
+    ("ephone 1", "type 7961", "no type", lambda c: c.ephones[1].type, "7961", None),
+    ("ephone 1", "type cipc", "no type", lambda c: c.ephones[1].type, "CIPC", None),
+    ("ephone 1", "type ata", "no type", lambda c: c.ephones[1].type, "ata", None),
+    (DN + "ephone 1", "button 1:1", "no button",
+     lambda c: [(n, b.dn_tag, b.kind) for n, b in c.ephones[1].buttons.items()], [(1, 1, "normal")], []),
+    ("voice logout-profile 4\nephone 1", "logout-profile 4", "no logout-profile",
+     lambda c: c.ephones[1].logout_profile, 4, None),
+    # global
+    ("", "hostname cme", "no hostname", lambda c: c.hostname, "cme", "Router"),
+    ("", "username admin password cisco", "no username admin", lambda c: c.usernames, {"admin": "cisco"}, {}),
+    ("", "username admin privilege 15 password 0 cisco", "no username admin",
+     lambda c: c.usernames, {"admin": "cisco"}, {}),
+    ("", "username admin secret 0 s3cret", "no username admin", lambda c: c.usernames, {"admin": "s3cret"}, {}),
+]
+
+
+def _id(case):
+    return f"{case[0].splitlines()[-1] if case[0] else 'global'}: {case[1]}"
+
+
+@pytest.mark.parametrize("enter, line, undo, get, value, default", CASES, ids=[_id(c) for c in CASES])
+def test_command_sets_value_and_renders_back(enter, line, undo, get, value, default):
+    before = parse(enter)
+    assert messages(before) == [] and get(before.config) == default
+    result = parse(f"{enter}\n{line}\n")
+    assert messages(result) == []
+    assert get(result.config) == value
+    again = parse(render(result.config))
+    assert messages(again) == [] and get(again.config) == value
+
+
+@pytest.mark.parametrize("enter, line, undo, get, value, default", CASES, ids=[_id(c) for c in CASES])
+def test_no_form_restores_default(enter, line, undo, get, value, default):
+    result = parse(f"{enter}\n{line}\n{undo}\n")
+    assert messages(result) == []
+    assert get(result.config) == default
+
+
+RANGES = [
+    ("voice service voip\nsip", "registrar server expires max 599", "% max 599 out of range 600-86400"),
+    ("voice service voip\nsip", "registrar server expires max 86401", "% max 86401 out of range 600-86400"),
+    ("voice service voip\nsip", "registrar server expires min 59", "% min 59 out of range 60-3600"),
+    ("voice service voip\nsip", "registrar server expires min 3601", "% min 3601 out of range 60-3600"),
+    ("voice register session-server 1", "keepalive 59", "% keepalive 59 out of range 60-3600"),
+    ("voice register session-server 1", "keepalive 3601", "% keepalive 3601 out of range 60-3600"),
+    ("", "voice register session-server 9", "% session-server 9 out of range 1-8"),
+    ("", "voice register session-server 0", "% session-server 0 out of range 1-8"),
+    ("telephony-service", "keepalive 9", "% keepalive 9 out of range 10-65535"),
+    ("telephony-service", "keepalive 65536", "% keepalive 65536 out of range 10-65535"),
+    ("telephony-service", "timeouts interdigit 1", "% interdigit 1 out of range 2-120"),
+    ("telephony-service", "timeouts interdigit 121", "% interdigit 121 out of range 2-120"),
+    ("telephony-service", "max-ephones 0", "% max-ephones 0 out of range 1-10000"),
+    ("telephony-service", "ip source-address 127.0.0.1 port 0", "% port 0 out of range 1-65535"),
+    ("telephony-service", "ip source-address 999.0.0.1", "% '999.0.0.1' is not an IPv4 address (A.B.C.D)"),
+    ("telephony-service", "em logout 24:00", "% '24:00' is not a time of day (H:M, 0:0-23:59)"),
+    ("telephony-service", "xml user a password b 16", "% privilege 16 out of range 1-15"),
+    ("", "ephone-dn 15001", "% ephone-dn 15001 out of range 1-15000"),
+    ("", "ephone-dn-template 16", "% ephone-dn-template 16 out of range 1-15"),
+    ("ephone-dn 1", "call-forward noan 2000 timeout 2", "% timeout 2 out of range 3-60000"),
+    ("ephone-dn 1", "number 20a1", "% '20a1' is not a directory number (digits, * and #)"),
+    ("ephone 1", "mac-address 001E.4A34", "% '001E.4A34' is not a MAC address (HHHH.HHHH.HHHH)"),
+    ("ephone 1", "button 101:1", "% button 101 out of range 1-100"),
+    ("voice register session-server 1", "register-id " + "a" * 31, "is not 1-30 alphanumeric characters"),
+    ("voice register session-server 1", "register-id app-1", "% 'app-1' is not 1-30 alphanumeric characters"),
+    ("", "hostname 1router", "is not a host name"),
+]
+
+
+@pytest.mark.parametrize("enter, line, message", RANGES, ids=[r[1] for r in RANGES])
+def test_out_of_range_is_named(enter, line, message):
+    result = parse(f"{enter}\n{line}\n" if enter else line)
+    n = len(enter.splitlines()) + 1 if enter else 1
+    assert len(result.findings) == 1
+    finding = result.findings[0]
+    assert finding.line == n and finding.severity == "error"
+    assert message in finding.message
+
+
+def test_bad_value_leaves_the_previous_one():
+    result = parse("telephony-service\nkeepalive 45\nkeepalive 5\n")
+    assert result.config.telephony.keepalive == 45 and len(result.errors) == 1
+
+
+@pytest.mark.parametrize("line, position", [
+    ("max-conferences 8 gain 3", "(at '3')"),
+    ("em logout 1:0 2:0 3:0 4:0", "(at '4:0')"),
+    ("transfer-system consult", "(at 'consult')"),
+])
+def test_invalid_word_is_pointed_at(line, position):
+    result = parse(f"telephony-service\n{line}\n")
+    assert len(result.findings) == 1
+    assert result.findings[0].message.startswith("% Invalid input detected at '^' marker " + position)
+
+
+def test_incomplete_command():
+    result = parse("voice service voip\ncti csta mode\n")
+    assert messages(result) == ["t.cfg:2: % Incomplete command. Expected 'basic'."]
+
+
+def test_defaults_of_an_empty_configuration():
+    c = parse("").config
+    assert c == Config()
+    assert c.hostname == "Router" and c.usernames == {}
+    assert c.voip == Voip() and c.voip.cti_shutdown is True
+    assert (c.voip.registrar_expires_max, c.voip.registrar_expires_min) == (3600, 60)
+    assert (c.register_global.port, c.register_global.mode) == (5060, None)
+    t = c.telephony
+    assert t == Telephony()
+    assert (t.port, t.keepalive, t.interdigit_timeout, t.max_conferences, t.conference_gain) == (2000, 30, 10, 8, -6)
+    assert parse("voice register session-server 3").config.session_servers[3].keepalive == 300
+
+
+def test_sections_can_be_removed_with_no():
+    text = ("voice service voip\ngcid\nvoice register global\nmode cme\nvoice register session-server 2\n"
+            "ephone-dn-template 1\nephone-dn 5\nephone 3\nvoice logout-profile 1\nvoice user-profile 1\n"
+            "telephony-service\nmax-dn 5\n")
+    undo = ("no voice service voip\nno voice register global\nno voice register session-server 2\n"
+            "no ephone-dn-template 1\nno ephone-dn 5\nno ephone 3\nno voice logout-profile 1\n"
+            "no voice user-profile 1\nno telephony-service\n")
+    result = parse(text + undo)
+    assert messages(result) == []
+    assert result.config == Config()
+
+
+def test_dual_line_is_kept_when_the_dn_is_entered_again():
+    c = parse("ephone-dn 1 dual-line\nnumber 201\nephone-dn 1\nname x\n").config
+    assert c.ephone_dns[1].dual_line and c.ephone_dns[1].number == "201"
+    assert "ephone-dn 1 dual-line" in render(c)
+    assert parse("ephone-dn 2 octo-line").config.ephone_dns[2].octo_line
+
+
+def test_buttons_several_in_one_line_with_their_kinds():
+    text = "".join(f"ephone-dn {n}\nnumber 20{n}\n" for n in range(1, 8))
+    c = parse(text + "ephone 1\nbutton 1:1 2s2 3o3,4 4c5 5x6 6m7\nbutton 7f1 8w2\n").config
+    kinds = {n: (b.kind, b.dn_tags) for n, b in c.ephones[1].buttons.items()}
+    assert kinds == {1: ("normal", (1,)), 2: ("silent", (2,)), 3: ("overlay", (3, 4)), 4: ("cw-overlay", (5,)),
+                     5: ("overlay-expansion", (6,)), 6: ("monitor", (7,)), 7: ("feature-ring", (1,)),
+                     8: ("watch", (2,))}
+    assert " button 1:1 2s2 3o3,4 4c5 5x6 6m7 7f1 8w2" in render(c).splitlines()
+
+
+def test_profile_number_lists_and_duplicates():
+    text = "ephone-dn 1\nnumber 201\nephone-dn 2\nnumber 202\nvoice logout-profile 1\n"
+    c = parse(text + "number 201,202 type overlay\nnumber 201,202 type normal\n").config
+    assert c.logout_profiles[1].numbers == [ProfileNumber("201,202", "normal")]
+    assert c.logout_profiles[1].numbers[0].numbers == ["201", "202"]
+
+
+def test_username_kinds():
+    c = parse("username a password x y\nusername b privilege 15 secret 5 $1$abc$def\nusername c password 7\n").config
+    assert c.accounts["a"].password == "x y" and c.accounts["a"].verify("x y")
+    b = c.accounts["b"]
+    assert (b.kind, b.encryption, b.privilege, b.password) == ("secret", 5, 15, "$1$abc$def")
+    assert not b.verify("$1$abc$def")  # a hash is not a password
+    assert c.accounts["c"].password == "7"
+    assert c.usernames == {"a": "x y", "c": "7"}
+    text = render(c)
+    assert "username b privilege 15 secret 5 $1$abc$def" in text
+    assert parse(text).config.accounts == c.accounts
+
+
+def test_template_cti_watch_applies_to_its_dns_and_follows_changes():
+    c = parse("ephone-dn-template 1\ncti watch\nephone-dn 1\nephone-dn-template 1\nephone-dn 2\n").config
+    assert c.ephone_dns[1].cti_watch and not c.ephone_dns[1].cti_watch_own
+    assert not c.ephone_dns[2].cti_watch
+    c.ephone_dn_templates[1].cti_watch = False
+    assert not c.ephone_dns[1].cti_watch
+    c.ephone_dns[1].cti_watch = True  # the DN's own setting
+    assert c.ephone_dns[1].cti_watch_own
+    assert " cti watch" in render(c).split("ephone-dn 1\n")[1].split("!")[0]
+
+
+def test_extras_are_kept_verbatim_in_their_mode():
+    text = "telephony-service\nload 7960 P00308000500\nephone-dn 1\ndescription front desk\nhuntstop\n"
+    c = parse(text).config
+    assert messages(parse(text)) == []
+    assert c.telephony.extra == ["load 7960 P00308000500"]
+    assert c.ephone_dns[1].extra == ["description front desk", "huntstop"]
+    assert parse(render(c)).config == c
+
+
+def test_model_is_mutable_and_rendered():
+    c = parse("ephone-dn 1\nnumber 201\n").config
+    c.ephone_dns[1].call_forward_all = "2000"
+    assert " call-forward all 2000" in render(c)
+    assert parse(render(c)).config.ephone_dns[1].call_forward_all == "2000"
+
+
+def test_dn_by_number():
+    c = parse("ephone-dn 1\nnumber 201 secondary 5551201\nephone-dn 2\nnumber 202\n").config
+    assert c.dn_by_number("202").tag == 2
+    assert c.dn_by_number("5551201").tag == 1
+    assert c.dn_by_number("203") is None
