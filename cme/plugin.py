@@ -71,7 +71,25 @@ def makeService(options: Options):
         ssh_port=options["ssh-port"],
         telnet_port=options["telnet-port"],
         interface=options["cli-interface"],
+        telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
     ):
         child.setServiceParent(service)
+    from twisted.internet import reactor
+
+    # twistd starts services before reactor.run() installs its signal handlers; take
+    # over SIGTERM and say "ready" only once those are in place.
+    reactor.callWhenRunning(_terminate_cleanly_on_sigterm, reactor)
+    reactor.callWhenRunning(service.announce_ready)
     return service
+
+
+def _terminate_cleanly_on_sigterm(reactor) -> None:
+    """SIGTERM is how service managers ask for a normal stop: exit 0 once it is done.
+
+    Twisted's own handler records the signal and re-raises it after shutdown, so the
+    process would report death by SIGTERM even after every actor stopped cleanly.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: reactor.callFromThread(reactor.stop))

@@ -53,6 +53,20 @@ class CMEService(MultiService):
             emit("{finding}", finding=str(finding))
         super().startService()
 
+    def listening(self) -> list[str]:
+        """`name host:port` for every listener that is bound (port 0 resolved)."""
+        out = []
+        for child in self:
+            port = getattr(child, "_port", None)
+            if port is not None:
+                host = port.getHost()
+                out.append(f"{child.name or 'listener'} {host.host}:{host.port}")
+        return out
+
+    def announce_ready(self) -> None:
+        """Logged once the reactor runs: from here on, signals stop the server cleanly."""
+        log.info("cme-cti ready: {listeners}", listeners=", ".join(self.listening()) or "no listeners")
+
     def stopService(self):
         d = super().stopService()  # listeners close first
 
