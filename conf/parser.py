@@ -202,7 +202,7 @@ class Parser:
         else:
             hint = suggest(words, _candidates(chain))
             message = f"% Invalid input detected at '^' marker{at}" + (
-                f": did you mean '{hint}'?" if hint else "." + _expected(best))
+                f": did you mean '{hint}'?" if hint else "." + (_expected(best) if pos > int(negated) else ""))
         self._error(number, line, column, message)
 
 
