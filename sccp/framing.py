@@ -1,0 +1,92 @@
+"""SCCP framing: ``u32 length, u32 header version, u32 message id, body``, little-endian.
+
+``length`` counts the message id and the body, not itself nor the version word, so a
+frame is ``length + 8`` bytes. Framing is the one thing a peer cannot get wrong and keep
+its connection: a length outside ``MIN_LENGTH..MAX_LENGTH`` means we no longer know where
+messages start, so the decoder raises :class:`FramingError` and the caller closes.
+Everything inside a frame is decoded leniently (see :mod:`sccp.message`).
+"""
+from __future__ import annotations
+
+import struct
+
+from sccp.message import Message, decode_message
+import sccp.messages  # noqa: F401  (registers every message class)
+
+MIN_LENGTH = 4
+"""The message id alone: the smallest legal length field (KeepAlive)."""
+
+MAX_LENGTH = 2048
+"""Largest length field accepted. The largest message in sccp.md's tables is
+SoftKeySetRes (780-byte body, length 784); DeviceToUserData, the largest message phones
+send that we do not model, is length 2024. 2048 (FreeSWITCH's cap; Asterisk used 2000)
+takes both, while a frame can never make us hold more than 2056 bytes."""
+
+HEADER_SIZE = 12  # length, header version, message id
+_HEADER = struct.Struct("<III")
+_LENGTH = struct.Struct("<I")
+
+
+class FramingError(ValueError):
+    """The byte stream can no longer be split into messages: close the connection.
+
+    ``decoded`` holds the messages that were complete before the bad frame in the same
+    :meth:`Decoder.feed` call, so that the caller may still act on them.
+    """
+
+    def __init__(self, message: str, decoded: list[Message] | None = None):
+        super().__init__(message)
+        self.decoded = decoded or []
+
+
+class Decoder:
+    """Incremental decoder for one direction of one connection (sans-I/O).
+
+    Feed it bytes as they arrive, split or coalesced in any way; it returns the complete
+    messages. It validates a length as soon as the 4 bytes are in, so it never waits for,
+    nor holds, more than one ``max_length + 8``-byte frame.
+    """
+
+    def __init__(self, max_length: int = MAX_LENGTH):
+        self.max_length = max_length
+        self._buffer = bytearray()
+        self._error: str | None = None
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held while waiting for the rest of a frame."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[Message]:
+        if self._error is not None:
+            raise FramingError(self._error)
+        buffer = self._buffer
+        buffer += data
+        messages: list[Message] = []
+        start, end = 0, len(buffer)
+        while end - start >= 4:
+            (length,) = _LENGTH.unpack_from(buffer, start)
+            if not MIN_LENGTH <= length <= self.max_length:
+                self._error = (f"bad SCCP length field {length} (0x{length:08X}) at stream "
+                               f"offset +{start}: must be {MIN_LENGTH}..{self.max_length}")
+                del buffer[:]  # framing is lost: nothing left is worth keeping
+                raise FramingError(self._error, messages)
+            frame_end = start + 8 + length
+            if frame_end > end:
+                break
+            _, version, message_id = _HEADER.unpack_from(buffer, start)
+            messages.append(decode_message(message_id, version,
+                                           bytes(buffer[start + HEADER_SIZE:frame_end])))
+            start = frame_end
+        del buffer[:start]
+        return messages
+
+
+def encode(message: Message) -> bytes:
+    """The frame for ``message``, header version taken from ``message.header_version``."""
+    body = message.encode_body()
+    length = 4 + len(body)
+    if length > MAX_LENGTH:
+        raise FramingError(f"{message.name} would be {length} bytes long, "
+                           f"over MAX_LENGTH {MAX_LENGTH}")
+    return _HEADER.pack(length, message.header_version, message.message_id) + body

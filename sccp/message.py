@@ -1,0 +1,137 @@
+"""Message objects: the base class, the id registry, raw and malformed messages.
+
+Every known message is a frozen, slotted dataclass whose annotated fields are its body
+layout (see :mod:`sccp.fields`); :func:`message` registers it under its message id.
+Bodies are decoded leniently, as real phones require: a body longer than the layout keeps
+its surplus in ``extra``, a body that stops before an optional trailing group leaves that
+group at its defaults, and only a body shorter than the required fields becomes a
+:class:`MalformedMessage`. None of this raises: a bad body costs one message, not the
+connection.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from sccp.fields import Layout, layout_of
+
+
+class Record:
+    """Base of nested records and messages; brings constructor arguments to the form decoding produces (enums, tuples, addresses)."""
+
+    __slots__ = ()
+    _coerced: ClassVar[tuple] = ()
+
+    def __post_init__(self) -> None:
+        for name, wire in self._coerced:
+            object.__setattr__(self, name, wire.coerce(getattr(self, name)))
+
+
+def _compile(cls: type, optional: tuple[str, ...] = (), extensions: tuple[str, ...] = ()) -> type:
+    cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
+    cls._layout = layout_of(cls, optional, extensions)
+    cls._coerced = tuple((name, wire) for name, wire in cls._layout.fields if wire.needs_coerce)
+    return cls
+
+
+def record(cls: type) -> type:
+    """Class decorator for a fixed-size struct nested in bodies (a codec capability, a
+    button, key material); the class derives from :class:`Record`."""
+    return _compile(cls)
+
+
+class Message(Record):
+    """Base of every SCCP message; ``message_id`` is a class attribute of known messages."""
+
+    __slots__ = ()
+    message_id: ClassVar[int]
+    _layout: ClassVar[Layout]
+
+    @property
+    def name(self) -> str:
+        """The name sccp.md and logs use (``Register``, ``CallState``)."""
+        return type(self).__name__.removesuffix("Message")
+
+    def encode_body(self) -> bytes:
+        return self._layout.pack(self) + self.extra
+
+    @classmethod
+    def decode_body(cls, body: bytes, header_version: int = 0) -> Message:
+        decoded = cls._layout.unpack(body)
+        if decoded is None:
+            return MalformedMessage(cls.message_id, header_version, body,
+                                    f"{cls.__name__} body is {len(body)} bytes, "
+                                    f"needs at least {cls._layout.min_size}")
+        values, extra = decoded
+        return cls(*values, header_version=header_version, extra=extra)
+
+
+MESSAGES: dict[int, type[Message]] = {}
+"""Known message classes by message id."""
+
+
+def message(message_id: int, optional: tuple[str, ...] = (), extensions: tuple[str, ...] = ()):
+    """Class decorator: compile the layout and register the class under ``message_id``.
+
+    ``optional`` and ``extensions`` name the first field of each trailing group a sender
+    may leave out; see :func:`sccp.fields.layout_of` for which of them we send.
+    Every message also gets two keyword-only fields: ``header_version`` (the frame's
+    version word) and ``extra`` (body bytes after the last known field, sent back as-is).
+    """
+
+    def register(cls: type) -> type:
+        annotations = dict(cls.__dict__.get("__annotations__", {}))
+        annotations["header_version"] = int
+        annotations["extra"] = bytes
+        cls.__annotations__ = annotations
+        cls.header_version = dataclasses.field(default=0, kw_only=True)
+        cls.extra = dataclasses.field(default=b"", kw_only=True, repr=False)
+        cls = _compile(cls, optional, extensions)
+        cls.message_id = message_id
+        if message_id in MESSAGES:
+            raise TypeError(f"message id 0x{message_id:04X} registered twice")
+        MESSAGES[message_id] = cls
+        return cls
+
+    return register
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RawMessage(Message):
+    """A message whose id we do not know: kept whole so it can be logged or relayed."""
+
+    message_id: int
+    header_version: int = 0
+    body: bytes = b""
+
+    @property
+    def name(self) -> str:
+        return f"Unknown(0x{self.message_id:04X})"
+
+    def encode_body(self) -> bytes:
+        return self.body
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MalformedMessage(RawMessage):
+    """A known message id whose body is too short for its required fields."""
+
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        known = MESSAGES.get(self.message_id)
+        return f"Malformed({known.__name__ if known else hex(self.message_id)})"
+
+
+def decode_message(message_id: int, header_version: int, body: bytes) -> Message:
+    """The message object for one frame's id, version and body; never raises."""
+    cls = MESSAGES.get(message_id)
+    if cls is None:
+        return RawMessage(message_id, header_version, body)
+    return cls.decode_body(body, header_version)
+
+
+def fields_of(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, wire type) of a message or record class, in wire order."""
+    return cls._layout.fields
