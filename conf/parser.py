@@ -48,6 +48,7 @@ class Parser:
         self.stack = [_Frame(GLOBAL, self.config, None)]
         self.block: RouterBlock | None = None  # the open router sub-mode
         self.banner_end: str | None = None  # delimiter that ends an open banner
+        self.banner_line = 0
         self.comments: list[str] = []  # `! text` lines waiting for the next section
         self.findings: list[Finding] = []
         self.where: dict = {}  # see findings.Where
@@ -95,6 +96,12 @@ class Parser:
         self._dispatch(number, line, tokens)
 
     def finish(self) -> list[Finding]:
+        if self.banner_end is not None and self.block is not None:
+            # its text ran to the end of the file: IOS would not take it either
+            self.config.router.remove(self.block)
+            self._error(self.banner_line, self.block.line, len(self.block.line),
+                        f"% Banner not terminated: no '{self.banner_end}' after it")
+            self.banner_end = self.block = None
         if self.comments:
             self.config.comments.setdefault(("end",), []).extend(self.comments)
             self.comments = []
@@ -122,7 +129,7 @@ class Parser:
         vocabulary = router.lookup(words)
         if vocabulary is not None:
             del self.stack[1:]
-            self._router_command(line.strip(), tokens, vocabulary)
+            self._router_command(number, line.strip(), tokens, vocabulary)
             return
         self._report(number, line, tokens, failures)
 
@@ -148,13 +155,14 @@ class Parser:
         if cmd.enters:
             self.stack.append(_Frame(MODES[cmd.enters], result, key))
 
-    def _router_command(self, text: str, tokens: list[Token], vocabulary: router.Vocabulary) -> None:
+    def _router_command(self, number: int, text: str, tokens: list[Token], vocabulary: router.Vocabulary) -> None:
         block = RouterBlock(text, vocabulary.rank, comments=self.comments)
         self.comments = []
         self.config.router.append(block)
         if not vocabulary.block:
             return
         self.block = block
+        self.banner_line = number
         if vocabulary.words == ("banner",) and len(tokens) >= 3:
             # banner motd ^C ... ^C: the text runs to the next delimiter, verbatim
             start = tokens[2].text
@@ -280,7 +288,9 @@ def suggest(words: list[str], candidates: Iterable[tuple[str, ...]], cutoff: flo
         if len(head) == n and head != list(spelling) and sorted(head) == sorted(spelling):
             score = 1.0
         else:
-            score = SequenceMatcher(None, " ".join(head), " ".join(spelling)).ratio()
+            sm = SequenceMatcher(None, " ".join(head), " ".join(spelling))
+            floor = max(best[0], cutoff - 1e-9)  # cheap upper bounds first: most are far off
+            score = sm.ratio() if sm.real_quick_ratio() > floor and sm.quick_ratio() > floor else 0.0
         if score > best[0]:
             best = (score, spelling)
     score, spelling = best

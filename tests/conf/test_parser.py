@@ -257,3 +257,14 @@ def test_vocabulary_lookup():
     assert lookup(["ip", "address", "1.2.3.4"]) is None
     assert is_global(["ephone-dn", "4"]) and is_global(["no", "ipv6", "cef"])
     assert not is_global(["duplex", "auto"])
+
+
+def test_unterminated_banner_is_an_error_and_dropped():
+    result = parse("hostname a\nbanner motd #\nwelcome\nhostname b\n")
+    assert messages(result) == ["t.cfg:2: % Banner not terminated: no '#' after it"]
+    assert result.config.router == [] and result.config.hostname == "a"
+
+
+def test_single_line_banner():
+    block = parse("banner login #Hello#\nhostname b\n").config.router[0]
+    assert (block.line, block.sub_lines) == ("banner login #Hello#", [])
