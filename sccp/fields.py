@@ -263,13 +263,17 @@ class Layout:
             out.extend(wire.to_items(getattr(obj, name)))
         return tuple(out)
 
-    def pack(self, obj: Any) -> bytes:
-        """The full body, except extension groups after the last one holding a value."""
+    def pack(self, obj: Any, full: bool = False) -> bytes:
+        """The full body, except extension groups after the last one holding a value
+        (unless ``full``: bytes that follow must not be read as a missing group)."""
         index = len(self.cuts) - 1
-        while index > self.extensions_from and self._all_default(obj, index):
+        while not full and index > self.extensions_from and self._all_default(obj, index):
             index -= 1
         items = self.items(obj)
-        return self.structs[index].pack(*items[:self.counts[index]])
+        try:
+            return self.structs[index].pack(*items[:self.counts[index]])
+        except struct.error as error:  # a value out of its field's range: a caller's bug
+            raise ValueError(f"cannot encode {obj!r}: {error}") from None
 
     def _all_default(self, obj: Any, index: int) -> bool:
         """Whether the group ending at cut ``index`` holds only wire defaults."""

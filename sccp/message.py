@@ -53,7 +53,7 @@ class Message(Record):
         return type(self).__name__.removesuffix("Message")
 
     def encode_body(self) -> bytes:
-        return self._layout.pack(self) + self.extra
+        return self._layout.pack(self, full=bool(self.extra)) + self.extra
 
     @classmethod
     def decode_body(cls, body: bytes, header_version: int = 0) -> Message:
