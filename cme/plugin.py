@@ -46,7 +46,12 @@ class Options(usage.Options):
         try:
             self.app = Application.from_file(self["config"], strict=self["strict"])
         except conf.ConfigError as e:
-            raise usage.UsageError(str(e)) from None
+            # Not a UsageError: twistd would bury the one line that matters under its
+            # whole option list.
+            print(f"cme: {e}", file=sys.stderr)
+            for finding in getattr(e, "findings", ()):
+                print(finding, file=sys.stderr)
+            raise SystemExit(1) from None
         for finding in self.app.findings:
             print(finding, file=sys.stderr)
         for namespace in self["trace"]:
