@@ -142,7 +142,7 @@ class IPv4(WireType):
 
 
 class RecordType(WireType):
-    """A nested fixed-size struct (a :func:`record` class) inside a body."""
+    """A nested fixed-size struct (a ``sccp.message.record`` class) inside a body."""
 
     def __init__(self, cls: type):
         self.cls = cls
@@ -230,8 +230,9 @@ class Layout:
 
     ``cuts`` are the field counts a body may stop after: the required prefix, then the
     start of each optional trailing group, then all fields. Decoding accepts a body cut
-    at any of them; encoding stops only at an extension group (see :func:`layout_of`). ``formats``/``sizes``/``counts``
-    hold the struct format, byte size and item count of the body cut at each of them.
+    at any of them; encoding stops only before an extension group (see
+    :func:`layout_of`). ``structs``/``formats``/``counts`` hold the struct, its format
+    and its item count for the body cut at each of them.
     """
 
     fields: tuple[tuple[str, WireType], ...]

@@ -17,7 +17,11 @@ from sccp.fields import Layout, layout_of
 
 
 class Record:
-    """Base of nested records and messages; brings constructor arguments to the form decoding produces (enums, tuples, addresses)."""
+    """Base of nested records and messages.
+
+    Brings constructor arguments to the form decoding produces (IntEnum members, tuples,
+    IPv4Address), so that a message built by hand equals the same message decoded.
+    """
 
     __slots__ = ()
     _coerced: ClassVar[tuple] = ()
@@ -27,7 +31,8 @@ class Record:
             object.__setattr__(self, name, wire.coerce(getattr(self, name)))
 
 
-def _compile(cls: type, optional: tuple[str, ...] = (), extensions: tuple[str, ...] = ()) -> type:
+def _compile(cls: type, optional: tuple[str, ...] = (),
+             extensions: tuple[str, ...] = ()) -> type:
     cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
     cls._layout = layout_of(cls, optional, extensions)
     cls._coerced = tuple((name, wire) for name, wire in cls._layout.fields if wire.needs_coerce)
@@ -70,7 +75,8 @@ MESSAGES: dict[int, type[Message]] = {}
 """Known message classes by message id."""
 
 
-def message(message_id: int, optional: tuple[str, ...] = (), extensions: tuple[str, ...] = ()):
+def message(message_id: int, optional: tuple[str, ...] = (),
+            extensions: tuple[str, ...] = ()):
     """Class decorator: compile the layout and register the class under ``message_id``.
 
     ``optional`` and ``extensions`` name the first field of each trailing group a sender
