@@ -15,6 +15,7 @@ from pathlib import Path
 
 import conf
 from actors.directory import Directory
+from actors.status import StatusBoard
 from cme.trace import TRACE, LogBuffer, TraceControl
 
 VERSION = "0.1.0"
@@ -33,7 +34,9 @@ class Application:
     log_buffer: LogBuffer = field(default_factory=LogBuffer)
     started_at: float = field(default_factory=time.time)
     directory: Directory = field(default_factory=Directory)  # device ID -> actor
+    board: StatusBoard = field(default_factory=StatusBoard)  # what `show ephone` reads
     runtime: object = None  # the actors.runtime.Runtime, set when the service starts
+    telephony: object = None  # cme.telephony.Telephony, the SCCP side
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

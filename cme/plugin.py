@@ -67,10 +67,18 @@ class Options(usage.Options):
 
 
 def makeService(options: Options):
+    from twisted.internet import reactor
+
     from cme.cli.server import cli_services
     from cme.service import CMEService
+    from cme.telephony import Telephony
 
-    service = CMEService(options.app, json_log=options["json-log"])
+    app = options.app
+    app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board)
+    service = CMEService(app, json_log=options["json-log"])
+    sccp = app.telephony.listener()
+    if sccp is not None:
+        sccp.setServiceParent(service)
     for child in cli_services(
         options.app,
         ssh_port=options["ssh-port"],
@@ -80,7 +88,6 @@ def makeService(options: Options):
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
     ):
         child.setServiceParent(service)
-    from twisted.internet import reactor
 
     # twistd starts services before reactor.run() installs its signal handlers; take
     # over SIGTERM and say "ready" only once those are in place.

@@ -51,6 +51,8 @@ class CMEService(MultiService):
         for finding in self.app.findings:
             emit = log.error if finding.severity == "error" else log.warn
             emit("{finding}", finding=str(finding))
+        if self.app.telephony is not None:
+            self.app.telephony.start()  # actors exist before the listeners accept
         super().startService()
 
     def listening(self) -> list[str]:

@@ -6,7 +6,7 @@ registering --capabilities--> registered: CapabilitiesRes arrived; the phone is 
 A keepalive is answered in both live states. Silence for more than the allowed keepalive
 intervals, an Unregister, a lost TCP connection, or the same device registering again on a
 new connection (`replaced`) all return the phone to unregistered. `reject` is the answer
-to a device that is not configured or is beyond max-ephones; the connection then closes.
+to a device beyond max-ephones; the connection then closes, and the phone may try again.
 """
 from fsm.table import StateTable
 
@@ -17,8 +17,8 @@ REGISTRATION = StateTable(
     states=["unregistered", "registering", "registered", "rejected"],
     initial="unregistered",
     transitions=[
-        {"trigger": "register", "source": "unregistered", "dest": "registering"},
-        {"trigger": "reject", "source": "unregistered", "dest": "rejected"},
+        {"trigger": "register", "source": ["unregistered", "rejected"], "dest": "registering"},
+        {"trigger": "reject", "source": ["unregistered", "rejected"], "dest": "rejected"},
         {"trigger": "capabilities", "source": "registering", "dest": "registered"},
         {"trigger": "keepalive", "source": LIVE, "dest": None},
         {"trigger": "keepalive_timeout", "source": LIVE, "dest": "unregistered"},

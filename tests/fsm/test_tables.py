@@ -21,6 +21,8 @@ EXPECTED = {
     REGISTRATION: {
         ("unregistered", "register"): "registering",
         ("unregistered", "reject"): "rejected",
+        ("rejected", "register"): "registering",
+        ("rejected", "reject"): "rejected",
         ("registering", "capabilities"): "registered",
         ("registering", "keepalive"): "registering",
         ("registered", "keepalive"): "registered",
@@ -133,4 +135,6 @@ def test_callbacks_named_in_the_table_run_on_the_model_and_no_reference_is_kept(
 def test_triggers_lists_the_legal_ones():
     assert REGISTRATION.triggers("unregistered") == ["register", "reject"]
     assert "capabilities" in REGISTRATION.triggers("registering")
-    assert REGISTRATION.triggers("rejected") == []
+    assert REGISTRATION.triggers("rejected") == ["register", "reject"]
+    assert REGISTRATION.triggers("registered") == [
+        "keepalive", "keepalive_timeout", "unregister", "connection_lost", "replaced"]

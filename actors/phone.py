@@ -1,0 +1,363 @@
+"""One actor per configured SCCP phone (ephone), keyed by its device name `SEP…`.
+
+It owns the phone's registration (fsm/registration.py) and its current connection. The
+SCCP protocol only frames and decodes; every decoded message arrives here as `Received`,
+and everything the phone is told leaves through `link.send`. The registration sequence is
+sccp.md's "Sequences seen from a real CallManager": RegisterAck and CapabilitiesReq, then
+an answer to every request the phone makes, so that a real 7960 never sits at "Waiting
+for Requesting Feature Key Status".
+
+Keepalive rule: a phone is unregistered when nothing at all has been heard from it for
+more than two keepalive intervals (60 s at the default 30 s); any message counts as a sign
+of life, not only KeepAlive.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from actors.line import PhoneDown, PhoneUp
+from actors.runtime import ReactorActor
+from fsm.registration import REGISTRATION
+from sccp import softkeys
+from sccp.buttons import line_buttons, template_message
+from sccp.callcontrol import DisplayPromptStatusMessage, SelectSoftKeysMessage
+from sccp.device import (
+    ButtonTemplateReqMessage,
+    ConfigStatReqMessage,
+    ConfigStatResMessage,
+    DefineTimeDateMessage,
+    FeatureStatReqMessage,
+    FeatureStatResMessage,
+    ForwardStatReqMessage,
+    ForwardStatResMessage,
+    LineStatReqMessage,
+    LineStatResMessage,
+    SoftKeySetReqMessage,
+    SoftKeyTemplateReqMessage,
+    SpeedDialStatReqMessage,
+    SpeedDialStatResMessage,
+    TimeDateReqMessage,
+    VersionReqMessage,
+    VersionResMessage,
+)
+from sccp.enums import SoftKeySetIndex
+from sccp.registration import (
+    AlarmMessage,
+    CapabilitiesReqMessage,
+    CapabilitiesResMessage,
+    KeepAliveAckMessage,
+    KeepAliveMessage,
+    RegisterAckMessage,
+    RegisterAvailableLinesMessage,
+    RegisterMessage,
+    RegisterRejectMessage,
+    UnregisterAckMessage,
+    UnregisterMessage,
+)
+
+MAX_PROTOCOL_VERSION = 0x10  # the codec speaks the basic layouts only (sccp.md)
+KEEPALIVE_ACKS_PER_SECOND = 1  # a KeepAlive flood gets one answer a second, not one each
+
+
+class PhoneLink(Protocol):
+    """What a phone actor needs of its connection (sccp.server provides it)."""
+
+    peer: str
+
+    def send(self, message: Any) -> None: ...
+
+    def close(self, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    link: PhoneLink
+    message: Any
+
+
+@dataclass(frozen=True, slots=True)
+class LinkLost:
+    link: PhoneLink
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckAlive:
+    """The keepalive watchdog's tick, sent by the actor's own timer."""
+
+
+class PhoneActor(ReactorActor):
+    namespace = "cme.phone"
+
+    def __init__(self, ephone, telephony) -> None:
+        super().__init__()
+        self.ephone = ephone
+        self.telephony = telephony
+        self.device = ephone.device_name
+        self.status = telephony.board.phones[self.device]
+        REGISTRATION.start(self)
+        self.link: PhoneLink | None = None
+        self.lines = []
+        self.last_heard = 0.0
+        self.load_name = ""
+        self._watchdog = None
+        self._ack_second = -1.0
+        self._acks_this_second = 0
+        self._flood_logged = False
+
+    @property
+    def trace_id(self) -> str:
+        return self.device
+
+    # -- dispatch ------------------------------------------------------------------------
+    def on_receive(self, message):
+        if isinstance(message, Received):
+            self._received(message.link, message.message)
+        elif isinstance(message, LinkLost):
+            if message.link is self.link:
+                self._leave("connection_lost", message.reason, close=False)
+        elif isinstance(message, CheckAlive):
+            self._check_alive()
+        else:
+            return super().on_receive(message)
+        return None
+
+    def _received(self, link: PhoneLink, message) -> None:
+        if isinstance(message, RegisterMessage):
+            self._register(link, message)
+            return
+        if link is not self.link:
+            # A connection this phone no longer owns (replaced, timed out) still talking.
+            self.log.info("message {name} from {peer} after its session ended; closing it", name=message.name, peer=link.peer)
+            link.close("session replaced or ended")
+            return
+        self.last_heard = self.telephony.clock.seconds()
+        handler = _HANDLERS.get(type(message))
+        if handler is None:
+            self.log.debug("{name} from {device} not handled yet", name=message.name, device=self.device)
+            return
+        handler(self, message)
+
+    # -- registration ---------------------------------------------------------------------
+    def _register(self, link: PhoneLink, message: RegisterMessage) -> None:
+        if self.link is not None:
+            why = f"registered again from {link.peer}" if link is not self.link else "registered again"
+            self._leave("replaced", why, close=link is not self.link)
+        limit = self.telephony.config.telephony.max_ephones
+        if limit is not None and self.telephony.board.live >= limit:
+            REGISTRATION.fire(self, "reject")
+            self.telephony.board.set_phone_state(self.status, "rejected", self.telephony.clock.seconds())
+            self.status.reason = f"max-ephones {limit} reached"
+            self.log.warn("{device} from {peer} rejected: max-ephones {limit} reached", device=self.device, peer=link.peer, limit=limit)
+            link.send(RegisterRejectMessage(text=f"max-ephones {limit} reached"[:31]))
+            link.close("registration rejected")
+            return
+        now = self.telephony.clock.seconds()
+        self.link = link
+        REGISTRATION.fire(self, "register")
+        self.telephony.board.set_phone_state(self.status, "registering", now)
+        self.last_heard = now
+        self.load_name = message.load_name
+        self.lines = line_buttons(self.ephone, self.telephony.config)
+        st = self.status
+        st.ip, _, port = link.peer.rpartition(":")
+        st.port = int(port) if port.isdigit() else 0
+        st.protocol_version = message.protocol_version
+        st.keepalives = 0
+        st.registrations += 1
+        st.lines = self.lines
+        interval = self.keepalive_interval
+        link.send(
+            RegisterAckMessage(
+                keep_alive_interval=interval,
+                date_template="M/D/YA",
+                secondary_keep_alive_interval=interval,
+                max_protocol_version=min(message.protocol_version or MAX_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION),
+            )
+        )
+        link.send(CapabilitiesReqMessage())
+        self._arm_watchdog(2 * interval)
+        self.log.debug("register from {peer}, type {type}, protocol {version}", peer=link.peer, type=int(message.device_type), version=message.protocol_version)
+
+    def _capabilities(self, message: CapabilitiesResMessage) -> None:
+        if self.state != "registering":
+            return  # a phone may answer CapabilitiesReq again later; nothing changes
+        REGISTRATION.fire(self, "capabilities")
+        self.telephony.board.set_phone_state(self.status, "registered", self.telephony.clock.seconds())
+        self.status.reason = ""
+        for button in self.lines:
+            self.telephony.tell_line(button.dn_tag, PhoneUp(self.device, button.instance))
+        self.log.info(
+            "ephone-{tag}:{device} IP:{ip} type {model} has registered",
+            tag=self.ephone.tag, device=self.device, ip=self.status.ip, model=self.ephone.type or "?",
+        )
+
+    def _leave(self, trigger: str, reason: str, *, close: bool = True) -> None:
+        """Back to unregistered: lines told, watchdog stopped, connection closed."""
+        was = self.state
+        if was not in ("registering", "registered"):
+            return
+        REGISTRATION.fire(self, trigger)
+        self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
+        self.status.reason = reason
+        if was == "registered":
+            for button in self.lines:
+                self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, reason))
+        if self._watchdog is not None and self._watchdog.active():
+            self._watchdog.cancel()
+        self._watchdog = None
+        link, self.link = self.link, None
+        if close and link is not None:
+            link.close(reason)
+        self.log.info("ephone-{tag}:{device} unregistered: {reason}", tag=self.ephone.tag, device=self.device, reason=reason)
+
+    # -- keepalive ----------------------------------------------------------------------
+    @property
+    def keepalive_interval(self) -> int:
+        return self.telephony.config.telephony.keepalive
+
+    def _arm_watchdog(self, delay: float) -> None:
+        if self._watchdog is not None and self._watchdog.active():
+            self._watchdog.cancel()
+        self._watchdog = self.telephony.clock.callLater(delay, self._tick)
+
+    def _tick(self) -> None:
+        self._watchdog = None
+        if self.actor_ref.is_alive():
+            self.actor_ref.tell(CheckAlive())
+
+    def _check_alive(self) -> None:
+        if self.link is None:
+            return
+        limit = 2 * self.keepalive_interval
+        silent = self.telephony.clock.seconds() - self.last_heard
+        if silent >= limit:
+            self._leave("keepalive_timeout", f"no keepalive for {silent:.0f} s (limit {limit} s)")
+        else:
+            self._arm_watchdog(limit - silent)
+
+    def _keepalive(self, message: KeepAliveMessage) -> None:
+        REGISTRATION.fire(self, "keepalive")
+        self.status.keepalives += 1
+        now = self.telephony.clock.seconds()
+        second = int(now)
+        if second != self._ack_second:
+            self._ack_second, self._acks_this_second = second, 0
+        self._acks_this_second += 1
+        if self._acks_this_second > KEEPALIVE_ACKS_PER_SECOND:
+            if not self._flood_logged:
+                self._flood_logged = True
+                self.log.warn("KeepAlive flood from {device} at {peer}: answering one a second", device=self.device, peer=self.link.peer)
+            return
+        self.link.send(KeepAliveAckMessage())
+
+    def _unregister(self, message: UnregisterMessage) -> None:
+        link = self.link
+        link.send(UnregisterAckMessage())
+        self._leave("unregister", "unregistered by the phone")
+
+    # -- the phone's requests, each answered ---------------------------------------------
+    def _button_template(self, message) -> None:
+        self.link.send(template_message(self.ephone.type, self.lines))
+
+    def _softkey_template(self, message) -> None:
+        self.link.send(softkeys.template_message())
+
+    def _softkey_sets(self, message) -> None:
+        self.link.send(softkeys.sets_message())
+        self.link.send(SelectSoftKeysMessage(line_instance=0, call_reference=0, soft_key_set=SoftKeySetIndex.ON_HOOK))
+        self.link.send(DisplayPromptStatusMessage(timeout=0, text=self.telephony.prompt, line_instance=0, call_reference=0))
+
+    def _line_for(self, instance: int):
+        for button in self.lines:
+            if button.instance == instance:
+                return self.telephony.config.ephone_dns.get(button.dn_tag)
+        return None
+
+    def _line_stat(self, message: LineStatReqMessage) -> None:
+        dn = self._line_for(message.line_number)
+        if dn is None:
+            self.link.send(LineStatResMessage(line_number=message.line_number))
+            return
+        number = dn.number or ""
+        self.link.send(
+            LineStatResMessage(
+                line_number=message.line_number,
+                directory_number=number,
+                fully_qualified_name=dn.name or "",
+                text_label=dn.label or number,
+                display_options=0x0F,  # show name, number, label, and the line's state
+            )
+        )
+
+    def _forward_stat(self, message: ForwardStatReqMessage) -> None:
+        dn = self._line_for(message.line_number)
+        target = (dn.call_forward_all or "") if dn is not None else ""
+        self.link.send(
+            ForwardStatResMessage(
+                active_forward=1 if target else 0,
+                line_number=message.line_number,
+                forward_all_active=1 if target else 0,
+                forward_all_number=target,
+            )
+        )
+
+    def _speed_dial_stat(self, message: SpeedDialStatReqMessage) -> None:
+        # No speed dials are configured in this server yet: an empty answer, never none.
+        self.link.send(SpeedDialStatResMessage(speed_dial_number=message.speed_dial_number))
+
+    def _feature_stat(self, message: FeatureStatReqMessage) -> None:
+        self.link.send(FeatureStatResMessage(feature_index=message.feature_index))
+
+    def _config_stat(self, message) -> None:
+        self.link.send(
+            ConfigStatResMessage(
+                device_name=self.device,
+                instance=1,
+                server_name=self.telephony.config.hostname,
+                number_of_lines=len(self.lines),
+                number_of_speed_dials=0,
+            )
+        )
+
+    def _time_date(self, message) -> None:
+        now = self.telephony.clock.seconds()
+        t = time.localtime(now)
+        self.link.send(
+            DefineTimeDateMessage(
+                year=t.tm_year, month=t.tm_mon, day_of_week=(t.tm_wday + 1) % 7, day=t.tm_mday,
+                hour=t.tm_hour, minute=t.tm_min, second=t.tm_sec,
+                milliseconds=int((now % 1) * 1000), system_time=int(now),
+            )
+        )
+
+    def _version(self, message) -> None:
+        # The firmware load the phone should run: its own, so no upgrade is triggered.
+        self.link.send(VersionResMessage(version=self.load_name))
+
+    def _alarm(self, message: AlarmMessage) -> None:
+        self.log.info("alarm from {device} (severity {severity}): {text}", device=self.device, severity=message.severity, text=message.text)
+
+    def _ignore(self, message) -> None:
+        """Informational messages that need no answer (RegisterAvailableLines, …)."""
+
+
+_HANDLERS = {
+    KeepAliveMessage: PhoneActor._keepalive,
+    CapabilitiesResMessage: PhoneActor._capabilities,
+    UnregisterMessage: PhoneActor._unregister,
+    ButtonTemplateReqMessage: PhoneActor._button_template,
+    SoftKeyTemplateReqMessage: PhoneActor._softkey_template,
+    SoftKeySetReqMessage: PhoneActor._softkey_sets,
+    LineStatReqMessage: PhoneActor._line_stat,
+    ForwardStatReqMessage: PhoneActor._forward_stat,
+    SpeedDialStatReqMessage: PhoneActor._speed_dial_stat,
+    FeatureStatReqMessage: PhoneActor._feature_stat,
+    ConfigStatReqMessage: PhoneActor._config_stat,
+    TimeDateReqMessage: PhoneActor._time_date,
+    VersionReqMessage: PhoneActor._version,
+    AlarmMessage: PhoneActor._alarm,
+    RegisterAvailableLinesMessage: PhoneActor._ignore,
+}

@@ -1,0 +1,55 @@
+"""What the CLI shows: small status records that the owning actors keep up to date.
+
+`show ephone` must not block the reactor on an ask() to thousands of phones, so each
+phone and line actor writes its own record here as its state changes (all on the reactor
+thread) and the CLI only reads. Nothing else may write a record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class PhoneStatus:
+    tag: int
+    device: str
+    mac: str
+    model: str
+    state: str = "unregistered"
+    ip: str = ""
+    port: int = 0
+    protocol_version: int = 0
+    keepalives: int = 0
+    registrations: int = 0
+    since: float = 0.0  # when the state last changed (clock seconds)
+    reason: str = ""  # why it last left the registered state
+    lines: list = field(default_factory=list)  # sccp.buttons.LineButton
+
+
+@dataclass(slots=True)
+class LineStatus:
+    tag: int
+    number: str
+    name: str = ""
+    state: str = "down"  # down (no registered phone, not cti notify), idle, ...
+    phones: set[str] = field(default_factory=set)  # registered devices showing this DN
+
+
+@dataclass
+class StatusBoard:
+    phones: dict[str, PhoneStatus] = field(default_factory=dict)  # by device name
+    lines: dict[int, LineStatus] = field(default_factory=dict)  # by ephone-dn tag
+
+    live: int = 0  # phones holding a registration slot (registering or registered)
+
+    def registered(self) -> list[PhoneStatus]:
+        return [p for p in self.phones.values() if p.state == "registered"]
+
+    def set_phone_state(self, status: PhoneStatus, state: str, now: float) -> None:
+        """The one way a phone's state changes here, so `live` stays exact (max-ephones)."""
+        was_live = status.state in LIVE
+        status.state, status.since = state, now
+        self.live += (state in LIVE) - was_live
+
+
+LIVE = ("registering", "registered")

@@ -1,0 +1,73 @@
+"""The SCCP side of the server: its actors, their directory, and its listener.
+
+Built from the configuration at start: one LineActor per ephone-dn and one PhoneActor per
+ephone with a MAC address, whether or not anything registers, so CTI can watch a line
+before its phone is up and `show ephone` lists phones that never came. Actors reach each
+other through this object (by DN tag, by device name), never by import.
+"""
+from __future__ import annotations
+
+from twisted.application import internet
+
+from actors.directory import Directory
+from actors.line import LineActor
+from actors.phone import PhoneActor
+from actors.status import LineStatus, PhoneStatus, StatusBoard
+from cme.trace import TraceLogger
+from sccp.server import SCCPServerFactory
+
+log = TraceLogger(namespace="cme.sccp")
+
+
+class Telephony:
+    def __init__(self, config, *, clock, directory: Directory | None = None, board: StatusBoard | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.directory = directory if directory is not None else Directory()
+        self.board = board if board is not None else StatusBoard()
+        self.lines: dict[int, object] = {}  # ephone-dn tag -> LineActor ref
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.config.hostname} CME"[:32]
+
+    def start(self) -> None:
+        """Create the line and phone actors (on the reactor thread, before listening)."""
+        for tag, dn in sorted(self.config.ephone_dns.items()):
+            status = self.board.lines.setdefault(tag, LineStatus(tag=tag, number=dn.number or "", name=dn.name or ""))
+            ref = LineActor.start(dn, status)
+            self.lines[tag] = ref
+            if dn.number:
+                self.directory.register(dn.number, ref)
+        for tag, ephone in sorted(self.config.ephones.items()):
+            device = ephone.device_name
+            if device is None:
+                log.warn("ephone {tag} has no mac-address: it cannot register", tag=tag)
+                continue
+            if device in self.board.phones:
+                continue  # a duplicate MAC: conf reports it; the first ephone keeps it
+            self.board.phones[device] = PhoneStatus(tag=tag, device=device, mac=ephone.mac, model=ephone.type or "")
+            self.directory.register(device, PhoneActor.start(ephone, self))
+
+    def phone_ref(self, device: str):
+        if not device.startswith("SEP"):
+            return None
+        return self.directory.get(device)
+
+    def tell_line(self, dn_tag: int, message) -> None:
+        ref = self.lines.get(dn_tag)
+        if ref is not None and ref.is_alive():
+            ref.tell(message)
+
+    def listener(self) -> internet.TCPServer | None:
+        """The SCCP TCP listener on `telephony-service / ip source-address A port P`.
+
+        None without `ip source-address`: like CME, no phone registers until it is set.
+        """
+        t = self.config.telephony
+        if not t.source_address:
+            log.warn("telephony-service has no 'ip source-address': SCCP phones cannot register")
+            return None
+        service = internet.TCPServer(t.port, SCCPServerFactory(self), interface=t.source_address)
+        service.setName("sccp")
+        return service
