@@ -69,6 +69,7 @@ class Options(usage.Options):
 def makeService(options: Options):
     from twisted.internet import reactor
 
+    from cme.cli import builtin, ephone
     from cme.cli.server import cli_services
     from cme.service import CMEService
     from cme.telephony import Telephony
@@ -86,6 +87,7 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
+        table=ephone.register(builtin.default_table()),
     ):
         child.setServiceParent(service)
 
