@@ -46,6 +46,7 @@ class StationProtocol(Protocol):
         self.tap = tap
         self.decoder = Decoder()
         self.connected = False
+        self.lost = False  # the connection came and went: no state can change any more
         self._keepalive: LoopingCall | None = None
         self._answers: list = []  # pending auto-answer DelayedCalls
         self._waits: list[tuple[Callable[[Station], bool], defer.Deferred]] = []
@@ -77,7 +78,7 @@ class StationProtocol(Protocol):
             self.transport.loseConnection()
 
     def connectionLost(self, reason=None) -> None:
-        self.connected = False
+        self.connected, self.lost = False, True
         self.station.disconnected()
         self._stop_timers()
         self._check_waits()  # a wait for DISCONNECTED itself is satisfied, not failed
@@ -141,7 +142,7 @@ class StationProtocol(Protocol):
         every message); fails with :class:`StationDisconnected` if the connection goes first."""
         if predicate(self.station):
             return defer.succeed(self.station)
-        if not self.connected and self.station.registration is Registration.DISCONNECTED:
+        if self.lost:
             return defer.fail(StationDisconnected(
                 f"{self.station.device_name}: not connected, the awaited state cannot come"))
         d = defer.Deferred(lambda d: self._waits.remove((predicate, d)))
@@ -175,7 +176,7 @@ class StationProtocol(Protocol):
 
     def when_closed(self) -> defer.Deferred:
         """Fires with the station once the TCP connection is closed."""
-        if not self.connected and self.station.registration is Registration.DISCONNECTED:
+        if self.lost:
             return defer.succeed(self.station)
         d = defer.Deferred()
         self._closed.append(d)

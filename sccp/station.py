@@ -147,8 +147,10 @@ class Station:
             self.registration = Registration.REGISTERED
 
     def disconnected(self) -> None:
-        """The TCP connection is gone: a phone shows nothing of its calls any more."""
-        self.registration = Registration.DISCONNECTED
+        """The TCP connection is gone: a phone shows nothing of its calls any more.
+        A rejected phone keeps showing why."""
+        if self.registration is not Registration.REJECTED:
+            self.registration = Registration.DISCONNECTED
         for key in list(self._calls):
             self._end(key)
         self.receive_channels.clear()

@@ -307,3 +307,160 @@ def test_unknown_device_is_rejected_over_tcp(fake_server):
     with pytest.raises(RegistrationRejected, match="Unknown device SEP000000000001"):
         yield phone.when_registered()
     yield phone.when_closed()
+
+
+# -- many phones: sccp.phonebank ------------------------------------------------------------
+
+from twisted.internet.testing import MemoryReactorClock  # noqa: E402
+
+from sccp.enums import DeviceType  # noqa: E402
+from sccp.phonebank import PhoneBank, raise_open_files_limit  # noqa: E402
+
+
+def devices(n, start=0):
+    return [(f"SEP{0xA0000 + start + i:012X}", DeviceType.CISCO_7961) for i in range(n)]
+
+
+def accept(bank_phone, reply_with):
+    """Connect one bank phone to a StringTransport and play the server's side."""
+    protocol = bank_phone.buildProtocol(None)
+    protocol.makeConnection(StringTransport())
+    serve(protocol, *reply_with)
+    return protocol
+
+
+REGISTERED = (m.RegisterAckMessage(), m.ButtonTemplateResMessage(0, 1, 1, (m.Button(1, Stimulus.LINE),)),
+              m.LineStatResMessage(1, "1000"))
+
+
+def test_bank_staggers_connection_starts():
+    reactor = MemoryReactorClock()
+    bank = PhoneBank("127.0.0.1", 2000, devices(5), reactor=reactor, stagger=1.0)
+    bank.start()
+    assert len(reactor.tcpClients) == 1
+    reactor.advance(1)
+    assert len(reactor.tcpClients) == 2
+    reactor.advance(2.5)  # a late tick starts every phone that is due, not just one
+    assert len(reactor.tcpClients) == 4
+    reactor.advance(1)
+    assert [c[:2] for c in reactor.tcpClients] == [("127.0.0.1", 2000)] * 5
+    assert reactor.getDelayedCalls() == []
+
+
+def test_bank_default_stagger_starts_ten_thousand_phones_within_ten_seconds():
+    reactor = MemoryReactorClock()
+    bank = PhoneBank("127.0.0.1", 2000, devices(10_000), reactor=reactor)
+    bank.start()
+    reactor.pump([0.5] * 10)
+    assert 4_000 < len(reactor.tcpClients) < 6_000  # a stream, not a burst
+    reactor.pump([0.5] * 10)
+    assert len(reactor.tcpClients) == 10_000
+    assert len({bank.rtp_port(i) for i in range(10_000)}) == 10_000
+
+
+def test_bank_progress_outcomes_and_summary():
+    reactor = MemoryReactorClock()
+    seen = []
+    bank = PhoneBank("127.0.0.1", 2000, devices(4), reactor=reactor, stagger=0,
+                     progress=lambda p: seen.append((p.registered, p.rejected, p.failed, p.connecting)))
+    done = bank.start()
+    first, second, third, fourth = bank.phones
+    assert bank.summary().connecting == 0 and bank.summary().waiting == 4
+    accept(first, REGISTERED)
+    ringing = accept(second, REGISTERED + (m.CallStateMessage(CallState.RING_IN, 1, 5),))
+    accept(third, (m.RegisterRejectMessage("Unknown device"),))
+    assert not done.called
+    assert bank.summary().as_dict() == dict(total=4, waiting=1, connecting=0, registered=2,
+                                            rejected=1, disconnected=0, ringing=1, in_call=0)
+    serve(ringing, m.CallStateMessage(CallState.CONNECTED, 1, 5))
+    assert (bank.summary().ringing, bank.summary().in_call) == (0, 1)
+    assert bank.summary().line() == "registered 2  ringing 0  in call 1  disconnected 0  rejected 1"
+    fourth.clientConnectionFailed(reactor.connectors[3], Failure(ConnectionRefusedError()))
+    assert done.called and done.result.failed == 1 and done.result.registered == 2
+    assert seen[-1] == (2, 1, 1, 0)
+    assert bank.rejections() == {third.device_name: "Unknown device"}
+    done.addCallback(lambda _: None)
+
+
+def test_bank_stations_get_options_and_their_own_rtp_port():
+    reactor = MemoryReactorClock()
+    bank = PhoneBank("127.0.0.1", 2000, devices(2), reactor=reactor, auto_answer=3,
+                     rtp_base_port=30000)
+    bank.start()
+    first = bank.phones[1].buildProtocol(None)
+    assert (first.station.rtp_port, first.station.auto_answer) == (30002, 3)
+    assert first.station.device_name == devices(2)[1][0]
+
+
+class CountingConnector:
+    def __init__(self):
+        self.connects = 0
+
+    def connect(self):
+        self.connects += 1
+
+    def stopConnecting(self):
+        pass
+
+
+def test_bank_reconnects_with_backoff_but_not_after_a_reject():
+    reactor = MemoryReactorClock()
+    bank = PhoneBank("127.0.0.1", 2000, devices(2), reactor=reactor, reconnect=True)
+    bank.start()
+    reactor.advance(1)
+    lost, rejected = bank.phones
+    accept(lost, REGISTERED)
+    accept(rejected, (m.RegisterRejectMessage("no"),))
+    connectors = CountingConnector(), CountingConnector()
+    for phone, connector in zip(bank.phones, connectors):
+        phone.protocol.connectionLost(Failure(ConnectionDone()))
+        phone.clientConnectionLost(connector, Failure(ConnectionDone()))
+    reactor.advance(0.1)
+    assert connectors[0].connects == 0  # backoff: not at once
+    reactor.advance(60)
+    assert [c.connects for c in connectors] == [1, 0]
+    assert bank.summary().disconnected == 1 and bank.summary().rejected == 1
+
+
+def test_bank_without_reconnect_does_not_retry():
+    reactor = MemoryReactorClock()
+    bank = PhoneBank("127.0.0.1", 2000, devices(1), reactor=reactor)
+    bank.start()
+    accept(bank.phones[0], REGISTERED)
+    connector = CountingConnector()
+    bank.phones[0].clientConnectionLost(connector, Failure(ConnectionDone()))
+    reactor.advance(120)
+    assert connector.connects == 0
+
+
+def test_open_files_limit_is_raised_to_the_hard_limit():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        if soft == hard and hard != resource.RLIM_INFINITY and hard > 64:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard - 1, hard))
+        assert raise_open_files_limit() == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if hard != resource.RLIM_INFINITY:
+            assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == hard
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest_twisted.inlineCallbacks
+def test_bank_registers_over_tcp_and_stops_with_unregister(fake_server):
+    from twisted.internet import reactor
+
+    phones = devices(20)
+    factory, port = fake_server([name for name, _ in phones[:18]])
+    bank = PhoneBank("127.0.0.1", port, phones, reactor=reactor, stagger=0.0005)
+    progress = yield bank.start()
+    assert (progress.registered, progress.rejected, progress.failed) == (18, 2, 0)
+    summary = bank.summary()
+    assert (summary.registered, summary.rejected) == (18, 2)
+    final = yield bank.stop()
+    assert final.registered == 0 and final.disconnected == 18
+    unregistered = [c for c in factory.connections
+                    if any(isinstance(msg, m.UnregisterMessage) for msg in c.received)]
+    assert len(unregistered) == 18
+    assert all(not phone.protocol.connected for phone in bank.phones)

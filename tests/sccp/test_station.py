@@ -318,3 +318,12 @@ def test_softkey_and_stimulus_defaults():
 def test_dial_rejects_a_character_with_no_key():
     with pytest.raises(ValueError):
         registered_station().dial("12x")
+
+
+def test_rejected_phone_stays_rejected_when_the_server_closes():
+    station = Station("SEP1")
+    station.registration_messages()
+    feed(station, m.RegisterRejectMessage("max-ephones reached"))
+    station.disconnected()
+    assert station.registration is Registration.REJECTED
+    assert station.reject_text == "max-ephones reached"
