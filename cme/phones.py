@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -241,5 +242,8 @@ def main(argv: list[str]) -> int:
     reactor.callWhenRunning(run.start)
     # Ctrl-C stops the reactor; this trigger holds shutdown until every phone unregistered.
     reactor.addSystemEventTrigger("before", "shutdown", run.stop)
+    # Twisted takes over SIGINT only from Python's default handler; a shell starting us in
+    # the background (`cme phones &`) leaves it ignored, and then Ctrl-C/kill -INT would not stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     reactor.run()
     return 0

@@ -21,7 +21,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from sccp import messages as m
-from sccp.enums import CallState
+from sccp.enums import CallState, ResetType
 from sccp.framing import Decoder, FramingError, encode
 from sccp.station import Registration, Station
 
@@ -97,6 +97,9 @@ class StationProtocol(Protocol):
             self._start_keepalive(self.station.keepalive_interval)
         elif isinstance(message, m.UnregisterAckMessage):
             self.transport.loseConnection()  # as a real phone does once the server agrees
+        elif isinstance(message, m.ResetMessage) and message.reset_type in (
+                ResetType.RESET, ResetType.RESTART):
+            self.transport.loseConnection()  # a phone reboots; a bank reconnects it
         elif (isinstance(message, m.CallStateMessage) and message.call_state == CallState.RING_IN
               and self.station.auto_answer is not None):
             self._answers.append(self.clock.callLater(
@@ -140,8 +143,11 @@ class StationProtocol(Protocol):
     def when(self, predicate: Callable[[Station], bool]) -> defer.Deferred:
         """Fires with the station as soon as ``predicate(station)`` holds (checked after
         every message); fails with :class:`StationDisconnected` if the connection goes first."""
-        if predicate(self.station):
-            return defer.succeed(self.station)
+        try:
+            if predicate(self.station):
+                return defer.succeed(self.station)
+        except Exception:
+            return defer.fail()
         if self.lost:
             return defer.fail(StationDisconnected(
                 f"{self.station.device_name}: not connected, the awaited state cannot come"))
@@ -152,10 +158,17 @@ class StationProtocol(Protocol):
     def _check_waits(self) -> None:
         if not self._waits:
             return
-        ready = [(p, d) for p, d in self._waits if p(self.station)]
-        for wait in ready:
-            self._waits.remove(wait)
-            wait[1].callback(self.station)
+        for wait in list(self._waits):
+            predicate, d = wait
+            try:
+                ready = predicate(self.station)
+            except Exception:  # a broken predicate fails its own wait, not the connection
+                self._waits.remove(wait)
+                d.errback()
+                continue
+            if ready:
+                self._waits.remove(wait)
+                d.callback(self.station)
 
     def when_registered(self) -> defer.Deferred:
         """Fires when registered (see :mod:`sccp.station` for the rule); fails with

@@ -464,3 +464,26 @@ def test_bank_registers_over_tcp_and_stops_with_unregister(fake_server):
                     if any(isinstance(msg, m.UnregisterMessage) for msg in c.received)]
     assert len(unregistered) == 18
     assert all(not phone.protocol.connected for phone in bank.phones)
+
+
+def test_reset_closes_the_connection_but_apply_config_does_not():
+    phone, transport, _ = attach()
+    register(phone, transport)
+    serve(phone, m.ResetMessage(3))
+    assert not transport.disconnecting and phone.station.reset == 3
+    serve(phone, m.ResetMessage(2))
+    assert transport.disconnecting
+
+
+def test_a_broken_predicate_fails_its_wait_only():
+    phone, transport, _ = attach()
+    at_once = phone.when(lambda s: s.keepalive_interval > 10)  # None > 10 until RegisterAck
+    later = phone.when(lambda s: s.keepalive_interval and s.lines[1].label == "x")
+    registered = phone.when_registered()
+    failures = []
+    at_once.addErrback(failures.append)
+    later.addErrback(failures.append)
+    assert len(failures) == 1 and failures[0].check(TypeError)
+    register(phone, transport)  # the RegisterAck makes `later` look up a line not there yet
+    assert len(failures) == 2 and failures[1].check(KeyError)
+    assert registered.called and not transport.disconnecting
