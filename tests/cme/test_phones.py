@@ -4,10 +4,12 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 import pytest_twisted
-from twisted.internet import task
+from twisted.internet import defer, task
+from twisted.internet.protocol import ProcessProtocol
 
 import conf
 from actors.runtime import Runtime, set_runtime
@@ -247,3 +249,48 @@ def test_wireshark_decodes_a_virtual_phone_registering_with_the_server(server, t
     assert len(decoded) == expected
     assert decoded[0] == m.RegisterMessage.message_id
     assert m.UnregisterAckMessage.message_id in decoded
+
+
+class ChildPhones(ProcessProtocol):
+    """`cme phones` in a child process: `ready` fires when stderr shows `ready_text`."""
+
+    def __init__(self, ready_text):
+        self.ready_text, self.err = ready_text, ""
+        self.ready, self.ended = defer.Deferred(), defer.Deferred()
+
+    def errReceived(self, data):
+        self.err += data.decode()
+        if self.ready_text in self.err and not self.ready.called:
+            self.ready.callback(None)
+
+    def processEnded(self, reason):
+        if not self.ready.called:
+            self.ready.errback(RuntimeError(f"cme phones ended early:\n{self.err}"))
+        self.ended.callback(reason.value.exitCode)
+
+
+@pytest_twisted.inlineCallbacks
+def test_cme_phones_command_registers_then_ctrl_c_unregisters_and_exits_0(server, tmp_path):
+    """The command itself, in a child process, against the server in this one; the server
+    address comes from the configuration file."""
+    from twisted.internet import reactor
+
+    text = phones.DEFAULT_CONFIG.read_text()
+    _, port = server(text)
+    path = tmp_path / "lab.cfg"
+    path.write_text(text.replace("ip source-address 127.0.0.1 port 2000",
+                                 f"ip source-address 127.0.0.1 port {port}"))
+    child = ChildPhones("registered 3  ringing 0")
+    code = "import sys; from cme.phones import main; sys.exit(main(sys.argv[1:]))"
+    transport = reactor.spawnProcess(child, sys.executable, [sys.executable, "-c", code, "--config", str(path)],
+                                     env=dict(os.environ), path=os.getcwd())
+    try:
+        yield child.ready
+    finally:
+        transport.signalProcess("INT")
+    exit_code = yield child.ended
+    assert exit_code == 0, child.err
+    lines = child.err.splitlines()
+    assert lines[0] == f"3 phones → 127.0.0.1:{port}  (Ctrl-C unregisters them and exits)"
+    assert "registering [####################] 3/3  rejected 0" in lines
+    assert lines[-1] == "registered 0  ringing 0  in call 0  disconnected 3"
