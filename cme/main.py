@@ -2,6 +2,7 @@
 
     cme check-config FILE [--strict]     findings, one per line, exit 1 on any error
     cme trace FILE --device 201          one device's trace from a --json-log file
+    cme phones [--config F] [--count N]  virtual SCCP phones, registered and kept alive
     cme run [twistd plugin options]      the server in the foreground (= twistd -n cme …)
 
 Each subcommand lives in the module that owns its domain; this file only dispatches.
@@ -23,6 +24,12 @@ def _trace(argv: list[str]) -> int:
     return trace_main(argv)
 
 
+def _phones(argv: list[str]) -> int:
+    from cme.phones import main
+
+    return main(argv)
+
+
 def _run(argv: list[str]) -> int:
     from twisted.scripts.twistd import run
 
@@ -34,6 +41,7 @@ def _run(argv: list[str]) -> int:
 COMMANDS = {
     "check-config": (_check_config, "check an IOS-style configuration file"),
     "trace": (_trace, "print one device's trace from a JSON-lines log"),
+    "phones": (_phones, "register virtual SCCP phones against a server"),
     "run": (_run, "run the server in the foreground (twistd -n cme …)"),
 }
 
