@@ -21,7 +21,8 @@ from sccp.framing import Decoder
 from sccp.pcap import PcapWriter
 from sccp.phonebank import PhoneBank, Progress
 from sccp.server import SCCPServerFactory
-from sccp.station import Registration
+from sccp.client import connect
+from sccp.station import Registration, Station
 
 
 # -- generated configuration ------------------------------------------------------------
@@ -211,31 +212,43 @@ def test_cme_phones_run_against_a_generated_configuration(server):
 
 
 @pytest_twisted.inlineCallbacks
-def test_wireshark_decodes_a_virtual_phone_registering_with_the_server(server, tmp_path):
-    """Both directions of one real registration, tapped and written as a pcap: tshark
-    must decode every message as skinny, with nothing malformed."""
+def test_wireshark_decodes_virtual_phones_registering_with_the_server(server, tmp_path):
+    """Wireshark decides what is well-formed: both directions of three real phones
+    registering, keeping alive and unregistering are written as a pcap, one TCP stream a
+    phone; tshark must decode every message as skinny, in our order, with nothing
+    malformed and no expert errors."""
     from twisted.internet import reactor
 
     tshark = shutil.which("tshark")
     if tshark is None:
         if os.environ.get("CI") == "true":
             pytest.fail("tshark is required when CI=true")
-        pytest.skip("tshark not installed: the Wireshark check of a registration did not run")
+        pytest.skip("tshark not installed: the Wireshark check of registrations did not run")
     _, port = server(phones.DEFAULT_CONFIG.read_text())
-    streams = {"in": bytearray(), "out": bytearray()}
-    bank = PhoneBank("127.0.0.1", port, [("SEP001E4A34A35F", DeviceType.CISCO_7961)],
-                     reactor=reactor, tap=lambda direction, data: streams[direction].extend(data))
-    yield bank.start()
-    bank.phones[0].protocol.keepalive()
-    yield bank.phones[0].protocol.when(lambda s: s.keepalive_acks == 1)
-    yield bank.stop()
-    assert bank.phones[0].station.registration is Registration.DISCONNECTED
+    devices = [("SEP001E4A34A35F", DeviceType.CISCO_7961), ("SEP000F8FC7B681", DeviceType.CISCO_7960),
+               ("SEP0019E7FF1E30", DeviceType.CISCO_7961)]
+    streams = []
+    for device, kind in devices:
+        tapped = {"in": bytearray(), "out": bytearray()}
+        protocol = yield connect(reactor, "127.0.0.1", port, Station(device, kind),
+                                 tap=lambda direction, data, t=tapped: t[direction].extend(data))
+        streams.append((protocol, tapped))
+    for protocol, _ in streams:
+        yield protocol.when_registered()
+        protocol.keepalive()
+        yield protocol.when(lambda s: s.keepalive_acks == 1)
+        protocol.unregister()
+        yield protocol.when_closed()
     path = tmp_path / "registration.pcap"
+    expected = []
     with path.open("wb") as f:
-        stream = PcapWriter(f).tcp_stream()
-        stream.client_sends(bytes(streams["out"]))
-        stream.server_sends(bytes(streams["in"]))
-    expected = len(Decoder().feed(bytes(streams["out"]))) + len(Decoder().feed(bytes(streams["in"])))
+        writer = PcapWriter(f)
+        for i, (_, tapped) in enumerate(streams):
+            stream = writer.tcp_stream(client=("192.0.2.10", 51000 + i))
+            stream.client_sends(bytes(tapped["out"]))
+            stream.server_sends(bytes(tapped["in"]))
+            expected += [msg.message_id for msg in Decoder().feed(bytes(tapped["out"]))]
+            expected += [msg.message_id for msg in Decoder().feed(bytes(tapped["in"]))]
 
     def run(*args):
         result = subprocess.run([tshark, "-r", str(path), *args], capture_output=True,
@@ -244,11 +257,15 @@ def test_wireshark_decodes_a_virtual_phone_registering_with_the_server(server, t
         return result.stdout
 
     assert run("-Y", "_ws.malformed") == ""
+    expert = run("-q", "-z", "expert,error")
+    assert "Errors (" not in expert and "Warnings (" not in expert, expert
     ids = run("-Y", "skinny", "-T", "fields", "-e", "skinny.messageId").split()
     decoded = [int(i, 0) for line in ids for i in line.split(",")]
-    assert len(decoded) == expected
-    assert decoded[0] == m.RegisterMessage.message_id
-    assert m.UnregisterAckMessage.message_id in decoded
+    assert decoded == expected  # every message, in order, under its own id
+    names = run("-Y", "skinny", "-T", "fields", "-e", "_ws.col.Info")
+    for name in ("RegisterAck", "CapabilitiesReq", "ButtonTemplate", "SoftKeySet", "LineStat",
+                 "KeepAliveAck", "UnregisterAck"):
+        assert name in names, f"tshark did not name a {name} message"
 
 
 class ChildPhones(ProcessProtocol):
