@@ -54,17 +54,22 @@ def raise_nofile() -> None:
 
 
 def start_server(config_text: str, workdir: Path) -> subprocess.Popen:
-    cfg = workdir / f"bench-{time.monotonic_ns()}.cfg"
+    stamp = time.monotonic_ns()
+    cfg = workdir / f"bench-{stamp}.cfg"
     cfg.write_text(config_text)
+    log = workdir / f"bench-{stamp}.log"  # a file, not a pipe: nobody reads the server's log
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme",
          "--config", str(cfg), "--ssh-port", "-1", "--telnet-port", "-1", "--state-dir", str(workdir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=raise_nofile, cwd=ROOT,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=raise_nofile, cwd=ROOT,
     )
-    for line in proc.stdout:
-        if "cme-cti ready:" in line:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "cme-cti ready:" in log.read_text():
             return proc
-    raise RuntimeError(f"server did not start (exit {proc.wait()})")
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server did not start:\n{log.read_text()[-2000:]}")
 
 
 def stop_server(proc: subprocess.Popen) -> None:

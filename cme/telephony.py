@@ -18,6 +18,8 @@ from sccp.server import SCCPServerFactory
 
 log = TraceLogger(namespace="cme.sccp")
 
+LISTEN_BACKLOG = 4096  # capped by the kernel's net.core.somaxconn
+
 
 class Telephony:
     def __init__(self, config, *, clock, directory: Directory | None = None, board: StatusBoard | None = None) -> None:
@@ -68,6 +70,7 @@ class Telephony:
         if not t.source_address:
             log.warn("telephony-service has no 'ip source-address': SCCP phones cannot register")
             return None
-        service = internet.TCPServer(t.port, SCCPServerFactory(self), interface=t.source_address)
+        # A power cut brings every phone back at once: a deep accept queue keeps their SYNs.
+        service = internet.TCPServer(t.port, SCCPServerFactory(self), backlog=LISTEN_BACKLOG, interface=t.source_address)
         service.setName("sccp")
         return service
