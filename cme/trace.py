@@ -104,6 +104,7 @@ class TraceControl:
         self._lock = threading.Lock()
         self._enabled: frozenset[str] = frozenset(_check_namespace(n) for n in namespaces)
         self._cache: dict[str, bool] = {}
+        self._listeners: list = []
 
     # The hot path (``is_enabled``) takes no lock.  Writers replace
     # ``_enabled`` first and ``_cache`` second; readers read ``_cache`` first
@@ -114,6 +115,17 @@ class TraceControl:
     def _replace(self, enabled: frozenset[str]) -> None:
         self._enabled = enabled
         self._cache = {}
+        for listener in list(self._listeners):
+            listener()
+
+    def add_listener(self, listener) -> None:
+        """Call `listener()` after every change (the stdlib bridge adjusts levels)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def enable(self, namespace: str) -> None:
         """Switch trace on for *namespace* and every namespace below it."""
@@ -481,8 +493,15 @@ class _TwistedBridgeHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(self._local, "busy", False):  # twisted -> stdlib -> twisted loop
             return
-        if record.levelno < logging.INFO and not TRACE.is_enabled(record.name):
-            return  # library debug records are trace: shown only when switched on
+        level = record.levelno
+        if _is_library(record.name) and level < logging.WARNING:
+            # pykka and transitions narrate every actor start and state change at
+            # info: that is trace here, shown (as debug) only when switched on.
+            if not TRACE.is_enabled(record.name):
+                return
+            level = logging.DEBUG
+        elif level < logging.INFO and not TRACE.is_enabled(record.name):
+            return  # debug records are trace: shown only when switched on
         self._local.busy = True
         try:
             try:
@@ -491,7 +510,7 @@ class _TwistedBridgeHandler(logging.Handler):
                 message = f"{record.msg!r} % {record.args!r}"
             event: dict[str, Any] = {
                 "log_namespace": record.name,
-                "log_level": _stdlib_level(record.levelno),
+                "log_level": _stdlib_level(level),
                 "log_format": "{log_stdlib_message}",
                 "log_stdlib_message": message,
                 "log_time": record.created,
@@ -510,9 +529,21 @@ class _TwistedBridgeHandler(logging.Handler):
             self._local.busy = False
 
 
-#: Library loggers whose debug records are let through to the bridge (the
-#: TraceControl decides what is shown).
+#: Libraries whose records below WARNING are trace (the TraceControl decides).
 BRIDGED_LOGGERS = ("pykka", "transitions")
+
+
+def _is_library(name: str) -> bool:
+    return any(name == lib or name.startswith(lib + ".") for lib in BRIDGED_LOGGERS)
+
+
+def _library_levels() -> None:
+    """Let pykka/transitions build records below WARNING only while they are traced:
+    at thousands of actors, a record per state change is real work even when dropped."""
+    enabled = TRACE.enabled()
+    for name in BRIDGED_LOGGERS:
+        traced = any(namespace_matches(ns, name) or namespace_matches(name, ns) for ns in enabled)
+        logging.getLogger(name).setLevel(logging.DEBUG if traced else logging.WARNING)
 
 
 def bridge_stdlib_logging(publisher: Any = globalLogPublisher) -> None:
@@ -522,20 +553,18 @@ def bridge_stdlib_logging(publisher: Any = globalLogPublisher) -> None:
     ``transitions.*``, and anything else that propagates to root) into a
     twisted event whose namespace is the record's logger name and whose level
     is mapped (DEBUG->debug, INFO->info, WARNING->warn, ERROR->error,
-    CRITICAL->critical).  The ``pykka`` and ``transitions`` loggers are set to
-    DEBUG (unless configured already) so their debug records exist for
-    ``--trace pykka`` to show.  Calling it again for the same publisher does
-    nothing.
+    CRITICAL->critical).  pykka's and transitions' records below WARNING are
+    trace: their loggers are at WARNING until ``--trace pykka`` (or
+    ``transitions``) switches them to DEBUG, and what they then emit is shown
+    as debug.  Calling it again for the same publisher does nothing.
     """
     root = logging.getLogger()
     for handler in root.handlers:
         if isinstance(handler, _TwistedBridgeHandler) and handler.publisher is publisher:
             return
     root.addHandler(_TwistedBridgeHandler(publisher))
-    for name in BRIDGED_LOGGERS:
-        lib = logging.getLogger(name)
-        if lib.level == logging.NOTSET:
-            lib.setLevel(logging.DEBUG)
+    TRACE.add_listener(_library_levels)
+    _library_levels()
 
 
 def unbridge_stdlib_logging(publisher: Any = globalLogPublisher) -> None:
@@ -544,6 +573,8 @@ def unbridge_stdlib_logging(publisher: Any = globalLogPublisher) -> None:
     for handler in list(root.handlers):
         if isinstance(handler, _TwistedBridgeHandler) and handler.publisher is publisher:
             root.removeHandler(handler)
+    if not any(isinstance(h, _TwistedBridgeHandler) for h in root.handlers):
+        TRACE.remove_listener(_library_levels)
 
 
 # --------------------------------------------------------------------------

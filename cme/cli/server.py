@@ -202,6 +202,7 @@ class CLIUserAuth(userauth.SSHUserAuthServer):
 
 
 class CLISSHFactory(factory.SSHFactory):
+    noisy = False  # "Starting factory" says nothing the ready line does not
     services = {b"ssh-userauth": CLIUserAuth, b"ssh-connection": connection.SSHConnection}
 
     def __init__(self, portal: Portal, host_key: keys.Key, *, password_delay: float = 1.0) -> None:
@@ -346,6 +347,8 @@ class _ShellBootstrap(telnet.TelnetBootstrapProtocol):
 
 
 class TelnetCLIFactory(ServerFactory):
+    noisy = False
+
     def __init__(self, app, table: CommandTable | None = None, *, clock=None) -> None:
         self.app = app
         self.table = table if table is not None else default_table()

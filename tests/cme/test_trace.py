@@ -312,15 +312,21 @@ def test_stdlib_pykka_debug_reaches_observer_when_traced(bridged):
 
 
 def test_stdlib_levels_mapped_and_root_and_transitions_bridged(bridged):
-    collect, _, _ = bridged
-    logging.getLogger("transitions.core").info("state %s", "idle")
+    collect, tc, _ = bridged
+    logging.getLogger("transitions.core").info("state %s", "idle")  # trace, not traced: dropped
+    assert logging.getLogger("transitions").level == logging.WARNING
+    tc.enable("transitions.core")  # the bridge lowers the library's level while traced
+    assert logging.getLogger("transitions").level == logging.DEBUG
+    logging.getLogger("transitions.core").info("state %s", "idle")  # now shown, as debug
+    tc.disable_all()
+    assert logging.getLogger("transitions").level == logging.WARNING
     logging.getLogger("transitions").warning("w")
     logging.getLogger("pykka").error("e")
     logging.getLogger("pykka").critical("c")
     logging.getLogger().error("from root")
     levels = [(e["log_namespace"], e["log_level"]) for e in collect.events]
     assert levels == [
-        ("transitions.core", LogLevel.info),
+        ("transitions.core", LogLevel.debug),
         ("transitions", LogLevel.warn),
         ("pykka", LogLevel.error),
         ("pykka", LogLevel.critical),
