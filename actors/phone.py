@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from actors import calls as c
 from actors.line import PhoneDown, PhoneUp
 from actors.runtime import ReactorActor
 from fsm.registration import REGISTRATION
@@ -42,7 +43,10 @@ from sccp.device import (
     VersionReqMessage,
     VersionResMessage,
 )
-from sccp.enums import SoftKeySetIndex
+from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
+                              OnHookMessage, SoftKeyEventMessage, StimulusMessage)
+from sccp.enums import SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
+from sccp.media import OpenReceiveChannelAckMessage
 from sccp.registration import (
     AlarmMessage,
     CapabilitiesReqMessage,
@@ -106,6 +110,10 @@ class PhoneActor(ReactorActor):
         self._ack_second = -1.0
         self._acks_this_second = 0
         self._flood_logged = False
+        self.calls: dict[int, tuple[int, str]] = {}  # call reference -> (dn tag, state)
+        self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
+        self.last_dialed = ""
+        self._pending_digits = ""
 
     @property
     def trace_id(self) -> str:
@@ -118,6 +126,8 @@ class PhoneActor(ReactorActor):
         elif isinstance(message, LinkLost):
             if message.link is self.link:
                 self._leave("connection_lost", message.reason, close=False)
+        elif isinstance(message, c.Present):
+            self._show(message)
         elif isinstance(message, CheckAlive):
             self._check_alive()
         else:
@@ -205,6 +215,8 @@ class PhoneActor(ReactorActor):
         if was == "registered":
             for button in self.lines:
                 self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, reason))
+        self.calls.clear()
+        self.status.calls.clear()
         if self._watchdog is not None and self._watchdog.active():
             self._watchdog.cancel()
         self._watchdog = None
@@ -257,6 +269,123 @@ class PhoneActor(ReactorActor):
         link = self.link
         link.send(UnregisterAckMessage())
         self._leave("unregister", "unregistered by the phone")
+
+    # -- calls: what lines show, what the user does ----------------------------------------
+    def _show(self, m: c.Present) -> None:
+        if m.state == "null":
+            self.calls.pop(m.call_id, None)
+            self.status.calls.pop(m.call_id, None)
+            self.dialed.pop(m.call_id, None)
+        else:
+            if m.call_id not in self.calls and self._pending_digits:
+                # The call these digits were sent with (off-hook and digits in one go).
+                self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
+            if m.state == "originated" and m.call_id in self.dialed:
+                self.last_dialed = self.dialed[m.call_id].rstrip("#")
+            self.calls[m.call_id] = (m.dn_tag, m.state)
+            self.status.calls[m.call_id] = m.state
+        if self.link is not None:
+            for message in m.messages:
+                self.link.send(message)
+
+    def _dn_for(self, line_instance: int) -> int | None:
+        for button in self.lines:
+            if button.instance == (line_instance or 1):
+                return button.dn_tag
+        return self.lines[0].dn_tag if self.lines and not line_instance else None
+
+    def _to_line(self, call_id: int, action: str, **kw) -> None:
+        dn_tag, _ = self.calls[call_id]
+        self.telephony.tell_line(dn_tag, c.UserAction(self.device, action, call_id, **kw))
+
+    def _find(self, *states: str, callref: int = 0) -> int | None:
+        """The call this action is about: the one named, else the newest in `states`."""
+        if callref in self.calls and (not states or self.calls[callref][1] in states):
+            return callref
+        found = [ref for ref, (_, state) in self.calls.items() if state in states]
+        return found[-1] if found else None
+
+    def _active(self, callref: int = 0) -> int | None:
+        return self._find("initiated", "dialing", "originated", "connected", "fail", callref=callref)
+
+    def _new_call(self, line_instance: int, *, speaker: bool) -> bool:
+        dn_tag = self._dn_for(line_instance)
+        if dn_tag is None:
+            return False
+        self.telephony.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
+        return True
+
+    def _off_hook(self, m: OffHookMessage) -> None:
+        ringing = self._find("alerting", callref=m.call_reference)
+        if ringing is not None:
+            self._to_line(ringing, "answer")
+        elif self._active() is None:
+            self._new_call(m.line_instance, speaker=False)
+
+    def _on_hook(self, m: OnHookMessage) -> None:
+        active = self._active(m.call_reference)
+        if active is not None:
+            self._to_line(active, "onhook")
+
+    def _dial(self, digits: str, line_instance: int, callref: int) -> None:
+        target = self._find("initiated", "dialing", callref=callref)
+        if target is None:
+            if self._active() is not None or not self._new_call(line_instance, speaker=True):
+                return
+            # The line handles the off-hook first (mailbox order), then these digits.
+            dn_tag = self._dn_for(line_instance)
+            self._pending_digits = digits
+            self.telephony.tell_line(dn_tag, c.UserAction(self.device, "digits", 0, digits=digits))
+            return
+        self.dialed[target] = self.dialed.get(target, "") + digits
+        self._to_line(target, "digits", digits=digits)
+
+    def _keypad(self, m: KeypadButtonMessage) -> None:
+        digit = keypad_digit(m.button)
+        if digit == "?":
+            self.log.info("keypad button {button} from {device} ignored", button=m.button, device=self.device)
+            return
+        self._dial(digit, m.line_instance, m.call_reference)
+
+    def _enbloc(self, m: EnblocCallMessage) -> None:
+        digits = "".join(ch for ch in m.called_party if ch in "0123456789*#")
+        if digits:
+            self._dial(digits + "#", m.line_instance, 0)
+
+    def _softkey(self, m: SoftKeyEventMessage) -> None:
+        event, ref = m.soft_key_event, m.call_reference
+        if event == SoftKeyEvent.NEW_CALL:
+            if self._active() is None:
+                self._new_call(m.line_instance, speaker=True)
+        elif event == SoftKeyEvent.END_CALL:
+            target = self._active(ref)
+            if target is not None:
+                self._to_line(target, "onhook")
+        elif event == SoftKeyEvent.ANSWER:
+            target = self._find("alerting", callref=ref)
+            if target is not None:
+                self._to_line(target, "answer")
+        elif event == SoftKeyEvent.HOLD:
+            target = self._find("connected", callref=ref)
+            if target is not None:
+                self._to_line(target, "hold")
+        elif event == SoftKeyEvent.RESUME:
+            target = self._find("hold", callref=ref)
+            if target is not None and self._active() is None:
+                self._to_line(target, "resume")
+        elif event == SoftKeyEvent.REDIAL:
+            if self.last_dialed and self._active() is None:
+                self._dial(self.last_dialed + "#", m.line_instance, 0)
+        else:
+            self.log.info("soft key {event} from {device} is not supported yet", event=int(event), device=self.device)
+
+    def _stimulus(self, m: StimulusMessage) -> None:
+        self.log.debug("stimulus {stimulus} {instance} from {device}", stimulus=int(m.stimulus), instance=m.stimulus_instance, device=self.device)
+
+    def _media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
+        if m.call_reference in self.calls and m.status == 0:
+            dn_tag, _ = self.calls[m.call_reference]
+            self.telephony.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))
 
     # -- the phone's requests, each answered ---------------------------------------------
     def _button_template(self, message) -> None:
@@ -360,4 +489,11 @@ _HANDLERS = {
     VersionReqMessage: PhoneActor._version,
     AlarmMessage: PhoneActor._alarm,
     RegisterAvailableLinesMessage: PhoneActor._ignore,
+    OffHookMessage: PhoneActor._off_hook,
+    OnHookMessage: PhoneActor._on_hook,
+    KeypadButtonMessage: PhoneActor._keypad,
+    EnblocCallMessage: PhoneActor._enbloc,
+    SoftKeyEventMessage: PhoneActor._softkey,
+    StimulusMessage: PhoneActor._stimulus,
+    OpenReceiveChannelAckMessage: PhoneActor._media_ack,
 }

@@ -24,6 +24,7 @@ class PhoneStatus:
     since: float = 0.0  # when the state last changed (clock seconds)
     reason: str = ""  # why it last left the registered state
     lines: list = field(default_factory=list)  # sccp.buttons.LineButton
+    calls: dict = field(default_factory=dict)  # call reference -> connection state on this phone
 
 
 @dataclass(slots=True)

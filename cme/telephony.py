@@ -7,6 +7,9 @@ other through this object (by DN tag, by device name), never by import.
 """
 from __future__ import annotations
 
+import itertools
+import uuid
+
 from twisted.application import internet
 
 from actors.directory import Directory
@@ -28,6 +31,9 @@ class Telephony:
         self.directory = directory if directory is not None else Directory()
         self.board = board if board is not None else StatusBoard()
         self.lines: dict[int, object] = {}  # ephone-dn tag -> LineActor ref
+        self._numbers: dict[str, int] = {}  # dial plan: ephone-dn number -> tag
+        self._prefixes: set[str] = set()  # every proper prefix of a number
+        self._call_ids = itertools.count(1)
 
     @property
     def prompt(self) -> str:
@@ -37,10 +43,12 @@ class Telephony:
         """Create the line and phone actors (on the reactor thread, before listening)."""
         for tag, dn in sorted(self.config.ephone_dns.items()):
             status = self.board.lines.setdefault(tag, LineStatus(tag=tag, number=dn.number or "", name=dn.name or ""))
-            ref = LineActor.start(dn, status)
+            ref = LineActor.start(dn, status, self)
             self.lines[tag] = ref
             if dn.number:
                 self.directory.register(dn.number, ref)
+                self._numbers.setdefault(dn.number, tag)  # a duplicate: the first DN wins
+                self._prefixes.update(dn.number[:i] for i in range(1, len(dn.number)))
         for tag, ephone in sorted(self.config.ephones.items()):
             device = ephone.device_name
             if device is None:
@@ -55,6 +63,34 @@ class Telephony:
         if not device.startswith("SEP"):
             return None
         return self.directory.get(device)
+
+    # -- what lines ask of the system -----------------------------------------------------
+    def new_call_id(self) -> int:
+        """Server-wide unique call leg id (CME's callID, and the SCCP call reference)."""
+        return next(self._call_ids)
+
+    def new_gcid(self) -> str:
+        """A Global Call ID shared by every leg of a call (`gcid`), as CME prints them."""
+        if not self.config.voip.gcid:
+            return ""
+        h = uuid.uuid4().hex.upper()
+        return "-".join(h[i:i + 8] for i in range(0, 32, 8))
+
+    def route(self, digits: str) -> tuple[int | None, bool]:
+        """(ephone-dn tag whose number is exactly `digits` or None, whether a longer
+        number could still match)."""
+        return self._numbers.get(digits), digits in self._prefixes
+
+    def tell_phone(self, device: str, message) -> None:
+        ref = self.directory.get(device)
+        if ref is not None:
+            ref.tell(message)
+
+    def phone_busy(self, device: str, except_call: int = 0) -> bool:
+        """The phone has a call in progress other than `except_call` (call waiting)."""
+        status = self.board.phones.get(device)
+        return status is not None and any(
+            state not in ("alerting", "null") for ref, state in status.calls.items() if ref != except_call)
 
     def tell_line(self, dn_tag: int, message) -> None:
         ref = self.lines.get(dn_tag)

@@ -4,6 +4,7 @@ import weakref
 
 import pytest
 
+from fsm.connection import CONNECTION
 from fsm.cti_session import CTI_SESSION
 from fsm.registration import REGISTRATION
 from fsm.table import IllegalEvent, StateTable
@@ -17,7 +18,24 @@ class Model:
 
 
 # (state, trigger) -> destination; every pair not listed must be refused.
+_ACTIVE = ["initiated", "dialing", "originated", "alerting", "connected", "hold", "fail"]
 EXPECTED = {
+    CONNECTION: {
+        ("null", "offhook"): "initiated",
+        ("initiated", "digit"): "dialing",
+        ("dialing", "digit"): "dialing",
+        ("initiated", "dial"): "originated",
+        ("dialing", "dial"): "originated",
+        ("initiated", "fail"): "fail",
+        ("dialing", "fail"): "fail",
+        ("originated", "fail"): "fail",
+        ("null", "offer"): "alerting",
+        ("alerting", "answer"): "connected",
+        ("originated", "answered"): "connected",
+        ("connected", "hold"): "hold",
+        ("hold", "retrieve"): "connected",
+        **{(state, "clear"): "null" for state in _ACTIVE},
+    },
     REGISTRATION: {
         ("unregistered", "register"): "registering",
         ("unregistered", "reject"): "rejected",

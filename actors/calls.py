@@ -1,0 +1,110 @@
+"""The messages of a call: what phones ask of lines, and what two lines say to each other.
+
+A call is the two connections two lines hold, one each (DESIGN.md). The lines talk like
+two halves of a call: the calling line sends Offer; the called line answers with Alerting
+or Reject, later Answered; either side may send Released; each tells the other where its
+phone receives media. Every call leg has its own server-wide call id (CME's callID); a GCID
+ties the legs of one call together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# -- phone -> line: what the user did ---------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class UserAction:
+    """`action`: offhook, onhook, digits, answer, hold, resume. `call_id` 0 = none yet."""
+
+    device: str
+    action: str
+    call_id: int = 0
+    digits: str = ""
+    speaker: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MediaOpened:
+    """The phone's OpenReceiveChannelAck: where it receives RTP for that call."""
+
+    device: str
+    call_id: int
+    ip: str
+    port: int
+
+
+# -- line -> phone: what to show ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Present:
+    """SCCP messages for one call on one phone, and the call's state after them."""
+
+    dn_tag: int
+    call_id: int
+    state: str  # the connection's state (fsm/connection.py); "null" = gone from this phone
+    messages: list = field(default_factory=list)
+
+
+# -- line <-> line ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One end of a call as the other end sees it."""
+
+    tag: int  # ephone-dn tag
+    call_id: int  # that line's connection
+    number: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    caller: Party
+    called_number: str
+    gcid: str = ""
+    cause: str = "newCall"
+
+
+@dataclass(frozen=True, slots=True)
+class Alerting:
+    call_id: int  # the receiver's connection
+    callee: Party
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    call_id: int
+    cause: str  # busy, destNotObtainable, doNotDisturb
+    callee_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    call_id: int
+    callee: Party
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    call_id: int  # the receiver's connection
+    cause: str
+    releasing: Party
+
+
+@dataclass(frozen=True, slots=True)
+class PeerMedia:
+    """The far phone receives RTP there: start transmitting to it (None: stop)."""
+
+    call_id: int
+    address: tuple[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeerHeld:
+    call_id: int
+    holding: str
+    held: bool  # False: retrieved
+
+
+@dataclass(frozen=True, slots=True)
+class DigitTimeout:
+    call_id: int
+    digits: str  # what had been dialled when the timer was set (stale timers do nothing)

@@ -1,0 +1,136 @@
+"""What a phone is told when one of its calls changes: sccp.md's real CallManager sequences.
+
+Pure functions from a call situation to the SCCP messages, in the order a CallManager
+sends them. The line actor decides *that* a phone must show something; this module says
+*how* a 7960 is told. `line` is the phone's line instance, `ref` the call reference (the
+server-wide call id of that line's connection).
+"""
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+
+from sccp import messages as m
+from sccp.enums import (CallState, CallType, Codec, LampMode, RingMode, SoftKeySetIndex,
+                        SpeakerMode, Stimulus, Tone)
+
+PACKET_MS = 20
+CODEC = Codec.G711_ULAW  # every SCCP phone speaks it; no transcoding needed phone to phone
+
+
+def _state(state, line, ref):
+    return m.CallStateMessage(call_state=state, line_instance=line, call_reference=ref)
+
+
+def _keys(index, line, ref):
+    return m.SelectSoftKeysMessage(line_instance=line, call_reference=ref, soft_key_set=index)
+
+
+def call_info(line, ref, *, calling="", calling_name="", called="", called_name="", outbound=True):
+    return m.CallInfoMessage(
+        calling_party_name=calling_name, calling_party=calling, called_party_name=called_name,
+        called_party=called, line_instance=line, call_reference=ref,
+        call_type=CallType.OUTBOUND if outbound else CallType.INBOUND,
+    )
+
+
+def off_hook(line, ref, *, speaker=False):
+    out = [m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref)]
+    if speaker:
+        out.append(m.SetSpeakerModeMessage(mode=SpeakerMode.ON))
+    return out + [
+        m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
+        _state(CallState.OFF_HOOK, line, ref),
+        _keys(SoftKeySetIndex.OFF_HOOK, line, ref),
+        m.DisplayPromptStatusMessage(timeout=0, text="Enter number", line_instance=line, call_reference=ref),
+        m.ActivateCallPlaneMessage(line_instance=line),
+        m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=ref),
+    ]
+
+
+def first_digit(line, ref):
+    return [m.StopToneMessage(line_instance=line, call_reference=ref), _keys(SoftKeySetIndex.DIGITS_FOLLOWING, line, ref)]
+
+
+def proceeding(line, ref, number, info):
+    return [_state(CallState.PROCEED, line, ref),
+            m.DialedNumberMessage(number=number, line_instance=line, call_reference=ref), info]
+
+
+def ring_out(line, ref):
+    return [m.StartToneMessage(tone=Tone.ALERTING, direction=0, line_instance=line, call_reference=ref),
+            _state(CallState.RING_OUT, line, ref), _keys(SoftKeySetIndex.RING_OUT, line, ref)]
+
+
+def ring_in(line, ref, info, *, waiting=False):
+    out = [_state(CallState.RING_IN, line, ref), _keys(SoftKeySetIndex.RING_IN, line, ref), info,
+           m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.BLINK)]
+    if waiting:  # the phone is busy on another call: a beep, not the ringer
+        out += [_state(CallState.CALL_WAITING, line, ref),
+                m.StartToneMessage(tone=Tone.CALL_WAITING, direction=0, line_instance=line, call_reference=ref)]
+    else:
+        out.append(m.SetRingerMessage(ring_mode=RingMode.INSIDE, ring_duration=1, line_instance=line, call_reference=ref))
+    return out
+
+
+def answering(line, ref):
+    return [m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref),
+            m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
+            _state(CallState.OFF_HOOK, line, ref), m.ActivateCallPlaneMessage(line_instance=line)]
+
+
+def connected(line, ref, info):
+    return [m.StopToneMessage(line_instance=line, call_reference=ref), info,
+            _state(CallState.CONNECTED, line, ref), _keys(SoftKeySetIndex.CONNECTED, line, ref),
+            open_receive(ref)]
+
+
+def open_receive(ref):
+    return m.OpenReceiveChannelMessage(
+        conference_id=ref, pass_thru_party_id=ref, packet_size_ms=PACKET_MS,
+        compression_type=CODEC, call_reference=ref,
+    )
+
+
+def start_media(ref, ip: str, port: int):
+    return [m.StartMediaTransmissionMessage(
+        conference_id=ref, pass_thru_party_id=ref, remote_ip=IPv4Address(ip), remote_port=port,
+        packet_size_ms=PACKET_MS, compression_type=CODEC, call_reference=ref,
+    )]
+
+
+def stop_media(ref):
+    return [m.CloseReceiveChannelMessage(conference_id=ref, pass_thru_party_id=ref, call_reference=ref),
+            m.StopMediaTransmissionMessage(conference_id=ref, pass_thru_party_id=ref, call_reference=ref)]
+
+
+def hold(line, ref):
+    return stop_media(ref) + [_state(CallState.HOLD, line, ref),
+                              m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.WINK),
+                              _keys(SoftKeySetIndex.ON_HOLD, line, ref)]
+
+
+def resume(line, ref, info):
+    return [m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
+            m.ActivateCallPlaneMessage(line_instance=line)] + connected(line, ref, info)
+
+
+def failed(line, ref, *, busy: bool):
+    """Busy tone for a busy far end; reorder and "invalid number" for a number that is not."""
+    if busy:
+        return [_state(CallState.BUSY, line, ref),
+                m.StartToneMessage(tone=Tone.BUSY, direction=0, line_instance=line, call_reference=ref)]
+    return [_state(CallState.INVALID_NUMBER, line, ref),
+            m.StartToneMessage(tone=Tone.REORDER, direction=0, line_instance=line, call_reference=ref)]
+
+
+def on_hook(line, ref, *, media=True, speaker_off=True):
+    out = [m.StopToneMessage(line_instance=line, call_reference=ref),
+           m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref),
+           m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.OFF),
+           m.ClearPromptStatusMessage(line_instance=line, call_reference=ref)]
+    if media:
+        out += stop_media(ref)
+    out += [_state(CallState.ON_HOOK, line, ref), _keys(SoftKeySetIndex.ON_HOOK, line, ref)]
+    if speaker_off:
+        out.append(m.SetSpeakerModeMessage(mode=SpeakerMode.OFF))
+    return out

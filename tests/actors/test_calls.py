@@ -1,0 +1,196 @@
+"""Calls between phones: the user's story on virtual phones, and the events lines publish."""
+import pytest
+
+from cme.testing import Exchange
+from sccp.enums import CallState, LampMode, RingMode, Stimulus, Tone
+
+CONFIG = """
+hostname lab
+voice service voip
+ gcid
+telephony-service
+ ip source-address 127.0.0.1 port 2000
+ timeouts interdigit 5
+ephone-dn 1 dual-line
+ number 201
+ name Alice
+ephone-dn 2
+ number 202
+ name Bob
+ephone-dn 3
+ number 2030
+ephone-dn 4
+ number 204
+ephone 1
+ mac-address 0000.0000.0001
+ button 1:1
+ephone 2
+ mac-address 0000.0000.0002
+ button 1:2
+ephone 3
+ mac-address 0000.0000.0003
+ button 1:3
+"""
+A, B, C = "SEP000000000001", "SEP000000000002", "SEP000000000003"
+
+
+@pytest.fixture
+def ex():
+    ex = Exchange(CONFIG)
+    yield ex
+    ex.close()
+
+
+def kinds(events, device=None):
+    return [(e.device, e.kind) for e in events if device in (None, e.device)]
+
+
+def tone(phone, call=None):
+    """The tone the phone plays on that call (default: its one call in progress)."""
+    call = call or only_call(phone)
+    return phone.tones.get((call.line, call.callref))
+
+
+def only_call(phone):
+    (call,) = [c for c in phone.calls().values() if c.state not in (CallState.ON_HOOK, CallState.IDLE)]
+    return call
+
+
+def test_a_basic_call_rings_answers_gets_media_and_clears(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    events = ex.watch("201", "202")
+    a.do("off_hook")
+    call = only_call(a)
+    assert call.state == CallState.OFF_HOOK and tone(a) == Tone.INSIDE_DIAL
+    a.do("dial", "202")
+    assert only_call(a).state == CallState.RING_OUT and tone(a) == Tone.ALERTING
+    ring = only_call(b)
+    assert ring.state == CallState.RING_IN and b.ringer == RingMode.INSIDE
+    assert (ring.calling, ring.calling_name, ring.called) == ("201", "Alice", "202")
+    assert b.lamps[(Stimulus.LINE, 1)] == LampMode.BLINK
+    b.do("answer")
+    assert only_call(a).state == only_call(b).state == CallState.CONNECTED
+    # Media flows phone to phone: each transmits to the other's receive port.
+    (tx_a,) = a.transmissions.values()
+    (tx_b,) = b.transmissions.values()
+    assert tx_a.remote_port == b.rtp_port and tx_b.remote_port == a.rtp_port
+    assert a.receive_channels and b.receive_channels
+    a.do("on_hook")
+    assert not a.in_call() and not b.in_call()
+    assert not a.transmissions and not b.transmissions
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+    assert kinds(events, "201") == [
+        ("201", "service_initiated"), ("201", "originated"), ("201", "delivered"),
+        ("201", "established"), ("201", "connection_cleared")]
+    assert kinds(events, "202") == [
+        ("202", "delivered"), ("202", "established"), ("202", "connection_cleared"),
+        ("202", "connection_cleared")]
+    delivered = [e for e in events if e.kind == "delivered"]
+    assert {e.local_state for e in delivered} == {"connected", "alerting"}
+    assert all(e.alerting == "202" and e.calling == "201" for e in delivered)
+    gcids = {e.gcid for e in events}
+    assert len(gcids) == 1 and len(gcids.pop()) == 35  # one GCID for both legs
+
+
+def test_interdigit_timeout_routes_a_number_that_is_a_prefix(ex):
+    a, c = ex.phone(A), ex.phone(C)
+    a.do("off_hook").do("dial", "203")  # 203 is a prefix of 2030: wait
+    assert only_call(a).state == CallState.OFF_HOOK
+    ex.advance(5)
+    assert only_call(a).state == CallState.INVALID_NUMBER and tone(a) == Tone.REORDER
+    a.do("on_hook")
+    a.do("off_hook").do("dial", "2030")
+    assert c.ringing()
+
+
+def test_hash_ends_dialing_and_unknown_numbers_get_reorder(ex):
+    a = ex.phone(A)
+    events = ex.watch("201")
+    a.do("off_hook").do("dial", "9")
+    assert only_call(a).state == CallState.INVALID_NUMBER
+    assert events[-1].kind == "failed" and events[-1].cause == "destNotObtainable"
+    a.do("on_hook")
+    a.do("off_hook").do("dial", "203#")
+    assert only_call(a).state == CallState.INVALID_NUMBER
+
+
+def test_busy_line_gives_busy_tone(ex):
+    a, b, c = ex.phone(A), ex.phone(B), ex.phone(C)
+    events = ex.watch("2030")
+    b.do("off_hook").do("dial", "2030")
+    c.do("answer")
+    a.do("off_hook").do("dial", "202")
+    assert only_call(a).state == CallState.BUSY and tone(a) == Tone.BUSY
+    a.do("on_hook")
+    assert kinds(events) == [("2030", "delivered"), ("2030", "established")]
+
+
+def test_call_waiting_on_a_dual_line_dn(ex):
+    a, b, c = ex.phone(A), ex.phone(B), ex.phone(C)
+    b.do("off_hook").do("dial", "201")
+    a.do("answer")
+    c.do("off_hook").do("dial", "201")
+    waiting = [x for x in a.calls().values() if x.state == CallState.CALL_WAITING]
+    assert len(waiting) == 1 and tone(a, waiting[0]) == Tone.CALL_WAITING
+    assert c.call_state(1, only_call(c).callref) == CallState.RING_OUT
+
+
+def test_hold_and_resume_close_and_reopen_media(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    events = ex.watch("201", "202")
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    a.do("hold")
+    assert only_call(a).state == CallState.HOLD and a.lamps[(Stimulus.LINE, 1)] == LampMode.WINK
+    assert not a.transmissions and not b.transmissions
+    assert only_call(b).state == CallState.CONNECTED
+    a.do("resume")
+    assert only_call(a).state == CallState.CONNECTED
+    assert len(a.transmissions) == 1 and len(b.transmissions) == 1
+    held = [(e.device, e.local_state, e.holding) for e in events if e.kind == "held"]
+    assert held == [("201", "hold", "201"), ("202", "connected", "201")]
+    assert [e.device for e in events if e.kind == "retrieved"] == ["201", "202"]
+
+
+def test_caller_hangs_up_while_ringing(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("off_hook").do("dial", "202")
+    assert b.ringing()
+    a.do("on_hook")
+    assert not b.ringing() and b.ringer == RingMode.OFF
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_unregistered_destination_is_not_obtainable(ex):
+    a = ex.phone(A)
+    a.do("off_hook").do("dial", "204")
+    assert only_call(a).state == CallState.INVALID_NUMBER
+
+
+def test_a_phone_lost_mid_call_clears_the_call_and_the_far_end_hears_it(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    a.drop()
+    assert not b.in_call()
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_keepalive_loss_mid_call_clears_within_the_watchdog(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    for _ in range(3):
+        ex.advance(25)
+        b.do("keepalive")
+    assert not b.in_call()
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_redial_and_enbloc(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("enbloc", "202")
+    assert b.ringing()
+    a.do("on_hook")
+    a.do("softkey", 1)  # Redial
+    assert b.ringing()
