@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from actors import calls as c
 from actors.events import CallEvent, ConnectionID, Subscribe, Unsubscribe
 from actors.runtime import ReactorActor
-from actors.status import LineStatus
+from actors.status import CallView, LineStatus
 from fsm.connection import CONNECTION, CSTA_STATE
 from sccp import presenter as show
 
@@ -112,6 +112,11 @@ class LineActor(ReactorActor):
             self.log.info("line {number} is {state}", number=self.number, state="down" if state == "down" else "up")
         self.status.state = state
         self.status.phones = set(self.phones)
+        self.status.calls = {
+            conn.call_id: CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling,
+                                   conn.called, conn.device, conn.peer.call_id if conn.peer else None)
+            for conn in self.connections.values()
+        }
 
     # -- phones -------------------------------------------------------------------------
     def _phone_up(self, m: PhoneUp) -> None:

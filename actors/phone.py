@@ -45,7 +45,7 @@ from sccp.device import (
 )
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
                               OnHookMessage, SoftKeyEventMessage, StimulusMessage)
-from sccp.enums import SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
+from sccp.enums import ResetType, SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
 from sccp.media import OpenReceiveChannelAckMessage
 from sccp.registration import (
     AlarmMessage,
@@ -57,6 +57,7 @@ from sccp.registration import (
     RegisterAvailableLinesMessage,
     RegisterMessage,
     RegisterRejectMessage,
+    ResetMessage,
     UnregisterAckMessage,
     UnregisterMessage,
 )
@@ -84,6 +85,13 @@ class Received:
 @dataclass(frozen=True, slots=True)
 class LinkLost:
     link: PhoneLink
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """Make the phone restart and register again (its buttons changed: EM log-in/out)."""
+
     reason: str
 
 
@@ -130,6 +138,8 @@ class PhoneActor(ReactorActor):
             self._show(message)
         elif isinstance(message, CheckAlive):
             self._check_alive()
+        elif isinstance(message, Restart):
+            self._restart(message.reason)
         else:
             return super().on_receive(message)
         return None
@@ -170,7 +180,7 @@ class PhoneActor(ReactorActor):
         self.telephony.board.set_phone_state(self.status, "registering", now)
         self.last_heard = now
         self.load_name = message.load_name
-        self.lines = line_buttons(self.ephone, self.telephony.config)
+        self.lines = line_buttons(self.ephone, self.telephony.config, self.telephony.em_profile(self.ephone.tag))
         st = self.status
         st.ip, _, port = link.peer.rpartition(":")
         st.port = int(port) if port.isdigit() else 0
@@ -224,6 +234,13 @@ class PhoneActor(ReactorActor):
         if close and link is not None:
             link.close(reason)
         self.log.info("ephone-{tag}:{device} unregistered: {reason}", tag=self.ephone.tag, device=self.device, reason=reason)
+
+    def _restart(self, reason: str) -> None:
+        """As CME does after an EM log-in: the phone restarts and fetches its new buttons."""
+        if self.link is None:
+            return
+        self.log.info("restarting ephone-{tag}:{device}: {reason}", tag=self.ephone.tag, device=self.device, reason=reason)
+        self.link.send(ResetMessage(reset_type=ResetType.RESTART))
 
     # -- keepalive ----------------------------------------------------------------------
     @property

@@ -28,12 +28,27 @@ class PhoneStatus:
 
 
 @dataclass(slots=True)
+class CallView:
+    """One connection of a line, as `show cti call` and `show ephone-dn` print it."""
+
+    call_id: int
+    instance: int
+    state: str  # fsm/connection.py state
+    gcid: str = ""
+    calling: str = ""
+    called: str = ""
+    device: str | None = None  # the phone the call is on
+    peer_call_id: int | None = None
+
+
+@dataclass(slots=True)
 class LineStatus:
     tag: int
     number: str
     name: str = ""
     state: str = "down"  # down (no registered phone, not cti notify), idle, ...
     phones: set[str] = field(default_factory=set)  # registered devices showing this DN
+    calls: dict[int, CallView] = field(default_factory=dict)  # call id -> view
 
 
 @dataclass

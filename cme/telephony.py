@@ -34,6 +34,7 @@ class Telephony:
         self._numbers: dict[str, int] = {}  # dial plan: ephone-dn number -> tag
         self._prefixes: set[str] = set()  # every proper prefix of a number
         self._call_ids = itertools.count(1)
+        self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
 
     @property
     def prompt(self) -> str:
@@ -63,6 +64,10 @@ class Telephony:
         if not device.startswith("SEP"):
             return None
         return self.directory.get(device)
+
+    def em_profile(self, ephone_tag: int):
+        """The voice user-profile logged in on that ephone (Extension Mobility), or None."""
+        return self.em_logins.get(ephone_tag)
 
     # -- what lines ask of the system -----------------------------------------------------
     def new_call_id(self) -> int:
