@@ -69,14 +69,22 @@ class Options(usage.Options):
 def makeService(options: Options):
     from twisted.internet import reactor
 
-    from cme.cli import builtin, ephone
+    from cme import em
+    from cme.cli import builtin, cti, ephone
+    from cme.cli import em as em_cli
     from cme.cli.server import cli_services
     from cme.service import CMEService
     from cme.telephony import Telephony
 
+    from cme.features import FeatureStore
+
     app = options.app
-    app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board)
+    store = FeatureStore(os.path.join(options.state_dir(), "features.json"))
+    store.load(app.config)
+    app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board,
+                              feature_store=store)
     service = CMEService(app, json_log=options["json-log"])
+    reactor.callWhenRunning(em.EMScheduler(app.telephony).start)  # `em logout H:M`
     sccp = app.telephony.listener()
     if sccp is not None:
         sccp.setServiceParent(service)
@@ -87,7 +95,7 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=ephone.register(builtin.default_table()),
+        table=cti.register(em_cli.register(ephone.register(builtin.default_table()))),
     ):
         child.setServiceParent(service)
 

@@ -31,13 +31,16 @@ class VirtualPhone:
 
     def __init__(self, exchange: "Exchange", device: str, device_type: int, port: int) -> None:
         self.exchange = exchange
-        self.station = Station(device, device_type, ip="127.0.0.1", rtp_port=port)
-        self.protocol = SCCPServerFactory(exchange.telephony).buildProtocol(None)
+        self.received: list = []  # every message the phone got, in order
+        self._connect(Station(device, device_type, ip="127.0.0.1", rtp_port=port), port)
+
+    def _connect(self, station: Station, port: int) -> None:
+        self.station = station
+        self.protocol = SCCPServerFactory(self.exchange.telephony).buildProtocol(None)
         self.transport = StringTransportWithDisconnection(peerAddress=IPv4Address("TCP", "127.0.0.1", port))
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)
         self.decoder = Decoder()
-        self.received: list = []  # every message the phone got, in order
         self.send(self.station.registration_messages())
 
     def send(self, messages) -> None:
@@ -67,18 +70,33 @@ class VirtualPhone:
         self.station.disconnected()
         self.exchange.settle()
 
+    def reconnect(self) -> "VirtualPhone":
+        """What a phone does after Reset (RESTART): close, boot as a fresh phone, register
+        again on a new connection from a new port. `received` keeps the whole history."""
+        if self.transport.connected:
+            self.transport.loseConnection()
+        self.station.disconnected()
+        self.exchange.settle()
+        old = self.station
+        self._connect(Station(old.device_name, old.device_type, ip=old.ip, rtp_port=old.rtp_port),
+                      next(self.exchange._ports))
+        self.exchange.settle()
+        return self
+
     def __getattr__(self, name):
         return getattr(self.station, name)
 
 
 class Exchange:
-    def __init__(self, config_text: str, *, filename: str = "test.cfg") -> None:
+    def __init__(self, config_text: str, *, filename: str = "test.cfg", feature_store=None) -> None:
         self.clock = task.Clock()
         self.clock.advance(EPOCH)
         self.runtime = Runtime(self.clock)
         self._previous = set_runtime(self.runtime)
         self.config = conf.parse_text(config_text, filename=filename).config
-        self.telephony = Telephony(self.config, clock=self.clock)
+        if feature_store is not None:
+            feature_store.load(self.config)
+        self.telephony = Telephony(self.config, clock=self.clock, feature_store=feature_store)
         self.telephony.start()
         self.phones: dict[str, VirtualPhone] = {}
         self._ports = itertools.count(20000, 2)
