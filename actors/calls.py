@@ -44,6 +44,29 @@ class Present:
     messages: list = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Display:
+    """Messages for a phone that belong to no call (forward, DND, message lamp)."""
+
+    messages: list
+
+
+# -- features: set from a phone's soft keys, or by CTI -------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetForward:
+    number: str | None  # None: forwarding off
+
+
+@dataclass(frozen=True, slots=True)
+class SetDnd:
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetMwi:
+    on: bool
+
+
 # -- line <-> line ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Party:
@@ -61,6 +84,21 @@ class Offer:
     called_number: str
     gcid: str = ""
     cause: str = "newCall"
+    last_redirection: str = ""  # the DN that forwarded the call here, if one did
+    hops: int = 0  # forwards so far: a loop of forwards ends at MAX_FORWARDS
+
+
+MAX_FORWARDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Diverted:
+    """The called line forwarded the call: the caller's side learns where it went."""
+
+    call_id: int
+    diverting: str
+    new_destination: str
+    cause: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ class CallEvent:
     retrieving: str | None = None
     initiating: str | None = None
     last_redirection: str | None = None
+    diverting: str | None = None
+    new_destination: str | None = None
     extra: dict = field(default_factory=dict)  # event-specific (transferred, diverted)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actors import calls as c
-from actors.events import CallEvent, ConnectionID, Subscribe, Unsubscribe
+from actors.events import CallEvent, ConnectionID, FeatureEvent, Subscribe, Unsubscribe
 from actors.runtime import ReactorActor
 from actors.status import CallView, LineStatus
 from fsm.connection import CONNECTION, CSTA_STATE
@@ -40,7 +40,7 @@ class Connection:
 
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
-                 "peer_media", "peer_held", "timer", "cause")
+                 "peer_media", "peer_held", "timer", "cause", "last_redirection")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -55,6 +55,7 @@ class Connection:
         self.peer_held = False
         self.timer = None
         self.cause = "newCall"
+        self.last_redirection = ""
 
     @property
     def csta_state(self) -> str:
@@ -121,6 +122,13 @@ class LineActor(ReactorActor):
     # -- phones -------------------------------------------------------------------------
     def _phone_up(self, m: PhoneUp) -> None:
         self.phones[m.device] = m.instance
+        shown = []
+        if self.dn.message_waiting:
+            shown += show.message_lamp(True)
+        if self.dn.do_not_disturb:
+            shown += show.dnd(True)
+        if shown:
+            self._display(m.device, shown)
 
     def _phone_down(self, m: PhoneDown) -> None:
         if self.phones.pop(m.device, None) is None:
@@ -152,8 +160,10 @@ class LineActor(ReactorActor):
     def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, **devices) -> None:
         event = CallEvent(kind=kind, device=self.number, connection=about, local_state=conn.csta_state,
                           cause=cause, gcid=conn.gcid, **devices)
-        self.log.debug("{kind} {connection} local {state} cause {cause}", kind=kind,
-                       connection=f"{about.call_id}@{about.device}", state=event.local_state, cause=cause)
+        self._emit(event)
+
+    def _emit(self, event) -> None:
+        self.log.debug("publish {event}", event=event)
         for subscriber in list(self.subscribers):
             if callable(subscriber):
                 subscriber(event)
@@ -291,7 +301,7 @@ class LineActor(ReactorActor):
         info = self._info(conn, line)
         self._present(conn, show.answering(line, conn.call_id) + show.connected(line, conn.call_id, info))
         self.publish("established", conn, self._own(conn), "newCall", answering=self.number,
-                     calling=conn.calling, called=self.number)
+                     calling=conn.calling, called=self.number, last_redirection=conn.last_redirection or None)
         if conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.Answered(conn.peer.call_id, self.party(conn)))
 
@@ -336,11 +346,51 @@ class LineActor(ReactorActor):
         if tell_peer and conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.Released(conn.peer.call_id, cause, self.party(conn)))
 
+    # -- features: forward all, do not disturb, message waiting -----------------------------------
+    def _set_forward(self, m: c.SetForward) -> None:
+        number = m.number or None
+        if number == self.dn.call_forward_all:
+            return
+        self.dn.call_forward_all = number
+        self.log.info("call forward all {state}", state=f"to {number}" if number else "off")
+        for device, line in self.phones.items():
+            self._display(device, show.forward_status(line, number))
+        self._emit(FeatureEvent("forwarding", self.number, bool(number), number))
+        self.telephony.features_changed(self.dn)
+
+    def _set_dnd(self, m: c.SetDnd) -> None:
+        if m.on == self.dn.do_not_disturb:
+            return
+        self.dn.do_not_disturb = m.on
+        self.log.info("do not disturb {state}", state="on" if m.on else "off")
+        for device in self.phones:
+            self._display(device, show.dnd(m.on))
+        self._emit(FeatureEvent("do_not_disturb", self.number, m.on))
+        self.telephony.features_changed(self.dn)
+
+    def _set_mwi(self, m: c.SetMwi) -> None:
+        if m.on == self.dn.message_waiting:
+            return
+        self.dn.message_waiting = m.on
+        for device in self.phones:
+            self._display(device, show.message_lamp(m.on))
+        self._emit(FeatureEvent("message_waiting", self.number, m.on))
+        self.telephony.features_changed(self.dn)
+
+    def _display(self, device: str, messages) -> None:
+        self.telephony.tell_phone(device, c.Display(messages))
+
     # -- the far line -----------------------------------------------------------------------
     def _offer(self, m: c.Offer) -> None:
         caller = m.caller
         if not self.in_service():
             self.telephony.tell_line(caller.tag, c.Reject(caller.call_id, "destNotObtainable", self.number))
+            return
+        if self.dn.call_forward_all:
+            self._forward(m)
+            return
+        if self.dn.do_not_disturb:
+            self.telephony.tell_line(caller.tag, c.Reject(caller.call_id, "doNotDisturb", self.number))
             return
         instance = self._free_instance()
         if instance is None:
@@ -351,14 +401,46 @@ class LineActor(ReactorActor):
         conn.outbound, conn.peer = False, caller
         conn.calling, conn.calling_name = caller.number, caller.name
         conn.called, conn.called_name = self.number, self.dn.name or ""
+        conn.last_redirection = m.last_redirection
         CONNECTION.fire(conn, "offer")
         for device in self.phones:
             line = self._line_instance(device)
             busy = self.telephony.phone_busy(device, conn.call_id)
             self._present(conn, show.ring_in(line, conn.call_id, self._info(conn, line), waiting=busy), device)
         self.publish("delivered", conn, self._own(conn), m.cause, alerting=self.number,
-                     calling=caller.number, called=m.called_number)
+                     calling=caller.number, called=m.called_number, last_redirection=m.last_redirection or None)
         self.telephony.tell_line(caller.tag, c.Alerting(caller.call_id, self.party(conn)))
+
+    def _forward(self, m: c.Offer) -> None:
+        """Call forward all: the call goes on to the forward number, caller told."""
+        target = self.dn.call_forward_all
+        tag, _ = self.telephony.route(target)
+        caller = m.caller
+        if tag is None or tag == self.dn.tag or m.hops >= c.MAX_FORWARDS:
+            self.log.info("forward of {caller} to {target} failed: {why}", caller=caller.number, target=target,
+                          why="not a number here" if tag is None else "forwarding loop")
+            self.telephony.tell_line(caller.tag, c.Reject(caller.call_id, "destNotObtainable", self.number))
+            return
+        cause = "callForwardImmediate"
+        self.publish_diverted(caller, target, cause)
+        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, target, cause))
+        self.telephony.tell_line(tag, c.Offer(caller, m.called_number, m.gcid, "redirected",
+                                              last_redirection=self.number, hops=m.hops + 1))
+
+    def publish_diverted(self, caller: c.Party, target: str, cause: str) -> None:
+        event = CallEvent(kind="diverted", device=self.number, connection=ConnectionID(caller.call_id, self.number),
+                          local_state="null", cause=cause, calling=caller.number, called=self.number,
+                          diverting=self.number, new_destination=target, last_redirection=self.number)
+        self._emit(event)
+
+    def _diverted(self, m: c.Diverted) -> None:
+        conn = self.connections.get(m.call_id)
+        if conn is None:
+            return
+        conn.last_redirection = m.diverting
+        self.publish("diverted", conn, ConnectionID(conn.call_id, m.diverting), m.cause, calling=self.number,
+                     called=conn.called, diverting=m.diverting, new_destination=m.new_destination,
+                     last_redirection=m.diverting)
 
     def _alerting(self, m: c.Alerting) -> None:
         conn = self.connections.get(m.call_id)
@@ -368,7 +450,7 @@ class LineActor(ReactorActor):
         conn.peer = m.callee
         self._present(conn, show.ring_out(self._line_instance(conn.device), conn.call_id))
         self.publish("delivered", conn, self._far(conn), "newCall", alerting=m.callee.number,
-                     calling=self.number, called=conn.called)
+                     calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
 
     def _reject(self, m: c.Reject) -> None:
         conn = self.connections.get(m.call_id)
@@ -384,7 +466,7 @@ class LineActor(ReactorActor):
         line = self._line_instance(conn.device)
         self._present(conn, show.connected(line, conn.call_id, self._info(conn, line)))
         self.publish("established", conn, self._far(conn), "newCall", answering=m.callee.number,
-                     calling=self.number, called=conn.called)
+                     calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
         self._start_media(conn)
 
     def _released(self, m: c.Released) -> None:
@@ -447,4 +529,8 @@ _HANDLERS = {
     c.Released: LineActor._released,
     c.PeerMedia: LineActor._peer_media,
     c.PeerHeld: LineActor._peer_held,
+    c.Diverted: LineActor._diverted,
+    c.SetForward: LineActor._set_forward,
+    c.SetDnd: LineActor._set_dnd,
+    c.SetMwi: LineActor._set_mwi,
 }

@@ -21,6 +21,7 @@ from actors import calls as c
 from actors.line import PhoneDown, PhoneUp
 from actors.runtime import ReactorActor
 from fsm.registration import REGISTRATION
+from sccp import presenter as show
 from sccp import softkeys
 from sccp.buttons import line_buttons, template_message
 from sccp.callcontrol import DisplayPromptStatusMessage, SelectSoftKeysMessage
@@ -122,6 +123,8 @@ class PhoneActor(ReactorActor):
         self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
         self.last_dialed = ""
         self._pending_digits = ""
+        self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
+        self._forward_digits = ""
 
     @property
     def trace_id(self) -> str:
@@ -136,6 +139,10 @@ class PhoneActor(ReactorActor):
                 self._leave("connection_lost", message.reason, close=False)
         elif isinstance(message, c.Present):
             self._show(message)
+        elif isinstance(message, c.Display):
+            if self.link is not None:
+                for m in message.messages:
+                    self.link.send(m)
         elif isinstance(message, CheckAlive):
             self._check_alive()
         elif isinstance(message, Restart):
@@ -340,11 +347,17 @@ class PhoneActor(ReactorActor):
             self._new_call(m.line_instance, speaker=False)
 
     def _on_hook(self, m: OnHookMessage) -> None:
+        if self._forwarding is not None:
+            self._end_forward(None)
+            return
         active = self._active(m.call_reference)
         if active is not None:
             self._to_line(active, "onhook")
 
     def _dial(self, digits: str, line_instance: int, callref: int) -> None:
+        if self._forwarding is not None:
+            self._collect_forward(digits)
+            return
         target = self._find("initiated", "dialing", callref=callref)
         if target is None:
             if self._active() is not None or not self._new_call(line_instance, speaker=True):
@@ -371,6 +384,9 @@ class PhoneActor(ReactorActor):
 
     def _softkey(self, m: SoftKeyEventMessage) -> None:
         event, ref = m.soft_key_event, m.call_reference
+        if self._forwarding is not None and event == SoftKeyEvent.END_CALL:
+            self._end_forward(None)
+            return
         if event == SoftKeyEvent.NEW_CALL:
             if self._active() is None:
                 self._new_call(m.line_instance, speaker=True)
@@ -390,11 +406,63 @@ class PhoneActor(ReactorActor):
             target = self._find("hold", callref=ref)
             if target is not None and self._active() is None:
                 self._to_line(target, "resume")
+        elif event == SoftKeyEvent.CFWD_ALL:
+            self._cfwd_all(m.line_instance)
+        elif event == softkeys.DND_EVENT:
+            self._toggle_dnd()
         elif event == SoftKeyEvent.REDIAL:
             if self.last_dialed and self._active() is None:
                 self._dial(self.last_dialed + "#", m.line_instance, 0)
         else:
             self.log.info("soft key {event} from {device} is not supported yet", event=int(event), device=self.device)
+
+    # -- forward all and DND from the soft keys ----------------------------------------------
+    def _cfwd_all(self, line_instance: int) -> None:
+        """CFwdAll: cancels an active forward, else collects the number (ended by '#',
+        CFwdAll again, or a complete DN number)."""
+        if self._forwarding is not None:
+            self._end_forward(self._forward_digits or None)
+            return
+        dn_tag = self._dn_for(line_instance)
+        if dn_tag is None or self._active() is not None:
+            return
+        dn = self.telephony.config.ephone_dns.get(dn_tag)
+        if dn is not None and dn.call_forward_all:
+            self.telephony.tell_line(dn_tag, c.SetForward(None))
+            return
+        line = line_instance or 1
+        self._forwarding, self._forward_digits = (dn_tag, line), ""
+        for message in show.forward_prompt(line):
+            self.link.send(message)
+
+    def _collect_forward(self, digits: str) -> None:
+        for digit in digits:
+            if digit == "#":
+                self._end_forward(self._forward_digits or None)
+                return
+            self._forward_digits += digit
+            target, longer = self.telephony.route(self._forward_digits)
+            if target is not None and not longer:
+                self._end_forward(self._forward_digits)
+                return
+
+    def _end_forward(self, number: str | None) -> None:
+        dn_tag, line = self._forwarding
+        self._forwarding, self._forward_digits = None, ""
+        if self.link is not None:
+            for message in show.forward_prompt_done(line):
+                self.link.send(message)
+        if number:
+            self.telephony.tell_line(dn_tag, c.SetForward(number))
+
+    def _toggle_dnd(self) -> None:
+        dns = [self.telephony.config.ephone_dns.get(b.dn_tag) for b in self.lines]
+        dns = [dn for dn in dns if dn is not None]
+        if not dns:
+            return
+        on = not dns[0].do_not_disturb
+        for dn in dns:
+            self.telephony.tell_line(dn.tag, c.SetDnd(on))
 
     def _stimulus(self, m: StimulusMessage) -> None:
         self.log.debug("stimulus {stimulus} {instance} from {device}", stimulus=int(m.stimulus), instance=m.stimulus_instance, device=self.device)

@@ -25,7 +25,8 @@ LISTEN_BACKLOG = 4096  # capped by the kernel's net.core.somaxconn
 
 
 class Telephony:
-    def __init__(self, config, *, clock, directory: Directory | None = None, board: StatusBoard | None = None) -> None:
+    def __init__(self, config, *, clock, directory: Directory | None = None, board: StatusBoard | None = None,
+                 feature_store=None) -> None:
         self.config = config
         self.clock = clock
         self.directory = directory if directory is not None else Directory()
@@ -35,6 +36,7 @@ class Telephony:
         self._prefixes: set[str] = set()  # every proper prefix of a number
         self._call_ids = itertools.count(1)
         self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
+        self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
 
     @property
     def prompt(self) -> str:
@@ -64,6 +66,11 @@ class Telephony:
         if not device.startswith("SEP"):
             return None
         return self.directory.get(device)
+
+    def features_changed(self, dn) -> None:
+        """A line's forward/DND/message-waiting changed: persist it (see cme.features)."""
+        if self.feature_store is not None:
+            self.feature_store.save(self.config)
 
     def em_profile(self, ephone_tag: int):
         """The voice user-profile logged in on that ephone (Extension Mobility), or None."""

@@ -333,6 +333,10 @@ EPHONE_DN = Mode("ephone-dn", "'ephone-dn'", (
             if d.call_forward_noan else []),
     flag("cti notify", "cti_notify_own"),
     flag("cti watch", "cti_watch_own"),
+    # cme-cti additions, not IOS: the state a phone or CTI set, kept by `write memory`
+    # and by the feature state file, so it survives a restart and shows here.
+    flag("do-not-disturb", "do_not_disturb"),
+    flag("message-waiting", "message_waiting"),
 ), extras=_DN_EXTRAS)
 
 PHONE_TYPES = ("7960 7961 7961GE 7962 7965 7970 7971 7975 7940 7941 7941GE 7942 7945 7911 7912 7920 "

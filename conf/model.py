@@ -145,6 +145,8 @@ class EphoneDn:
     cti_watch_own: bool = False  # as configured on the DN itself
     cti_notify_own: bool = False
     call_forward_all: str | None = None
+    do_not_disturb: bool = False  # cme-cti: set from the phone's DND key or CTI
+    message_waiting: bool = False  # cme-cti: the message lamp, set by CTI
     call_forward_busy: str | None = None
     call_forward_noan: str | None = None
     call_forward_noan_timeout: int | None = None

@@ -134,3 +134,35 @@ def on_hook(line, ref, *, media=True, speaker_off=True):
     if speaker_off:
         out.append(m.SetSpeakerModeMessage(mode=SpeakerMode.OFF))
     return out
+
+
+def forward_status(line, number):
+    """ForwardStatRes, unasked: the phone shows "Forwarded to N" (or stops)."""
+    on = 1 if number else 0
+    return [m.ForwardStatResMessage(active_forward=on, line_number=line, forward_all_active=on,
+                                    forward_all_number=number or "")]
+
+
+def dnd(on: bool):
+    if on:
+        return [m.DisplayNotifyMessage(timeout=0, text="Do Not Disturb")]
+    return [m.ClearNotifyMessage()]
+
+
+def message_lamp(on: bool):
+    """The message-waiting lamp: the whole device (instance 0), as CallManager does."""
+    return [m.SetLampMessage(stimulus=Stimulus.VOICEMAIL, stimulus_instance=0,
+                             lamp_mode=LampMode.ON if on else LampMode.OFF)]
+
+
+def forward_prompt(line):
+    return [m.DisplayPromptStatusMessage(timeout=0, text="Forward all: enter number", line_instance=line,
+                                         call_reference=0),
+            m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=0),
+            _keys(SoftKeySetIndex.OFF_HOOK_FEATURE, line, 0)]
+
+
+def forward_prompt_done(line):
+    return [m.StopToneMessage(line_instance=line, call_reference=0),
+            m.ClearPromptStatusMessage(line_instance=line, call_reference=0),
+            _keys(SoftKeySetIndex.ON_HOOK, line, 0)]
