@@ -146,3 +146,50 @@ class PeerHeld:
 class DigitTimeout:
     call_id: int
     digits: str  # what had been dialled when the timer was set (stale timers do nothing)
+
+
+# -- transfer -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Phone -> the held call's line: join its far end with the consultation call's."""
+
+    call_id: int  # the held call (primary)
+    consult_tag: int
+    consult_call: int  # the consultation call (secondary)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWith:
+    """Held call's line -> consultation call's line: your far end now talks to `party`."""
+
+    call_id: int  # the consultation call
+    party: Party | None  # the held call's far end
+    primary: Party  # the held call itself (for the events and the final clear)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Consultation line -> held call's line: done, clear the held call quietly."""
+
+    call_id: int
+    transferred_to: str
+    secondary: Party
+
+
+@dataclass(frozen=True, slots=True)
+class BlindTransfer:
+    """Phone -> the call's line: send the far end on to `number` (no consultation)."""
+
+    call_id: int
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Replace:
+    """To a far end of a transferred call: your peer is now `peer` (None: being offered)."""
+
+    call_id: int
+    peer: Party | None
+    transferring: str
+    transferred_to: str
+    cause: str = "transfer"

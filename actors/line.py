@@ -444,6 +444,11 @@ class LineActor(ReactorActor):
 
     def _alerting(self, m: c.Alerting) -> None:
         conn = self.connections.get(m.call_id)
+        if conn is not None and conn.state == "connected" and conn.peer is None:
+            conn.peer = m.callee  # a blind transfer's target rings
+            self.publish("delivered", conn, self._far(conn), "transfer", alerting=m.callee.number,
+                         calling=self.number, called=m.callee.number)
+            return
         if conn is None or conn.state != "originated":
             self.telephony.tell_line(m.callee.tag, c.Released(m.callee.call_id, "normalClearing", c.Party(self.dn.tag, m.call_id, self.number)))
             return
@@ -454,11 +459,20 @@ class LineActor(ReactorActor):
 
     def _reject(self, m: c.Reject) -> None:
         conn = self.connections.get(m.call_id)
+        if conn is not None and conn.state == "connected" and conn.peer is None:
+            self._release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody
+            return
         if conn is not None and conn.state == "originated":
             self._fail(conn, m.cause, busy=m.cause in ("busy", "doNotDisturb"), failing=m.callee_number)
 
     def _answered(self, m: c.Answered) -> None:
         conn = self.connections.get(m.call_id)
+        if conn is not None and conn.state == "connected":
+            conn.peer = m.callee  # the target of a transfer answered
+            self.publish("established", conn, self._far(conn), "transfer", answering=m.callee.number,
+                         calling=self.number, called=m.callee.number)
+            self._start_media(conn)
+            return
         if conn is None or conn.state != "originated":
             return
         CONNECTION.fire(conn, "answered")
@@ -491,6 +505,70 @@ class LineActor(ReactorActor):
             if conn.state == "connected":
                 self._present(conn, [show.open_receive(conn.call_id)])
             self.publish("retrieved", conn, self._far(conn), "normal", retrieving=m.holding)
+
+    # -- transfer -----------------------------------------------------------------------------
+    def _transfer(self, m: c.Transfer) -> None:
+        """Consultative transfer, on the held call's line: hand its far end to the
+        consultation line, which joins the two far ends and tells us when it is done."""
+        conn = self.connections.get(m.call_id)
+        if conn is None or conn.state != "hold":
+            self.log.info("transfer of call {call}: not a held call here", call=m.call_id)
+            return
+        self.telephony.tell_line(m.consult_tag, c.JoinWith(m.consult_call, conn.peer, self.party(conn)))
+
+    def _join_with(self, m: c.JoinWith) -> None:
+        conn = self.connections.get(m.call_id)
+        if conn is None or conn.state not in ("originated", "connected") or conn.peer is None or m.party is None:
+            self.log.info("transfer to call {call} abandoned: consultation not up", call=m.call_id)
+            return
+        a, b, cc = self.number, m.party, conn.peer
+        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number))
+        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number))
+        self.publish("transferred", conn, self._own(conn), "transfer", calling=b.number, called=cc.number,
+                     extra={"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
+                            "secondary_old": ConnectionID(conn.call_id, a), "transferring": a,
+                            "transferred_to": cc.number})
+        self.telephony.tell_line(m.primary.tag, c.Joined(m.primary.call_id, cc.number, self.party(conn)))
+        self._release(conn, "transfer", tell_peer=False)
+
+    def _joined(self, m: c.Joined) -> None:
+        conn = self.connections.get(m.call_id)
+        if conn is None:
+            return
+        self.publish("transferred", conn, self._own(conn), "transfer",
+                     extra={"primary_old": ConnectionID(conn.call_id, self.number),
+                            "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
+                            "transferring": self.number, "transferred_to": m.transferred_to})
+        self._release(conn, "transfer", tell_peer=False)
+
+    def _blind_transfer(self, m: c.BlindTransfer) -> None:
+        conn = self.connections.get(m.call_id)
+        if conn is None or conn.peer is None or conn.state not in ("connected", "hold"):
+            return
+        tag, _ = self.telephony.route(m.number)
+        if tag is None:
+            self.log.info("blind transfer of call {call} to {number}: not a number here", call=m.call_id, number=m.number)
+            return
+        far = conn.peer
+        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number))
+        self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, "transfer", last_redirection=self.number))
+        self.publish("transferred", conn, self._own(conn), "transfer",
+                     extra={"primary_old": ConnectionID(conn.call_id, self.number), "secondary_old": None,
+                            "transferring": self.number, "transferred_to": m.number})
+        self._release(conn, "transfer", tell_peer=False)
+
+    def _replace(self, m: c.Replace) -> None:
+        """We were the far end of a transfer: new peer, fresh media with it."""
+        conn = self.connections.get(m.call_id)
+        if conn is None:
+            return
+        conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
+        conn.last_redirection = m.transferring
+        conn.media = None
+        if conn.state == "connected":
+            self._present(conn, show.stop_media(conn.call_id) + [show.open_receive(conn.call_id)])
+        self.publish("transferred", conn, self._own(conn), m.cause,
+                     extra={"transferring": m.transferring, "transferred_to": m.transferred_to})
 
     # -- media ------------------------------------------------------------------------------
     def _media_opened(self, m: c.MediaOpened) -> None:
@@ -533,4 +611,9 @@ _HANDLERS = {
     c.SetForward: LineActor._set_forward,
     c.SetDnd: LineActor._set_dnd,
     c.SetMwi: LineActor._set_mwi,
+    c.Transfer: LineActor._transfer,
+    c.JoinWith: LineActor._join_with,
+    c.Joined: LineActor._joined,
+    c.BlindTransfer: LineActor._blind_transfer,
+    c.Replace: LineActor._replace,
 }

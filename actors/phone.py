@@ -124,6 +124,9 @@ class PhoneActor(ReactorActor):
         self.last_dialed = ""
         self._pending_digits = ""
         self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
+        self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
+        self._pending_consult: tuple[int, int] | None = None  # (held call, dn tag of the new call)
+        self._blind: int | None = None  # held call waiting for a blind-transfer number
         self._forward_digits = ""
 
     @property
@@ -297,10 +300,17 @@ class PhoneActor(ReactorActor):
     # -- calls: what lines show, what the user does ----------------------------------------
     def _show(self, m: c.Present) -> None:
         if m.state == "null":
+            self._consults.pop(m.call_id, None)
+            if self._blind == m.call_id:
+                self._end_forward(None)
             self.calls.pop(m.call_id, None)
             self.status.calls.pop(m.call_id, None)
             self.dialed.pop(m.call_id, None)
         else:
+            if (m.call_id not in self.calls and self._pending_consult is not None
+                    and self._pending_consult[1] == m.dn_tag):
+                self._consults[m.call_id] = self._pending_consult[0]
+                self._pending_consult = None
             if m.call_id not in self.calls and self._pending_digits:
                 # The call these digits were sent with (off-hook and digits in one go).
                 self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
@@ -406,6 +416,8 @@ class PhoneActor(ReactorActor):
             target = self._find("hold", callref=ref)
             if target is not None and self._active() is None:
                 self._to_line(target, "resume")
+        elif event == SoftKeyEvent.TRANSFER:
+            self._transfer_key(ref)
         elif event == SoftKeyEvent.CFWD_ALL:
             self._cfwd_all(m.line_instance)
         elif event == softkeys.DND_EVENT:
@@ -447,13 +459,71 @@ class PhoneActor(ReactorActor):
                 return
 
     def _end_forward(self, number: str | None) -> None:
+        if self._forwarding is None:
+            return
         dn_tag, line = self._forwarding
         self._forwarding, self._forward_digits = None, ""
-        if self.link is not None:
+        blind, self._blind = self._blind, None
+        if self.link is not None and blind is None:
             for message in show.forward_prompt_done(line):
                 self.link.send(message)
-        if number:
+        if blind is not None:
+            if number:
+                self.telephony.tell_line(dn_tag, c.BlindTransfer(blind, number))
+            elif self.link is not None:
+                for message in show.forward_prompt_done(line):
+                    self.link.send(message)
+        elif number:
             self.telephony.tell_line(dn_tag, c.SetForward(number))
+
+    # -- transfer -------------------------------------------------------------------------
+    def _transfer_key(self, callref: int) -> None:
+        """Trnsfer: the first press holds the call and starts a consultation call (with
+        `transfer-system full-consult`, on the DN's free instance or another idle line of
+        this phone), or asks for a number (blind); the second press, on the consultation
+        call, completes the transfer."""
+        consult = self._find("originated", "connected", callref=callref)
+        if consult in self._consults:
+            held = self._consults.pop(consult)
+            if held in self.calls:
+                held_tag, consult_tag = self.calls[held][0], self.calls[consult][0]
+                self.telephony.tell_line(held_tag, c.Transfer(held, consult_tag, consult))
+            return
+        if self._forwarding is not None:
+            self._end_forward(self._forward_digits or None)
+            return
+        target = self._find("connected", callref=callref)
+        if target is None:
+            return
+        dn_tag, _ = self.calls[target]
+        line = self._line_instance_of(dn_tag)
+        self._to_line(target, "hold")
+        consult_tag = self._consult_line(dn_tag) if self._full_consult() else None
+        if consult_tag is not None:
+            self._pending_consult = (target, consult_tag)
+            self.telephony.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
+            return
+        self._blind, self._forwarding, self._forward_digits = target, (dn_tag, line), ""
+        if self.link is not None:
+            for message in show.transfer_prompt(line):
+                self.link.send(message)
+
+    def _full_consult(self) -> bool:
+        return self.telephony.config.telephony.transfer_system in ("full-consult", "local-consult")
+
+    def _line_instance_of(self, dn_tag: int) -> int:
+        return next((b.instance for b in self.lines if b.dn_tag == dn_tag), 1)
+
+    def _consult_line(self, dn_tag: int) -> int | None:
+        """The DN's second instance if it has one free, else another idle line here."""
+        config, board = self.telephony.config, self.telephony.board
+        dn = config.ephone_dns.get(dn_tag)
+        if dn is not None and dn.dual_line and len(board.lines[dn_tag].calls) < 2:
+            return dn_tag
+        for button in self.lines:
+            if button.dn_tag != dn_tag and not board.lines[button.dn_tag].calls:
+                return button.dn_tag
+        return None
 
     def _toggle_dnd(self) -> None:
         dns = [self.telephony.config.ephone_dns.get(b.dn_tag) for b in self.lines]

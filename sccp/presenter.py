@@ -166,3 +166,10 @@ def forward_prompt_done(line):
     return [m.StopToneMessage(line_instance=line, call_reference=0),
             m.ClearPromptStatusMessage(line_instance=line, call_reference=0),
             _keys(SoftKeySetIndex.ON_HOOK, line, 0)]
+
+
+def transfer_prompt(line):
+    return [m.DisplayPromptStatusMessage(timeout=0, text="Transfer to: enter number", line_instance=line,
+                                         call_reference=0),
+            m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=0),
+            _keys(SoftKeySetIndex.OFF_HOOK_FEATURE, line, 0)]

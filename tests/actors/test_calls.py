@@ -194,3 +194,57 @@ def test_redial_and_enbloc(ex):
     a.do("on_hook")
     a.do("softkey", 1)  # Redial
     assert b.ringing()
+
+
+TRANSFER_CONFIG = CONFIG.replace(" timeouts interdigit 5", " timeouts interdigit 5\n transfer-system full-consult")
+
+
+@pytest.fixture
+def consult():
+    ex = Exchange(TRANSFER_CONFIG)
+    yield ex
+    ex.close()
+
+
+def test_consultative_transfer_on_a_dual_line_dn_joins_the_far_ends(consult):
+    ex = consult
+    a, b, cc = ex.phone(A), ex.phone(B), ex.phone(C)
+    events = ex.watch("201", "202", "2030")
+    b.do("off_hook").do("dial", "201")
+    a.do("answer")
+    a.do("softkey", 4)  # Trnsfer: B is held, a consultation call gets dial tone
+    states = sorted(x.state for x in a.calls().values() if x.state not in (CallState.ON_HOOK,))
+    assert states == [CallState.OFF_HOOK, CallState.HOLD]
+    a.do("dial", "2030")
+    cc.do("answer")
+    a.do("softkey", 4)  # Trnsfer again: complete
+    assert not a.in_call()
+    assert only_call(b).state == only_call(cc).state == CallState.CONNECTED
+    (tx_b,) = b.transmissions.values()
+    (tx_c,) = cc.transmissions.values()
+    assert tx_b.remote_port == cc.rtp_port and tx_c.remote_port == b.rtp_port
+    assert ex.line_connections() == {1: [], 2: ["connected"], 3: ["connected"], 4: []}
+    transferred = [(e.device, e.extra.get("transferring"), e.extra.get("transferred_to")) for e in events
+                   if e.kind == "transferred"]
+    assert sorted(transferred) == sorted([("201", "201", "2030"), ("201", "201", "2030"),
+                                          ("202", "201", "2030"), ("2030", "201", "2030")])
+    b.do("on_hook")
+    assert not cc.in_call()
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_blind_transfer_without_a_free_instance(consult):
+    ex = consult
+    a, b, cc = ex.phone(A), ex.phone(B), ex.phone(C)
+    a.do("off_hook").do("dial", "2030")
+    cc.do("answer")
+    cc.do("softkey", 4)  # 2030 is single-line and ephone 3 has no other line: blind
+    assert cc.prompt == "Transfer to: enter number"
+    cc.do("dial", "202")
+    assert not cc.in_call() and b.ringing()
+    b.do("answer")
+    assert only_call(a).state == only_call(b).state == CallState.CONNECTED
+    (tx_a,) = a.transmissions.values()
+    assert tx_a.remote_port == b.rtp_port
+    a.do("on_hook")
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
