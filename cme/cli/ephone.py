@@ -51,26 +51,37 @@ def show_ephone_registered(ctx: Context) -> str:
     return show_ephone(ctx, registered_only=True)
 
 
+def channels(line) -> str:
+    """Each call instance in use, IOS-like: `CH1 CONNECTED CH2 ALERTING` (`-` when none).
+
+    The words are the connection states of fsm/connection.py, upper-cased, as the State
+    column shows them for the whole line.
+    """
+    calls = sorted(line.calls.values(), key=lambda c: (c.instance, c.call_id))
+    return " ".join(f"CH{c.instance} {c.state.upper()}" for c in calls) or "-"
+
+
 def show_ephone_dn(ctx: Context) -> str:
     app = ctx.app
     by_device = {s.device: s for s in app.board.phones.values()}
-    rows = [("Tag", "Number", "Name", "State", "Phones")]
+    rows = [("Tag", "Number", "Name", "State", "Calls", "Phones")]
     for tag, line in sorted(app.board.lines.items()):
         dn = app.config.ephone_dns.get(tag)
         shown = [f"ephone-{by_device[d].tag}({d})" for d in sorted(line.phones) if d in by_device]
         if not shown and dn is not None and dn.cti_notify:
             shown = ["(cti notify)"]
-        rows.append((str(tag), line.number or "-", line.name, line.state.upper(), " ".join(shown) or "-"))
+        rows.append((str(tag), line.number or "-", line.name, line.state.upper(), channels(line),
+                     " ".join(shown) or "-"))
     if len(rows) == 1:
         return "No ephone-dns configured."
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:4])) + "  " + r[4] for r in rows
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:5])) + "  " + r[5] for r in rows
     )
 
 
 def register(table: CommandTable) -> CommandTable:
     table.add("show ephone", show_ephone, "IP phone status")
     table.add("show ephone registered", show_ephone_registered, "Registered ephones only")
-    table.add("show ephone-dn", show_ephone_dn, "Directory numbers: state and the phones showing them")
+    table.add("show ephone-dn", show_ephone_dn, "Directory numbers: state, calls and the phones showing them")
     return table

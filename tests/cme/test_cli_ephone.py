@@ -5,7 +5,9 @@ import pytest
 
 from cme.cli import builtin, ephone
 from cme.cli.testing import run
+from cme.testing import Exchange
 from sccp.registration import KeepAliveMessage
+from tests.actors.test_calls import CONFIG, A, B
 from tests.actors.test_phone import PHONE1, PHONE2, Lab, full_registration
 
 
@@ -51,7 +53,28 @@ def test_show_ephone_dn(lab):
     peer = lab.connect()
     full_registration(peer, PHONE1)
     rows = show(lab, "show ephone-dn").splitlines()
-    assert rows[0].split() == ["Tag", "Number", "Name", "State", "Phones"]
-    assert rows[1].split() == ["1", "201", "Alice", "IDLE", f"ephone-1({PHONE1})"]
-    assert rows[3].split() == ["3", "203", "DOWN", "-"]
-    assert rows[4].split() == ["4", "204", "IDLE", "(cti", "notify)"]
+    assert rows[0].split() == ["Tag", "Number", "Name", "State", "Calls", "Phones"]
+    assert rows[1].split() == ["1", "201", "Alice", "IDLE", "-", f"ephone-1({PHONE1})"]
+    assert rows[3].split() == ["3", "203", "DOWN", "-", "-"]
+    assert rows[4].split() == ["4", "204", "IDLE", "-", "(cti", "notify)"]
+
+
+def test_show_ephone_dn_shows_each_call_instance_state():
+    ex = Exchange(CONFIG)
+    try:
+        a, b = ex.phone(A), ex.phone(B)
+        a.do("off_hook").do("dial", "202")
+        app = types.SimpleNamespace(config=ex.config, board=ex.telephony.board, hostname="lab")
+        table = ephone.register(builtin.default_table())
+        assert run(table, "show ephone-dn", app).output.splitlines()[:3] == [
+            "Tag  Number  Name   State       Calls           Phones",
+            "1    201     Alice  ORIGINATED  CH1 ORIGINATED  ephone-1(SEP000000000001)",
+            "2    202     Bob    ALERTING    CH1 ALERTING    ephone-2(SEP000000000002)",
+        ]
+        b.do("answer")
+        a.do("hold")
+        rows = run(table, "show ephone-dn", app).output.splitlines()
+        assert rows[1] == "1    201     Alice  HOLD       CH1 HOLD       ephone-1(SEP000000000001)"
+        assert rows[2] == "2    202     Bob    CONNECTED  CH1 CONNECTED  ephone-2(SEP000000000002)"
+    finally:
+        ex.close()
