@@ -65,12 +65,12 @@ class Connection:
 class LineActor(ReactorActor):
     namespace = "cme.line"
 
-    def __init__(self, dn, status: LineStatus, telephony=None) -> None:
+    def __init__(self, dn, status: LineStatus, telephony=None, phones: dict[str, int] | None = None) -> None:
         super().__init__()
         self.dn = dn
         self.status = status
         self.telephony = telephony
-        self.phones: dict[str, int] = {}  # device -> line instance on that phone
+        self.phones: dict[str, int] = dict(phones or {})  # device -> line instance on that phone
         self.connections: dict[int, Connection] = {}  # call id -> connection
         self.subscribers: list = []
         self._update()
@@ -98,6 +98,20 @@ class LineActor(ReactorActor):
         handler(self, message)
         self._update()
         return None
+
+    def on_failure(self, exc_type, exc_value, traceback) -> None:
+        """A bug must not leave a DN dead or a far end waiting: clear what this line held,
+        as far as it still can, and have a fresh actor take over the DN."""
+        for conn in list(self.connections.values()):
+            try:
+                self._release(conn, "unspecified")
+            except Exception:  # the state that failed may fail again; the far end still hears
+                if conn.peer is not None:
+                    self.telephony.tell_line(conn.peer.tag, c.Released(conn.peer.call_id, "unspecified", self.party(conn)))
+        self.connections.clear()
+        self._update()
+        if self.telephony is not None:
+            self.telephony.restart_line(self.dn.tag, self.phones)
 
     def in_service(self) -> bool:
         return bool(self.phones) or self.dn.cti_notify

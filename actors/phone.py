@@ -133,6 +133,18 @@ class PhoneActor(ReactorActor):
     def trace_id(self) -> str:
         return self.device
 
+    def on_failure(self, exc_type, exc_value, traceback) -> None:
+        """A bug must not leave a phone unable to register: drop its session (the phone
+        registers again) and let a fresh actor own the device."""
+        link, self.link = self.link, None
+        if link is not None:
+            link.close("phone actor failed")
+        for button in self.lines:
+            self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, "phone actor failed"))
+        self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
+        self.status.calls.clear()
+        self.telephony.restart_phone(self.ephone)
+
     # -- dispatch ------------------------------------------------------------------------
     def on_receive(self, message):
         if isinstance(message, Received):

@@ -62,6 +62,22 @@ class Telephony:
             self.board.phones[device] = PhoneStatus(tag=tag, device=device, mac=ephone.mac, model=ephone.type or "")
             self.directory.register(device, PhoneActor.start(ephone, self))
 
+    def restart_line(self, tag: int, phones: dict[str, int]) -> None:
+        """A line actor failed: a new one takes the DN over, shown on the same phones."""
+        dn = self.config.ephone_dns.get(tag)
+        if dn is None:
+            return
+        ref = LineActor.start(dn, self.board.lines[tag], self, phones)
+        self.lines[tag] = ref
+        if dn.number and self._numbers.get(dn.number) == tag:
+            self.directory.register(dn.number, ref)
+        log.warn("line {number} restarted after a failure", number=dn.number or tag)
+
+    def restart_phone(self, ephone) -> None:
+        ref = PhoneActor.start(ephone, self)
+        self.directory.register(ephone.device_name, ref)
+        log.warn("phone actor {device} restarted after a failure", device=ephone.device_name)
+
     def phone_ref(self, device: str):
         if not device.startswith("SEP"):
             return None

@@ -9,6 +9,7 @@ which answers through `send` and ends the session with `close`.
 """
 from __future__ import annotations
 
+from pykka import ActorDeadError
 from twisted.internet import protocol
 
 from actors.phone import LinkLost, Received
@@ -80,7 +81,7 @@ class SCCPServerProtocol(protocol.Protocol):
         if isinstance(message, RegisterMessage):
             self._register(message)
         elif self.phone is not None:
-            self.phone.tell(Received(self, message))
+            self._tell_phone(Received(self, message))
         else:
             self._ignored += 1
             log.info("{name} from {peer} before Register ignored", name=message.name, peer=self.peer)
@@ -103,7 +104,17 @@ class SCCPServerProtocol(protocol.Protocol):
             return
         self._cancel_timeout()
         self.phone, self.device = phone, device
-        phone.tell(Received(self, message))
+        self._tell_phone(Received(self, message))
+
+    def _tell_phone(self, message) -> None:
+        try:
+            self.phone.tell(message)
+        except ActorDeadError:
+            # The phone's actor failed (and was replaced): this session is over; the
+            # phone registers again and meets the new actor.
+            log.warn("phone actor for {device} is gone; closing {peer}", device=self.device, peer=self.peer)
+            self.phone = None
+            self.close("phone actor gone")
 
     def _register_timeout(self) -> None:
         self._timeout = None

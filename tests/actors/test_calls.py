@@ -248,3 +248,21 @@ def test_blind_transfer_without_a_free_instance(consult):
     assert tx_a.remote_port == b.rtp_port
     a.do("on_hook")
     assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_a_failing_line_actor_clears_its_calls_and_is_replaced(ex):
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    old = ex.telephony.lines[2]
+    old.tell("not a message any line understands")  # pykka: logged, not fatal
+    old._actor_weakref().on_receive = None  # the next message raises inside the actor
+    old.tell(object())
+    ex.settle()
+    assert not old.is_alive()
+    new = ex.telephony.lines[2]
+    assert new is not old and new.is_alive()
+    assert not a.in_call() and not b.in_call()
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+    a.do("off_hook").do("dial", "202")  # the DN works again, on the same phone
+    assert b.ringing()
