@@ -7,8 +7,8 @@ from cme.cli import builtin, ephone
 from cme.cli.testing import run
 from cme.testing import Exchange
 from sccp.registration import KeepAliveMessage
-from tests.actors.test_calls import CONFIG, A, B
 from tests.actors.test_phone import PHONE1, PHONE2, Lab, full_registration
+from tests.cme.test_cli_cti import CONFIG, A, B
 
 
 @pytest.fixture
