@@ -165,6 +165,7 @@ class JoinWith:
     call_id: int  # the consultation call
     party: Party | None  # the held call's far end
     primary: Party  # the held call itself (for the events and the final clear)
+    gcid: str = ""  # the held call's GCID: the joined call keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +194,4 @@ class Replace:
     transferring: str
     transferred_to: str
     cause: str = "transfer"
+    gcid: str = ""  # the GCID the joined call keeps ("" = unchanged)

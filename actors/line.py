@@ -528,7 +528,7 @@ class LineActor(ReactorActor):
         if conn is None or conn.state != "hold":
             self.log.info("transfer of call {call}: not a held call here", call=m.call_id)
             return
-        self.telephony.tell_line(m.consult_tag, c.JoinWith(m.consult_call, conn.peer, self.party(conn)))
+        self.telephony.tell_line(m.consult_tag, c.JoinWith(m.consult_call, conn.peer, self.party(conn), conn.gcid))
 
     def _join_with(self, m: c.JoinWith) -> None:
         conn = self.connections.get(m.call_id)
@@ -536,8 +536,8 @@ class LineActor(ReactorActor):
             self.log.info("transfer to call {call} abandoned: consultation not up", call=m.call_id)
             return
         a, b, cc = self.number, m.party, conn.peer
-        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number))
-        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number))
+        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid))
+        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid))
         self.publish("transferred", conn, self._own(conn), "transfer", calling=b.number, called=cc.number,
                      extra={"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
                             "secondary_old": ConnectionID(conn.call_id, a), "transferring": a,
@@ -578,6 +578,7 @@ class LineActor(ReactorActor):
             return
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
+        conn.gcid = m.gcid or conn.gcid
         conn.media = None
         if conn.state == "connected":
             self._present(conn, show.stop_media(conn.call_id) + [show.open_receive(conn.call_id)])

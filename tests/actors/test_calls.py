@@ -228,6 +228,8 @@ def test_consultative_transfer_on_a_dual_line_dn_joins_the_far_ends(consult):
                    if e.kind == "transferred"]
     assert sorted(transferred) == sorted([("201", "201", "2030"), ("201", "201", "2030"),
                                           ("202", "201", "2030"), ("2030", "201", "2030")])
+    views = [v for tag in (2, 3) for v in ex.telephony.board.lines[tag].calls.values()]
+    assert len({v.gcid for v in views}) == 1  # the joined call keeps the first call's GCID
     b.do("on_hook")
     assert not cc.in_call()
     assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
