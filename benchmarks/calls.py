@@ -1,0 +1,317 @@
+"""Basic calls per second between virtual phones, with the time from last digit to ring-in.
+
+    .venv/bin/python benchmarks/calls.py [--phones 1000] [--concurrency 50 100 200 400]
+                                         [--duration 20] [--warmup 3] [--hold 0]
+
+The server runs in a child process (`twistd -n cme` on a generated configuration of
+--phones ephones, CLI off, log to a file); this process registers the phones
+(sccp.phonebank) over loopback TCP and pairs them: phone i calls phone i + N/2.
+For each concurrency K, K drivers keep K calls in flight, each taking the next free pair
+from a rotation of all N/2 pairs and making one basic call with it:
+
+    caller off-hook → dial tone → 4 digits (KeypadButton) → callee sees RING_IN →
+    callee answers (Answer soft key, at once) → both CONNECTED → hold --hold seconds →
+    caller on-hook → both phones idle (no call shown)
+
+Every wait has a --timeout; a call that misses one counts as a failure (by stage), both
+phones are hung up, and a pair that does not come back to idle leaves the rotation.
+
+After --warmup seconds, calls are counted over --duration seconds. Reported per K:
+completed calls/s (calls that came back to idle inside the window), failures, p50/p99 of
+"last digit written → callee sees RING_IN" and of call setup "off-hook → both CONNECTED"
+(timestamps taken in this process, which sees both phones, so they include this process's
+own queueing; --stages splits them per step), the server's CPU and this (phones) process's CPU over the window (100 % =
+one core), the CPU the rest of the machine used meanwhile (kernel work on loopback not
+charged to either process, and anything else running: a busy neighbour skews the
+figures), whether every phone is still registered, and errors and warnings in the server
+log (the log is kept when it has any, or always with --log-dir).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from twisted.internet import defer, task
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from sccp_registration import (cpu_seconds, free_port, raise_nofile,  # noqa: E402
+                               start_server, stop_server)
+
+now = time.perf_counter
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds() -> float:
+    """CPU seconds spent by the whole machine, all cores, not idle or waiting for I/O."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS  # user..steal less idle, iowait
+
+
+class CallFailed(Exception):
+    def __init__(self, stage: str, why: str = ""):
+        super().__init__(stage, why)
+        self.stage, self.why = stage, why
+
+
+@dataclass
+class Call:
+    start: float  # off-hook sent
+    tone: float = 0.0  # caller in OFF_HOOK (dial tone)
+    dialed: float = 0.0  # last digit written
+    ring: float = 0.0  # callee saw RING_IN
+    caller_connected: float = 0.0
+    connected: float = 0.0  # both CONNECTED
+    hung_up: float = 0.0  # on-hook sent
+    end: float = 0.0  # both idle again (or the failure)
+    failed: str = ""  # the stage that timed out or broke
+
+
+@dataclass(eq=False)
+class Pair:
+    caller: object  # StationProtocol
+    callee: object
+    number: str  # the callee's directory number
+    broken: bool = False  # did not come back to idle after a failure: left out
+
+
+def _states(station):
+    return {call.state for call in station.calls().values()}
+
+
+def _idle(station) -> bool:
+    return not station.calls()
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); nan when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+class Driver:
+    """Keeps K calls in flight over a rotation of (caller, callee) pairs."""
+
+    def __init__(self, reactor, pairs, args):
+        from sccp.enums import CallState
+        self.CallState = CallState
+        self.reactor = reactor
+        self.pairs = deque(pairs)  # free pairs; a pair in use is out of the deque
+        self.args = args
+        self.calls: list[Call] = []
+        self.stopping = False
+        self.lost_pairs: list[str] = []
+
+    def wait(self, d: defer.Deferred, stage: str) -> defer.Deferred:
+        def failed(failure):
+            if failure.check(defer.TimeoutError, defer.CancelledError):
+                raise CallFailed(stage, "timeout")
+            raise CallFailed(stage, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        d.addTimeout(self.args.timeout, self.reactor)
+        return d.addErrback(failed)
+
+    @defer.inlineCallbacks
+    def one_call(self, pair):
+        caller, callee, number = pair.caller, pair.callee, pair.number
+        CallState = self.CallState
+        call = Call(start=now())
+        try:
+            if caller.lost or callee.lost:
+                raise CallFailed("connection", "lost")
+            caller.off_hook()
+            yield self.wait(caller.when(lambda s: CallState.OFF_HOOK in _states(s)), "dial tone")
+            call.tone = now()
+            ringing = self.wait(callee.when_ringing(line=1), "ring-in")
+
+            def rang(station):
+                call.ring = now()
+                callee.answer()  # the Answer soft key as soon as it rings
+                return station
+            ringing.addCallback(rang)
+            caller.dial(number)
+            call.dialed = now()
+            yield ringing
+            yield self.wait(caller.when(lambda s: s.in_call()), "connected (caller)")
+            call.caller_connected = now()
+            yield self.wait(callee.when(lambda s: s.in_call()), "connected (callee)")
+            call.connected = now()
+            if self.args.hold > 0:
+                yield task.deferLater(self.reactor, self.args.hold, lambda: None)
+            call.hung_up = now()
+            caller.on_hook()
+            yield self.wait(caller.when(_idle), "idle (caller)")
+            yield self.wait(callee.when(_idle), "idle (callee)")
+        except CallFailed as exc:
+            call.failed = exc.stage if exc.why == "timeout" else f"{exc.stage}: {exc.why}"
+            yield self.recover(pair)
+        except Exception as exc:  # a bug here must not stop the driver silently
+            call.failed = f"unexpected {type(exc).__name__}: {exc}"
+            yield self.recover(pair)
+        call.end = now()
+        self.calls.append(call)
+        return call
+
+    @defer.inlineCallbacks
+    def recover(self, pair):
+        """Hang up both phones after a failed call; a pair that does not come back to idle
+        leaves the rotation (reported)."""
+        caller, callee = pair.caller, pair.callee
+        for phone in (caller, callee):
+            if not phone.lost and not _idle(phone.station):
+                phone.on_hook()
+        try:
+            for phone in (caller, callee):
+                yield self.wait(phone.when(_idle), "recover")
+            if caller.lost or callee.lost:
+                raise CallFailed("recover", "connection lost")
+        except CallFailed:
+            self.lost_pairs.append(f"{caller.station.device_name}->{pair.number}")
+            pair.broken = True
+
+    @defer.inlineCallbacks
+    def worker(self):
+        while not self.stopping:
+            if not self.pairs:
+                yield task.deferLater(self.reactor, 0.01, lambda: None)
+                continue
+            pair = self.pairs.popleft()
+            yield self.one_call(pair)
+            if not pair.broken:
+                self.pairs.append(pair)
+
+
+@defer.inlineCallbacks
+def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
+    driver = Driver(reactor, pairs, args)
+    log_mark = log_path.stat().st_size
+    workers = [driver.worker() for _ in range(k)]
+    yield task.deferLater(reactor, args.warmup, lambda: None)
+    t0, server0, self0, busy0 = (now(), cpu_seconds(server.pid), cpu_seconds(os.getpid()),
+                                 busy_seconds())
+    yield task.deferLater(reactor, args.duration, lambda: None)
+    t1, server1, self1, busy1 = (now(), cpu_seconds(server.pid), cpu_seconds(os.getpid()),
+                                 busy_seconds())
+    driver.stopping = True
+    yield defer.DeferredList(workers, consumeErrors=True)
+    window = t1 - t0
+    inside = [c for c in driver.calls if t0 <= c.end < t1]
+    ok = [c for c in inside if not c.failed]
+    failed = Counter(c.failed for c in driver.calls if c.failed)
+    ring = [(c.ring - c.dialed) * 1000 for c in ok]
+    setup = [(c.connected - c.start) * 1000 for c in ok]
+    cycle = [(c.end - c.start) * 1000 for c in ok]
+    summary = bank.summary()
+    with log_path.open(errors="replace") as f:
+        f.seek(log_mark)
+        errors = [line.rstrip() for line in f
+                  if re.search(r"#(error|critical|warn)\]|Traceback|Unhandled", line)]
+    # /proc/stat is tick-sampled, the processes' times are not: a rough figure, floored at 0
+    other = max(0.0, ((busy1 - busy0) - (server1 - server0) - (self1 - self0)) / window)
+    print(f"{k:>5} {len(ok):>7} {len(ok) / window:>8.1f} {sum(1 for c in inside if c.failed):>6} "
+          f"{pct(ring, 50):>8.1f} {pct(ring, 99):>8.1f} {pct(setup, 50):>8.1f} {pct(setup, 99):>8.1f} "
+          f"{pct(cycle, 50):>8.1f} {(server1 - server0) / window * 100:>8.0f} "
+          f"{(self1 - self0) / window * 100:>8.0f} "
+          f"{other * 100:>8.0f} {summary.registered:>6} {len(errors):>6}")
+    if other > 0.25:
+        print(f"      note: {other * 100:.0f} % of a core went to something else meanwhile "
+              f"(another process?): these figures are low")
+    if failed:
+        print(f"      failures this level (incl. warm-up and drain): {dict(failed)}")
+    if driver.lost_pairs:
+        print(f"      pairs stuck and left out: {len(driver.lost_pairs)}: {driver.lost_pairs[:5]}")
+    if args.stages:
+        for name, a, b in (("off-hook→tone", "start", "tone"), ("tone→dialed", "tone", "dialed"),
+                           ("dialed→ring", "dialed", "ring"), ("ring→caller conn", "ring", "caller_connected"),
+                           ("caller→callee conn", "caller_connected", "connected"),
+                           ("conn→on-hook", "connected", "hung_up"), ("on-hook→idle", "hung_up", "end")):
+            v = [(getattr(c, b) - getattr(c, a)) * 1000 for c in ok]
+            print(f"      {name:<20} p50 {pct(v, 50):7.1f}  p99 {pct(v, 99):7.1f} ms")
+    for line in errors[:5]:
+        print(f"      server log: {line[:300]}")
+    sys.stdout.flush()
+    # Broken pairs stay out of the next levels too.
+    pairs[:] = [p for p in pairs if not p.broken]
+    return len(errors)
+
+
+@defer.inlineCallbacks
+def run(reactor, args):
+    from cme.phones import generate_config, generated_devices
+    from sccp.phonebank import PhoneBank
+
+    raise_nofile()
+    n = args.phones - args.phones % 2
+    half = n // 2
+    workdir = Path(args.log_dir) if args.log_dir else Path(tempfile.mkdtemp(prefix="cme-calls-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = start_server(generate_config(n).replace("port 2000", f"port {port}"), workdir)
+    (log_path,) = sorted(workdir.glob("bench-*.log"), key=lambda p: p.stat().st_mtime)[-1:]
+    try:
+        bank = PhoneBank("127.0.0.1", port, generated_devices(n), reactor=reactor,
+                         stagger=args.stagger)
+        t = now()
+        progress = yield bank.start()
+        print(f"cpus: {os.cpu_count()}   python: {sys.version.split()[0]}   phones: {n} "
+              f"({progress.registered} registered in {now() - t:.1f} s)   pairs: {half}   "
+              f"warm-up {args.warmup:g} s, window {args.duration:g} s, hold {args.hold:g} s, "
+              f"timeout {args.timeout:g} s")
+        print(f"server log: {log_path}")
+        if progress.registered != n:
+            raise RuntimeError(f"only {progress.registered} of {n} phones registered")
+        if args.nodelay:
+            for phone in bank.phones:
+                phone.protocol.transport.setTcpNoDelay(True)
+        pairs = [Pair(bank.phones[i].protocol, bank.phones[half + i].protocol, str(1000 + half + i))
+                 for i in range(half)]
+        print(f"{'K':>5} {'calls':>7} {'calls/s':>8} {'failed':>6} "
+              f"{'ring p50':>8} {'ring p99':>8} {'setup50':>8} {'setup99':>8} {'cycle50':>8} "
+              f"{'srv CPU%':>8} {'ph CPU%':>8} {'oth CPU%':>8} {'regd':>6} {'errors':>6}")
+        print(f"{'':>5} {'':>7} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8}")
+        sys.stdout.flush()
+        errors = 0
+        for k in args.concurrency:
+            if k > len(pairs):
+                print(f"      concurrency {k} > {len(pairs)} pairs: using {len(pairs)}")
+                k = len(pairs)
+            errors += yield run_level(reactor, bank, pairs, k, server, log_path, args)
+        yield bank.stop()
+    finally:
+        stop_server(server)
+    if not args.log_dir and not errors:
+        shutil.rmtree(workdir, ignore_errors=True)  # kept (path printed above) when it has errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--phones", type=int, default=1000)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[50, 100, 200, 400],
+                    help="calls kept in flight; one measurement per value")
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
+    ap.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
+    ap.add_argument("--hold", type=float, default=0.0, help="seconds each call stays connected")
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds for any one wait")
+    ap.add_argument("--stagger", type=float, default=0.001, help="seconds between phone starts")
+    ap.add_argument("--stages", action="store_true", help="also print p50/p99 per stage")
+    ap.add_argument("--nodelay", action="store_true", help="TCP_NODELAY on the phones' sockets")
+    ap.add_argument("--log-dir", help="keep the configuration and server log here")
+    args = ap.parse_args()
+    task.react(run, [args])
+
+
+if __name__ == "__main__":
+    main()
