@@ -153,11 +153,11 @@ class LineActor(ReactorActor):
             elif conn.state == "alerting" and not self.phones and not self.dn.cti_notify:
                 self._release(conn, "destNotObtainable")
 
-    def _present(self, conn: Connection, messages, device: str | None = None) -> None:
+    def _present(self, conn: Connection, messages, device: str | None = None, state: str | None = None) -> None:
         device = device or conn.device
         if device is None or device not in self.phones:
             return
-        self.telephony.tell_phone(device, c.Present(self.dn.tag, conn.call_id, conn.state, messages))
+        self.telephony.tell_phone(device, c.Present(self.dn.tag, conn.call_id, state or conn.state, messages))
 
     def _line_instance(self, device: str) -> int:
         return self.phones.get(device, 1)
@@ -231,6 +231,8 @@ class LineActor(ReactorActor):
         instance = self._free_instance()
         if instance is None:
             self.log.info("off-hook on {number} from {device}: no free call instance", number=self.number, device=device)
+            if device in self.phones:  # the phone stops waiting for the call it asked for
+                self.telephony.tell_phone(device, c.Present(self.dn.tag, 0, "null", []))
             return None
         conn = Connection(self.telephony.new_call_id(), instance, self.telephony.new_gcid())
         self.connections[conn.call_id] = conn
@@ -310,7 +312,8 @@ class LineActor(ReactorActor):
         conn.device = device
         for other in self.phones:
             if other != device:  # a shared line stops ringing everywhere else
-                self._present(conn, show.on_hook(self._line_instance(other), conn.call_id, media=False, speaker_off=False), other)
+                self._present(conn, show.on_hook(self._line_instance(other), conn.call_id, media=False, speaker_off=False),
+                              other, state="null")  # the call is gone from that phone
         line = self._line_instance(device)
         info = self._info(conn, line)
         self._present(conn, show.answering(line, conn.call_id) + show.connected(line, conn.call_id, info))

@@ -46,7 +46,8 @@ from sccp.device import (
 )
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
                               OnHookMessage, SoftKeyEventMessage, StimulusMessage)
-from sccp.enums import ResetType, SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
+from sccp.callcontrol import SetLampMessage
+from sccp.enums import LampMode, ResetType, SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
 from sccp.media import OpenReceiveChannelAckMessage
 from sccp.registration import (
     AlarmMessage,
@@ -123,6 +124,7 @@ class PhoneActor(ReactorActor):
         self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
         self.last_dialed = ""
         self._pending_digits = ""
+        self._starting: int | None = None  # dn tag of the call asked for, until the line answers
         self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
         self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
         self._pending_consult: tuple[int, int] | None = None  # (held call, dn tag of the new call)
@@ -248,6 +250,7 @@ class PhoneActor(ReactorActor):
             for button in self.lines:
                 self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, reason))
         self.calls.clear()
+        self._starting, self._pending_digits = None, ""
         self.status.calls.clear()
         if self._watchdog is not None and self._watchdog.active():
             self._watchdog.cancel()
@@ -311,6 +314,10 @@ class PhoneActor(ReactorActor):
 
     # -- calls: what lines show, what the user does ----------------------------------------
     def _show(self, m: c.Present) -> None:
+        if m.call_id == 0:  # the line refused the new call (no free instance)
+            if self._starting == m.dn_tag:
+                self._starting, self._pending_digits = None, ""
+            return
         if m.state == "null":
             self._consults.pop(m.call_id, None)
             if self._blind == m.call_id:
@@ -323,9 +330,11 @@ class PhoneActor(ReactorActor):
                     and self._pending_consult[1] == m.dn_tag):
                 self._consults[m.call_id] = self._pending_consult[0]
                 self._pending_consult = None
-            if m.call_id not in self.calls and self._pending_digits:
-                # The call these digits were sent with (off-hook and digits in one go).
-                self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
+            if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.dn_tag:
+                # The call asked for, and the digits sent with it (off-hook and digits in one go).
+                self._starting = None
+                if self._pending_digits:
+                    self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
             if m.state == "originated" and m.call_id in self.dialed:
                 self.last_dialed = self.dialed[m.call_id].rstrip("#")
             self.calls[m.call_id] = (m.dn_tag, m.state)
@@ -333,6 +342,32 @@ class PhoneActor(ReactorActor):
         if self.link is not None:
             for message in m.messages:
                 self.link.send(message)
+            if m.state == "null":
+                self._restore_indicators(m.dn_tag)
+
+    def _restore_indicators(self, dn_tag: int) -> None:
+        """A cleared call's on-hook sequence switches the button's lamp and the ringer off;
+        put back what the calls still here need: a waiting call rings properly once the
+        phone is free, a held one winks."""
+        states = [state for tag, state in self.calls.values() if tag == dn_tag]
+        if not states:
+            return
+        line = self._line_instance_of(dn_tag)
+        if not any(state not in ("alerting", "hold") for state in self.calls_states()):
+            for ref, (tag, state) in self.calls.items():
+                if state == "alerting":
+                    for message in show.ring_again(self._line_instance_of(tag), ref):
+                        self.link.send(message)
+        if any(state not in ("alerting", "hold") for state in states):
+            mode = LampMode.ON
+        elif "alerting" in states:
+            mode = LampMode.BLINK
+        else:
+            mode = LampMode.WINK
+        self.link.send(SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=mode))
+
+    def calls_states(self) -> list[str]:
+        return [state for _, state in self.calls.values()]
 
     def _dn_for(self, line_instance: int) -> int | None:
         for button in self.lines:
@@ -355,9 +390,12 @@ class PhoneActor(ReactorActor):
         return self._find("initiated", "dialing", "originated", "connected", "fail", callref=callref)
 
     def _new_call(self, line_instance: int, *, speaker: bool) -> bool:
+        if self._starting is not None:
+            return True  # already asked for: the line has not answered yet
         dn_tag = self._dn_for(line_instance)
         if dn_tag is None:
             return False
+        self._starting, self._pending_digits = dn_tag, ""
         self.telephony.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
         return True
 
@@ -382,12 +420,11 @@ class PhoneActor(ReactorActor):
             return
         target = self._find("initiated", "dialing", callref=callref)
         if target is None:
-            if self._active() is not None or not self._new_call(line_instance, speaker=True):
+            if self._starting is None and (self._active() is not None or not self._new_call(line_instance, speaker=True)):
                 return
             # The line handles the off-hook first (mailbox order), then these digits.
-            dn_tag = self._dn_for(line_instance)
-            self._pending_digits = digits
-            self.telephony.tell_line(dn_tag, c.UserAction(self.device, "digits", 0, digits=digits))
+            self._pending_digits += digits
+            self.telephony.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
             return
         self.dialed[target] = self.dialed.get(target, "") + digits
         self._to_line(target, "digits", digits=digits)
@@ -413,7 +450,9 @@ class PhoneActor(ReactorActor):
             if self._active() is None:
                 self._new_call(m.line_instance, speaker=True)
         elif event == SoftKeyEvent.END_CALL:
-            target = self._active(ref)
+            # The on-hold soft key set offers EndCall: a held call the phone names ends too.
+            held = ref in self.calls and self.calls[ref][1] == "hold"
+            target = ref if held else self._active(ref)
             if target is not None:
                 self._to_line(target, "onhook")
         elif event == SoftKeyEvent.ANSWER:

@@ -173,3 +173,9 @@ def transfer_prompt(line):
                                          call_reference=0),
             m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=0),
             _keys(SoftKeySetIndex.OFF_HOOK_FEATURE, line, 0)]
+
+
+def ring_again(line, ref):
+    """A call that was waiting (or ringing beside another) rings as the phone's only call."""
+    return [_state(CallState.RING_IN, line, ref), _keys(SoftKeySetIndex.RING_IN, line, ref),
+            m.SetRingerMessage(ring_mode=RingMode.INSIDE, ring_duration=1, line_instance=line, call_reference=ref)]

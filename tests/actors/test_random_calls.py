@@ -72,18 +72,7 @@ NUMBERS = ["201", "202", "2030", "205", "206", "203", "20", "2", "9", "2099", "2
 INSTANCES = {1: 2, 2: 1, 3: 1, 4: 1, 5: 1}  # dn tag -> call instances (dual-line: 2)
 SHARED_TAG, SHARING = 4, (C, D)  # 205, on ephone 3 (button 2) and ephone 4 (button 1)
 
-# Known bugs (regression tests at the end of the file, xfail until fixed). While a flag is
-# True the machine steps around that one bug so that it can keep looking for others; set
-# it to False once the fix is in.
-# - answering a call that rings on a shared DN leaves the other phone a ghost call: the
-#   machine does not answer a call ringing on 205 on both phones.
-SHARED_LINE_ANSWER_BUG = True
-# - the phone actor does not remember the call it asked a line for: digits typed while the
-#   line has no free instance stay pending and are prepended to the next call's digits,
-#   and digits typed on-hook in one burst start a call each (a dual-line DN opens its
-#   second instance; Redial dials the last digit): the machine skips the check of the
-#   digits a phone remembers per call (5b); nothing else is skipped.
-PENDING_DIGITS_BUG = True
+# Bugs this machine found have regression tests at the end of the file.
 
 
 def test_the_configuration_loads_cleanly():
@@ -230,17 +219,16 @@ def check_consistent(ex: Exchange) -> None:
     for device, phone in phones.items():
         # 5. The phone actor's calls are the lines' calls on that phone, in the same state,
         # and so is its status record.
-        if not PENDING_DIGITS_BUG:
-            # 5b. The digits a phone remembers for a call (what Redial dials) are the ones
-            # the user dialed on that call: the number the line routed, perhaps followed by
-            # digits typed before the phone heard it was routed; none for a call offered.
-            for cid, (tag, _) in phone.calls.items():
-                conn = lines[tag].connections.get(cid)
-                if conn is not None and not conn.outbound:
-                    assert cid not in phone.dialed, (device, cid, phone.dialed[cid])
-                elif conn is not None and conn.called:
-                    assert phone.dialed.get(cid, "").startswith(conn.called), (
-                        device, cid, phone.dialed.get(cid), conn.called)
+        # 5b. The digits a phone remembers for a call (what Redial dials) are the ones
+        # the user dialed on that call: the number the line routed, perhaps followed by
+        # digits typed before the phone heard it was routed; none for a call offered.
+        for cid, (tag, _) in phone.calls.items():
+            conn = lines[tag].connections.get(cid)
+            if conn is not None and not conn.outbound:
+                assert cid not in phone.dialed, (device, cid, phone.dialed[cid])
+            elif conn is not None and conn.called:
+                assert phone.dialed.get(cid, "").startswith(conn.called), (
+                    device, cid, phone.dialed.get(cid), conn.called)
         assert board.phones[device].calls == {cid: state for cid, (_, state) in phone.calls.items()}
         for cid, (tag, state) in phone.calls.items():
             conn = lines[tag].connections.get(cid)
@@ -409,14 +397,6 @@ class RandomCalls(RuleBasedStateMachine):
         notice_lost_connections(self.ex)
 
     # -- what users do --
-    def would_answer_shared_ringing(self, device) -> bool:
-        """Exclusion for SHARED_LINE_ANSWER_BUG: an off-hook or Answer from a phone that
-        sees a call ringing on the shared DN while the other sharing phone sees it too."""
-        if not SHARED_LINE_ANSWER_BUG or device not in SHARING:
-            return False
-        line = actor(self.ex.telephony.lines[SHARED_TAG])
-        return len(line.phones) > 1 and any(conn.state == "alerting" for conn in line.connections.values())
-
     def pick(self, data, *states) -> str:
         """A phone showing a call in one of `states` if there is one (so that answer, hold
         and resume mostly act on something), else any phone."""
@@ -426,8 +406,6 @@ class RandomCalls(RuleBasedStateMachine):
     # -- what users do --
     @rule(device=devices, line=st.sampled_from([1, 1, 2]))
     def off_hook(self, device, line):
-        if self.would_answer_shared_ringing(device):
-            return
         self.phone(device).do("off_hook", line)
         self.after()
 
@@ -446,8 +424,6 @@ class RandomCalls(RuleBasedStateMachine):
         """A whole call attempt in one step: handset and digits, enbloc, or digits alone."""
         phone = self.phone(device)
         if how == "off_hook":
-            if self.would_answer_shared_ringing(device):
-                return
             phone.do("off_hook").do("dial", number)
         else:
             phone.do(how, number)
@@ -457,21 +433,16 @@ class RandomCalls(RuleBasedStateMachine):
     def call_and_answer(self, device, number, data):
         """A call that gets answered (if the number rings somewhere): off-hook, dial, and
         one of the phones it rings answers. Gets the machine to talk and hold often."""
-        if self.would_answer_shared_ringing(device):
-            return
         self.phone(device).do("off_hook").do("dial", number)
         ringing = [d for d, p in self.ex.phones.items() if d != device and p.ringing()]
         if ringing:
             callee = data.draw(st.sampled_from(ringing), label="callee")
-            if not self.would_answer_shared_ringing(callee):
-                self.phone(callee).do("answer")
+            self.phone(callee).do("answer")
         self.after()
 
     @rule(data=st.data())
     def answer(self, data):
         device = self.pick(data, CallState.RING_IN, CallState.CALL_WAITING)
-        if self.would_answer_shared_ringing(device):
-            return
         self.phone(device).do("answer")
         self.after()
 
@@ -576,8 +547,6 @@ def phones(ex):
 
 # Found by RandomCalls (shrunk from: call(A, "205"); answer(C); teardown): answering on a
 # shared DN left the other phone's actor a "connected" ghost of the call.
-@pytest.mark.xfail(strict=True, reason="line._answer tells the other sharing phones on-hook "
-                   "in Present state 'connected', so their phone actors keep the call")
 def test_answering_on_a_shared_dn_leaves_nothing_on_the_other_phone(ex):
     a, b, c, d = phones(ex)
     a.do("off_hook").do("dial", "205")
@@ -596,8 +565,6 @@ def test_answering_on_a_shared_dn_leaves_nothing_on_the_other_phone(ex):
 
 # Found by RandomCalls (shrunk from: call(A, "202"); dial(B, "201"); invariant
 # "no digits left pending"): digits typed while the phone's line has no free instance.
-@pytest.mark.xfail(strict=True, reason="phone._dial keeps _pending_digits when the line refuses "
-                   "the new call; the next call of the phone inherits them, and Redial dials them")
 def test_digits_refused_for_want_of_an_instance_do_not_stick_to_the_next_call(ex):
     a, b, c, d = phones(ex)
     a.do("off_hook").do("dial", "202")
@@ -615,8 +582,6 @@ def test_digits_refused_for_want_of_an_instance_do_not_stick_to_the_next_call(ex
 # Found by RandomCalls (shrunk from: dial(A, "201"); invariant 5b): digits typed on-hook
 # (no OffHook first) that reach the phone actor before the line has answered its first
 # off-hook each start a new call: on a dual-line DN a second call instance opens.
-@pytest.mark.xfail(strict=True, reason="phone._dial starts a new call for every digit until the "
-                   "line's first Present arrives; it does not remember the call it asked for")
 def test_digits_dialed_on_hook_in_one_burst_make_one_call(ex):
     a, b, c, d = phones(ex)
     a.do("dial", "202")  # three KeypadButtons, no OffHook, in one burst
@@ -632,8 +597,6 @@ def test_digits_dialed_on_hook_in_one_burst_make_one_call(ex):
 
 # Found with the end_held_call soft key of RandomCalls: EndCall is in the on-hold soft key
 # set (sccp/softkeys.py) but does nothing on a held call.
-@pytest.mark.xfail(strict=True, reason="phone._softkey END_CALL looks the call up with _active(), "
-                   "which leaves held calls out")
 def test_end_call_on_a_held_call_clears_it(ex):
     a, b, c, d = phones(ex)
     a.do("off_hook").do("dial", "202")
@@ -648,8 +611,6 @@ def test_end_call_on_a_held_call_clears_it(ex):
 # Seen while checking the machine's end state (not an invariant of the machine): clearing
 # one call switches off the ringer and the line lamp of the whole phone, even when another
 # call still rings or is held on that line.
-@pytest.mark.xfail(strict=True, reason="presenter.on_hook sends SetRinger OFF and SetLamp OFF "
-                   "for the button whatever else the phone still has on it")
 def test_a_caller_giving_up_does_not_silence_another_call_ringing_on_the_phone(ex):
     a, b, c, d = phones(ex)
     b.do("off_hook").do("dial", "201")
@@ -660,8 +621,6 @@ def test_a_caller_giving_up_does_not_silence_another_call_ringing_on_the_phone(e
     assert a.lamps[(Stimulus.LINE, 1)] == LampMode.BLINK
 
 
-@pytest.mark.xfail(strict=True, reason="presenter.on_hook sends SetLamp OFF for the button "
-                   "whatever else the phone still has on it")
 def test_hanging_up_one_call_keeps_the_lamp_of_a_call_held_on_the_same_line(ex):
     a, b, c, d = phones(ex)
     a.do("off_hook").do("dial", "202")
