@@ -1,0 +1,86 @@
+"""name-addr / addr-spec with header parameters: From, To, Contact, Route, Record-Route,
+Refer-To, P-Asserted-Identity (RFC 3261 §20.10, §25.1).
+
+In a bare addr-spec the URI stops at the first ``;``: what follows are *header* params,
+not URI params (§20: ``Contact: sip:a@b;expires=60``). A bare addr-spec with ``?headers``
+is strictly a syntax error, but it is unambiguous, so it is tolerated as RFC 4475
+§3.1.2.13 (regbadct) allows.
+"""
+from __future__ import annotations
+
+from sip.grammar import TOKEN_CHARS, WSP, GrammarError, Params, Scanner, quote
+from sip.uri import URI, parse_uri
+
+_DISPLAY_TOKENS = TOKEN_CHARS | frozenset(WSP)
+
+
+class Address:
+    """``"Display" <uri>;param=value``. ``display_name`` is unquoted text (or None)."""
+
+    __slots__ = ("display_name", "uri", "params")
+
+    def __init__(self, uri: URI, display_name: str | None = None,
+                 params: Params | None = None):
+        self.uri = uri
+        self.display_name = display_name
+        self.params = params if params is not None else Params()
+
+    @property
+    def tag(self) -> str | None:
+        return self.params.get("tag")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Address):
+            return NotImplemented
+        return (self.uri == other.uri and self.display_name == other.display_name
+                and self.params == other.params)
+
+    def __repr__(self) -> str:
+        return f"Address({self.display_name!r}, {str(self.uri)!r}, {self.params!r})"
+
+    def __str__(self) -> str:
+        """Always name-addr form, so that URI params can never be mistaken for header
+        params; the display name is quoted unless it is plain tokens."""
+        display = ""
+        if self.display_name is not None:
+            name = self.display_name
+            plain = name and all(c in _DISPLAY_TOKENS for c in name) and name.strip() == name
+            display = (name if plain else quote(name)) + " "
+        return f"{display}<{self.uri}>{self.params.encode()}"
+
+
+def parse_address(text: str) -> Address:
+    """One name-addr or addr-spec with its parameters; raises GrammarError."""
+    sc = Scanner(text)
+    sc.skip_ws()
+    display: str | None = None
+    if sc.peek() == '"':
+        display = sc.quoted()
+        sc.skip_ws()
+        if sc.peek() != "<":
+            raise GrammarError("display name not followed by <URI>")
+    else:
+        angle = text.find("<", sc.pos)
+        prefix = text[sc.pos:angle] if angle >= 0 else ""
+        if angle >= 0 and ":" not in prefix:
+            if any(c not in _DISPLAY_TOKENS for c in prefix):
+                raise GrammarError("display name must be tokens or a quoted string")
+            display = " ".join(prefix.split()) or None
+            sc.pos = angle
+    if sc.peek() == "<":
+        end = text.find(">", sc.pos)
+        if end < 0:
+            raise GrammarError("unterminated <URI>")
+        uri_text = text[sc.pos + 1:end]
+        sc.pos = end + 1
+    else:
+        start = sc.pos
+        while not sc.at_end() and sc.peek() not in ";" + WSP:
+            sc.pos += 1
+        uri_text = text[start:sc.pos]
+    if not uri_text:
+        raise GrammarError("empty URI")
+    if any(c in WSP for c in uri_text):
+        raise GrammarError("whitespace inside URI")
+    uri = parse_uri(uri_text)
+    return Address(uri, display, sc.params())

@@ -1,0 +1,145 @@
+"""Where one SIP message ends: by Content-Length on a stream (TCP, later TLS), by the
+datagram on UDP (RFC 3261 §18.3).
+
+Limits are checked before anything is buffered past them, so a peer can make us hold at
+most :data:`MAX_HEADER_SECTION` octets while we look for the end of a header section and
+:data:`MAX_BODY` octets of body:
+
+- uaCSTA messages are small: an INVITE with RequestSystemStatus and its headers is under
+  2 KiB, the largest CSTA body we send or expect (GetCSTAFeaturesResponse, a snapshot) a
+  few KiB. 64 KiB of body is an order of magnitude of headroom and the most a UDP
+  datagram could carry anyway; 16 KiB of headers takes RFC 4475 longreq (3.5 KiB) and
+  any real Via/Record-Route stack. A message is thus at most 80 KiB.
+- Over TCP, exceeding a limit, a missing, negative, malformed or repeated Content-Length
+  all lose framing: :class:`FramingError` carries the 400/413 to send, and the caller
+  closes that connection after sending it (RFC 4475 INDEX: "a framing error closes the
+  connection after the error response").
+- A message whose framing is intact but whose content is bad is reported in-line (as a
+  :class:`~sip.parser.SIPParseError` among the messages) and the connection goes on.
+"""
+from __future__ import annotations
+
+from sip.message import Request, Response
+from sip.parser import HEAD_END, SIPParseError, build_message, content_length, parse_head
+from sip.parser import parse_message
+
+MAX_HEADER_SECTION = 16 * 1024
+"""Octets from the start line to the blank line, exclusive."""
+MAX_BODY = 64 * 1024
+"""Octets of body (Content-Length)."""
+MAX_MESSAGE = MAX_HEADER_SECTION + 4 + MAX_BODY
+"""The most one message can occupy, blank line included (80 KiB + 4)."""
+
+Event = Request | Response | SIPParseError
+"""What :meth:`StreamFramer.feed` yields: a message, or the error a well-framed but
+malformed message earned (answer it per :func:`sip.response.error_response`)."""
+
+
+class FramingError(SIPParseError):
+    """The stream can no longer be split into messages: answer (``status``, ``reason``,
+    salvaged ``headers`` as for any SIPParseError), then close the connection.
+
+    ``messages`` holds what was complete before the failure in the same feed call.
+    """
+
+    def __init__(self, error: SIPParseError, messages: list[Event] | None = None):
+        super().__init__(error.status, error.reason, kind=error.kind, method=error.method,
+                         headers=error.headers, start_line=error.start_line)
+        self.messages = messages or []
+
+
+class StreamFramer:
+    """Splits one connection's incoming byte stream into messages (sans-I/O).
+
+    Feed bytes as they arrive, split or coalesced in any way. CRLFs between messages
+    (RFC 5626 keepalives, §7.5 "ignore any CRLF before the start-line") are skipped.
+    """
+
+    def __init__(self, max_header: int = MAX_HEADER_SECTION, max_body: int = MAX_BODY):
+        self.max_header = max_header
+        self.max_body = max_body
+        self._buffer = bytearray()
+        self._scanned = 0  # how far the search for the blank line has got
+        self._pending = None  # (Head, content length) while waiting for a body
+        self._failure: SIPParseError | None = None
+
+    @property
+    def buffered(self) -> int:
+        """Octets held (a partial header section, or a body not yet complete)."""
+        return len(self._buffer)
+
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    def feed(self, data: bytes) -> list[Event]:
+        if self._failure is not None:
+            raise FramingError(self._failure)
+        buffer = self._buffer
+        buffer += data
+        out: list[Event] = []
+        while True:
+            if self._pending is None:
+                skip = len(buffer) - len(buffer.lstrip(b"\r\n"))
+                if skip:
+                    del buffer[:skip]
+                    self._scanned = 0
+                if not buffer:
+                    break
+                match = HEAD_END.search(buffer, max(0, self._scanned - 3))
+                if match is None:
+                    if len(buffer) > self.max_header:
+                        self._fail(parse_head(bytes(buffer[:self.max_header])).error(
+                            400, f"Header section exceeds {self.max_header} octets"), out)
+                    self._scanned = len(buffer)
+                    break
+                head = parse_head(bytes(buffer[:match.start()]))
+                if match.start() > self.max_header:
+                    self._fail(head.error(
+                        400, f"Header section exceeds {self.max_header} octets"), out)
+                try:
+                    length = content_length(head)
+                except SIPParseError as exc:
+                    self._fail(exc, out)
+                if length is None:
+                    self._fail(head.error(
+                        400, "Missing Content-Length (required on stream transports)"), out)
+                if length > self.max_body:
+                    self._fail(head.error(
+                        413, f"Request Entity Too Large: body exceeds {self.max_body} octets"),
+                        out)
+                del buffer[:match.end()]
+                self._scanned = 0
+                self._pending = (head, length)
+            head, length = self._pending
+            if len(buffer) < length:
+                break
+            body = bytes(buffer[:length])
+            del buffer[:length]
+            self._pending = None
+            try:
+                out.append(build_message(head, body))
+            except SIPParseError as exc:
+                out.append(exc)
+        return out
+
+    def _fail(self, error: SIPParseError, out: list[Event]):
+        self._failure = error
+        self._buffer.clear()
+        self._pending = None
+        raise FramingError(error, out)
+
+
+def parse_datagram(data: bytes) -> Request | Response | None:
+    """One UDP datagram: the message, or None for a keepalive (only CR/LF octets).
+
+    Octets after Content-Length are ignored (RFC 4475 dblreq); Content-Length beyond the
+    datagram is 400 (clerr); without Content-Length the body is the rest (§18.3).
+    Raises :class:`SIPParseError`.
+    """
+    if not data.strip(b"\r\n"):
+        return None
+    if len(data) > MAX_MESSAGE:
+        raise parse_head(data[:MAX_HEADER_SECTION]).error(
+            413, f"Message Too Large: over {MAX_MESSAGE} octets")
+    return parse_message(data, max_header=MAX_HEADER_SECTION, max_body=MAX_BODY)

@@ -1,0 +1,267 @@
+"""Requests and responses: a start line, an ordered multi-map of headers, a body.
+
+Header values are kept as received (unfolded, otherwise untouched) so that a relayed or
+copied header is byte-for-byte what the peer sent; typed views (:attr:`Message.cseq`,
+:attr:`Message.vias`, ...) are parsed from them on access. The parser has already checked
+that every header the stack relies on parses, so on a parsed message the accessors do
+not raise.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from sip.address import Address, parse_address
+from sip.grammar import split_list
+from sip.headers import CSeq, ContentType, SessionExpires, Via, canonical, parse_delta
+from sip.headers import MAX_FORWARDS
+from sip.grammar import decimal
+from sip.uri import URI
+
+
+class Headers:
+    """Ordered header fields; names case-insensitive, compact forms stored long.
+
+    Each field is one header line; a line holding a comma list stays one field (its
+    elements are in :meth:`values`).
+    """
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Iterable[tuple[str, str]] = ()):
+        self._fields: list[tuple[str, str]] = []
+        for name, value in fields:
+            self.add(name, value)
+
+    def add(self, name: str, value: str) -> None:
+        self._fields.append((canonical(name), value))
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every field of this name by one, where the first one was (else last)."""
+        name = canonical(name)
+        lname = name.lower()
+        for i, (key, _) in enumerate(self._fields):
+            if key.lower() == lname:
+                self._fields[i] = (name, value)
+                self._fields[i + 1:] = [f for f in self._fields[i + 1:]
+                                        if f[0].lower() != lname]
+                return
+        self._fields.append((name, value))
+
+    def remove(self, name: str) -> None:
+        lname = canonical(name).lower()
+        self._fields = [f for f in self._fields if f[0].lower() != lname]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first field's value."""
+        lname = canonical(name).lower()
+        return next((v for k, v in self._fields if k.lower() == lname), default)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every field's value, one per header line."""
+        lname = canonical(name).lower()
+        return [v for k, v in self._fields if k.lower() == lname]
+
+    def values(self, name: str) -> list[str]:
+        """The elements of a comma-list header across all its lines (RFC 3261 §7.3.1)."""
+        return [item for value in self.get_all(name) for item in split_list(value)]
+
+    def count(self, name: str) -> int:
+        return len(self.get_all(name))
+
+    def copy(self) -> "Headers":
+        new = Headers()
+        new._fields = list(self._fields)
+        return new
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Headers):
+            return NotImplemented
+        return ([(k.lower(), v) for k, v in self._fields]
+                == [(k.lower(), v) for k, v in other._fields])
+
+    def __repr__(self) -> str:
+        return f"Headers({self._fields!r})"
+
+
+class Message:
+    """What requests and responses share: headers, body, typed accessors, encoding."""
+
+    __slots__ = ("headers", "body")
+
+    def __init__(self, headers: Headers | Iterable[tuple[str, str]] = (), body: bytes = b""):
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self.body = body
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def call_id(self) -> str | None:
+        value = self.headers.get("Call-ID")
+        return None if value is None else value.strip()
+
+    @property
+    def cseq(self) -> CSeq | None:
+        value = self.headers.get("CSeq")
+        return None if value is None else CSeq.parse(value)
+
+    @property
+    def from_(self) -> Address | None:
+        value = self.headers.get("From")
+        return None if value is None else parse_address(value)
+
+    @property
+    def to(self) -> Address | None:
+        value = self.headers.get("To")
+        return None if value is None else parse_address(value)
+
+    @property
+    def from_tag(self) -> str | None:
+        address = self.from_
+        return address.tag if address else None
+
+    @property
+    def to_tag(self) -> str | None:
+        address = self.to
+        return address.tag if address else None
+
+    # -- routing -------------------------------------------------------------------------
+    @property
+    def vias(self) -> list[Via]:
+        return [Via.parse(v) for v in self.headers.values("Via")]
+
+    @property
+    def via(self) -> Via | None:
+        """The top Via: the one that names the previous hop and the transaction."""
+        values = self.headers.values("Via")
+        return Via.parse(values[0]) if values else None
+
+    @property
+    def branch(self) -> str | None:
+        via = self.via
+        return via.branch if via else None
+
+    @property
+    def contacts(self) -> list[Address]:
+        """Contact addresses (empty for ``Contact: *``; see :attr:`is_star_contact`)."""
+        return [parse_address(v) for v in self.headers.values("Contact") if v != "*"]
+
+    @property
+    def contact(self) -> Address | None:
+        contacts = self.contacts
+        return contacts[0] if contacts else None
+
+    @property
+    def contact_uri(self) -> URI | None:
+        contact = self.contact
+        return contact.uri if contact else None
+
+    @property
+    def is_star_contact(self) -> bool:
+        return self.headers.values("Contact") == ["*"]
+
+    @property
+    def record_route(self) -> list[Address]:
+        return [parse_address(v) for v in self.headers.values("Record-Route")]
+
+    @property
+    def route(self) -> list[Address]:
+        return [parse_address(v) for v in self.headers.values("Route")]
+
+    # -- scalars -------------------------------------------------------------------------
+    @property
+    def max_forwards(self) -> int | None:
+        value = self.headers.get("Max-Forwards")
+        return None if value is None else decimal(value, MAX_FORWARDS, "Max-Forwards")
+
+    @property
+    def expires(self) -> int | None:
+        value = self.headers.get("Expires")
+        return None if value is None else parse_delta(value, "Expires")
+
+    @property
+    def session_expires(self) -> SessionExpires | None:
+        value = self.headers.get("Session-Expires")
+        return None if value is None else SessionExpires.parse(value)
+
+    @property
+    def min_se(self) -> int | None:
+        value = self.headers.get("Min-SE")
+        return None if value is None else SessionExpires.parse(value, "Min-SE").delta
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type, lower case, without parameters (``application/csta+xml``)."""
+        parsed = self.content_type_header
+        return parsed.media_type if parsed else None
+
+    @property
+    def content_type_header(self) -> ContentType | None:
+        value = self.headers.get("Content-Type")
+        return None if value is None else ContentType.parse(value)
+
+    def option_tags(self, name: str) -> list[str]:
+        """Require / Supported / Proxy-Require / Unsupported tags."""
+        return [v for v in self.headers.values(name) if v]
+
+    # -- wire ----------------------------------------------------------------------------
+    def start_line(self) -> str:
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        """The message on the wire: CRLF line ends, one field per line with its long
+        name, and Content-Length always present and equal to the body's length."""
+        self.headers.set("Content-Length", str(len(self.body)))
+        lines = [self.start_line()]
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        head = "\r\n".join(lines) + "\r\n\r\n"
+        return head.encode("utf-8", "surrogateescape") + self.body
+
+
+class Request(Message):
+    __slots__ = ("method", "uri", "version")
+
+    def __init__(self, method: str, uri: URI,
+                 headers: Headers | Iterable[tuple[str, str]] = (),
+                 body: bytes = b"", version: str = "SIP/2.0"):
+        super().__init__(headers, body)
+        self.method = method
+        self.uri = uri
+        self.version = version
+
+    def start_line(self) -> str:
+        return f"{self.method} {self.uri} {self.version}"
+
+    def response(self, status: int, reason: str | None = None, **kwargs) -> "Response":
+        """A response to this request with RFC 3261 §8.2.6.2's copied headers; see
+        :func:`sip.response.make_response` for the arguments."""
+        from sip.response import make_response
+        return make_response(self, status, reason, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.uri} call-id={self.call_id!r}>"
+
+
+class Response(Message):
+    __slots__ = ("status", "reason", "version")
+
+    def __init__(self, status: int, reason: str = "",
+                 headers: Headers | Iterable[tuple[str, str]] = (),
+                 body: bytes = b"", version: str = "SIP/2.0"):
+        super().__init__(headers, body)
+        self.status = status
+        self.reason = reason
+        self.version = version
+
+    def start_line(self) -> str:
+        return f"{self.version} {self.status} {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.reason} call-id={self.call_id!r}>"

@@ -1,0 +1,297 @@
+"""Bytes to :class:`~sip.message.Request` / :class:`~sip.message.Response` (RFC 3261 §7).
+
+Lenient where the RFC is (folded lines, LWS around ``:``, ``/`` and ``;``, compact and
+oddly cased names, leading zeros, bare LF line ends, CRLFs before the start line);
+strict where it requires: a Request-Line of exactly three elements separated by single
+SPs, a SIP-Version (505 for another one), a three-digit status code, single-valued
+headers once, the mandatory headers present, CSeq below 2**31 and naming the request's
+method, bounded Max-Forwards / Expires / Content-Length.
+
+A message that is not acceptable raises :class:`SIPParseError` with the status to answer
+and a reason phrase naming the problem, carrying whatever header lines could be read so
+that :func:`sip.response.error_response` can still copy Via, From, To, Call-ID and CSeq.
+
+Parsing is split in two so that the stream framer can read Content-Length before the body
+has arrived: :func:`parse_head` (start line and header lines, never raises) and
+:func:`build_message` (all the checks, with the body).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sip.address import parse_address
+from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
+from sip.grammar import TOKEN_CHARS, WORD_CHARS
+from sip.headers import (MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS, ContentType,
+                         CSeq, SessionExpires, Via, parse_delta)
+from sip.message import Headers, Request, Response
+from sip.uri import SIPURI, parse_uri
+
+HEAD_END = re.compile(rb"\r?\n\r?\n")
+_LINE_END = re.compile(r"\r?\n")
+_VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.IGNORECASE)
+_STATUS = re.compile(r"[1-6][0-9][0-9]\Z")
+_WORD = WORD_CHARS
+
+SUPPORTED_VERSION = "SIP/2.0"
+REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
+"""§8.1.1: every request (and so every response) carries these; Max-Forwards is also
+mandatory but RFC 2543 peers omit it and RFC 4475 inv2543 must parse, so it is not."""
+
+
+class SIPParseError(ValueError):
+    """A message that cannot be accepted.
+
+    ``status``/``reason``: what to answer (400, 413, 505, ...) when ``kind`` is
+    ``"request"`` (a malformed response is simply discarded). ``headers``: every header
+    line that could be read, for building that answer. ``method``: the request's method
+    when the start line got that far (never answer an ACK).
+    """
+
+    def __init__(self, status: int, reason: str, *, kind: str | None = None,
+                 method: str | None = None, headers: Headers | None = None,
+                 start_line: str = ""):
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.reason = reason
+        self.kind = kind
+        self.method = method
+        self.headers = headers if headers is not None else Headers()
+        self.start_line = start_line
+
+    @property
+    def is_request(self) -> bool:
+        return self.kind == "request"
+
+    @property
+    def is_response(self) -> bool:
+        return self.kind == "response"
+
+
+@dataclass(slots=True)
+class Head:
+    """A header section as read: the start line, the header lines that parsed, and the
+    first header line that did not (reported by :func:`build_message`)."""
+
+    start_line: str
+    headers: Headers
+    bad_line: str | None = None
+
+    @property
+    def kind(self) -> str | None:
+        if self.start_line[:4].upper() == "SIP/":
+            return "response"
+        return "request" if " " in self.start_line else None
+
+    @property
+    def method(self) -> str | None:
+        return self.start_line.split(" ", 1)[0] if self.kind == "request" else None
+
+    def error(self, status: int, reason: str) -> SIPParseError:
+        # a reason phrase is one line of text: never let input bytes shape it
+        reason = reason.replace("\r", " ").replace("\n", " ")
+        return SIPParseError(status, reason, kind=self.kind, method=self.method,
+                             headers=self.headers, start_line=self.start_line)
+
+
+def parse_head(head: bytes) -> Head:
+    """Split a header section (without its blank line) into start line and fields.
+
+    Folded lines (CRLF followed by SP/HTAB) are joined with one SP; a compact name is
+    stored under its long name. Never raises: a malformed line is skipped and recorded.
+    """
+    text = head.decode("utf-8", "surrogateescape")
+    lines = _LINE_END.split(text.lstrip("\r\n"))
+    start_line = lines[0]
+    fields: list[list[str]] = []
+    bad_line: str | None = None
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t"):
+            if fields:
+                fields[-1][1] += " " + line.strip(WSP)
+            elif bad_line is None:
+                bad_line = line
+            continue
+        name, colon, value = line.partition(":")
+        name = name.rstrip(WSP)
+        if not colon or not is_token(name):
+            if bad_line is None:
+                bad_line = line
+            continue
+        fields.append([name, value.strip(WSP)])
+    headers = Headers((name, value.strip(WSP)) for name, value in fields)
+    return Head(start_line, headers, bad_line)
+
+
+def content_length(head: Head) -> int | None:
+    """The Content-Length, or None when absent; raises when repeated or not a number
+    (on a stream either means framing is lost)."""
+    values = head.headers.get_all("Content-Length")
+    if len(values) > 1:
+        raise head.error(400, "Multiple Content-Length headers")
+    if not values:
+        return None
+    try:
+        return decimal(values[0], MAX_CONTENT_LENGTH, "Content-Length")
+    except GrammarError as exc:
+        raise head.error(400, f"Bad Content-Length: {exc}") from None
+
+
+def _start_line(head: Head) -> Request | Response:
+    line = head.start_line
+    if head.kind == "response":
+        version, _, rest = line.partition(" ")
+        code, _, reason = rest.partition(" ")
+        if not _VERSION.match(version):
+            raise head.error(400, "Bad Status-Line: malformed SIP-Version")
+        if version.upper() != SUPPORTED_VERSION:
+            raise head.error(505, f"Version Not Supported: {version[:20]}")
+        if not _STATUS.match(code):
+            raise head.error(400, "Bad Status-Line: status code must be 100..699")
+        return Response(int(code), reason, head.headers, version=SUPPORTED_VERSION)
+    parts = line.split(" ")
+    if head.kind is None or len(parts) < 2:
+        raise head.error(400, "Bad Request-Line: not 'Method Request-URI SIP-Version'")
+    if len(parts) == 2:
+        raise head.error(400, "Bad Request-Line: no SIP-Version")
+    if len(parts) > 3:
+        if "" in parts:
+            raise head.error(400, "Bad Request-Line: elements must be separated by single SP")
+        raise head.error(400, "Bad Request-Line: whitespace in Request-URI")
+    method, uri_text, version = parts
+    if not method or not uri_text or not version:
+        raise head.error(400, "Bad Request-Line: elements must be separated by single SP")
+    if not _VERSION.match(version):
+        raise head.error(400, "Bad Request-Line: malformed SIP-Version")
+    if version.upper() != SUPPORTED_VERSION:
+        raise head.error(505, f"Version Not Supported: {version[:20]}")
+    if not is_token(method):
+        raise head.error(400, "Bad Request-Line: method is not a token")
+    if any(c in WSP or ord(c) < 0x20 for c in uri_text):
+        raise head.error(400, "Bad Request-Line: control character in Request-URI")
+    try:
+        uri = parse_uri(uri_text)
+    except GrammarError as exc:
+        raise head.error(400, f"Bad Request-URI: {exc}") from None
+    if isinstance(uri, SIPURI) and uri.headers:
+        # §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 escruri)
+        raise head.error(400, "Bad Request-URI: headers not allowed")
+    return Request(method, uri, head.headers, version=SUPPORTED_VERSION)
+
+
+def _check_call_id(value: str) -> None:
+    parts = value.split("@")
+    if len(parts) > 2 or any(not p or any(c not in _WORD for c in p) for p in parts):
+        raise GrammarError("must be word[@word]")
+
+
+def _check_list(value: str, parse) -> None:
+    for element in split_list(value):
+        if not element:
+            raise GrammarError("empty list element")
+        parse(element)
+
+
+def _check_contact(element: str) -> None:
+    if element == "*":
+        return
+    address = parse_address(element)
+    expires = address.params.get("expires")
+    if expires is not None:
+        parse_delta(expires, "expires parameter")
+    q = address.params.get("q")
+    if q is not None and not re.match(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)\Z", q):
+        raise GrammarError("bad q value")
+
+
+def _token_list(element: str) -> None:
+    if not is_token(element):
+        raise GrammarError("not a token")
+
+
+_CHECKS = {
+    # header name → check of one line's value; a GrammarError becomes "400 Bad <name>"
+    "Call-ID": _check_call_id,
+    "CSeq": CSeq.parse,
+    "From": parse_address,
+    "To": parse_address,
+    "Max-Forwards": lambda v: decimal(v, MAX_FORWARDS, "Max-Forwards"),
+    "Expires": lambda v: parse_delta(v, "Expires"),
+    "Min-Expires": lambda v: parse_delta(v, "Min-Expires"),
+    "Session-Expires": SessionExpires.parse,
+    "Min-SE": lambda v: SessionExpires.parse(v, "Min-SE"),
+    "Content-Type": ContentType.parse,
+    "Via": lambda v: _check_list(v, Via.parse),
+    "Contact": lambda v: _check_list(v, _check_contact),
+    "Route": lambda v: _check_list(v, parse_address),
+    "Record-Route": lambda v: _check_list(v, parse_address),
+    "Require": lambda v: _check_list(v, _token_list),
+    "Proxy-Require": lambda v: _check_list(v, _token_list),
+}
+
+
+def build_message(head: Head, body: bytes = b"") -> Request | Response:
+    """Validate a parsed head and attach the body; raises :class:`SIPParseError`."""
+    message = _start_line(head)
+    headers = head.headers
+    if head.bad_line is not None:
+        raise head.error(400, "Bad header line: " + _describe(head.bad_line))
+    for name in REQUIRED:
+        if name not in headers:
+            raise head.error(400, f"Missing {name} header")
+    seen: set[str] = set()
+    for name, value in headers:
+        lname = name.lower()
+        if lname in SINGLE_HEADERS:
+            if lname in seen:
+                raise head.error(400, f"Multiple {name} headers")
+            seen.add(lname)
+        check = _CHECKS.get(name)
+        if check is not None:
+            try:
+                check(value)
+            except GrammarError as exc:
+                raise head.error(400, f"Bad {name}: {exc}") from None
+    if isinstance(message, Request):
+        cseq = message.cseq
+        if cseq.method != message.method:
+            raise head.error(400, "CSeq method does not match the request method")
+    content_length(head)  # repeated or malformed even where framing did not need it
+    message.body = body
+    return message
+
+
+def _describe(line: str) -> str:
+    name = line.partition(":")[0].strip(WSP)
+    shown = "".join(c if c in TOKEN_CHARS or c == " " else "?" for c in name[:30])
+    return f"'{shown}' is not 'name: value'"
+
+
+def parse_message(data: bytes, *, max_header: int | None = None,
+                  max_body: int | None = None) -> Request | Response:
+    """Parse one message that occupies ``data`` (one datagram, one test vector).
+
+    Without Content-Length the body is the rest of ``data`` (§18.3, UDP); octets beyond
+    Content-Length are ignored (RFC 4475 dblreq); a Content-Length beyond the end is 400.
+    The optional limits give 400 for a header section and 413 for a body that exceed them.
+    """
+    start = len(data) - len(data.lstrip(b"\r\n"))
+    match = HEAD_END.search(data, start)
+    if match is None:
+        head = parse_head(data[start:start + (max_header or len(data))])
+        if max_header is not None and len(data) - start > max_header:
+            raise head.error(400, f"Header section exceeds {max_header} octets")
+        raise head.error(400, "Header section not terminated by an empty line")
+    head = parse_head(data[start:match.start()])
+    if max_header is not None and match.start() - start > max_header:
+        raise head.error(400, f"Header section exceeds {max_header} octets")
+    rest = data[match.end():]
+    length = content_length(head)
+    if length is None:
+        length = len(rest)
+    if max_body is not None and length > max_body:
+        raise head.error(413, f"Request Entity Too Large: body exceeds {max_body} octets")
+    if length > len(rest):
+        raise head.error(400, "Content-Length larger than the message")
+    return build_message(head, rest[:length])
