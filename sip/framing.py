@@ -69,6 +69,13 @@ class StreamFramer:
         return len(self._buffer)
 
     @property
+    def awaiting(self) -> int | None:
+        """Body octets still to come for a message whose header section is in, else None."""
+        if self._pending is None:
+            return None
+        return max(0, self._pending[1] - len(self._buffer))
+
+    @property
     def failed(self) -> bool:
         return self._failure is not None
 

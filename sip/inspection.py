@@ -1,0 +1,74 @@
+"""The UAS's first look at a well-formed request (RFC 3261 §8.2.1-§8.2.3): can it be
+processed at all? Method (405/501), Request-URI scheme (416), Require (420), body type
+(415) and Accept (406). What the request then *means* is the dialog and CTI layers' job.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sip.message import Request, Response
+
+KNOWN_METHODS = frozenset({
+    "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "PRACK", "UPDATE",
+    "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH",
+})
+"""Methods we recognise: one of these we do not allow gets 405 with Allow, anything
+else 501 (§21.5.2). Methods are case-sensitive and never %-decoded (RFC 4475 esc02)."""
+
+
+@dataclass(frozen=True)
+class UASPolicy:
+    """What this UAS handles. Defaults fit the uaCSTA CTI server."""
+
+    methods: frozenset = frozenset({"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO",
+                                    "REGISTER"})
+    uri_schemes: frozenset = frozenset({"sip", "sips"})
+    extensions: frozenset = frozenset({"timer"})
+    body_types: frozenset = frozenset({"application/csta+xml"})
+    """Content types accepted in requests (415 otherwise)."""
+    response_types: frozenset = frozenset({"application/csta+xml"})
+    """Content types our responses may carry (406 when Accept allows none of them)."""
+    body_methods: frozenset = frozenset({"INVITE", "INFO"})
+    """Methods whose success response carries a body, so Accept matters (§8.2.3)."""
+
+
+def _media_types(values: list[str]) -> list[str]:
+    return [v.split(";", 1)[0].strip().lower() for v in values if v.strip()]
+
+
+def _accepts(pattern: str, media_type: str) -> bool:
+    if pattern in ("*/*", media_type):
+        return True
+    return pattern.endswith("/*") and media_type.split("/")[0] == pattern[:-2]
+
+
+def inspect_request(request: Request, policy: UASPolicy = UASPolicy(), *,
+                    to_tag: str | None = None) -> Response | None:
+    """The rejection this request earns before any processing, or None to go on.
+
+    An ACK is never rejected (there is no response to an ACK)."""
+    if request.method == "ACK":
+        return None
+    if request.method not in policy.methods:
+        if request.method in KNOWN_METHODS:
+            return request.response(405, to_tag=to_tag,
+                                    headers=[("Allow", ", ".join(sorted(policy.methods)))])
+        return request.response(501, to_tag=to_tag)
+    if request.uri.scheme not in policy.uri_schemes:
+        return request.response(416, to_tag=to_tag)
+    if request.method != "CANCEL":  # §9.2: CANCEL's Require is not inspected
+        unsupported = [tag for tag in request.option_tags("Require")
+                       if tag.lower() not in policy.extensions]
+        if unsupported:
+            return request.response(420, to_tag=to_tag,
+                                    headers=[("Unsupported", ", ".join(unsupported))])
+    if request.body and request.content_type not in policy.body_types:
+        return request.response(415, to_tag=to_tag,
+                                headers=[("Accept", ", ".join(sorted(policy.body_types)))])
+    accept = _media_types(request.headers.values("Accept"))
+    if accept and request.method in policy.body_methods and not any(_accepts(a, t) for a in accept for t in policy.response_types):
+        return request.response(
+            406, to_tag=to_tag,
+            headers=[("Warning", '399 - "responses are only '
+                      + ", ".join(sorted(policy.response_types)) + '"')])
+    return None
