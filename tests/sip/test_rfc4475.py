@@ -99,7 +99,7 @@ TCP_EXPECTED: dict[str, tuple] = {
     "dblreq.dat": ("messages-then-framing", ["REGISTER", "INVITE"]),
 }
 
-# A UAS policy that accepts SDP, so that sdp01 exercises Accept (406) and not the body.
+# The CTI server's own policy: sip/sips, INVITE/INFO/..., csta+xml bodies (sdp01 → 415).
 POLICY = UASPolicy()
 FILES = sorted(p.name for p in CORPUS.glob("*.dat"))
 
