@@ -10,8 +10,8 @@ For each concurrency K, K drivers keep K calls in flight, each taking the next f
 from a rotation of all N/2 pairs and making one basic call with it:
 
     caller off-hook → dial tone → 4 digits (KeypadButton) → callee sees RING_IN →
-    callee answers (Answer soft key, at once) → both CONNECTED → hold --hold seconds →
-    caller on-hook → both phones idle (no call shown)
+    callee answers (Answer soft key, at once) → both CONNECTED → both transmitting media
+    (StartMediaTransmission) → hold --hold seconds → caller on-hook → both phones idle
 
 Every wait has a --timeout; a call that misses one counts as a failure (by stage), both
 phones are hung up, and a pair that does not come back to idle leaves the rotation.
@@ -74,6 +74,7 @@ class Call:
     ring: float = 0.0  # callee saw RING_IN
     caller_connected: float = 0.0
     connected: float = 0.0  # both CONNECTED
+    media: float = 0.0  # both transmitting (StartMediaTransmission)
     hung_up: float = 0.0  # on-hook sent
     end: float = 0.0  # both idle again (or the failure)
     failed: str = ""  # the stage that timed out or broke
@@ -149,6 +150,10 @@ class Driver:
             call.caller_connected = now()
             yield self.wait(callee.when(lambda s: s.in_call()), "connected (callee)")
             call.connected = now()
+            # Two-way media: each phone transmits to the other (StartMediaTransmission).
+            yield self.wait(caller.when(lambda s: s.transmissions), "media (caller)")
+            yield self.wait(callee.when(lambda s: s.transmissions), "media (callee)")
+            call.media = now()
             if self.args.hold > 0:
                 yield task.deferLater(self.reactor, self.args.hold, lambda: None)
             call.hung_up = now()
@@ -235,9 +240,11 @@ def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
         print(f"      pairs stuck and left out: {len(driver.lost_pairs)}: {driver.lost_pairs[:5]}")
     if args.stages:
         for name, a, b in (("off-hook→tone", "start", "tone"), ("tone→dialed", "tone", "dialed"),
-                           ("dialed→ring", "dialed", "ring"), ("ring→caller conn", "ring", "caller_connected"),
+                           ("dialed→ring", "dialed", "ring"),
+                           ("ring→caller conn", "ring", "caller_connected"),
                            ("caller→callee conn", "caller_connected", "connected"),
-                           ("conn→on-hook", "connected", "hung_up"), ("on-hook→idle", "hung_up", "end")):
+                           ("conn→media", "connected", "media"),
+                           ("media→on-hook", "media", "hung_up"), ("on-hook→idle", "hung_up", "end")):
             v = [(getattr(c, b) - getattr(c, a)) * 1000 for c in ok]
             print(f"      {name:<20} p50 {pct(v, 50):7.1f}  p99 {pct(v, 99):7.1f} ms")
     for line in errors[:5]:
