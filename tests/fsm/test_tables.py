@@ -7,6 +7,7 @@ import pytest
 from fsm.connection import CONNECTION
 from fsm.cti_session import CTI_SESSION
 from fsm.registration import REGISTRATION
+from fsm.sip_transaction import INVITE_SERVER, NON_INVITE_CLIENT, NON_INVITE_SERVER
 from fsm.table import IllegalEvent, StateTable
 
 
@@ -73,6 +74,52 @@ EXPECTED = {
         ("establishing", "transport_lost"): "terminated",
         ("active", "transport_lost"): "terminated",
         ("terminating", "transport_lost"): "terminated",
+    },
+    INVITE_SERVER: {
+        ("proceeding", "invite"): "proceeding",
+        ("accepted", "invite"): "accepted",
+        ("completed", "invite"): "completed",
+        ("confirmed", "invite"): "confirmed",
+        ("proceeding", "provisional"): "proceeding",
+        ("proceeding", "final_2xx"): "accepted",
+        ("accepted", "final_2xx"): "accepted",
+        ("proceeding", "final_error"): "completed",
+        ("accepted", "ack"): "accepted",
+        ("completed", "ack"): "confirmed",
+        ("confirmed", "ack"): "confirmed",
+        ("completed", "timer_g"): "completed",
+        ("completed", "timer_h"): "terminated",
+        ("confirmed", "timer_i"): "terminated",
+        ("accepted", "timer_l"): "terminated",
+        ("proceeding", "transport_error"): "terminated",
+        ("completed", "transport_error"): "terminated",
+    },
+    NON_INVITE_SERVER: {
+        ("trying", "request"): "trying",
+        ("proceeding", "request"): "proceeding",
+        ("completed", "request"): "completed",
+        ("trying", "provisional"): "proceeding",
+        ("proceeding", "provisional"): "proceeding",
+        ("trying", "final"): "completed",
+        ("proceeding", "final"): "completed",
+        ("completed", "timer_j"): "terminated",
+        ("proceeding", "transport_error"): "terminated",
+        ("completed", "transport_error"): "terminated",
+    },
+    NON_INVITE_CLIENT: {
+        ("trying", "timer_e"): "trying",
+        ("proceeding", "timer_e"): "proceeding",
+        ("trying", "timer_f"): "terminated",
+        ("proceeding", "timer_f"): "terminated",
+        ("trying", "transport_error"): "terminated",
+        ("proceeding", "transport_error"): "terminated",
+        ("trying", "provisional"): "proceeding",
+        ("proceeding", "provisional"): "proceeding",
+        ("completed", "provisional"): "completed",
+        ("trying", "final"): "completed",
+        ("proceeding", "final"): "completed",
+        ("completed", "final"): "completed",
+        ("completed", "timer_k"): "terminated",
     },
 }
 

@@ -1,0 +1,257 @@
+"""UAS dialogs (RFC 3261 §12): the state a CTI session keeps about its SIP dialog.
+
+The application's INVITE creates the dialog (§12.1.1): Call-ID, our tag (the To tag we
+put in the 2xx), its tag (the From tag), the remote target (its Contact URI), the route
+set (Record-Route as received: a UAS keeps its order) and its CSeq. The dialog builds our
+in-dialog requests (INFO with events, BYE), checks the application's in-dialog requests
+(§12.2.2: CSeq order, target refresh by re-INVITE, BYE), and builds the 2xx to the
+(re-)INVITE. A :class:`DialogTable` finds the dialog of an in-dialog request; none found
+means 481. Sans-I/O: nothing here sends or waits.
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Callable, Iterable
+
+from sip.address import Address
+from sip.grammar import Params
+from sip.message import Headers, Request, Response
+from sip.response import make_response, new_tag
+from sip.session_timer import SessionTimer
+from sip.uri import SIPURI, URI
+
+MAX_FORWARDS = 70
+DEFAULT_LIMIT = 10_000
+"""Dialogs a :class:`DialogTable` holds; one per CTI session, so far above what any CME
+allows, but a bound all the same (a flood of INVITEs gets 503, not memory)."""
+
+TARGET_REFRESH = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
+"""Methods whose Contact replaces the remote target (RFC 3261 §12.2, RFC 6665)."""
+
+
+def new_branch() -> str:
+    """A §8.1.1.7 branch: the magic cookie and 64 random bits."""
+    return "z9hG4bK" + secrets.token_hex(8)
+
+
+def _tagged(address: Address, tag: str | None) -> str:
+    params = Params(list(address.params))
+    del params["tag"]
+    if tag is not None:
+        params["tag"] = tag
+    return str(Address(address.uri, address.display_name, params))
+
+
+class DialogTableFull(Exception):
+    pass
+
+
+class Dialog:
+    """A confirmed-or-early UAS dialog. ``via_factory()`` returns our Via without a
+    branch (``"SIP/2.0/TCP 192.0.2.1:5060"``); ``local_contact`` is our Contact URI."""
+
+    __slots__ = ("call_id", "local_tag", "remote_tag", "local_address", "remote_address",
+                 "remote_target", "route_set", "remote_cseq", "local_cseq", "secure",
+                 "local_contact", "via_factory", "confirmed", "terminated",
+                 "invite_cseq", "session_timer")
+
+    def __init__(self, *, call_id: str, local_tag: str, remote_tag: str | None,
+                 local_address: Address, remote_address: Address, remote_target: URI,
+                 route_set: list[Address], remote_cseq: int | None, local_cseq: int = 1,
+                 local_contact: URI | str | None = None,
+                 via_factory: Callable[[], str] | None = None, secure: bool = False) -> None:
+        self.call_id = call_id
+        self.local_tag = local_tag
+        self.remote_tag = remote_tag
+        self.local_address = local_address
+        self.remote_address = remote_address
+        self.remote_target = remote_target
+        self.route_set = list(route_set)
+        self.remote_cseq = remote_cseq
+        self.local_cseq = local_cseq
+        self.local_contact = local_contact
+        self.via_factory = via_factory
+        self.secure = secure
+        self.confirmed = False      # the ACK of our 2xx arrived
+        self.terminated = False     # BYE received (or sent and answered: the owner says)
+        self.invite_cseq = remote_cseq  # the INVITE whose ACK confirms / refreshes
+        self.session_timer: SessionTimer | None = None
+
+    @classmethod
+    def from_invite(cls, invite: Request, *, local_tag: str | None = None,
+                    local_contact: URI | str | None = None,
+                    via_factory: Callable[[], str] | None = None,
+                    local_cseq: int = 1) -> "Dialog":
+        """The dialog a 2xx to ``invite`` creates (§12.1.1). The request-URI's scheme
+        decides ``secure`` (sips)."""
+        if invite.method != "INVITE":
+            raise ValueError("a UAS dialog is created by an INVITE")
+        contact = invite.contact_uri
+        if contact is None:
+            raise ValueError("INVITE without Contact cannot create a dialog")
+        cseq = invite.cseq
+        return cls(call_id=invite.call_id, local_tag=local_tag or new_tag(),
+                   remote_tag=invite.from_tag, local_address=invite.to,
+                   remote_address=invite.from_, remote_target=contact,
+                   route_set=invite.record_route,
+                   remote_cseq=cseq.number if cseq else None, local_cseq=local_cseq,
+                   local_contact=local_contact, via_factory=via_factory,
+                   secure=invite.uri.scheme == "sips")
+
+    @property
+    def key(self) -> tuple:
+        return (self.call_id, self.local_tag, self.remote_tag)
+
+    # -- responses to the (re-)INVITE ------------------------------------------------------
+    def invite_ok(self, invite: Request, *, body: bytes = b"",
+                  content_type: str | None = None, session_timer: SessionTimer | None = None,
+                  headers: Iterable[tuple[str, str]] = ()) -> Response:
+        """The 200 OK to the dialog-creating INVITE or a re-INVITE: our To tag, the
+        Record-Route copied (§12.1.1), our Contact, ``Supported: timer`` and, when the
+        application asked for the timer, Session-Expires with ``Require: timer``."""
+        extra: list[tuple[str, str]] = [("Record-Route", v)
+                                        for v in invite.headers.get_all("Record-Route")]
+        if self.local_contact is not None:
+            extra.append(("Contact", f"<{self.local_contact}>"))
+        extra.append(("Supported", "timer"))
+        if session_timer is not None:
+            self.session_timer = session_timer
+            extra += session_timer.response_headers()
+        extra += list(headers)
+        return make_response(invite, 200, to_tag=self.local_tag, headers=extra, body=body,
+                             content_type=content_type)
+
+    def response(self, request: Request, status: int, reason: str | None = None,
+                 **kwargs) -> Response:
+        """Any response to an in-dialog request (the To tag is already ours)."""
+        return make_response(request, status, reason, to_tag=self.local_tag, **kwargs)
+
+    # -- requests from the application ----------------------------------------------------
+    def matches(self, request: Request) -> bool:
+        return (request.call_id, request.to_tag, request.from_tag) == self.key
+
+    def accept_request(self, request: Request) -> Response | None:
+        """Check an in-dialog request (§12.2.2) and update the dialog. None: go on and
+        let the TU answer it; else the error response to send (481 not ours or ended,
+        500 CSeq out of order). An ACK gets no response: it confirms the dialog."""
+        if not self.matches(request):
+            return None if request.method == "ACK" else self.response(request, 481)
+        cseq = request.cseq
+        if request.method == "ACK":
+            if cseq is not None and cseq.number == self.invite_cseq:
+                self.confirmed = True
+            return None
+        if self.terminated:
+            return self.response(request, 481)
+        if cseq is None:
+            return self.response(request, 400, "Missing CSeq")
+        if request.method != "CANCEL":
+            # §12.2.2 refuses lower numbers; an equal one with a new branch (a retransmission
+            # would have stayed in its transaction) is out of order as well
+            if self.remote_cseq is not None and cseq.number <= self.remote_cseq:
+                return self.response(request, 500, "CSeq Out of Order")
+            self.remote_cseq = cseq.number
+        if request.method in TARGET_REFRESH:
+            contact = request.contact_uri
+            if contact is not None:
+                self.remote_target = contact
+        if request.method == "INVITE":
+            self.invite_cseq = cseq.number
+        elif request.method == "BYE":
+            self.terminated = True
+        return None
+
+    # -- our requests -----------------------------------------------------------------------
+    def request(self, method: str, body: bytes = b"", content_type: str | None = None,
+                headers: Iterable[tuple[str, str]] = (), *,
+                via_factory: Callable[[], str] | None = None) -> Request:
+        """An in-dialog request (INFO, BYE, ...) from us (§12.2.1.1): Request-URI and Route
+        from the route set and remote target (loose or strict routing), From with our tag,
+        To with theirs, the next local CSeq, a Via with a fresh branch."""
+        factory = via_factory or self.via_factory
+        if factory is None:
+            raise ValueError("no via_factory: cannot build a Via")
+        if method in ("ACK", "CANCEL"):
+            raise ValueError(f"{method} takes the CSeq of its INVITE; not built here")
+        self.local_cseq += 1
+        uri, routes = self._target()
+        out = Headers()
+        out.add("Via", f"{factory()};branch={new_branch()}")
+        out.add("Max-Forwards", str(MAX_FORWARDS))
+        for route in routes:
+            out.add("Route", route)
+        out.add("From", _tagged(self.local_address, self.local_tag))
+        out.add("To", _tagged(self.remote_address, self.remote_tag))
+        out.add("Call-ID", self.call_id)
+        out.add("CSeq", f"{self.local_cseq} {method}")
+        if method in TARGET_REFRESH and self.local_contact is not None:
+            out.add("Contact", f"<{self.local_contact}>")
+        for name, value in headers:
+            out.add(name, value)
+        if content_type is not None:
+            out.set("Content-Type", content_type)
+        return Request(method, uri, out, body)
+
+    def _target(self) -> tuple[URI, list[str]]:
+        if not self.route_set:
+            return self.remote_target, []
+        first = self.route_set[0].uri
+        if isinstance(first, SIPURI) and first.has_param("lr"):
+            return self.remote_target, [str(r) for r in self.route_set]
+        # strict router (§12.2.1.1): it becomes the Request-URI, the target the last Route
+        if isinstance(first, SIPURI):
+            first = first.replace(headers=(), params=tuple(
+                (k, v) for k, v in first.params if k.lower() not in ("method", "maddr", "ttl",
+                                                                    "transport", "lr")))
+        routes = [str(r) for r in self.route_set[1:]] + [f"<{self.remote_target}>"]
+        return first, routes
+
+    def __repr__(self) -> str:
+        return f"<Dialog call-id={self.call_id!r} local={self.local_tag} remote={self.remote_tag}>"
+
+
+class DialogTable:
+    """Dialogs by (Call-ID, local tag, remote tag), bounded by ``limit``."""
+
+    def __init__(self, *, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self._dialogs: dict[tuple, Dialog] = {}
+
+    def __len__(self) -> int:
+        return len(self._dialogs)
+
+    def __iter__(self):
+        return iter(list(self._dialogs.values()))
+
+    def add(self, dialog: Dialog) -> Dialog:
+        if dialog.key in self._dialogs:
+            raise ValueError(f"dialog {dialog.key!r} exists")
+        if len(self._dialogs) >= self.limit:
+            raise DialogTableFull(f"{len(self._dialogs)} dialogs")
+        self._dialogs[dialog.key] = dialog
+        return dialog
+
+    def create(self, invite: Request, **kwargs) -> Dialog:
+        """Dialog.from_invite, added to the table (DialogTableFull: answer 503)."""
+        if len(self._dialogs) >= self.limit:
+            raise DialogTableFull(f"{len(self._dialogs)} dialogs")
+        return self.add(Dialog.from_invite(invite, **kwargs))
+
+    def remove(self, dialog: Dialog) -> None:
+        if self._dialogs.get(dialog.key) is dialog:
+            del self._dialogs[dialog.key]
+
+    def find(self, request: Request) -> Dialog | None:
+        """The dialog of an in-dialog request from the application: its To tag is ours,
+        its From tag theirs. None for out-of-dialog requests too (no To tag)."""
+        if request.to_tag is None:
+            return None
+        return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))
+
+
+def no_dialog(request: Request) -> Response | None:
+    """The answer to an in-dialog request matching no dialog: 481 (§12.2.2), or nothing
+    for an ACK."""
+    if request.method == "ACK":
+        return None
+    return make_response(request, 481)
