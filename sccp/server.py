@@ -48,6 +48,11 @@ class SCCPServerProtocol(protocol.Protocol):
 
     # -- Twisted ------------------------------------------------------------------------
     def connectionMade(self) -> None:
+        # Call signalling is many small writes to a phone in quick succession; Nagle's
+        # algorithm would hold each behind the phone's delayed ACK (~40 ms a call step).
+        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)
         addr = self.transport.getPeer()
         self.peer = f"{getattr(addr, 'host', '?')}:{getattr(addr, 'port', '?')}"
         self._timeout = self.telephony.clock.callLater(REGISTER_TIMEOUT, self._register_timeout)
