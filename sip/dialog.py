@@ -18,6 +18,8 @@ from sip.grammar import Params
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
+from sip.timers import DEFAULT, Timers
+from sip.transaction import CancelTimer, Effect, Send, StartTimer, Timeout
 from sip.uri import SIPURI, URI
 
 MAX_FORWARDS = 70
@@ -57,7 +59,7 @@ class Dialog:
 
     def __init__(self, *, call_id: str, local_tag: str, remote_tag: str | None,
                  local_address: Address, remote_address: Address, remote_target: URI,
-                 route_set: list[Address], remote_cseq: int | None, local_cseq: int = 1,
+                 route_set: list[Address], remote_cseq: int | None, local_cseq: int = 0,
                  local_contact: URI | str | None = None,
                  via_factory: Callable[[], str] | None = None, secure: bool = False) -> None:
         self.call_id = call_id
@@ -81,9 +83,10 @@ class Dialog:
     def from_invite(cls, invite: Request, *, local_tag: str | None = None,
                     local_contact: URI | str | None = None,
                     via_factory: Callable[[], str] | None = None,
-                    local_cseq: int = 1) -> "Dialog":
+                    local_cseq: int = 0) -> "Dialog":
         """The dialog a 2xx to ``invite`` creates (§12.1.1). The request-URI's scheme
-        decides ``secure`` (sips)."""
+        decides ``secure`` (sips). ``local_cseq`` is the last CSeq we used: our first
+        request carries the next one."""
         if invite.method != "INVITE":
             raise ValueError("a UAS dialog is created by an INVITE")
         contact = invite.contact_uri
@@ -247,6 +250,46 @@ class DialogTable:
         if request.to_tag is None:
             return None
         return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))
+
+
+class OkRetransmission:
+    """RFC 3261 §13.3.1.4 (which RFC 6026 leaves with the TU): the UAS core re-sends its
+    2xx to an INVITE until the ACK comes — over UDP every T1, doubling to T2 — and gives
+    up after 64*T1: :class:`Timeout` ``"ack"`` (the CTI session's ``ack_timeout``; the
+    dialog should then be ended with BYE). Timers: ``"2xx"`` and ``"ack"``."""
+
+    __slots__ = ("response", "timers", "_interval", "done")
+
+    def __init__(self, response: Response, timers: Timers = DEFAULT) -> None:
+        self.response = response
+        self.timers = timers
+        self._interval = timers.t1
+        self.done = False
+
+    def start(self) -> list[Effect]:
+        out: list[Effect] = [Send(self.response)]
+        if not self.timers.reliable:
+            out.append(StartTimer("2xx", self._interval))
+        out.append(StartTimer("ack", 64 * self.timers.t1))
+        return out
+
+    def ack(self) -> list[Effect]:
+        if self.done:
+            return []
+        self.done = True
+        names = ["ack"] if self.timers.reliable else ["2xx", "ack"]
+        return [CancelTimer(name) for name in names]
+
+    def timer_fired(self, name: str) -> list[Effect]:
+        if self.done:
+            return []
+        if name == "2xx":
+            self._interval = self.timers.backoff(self._interval)
+            return [Send(self.response), StartTimer("2xx", self._interval)]
+        if name == "ack":
+            self.done = True
+            return ([] if self.timers.reliable else [CancelTimer("2xx")]) + [Timeout("ack")]
+        return []
 
 
 def no_dialog(request: Request) -> Response | None:

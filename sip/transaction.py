@@ -198,7 +198,10 @@ class InviteServerTransaction(_Transaction):
         return out  # Confirmed: absorbed
 
     def respond(self, response: Response) -> list[Effect]:
-        """The TU sends ``response`` through this transaction."""
+        """The TU sends ``response`` through this transaction (nothing happens once the
+        transaction has ended, e.g. after a transport error)."""
+        if self.terminated:
+            return []
         out: list[Effect] = []
         if response.status < 200:
             self._fire("provisional")
@@ -266,6 +269,8 @@ class NonInviteServerTransaction(_Transaction):
         return [Send(self.last_response)]
 
     def respond(self, response: Response) -> list[Effect]:
+        if self.terminated:
+            return []
         if response.status < 200:
             self._fire("provisional")
             self.last_response = response

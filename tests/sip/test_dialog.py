@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from sip.dialog import Dialog, DialogTable, DialogTableFull, new_branch, no_dialog
+from sip.dialog import (Dialog, DialogTable, DialogTableFull, OkRetransmission, new_branch,
+                        no_dialog)
 from sip.parser import parse_message
 from sip.session_timer import negotiate
-from sip.transaction import Deliver, Send, TransactionTable, Timeout
+from sip.timers import Timers
+from sip.transaction import CancelTimer, Deliver, Send, StartTimer, Timeout, TransactionTable
 
 INVITE = (
     "INVITE sip:201@cme.example.com SIP/2.0\r\n"
@@ -59,7 +61,7 @@ def test_dialog_state_from_invite(dialog):
     assert str(dialog.remote_target) == "sip:alice@192.0.2.7:5060;transport=tcp"
     assert [str(r.uri) for r in dialog.route_set] == ["sip:proxy2.example.com;lr",
                                                        "sip:proxy1.example.com;lr"]
-    assert dialog.remote_cseq == 10 and dialog.local_cseq == 1
+    assert dialog.remote_cseq == 10 and dialog.local_cseq == 0
     assert not dialog.confirmed and not dialog.secure
 
 
@@ -97,14 +99,14 @@ def test_our_info_request(dialog):
     assert info.from_tag == "srv1" and info.to_tag == "app1" and info.call_id == "c1@192.0.2.7"
     assert str(info.from_.uri) == "sip:201@cme.example.com"
     assert info.to.display_name == "Office Communicator"
-    assert str(info.cseq) == "2 INFO"
+    assert str(info.cseq) == "1 INFO"
     assert info.via.sent_by == "192.0.2.1:5060" and info.via.rfc3261_branch
     assert info.content_type == "application/csta+xml" and info.max_forwards == 70
     assert "Contact" not in info.headers
     again = parse_message(info.encode())
-    assert str(again.cseq) == "2 INFO" and again.body == b"<MonitorStart/>"
+    assert str(again.cseq) == "1 INFO" and again.body == b"<MonitorStart/>"
     bye = dialog.request("BYE", headers=[("Reason", "SIP;text=\"session expired\"")])
-    assert str(bye.cseq) == "3 BYE" and bye.branch != info.branch
+    assert str(bye.cseq) == "2 BYE" and bye.branch != info.branch
     assert bye.headers.get("Reason") == "SIP;text=\"session expired\""
 
 
@@ -218,3 +220,22 @@ def test_in_dialog_request_through_the_transaction_table(dialog):
     ok = dialog.response(info, 200, body=b"<ok/>", content_type="application/csta+xml")
     assert transactions.respond(tx, ok)[0] == Send(ok)
     assert ok.to_tag == "srv1" and ok.headers.count("To") == 1
+
+
+def test_2xx_retransmitted_on_udp_until_ack(dialog, invite):
+    ok = dialog.invite_ok(invite)
+    r = OkRetransmission(ok, Timers())
+    assert r.start() == [Send(ok), StartTimer("2xx", 0.5), StartTimer("ack", 32.0)]
+    assert [r.timer_fired("2xx")[1].seconds for _ in range(4)] == [1.0, 2.0, 4.0, 4.0]
+    assert r.ack() == [CancelTimer("2xx"), CancelTimer("ack")]
+    assert r.ack() == [] and r.timer_fired("2xx") == []
+
+
+def test_2xx_without_ack_times_out_and_tcp_sends_once(dialog, invite):
+    ok = dialog.invite_ok(invite)
+    r = OkRetransmission(ok, Timers())
+    r.start()
+    assert r.timer_fired("ack") == [CancelTimer("2xx"), Timeout("ack")]
+    tcp = OkRetransmission(ok, Timers(reliable=True))
+    assert tcp.start() == [Send(ok), StartTimer("ack", 32.0)]
+    assert tcp.timer_fired("ack") == [Timeout("ack")]

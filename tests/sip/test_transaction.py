@@ -151,6 +151,15 @@ def test_invite_transport_error():
     assert tx.transport_error() == [CancelTimer("G"), CancelTimer("H"),
                                     Terminated("transport error")]
     assert tx.transport_error() == []
+    assert tx.respond(respond(inv, 500)) == []  # a late TU answer: nowhere to go
+
+
+def test_non_invite_server_transport_error_then_late_answer():
+    info = request()
+    tx = NonInviteServerTransaction(info, UDP)
+    tx.respond(respond(info, 100))
+    assert tx.transport_error() == [Terminated("transport error")]
+    assert tx.respond(respond(info, 200)) == []
 
 
 # -- non-INVITE server ---------------------------------------------------------------------
