@@ -438,6 +438,14 @@ class TransactionTable:
     def respond(self, tx: ServerTransaction, response: Response) -> list[Effect]:
         return self._run(tx, tx.respond(response))
 
+    def cancel_target(self, cancel: Request) -> InviteServerTransaction | None:
+        """The INVITE transaction a CANCEL names (§9.2: same key but for the method).
+        The TU answers the CANCEL 200 when there is one (and the INVITE 487 if it is
+        still proceeding), 481 when there is none."""
+        key = server_key(cancel)
+        tx = self._server.get(key[:-1] + ("INVITE",))
+        return tx if isinstance(tx, InviteServerTransaction) else None
+
     # -- client side ---------------------------------------------------------------------
     def send_request(self, request: Request, *, reliable: bool | None = None,
                      peer: object = None) -> tuple[NonInviteClientTransaction, list[Effect]]:

@@ -320,3 +320,13 @@ def test_table_is_bounded():
         table.send_request(request(branch="z9hG4bKsrv"))
     # retransmissions of live transactions still reach them
     assert table.receive_request(request(branch="z9hG4bK0"))[0] is not None
+
+
+def test_cancel_finds_its_invite_transaction():
+    table = TransactionTable()
+    tx, _ = table.receive_request(invite())
+    cancel = request("CANCEL", to_tag=None, cseq=1)
+    assert table.cancel_target(cancel) is tx
+    assert table.cancel_target(request("CANCEL", to_tag=None, cseq=1, branch="z9hG4bKz")) is None
+    ctx, effects = table.receive_request(cancel)  # a transaction of its own
+    assert ctx is not tx and effects == [Deliver(cancel)]
