@@ -41,7 +41,11 @@ def _parser() -> etree.XMLParser:
 def parse_xml(body: bytes | str) -> etree._Element:
     """The root element of `body`, or CSTAParseError(unspecified) saying why not."""
     if isinstance(body, str):
-        body = body.encode("utf-8")
+        try:
+            body = body.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates
+            raise CSTAParseError("body is not valid Unicode", "unspecified", "unspecified",
+                                 reason="xml") from None
     if not isinstance(body, (bytes, bytearray, memoryview)):
         raise CSTAParseError("body is not bytes", "unspecified", "unspecified")
     body = bytes(body)
@@ -55,7 +59,7 @@ def parse_xml(body: bytes | str) -> etree._Element:
                              reason="dtd")
     try:
         root = etree.fromstring(body, _parser())
-    except (etree.XMLSyntaxError, ValueError) as exc:
+    except (etree.LxmlError, ValueError) as exc:
         raise CSTAParseError(f"not well-formed XML: {exc}", "unspecified", "unspecified",
                              reason="xml") from None
     if root is None:

@@ -158,3 +158,11 @@ def test_parser_itself_refuses_dtds_when_the_prescan_is_bypassed(monkeypatch):
     for body in (BILLION_LAUGHS, EXTERNAL_ENTITY, NETWORK_DTD):
         err = refused(body)
         assert err.reason in ("dtd", "xml")
+
+
+def test_deep_nesting_and_lone_surrogates_are_refused():
+    deep = b"<GetCSTAFeatures>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</GetCSTAFeatures>"
+    assert len(deep) < MAX_CSTA_BODY
+    assert refused(deep).reason == "xml"
+    assert refused("<GetCSTAFeatures>\ud800</GetCSTAFeatures>").reason == "xml"
+    assert refused(b"<!-- only a comment -->").reason == "xml"
