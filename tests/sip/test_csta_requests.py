@@ -206,3 +206,7 @@ def test_malformed_requests_carry_the_csta_error(xml, category, value, edition):
     expected_ns = ns or ED3
     assert err.error_xml() == (f'<?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="{expected_ns}">'
                                f"<{category}>{value}</{category}></CSTAErrorCode>").encode()
+
+
+def test_every_served_request_has_an_example():
+    assert {type(expected).__name__ for _, expected in EXAMPLES} == set(rq.PARSERS)
