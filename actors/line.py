@@ -40,7 +40,7 @@ class Connection:
 
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
-                 "peer_media", "peer_held", "timer", "cause", "last_redirection")
+                 "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -56,6 +56,7 @@ class Connection:
         self.timer = None
         self.cause = "newCall"
         self.last_redirection = ""
+        self.transferred = False  # the far end was replaced by a transfer (it may still ring)
 
     @property
     def csta_state(self) -> str:
@@ -461,8 +462,9 @@ class LineActor(ReactorActor):
 
     def _alerting(self, m: c.Alerting) -> None:
         conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "connected" and conn.peer is None:
+        if conn is not None and conn.transferred and conn.peer is None:
             conn.peer = m.callee  # a blind transfer's target rings
+            self._send_media(conn)
             self.publish("delivered", conn, self._far(conn), "transfer", alerting=m.callee.number,
                          calling=self.number, called=m.callee.number)
             return
@@ -476,7 +478,7 @@ class LineActor(ReactorActor):
 
     def _reject(self, m: c.Reject) -> None:
         conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "connected" and conn.peer is None:
+        if conn is not None and conn.transferred and conn.peer is None:
             self._release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody
             return
         if conn is not None and conn.state == "originated":
@@ -484,8 +486,9 @@ class LineActor(ReactorActor):
 
     def _answered(self, m: c.Answered) -> None:
         conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "connected":
+        if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
             conn.peer = m.callee  # the target of a transfer answered
+            self._send_media(conn)
             self.publish("established", conn, self._far(conn), "transfer", answering=m.callee.number,
                          calling=self.number, called=m.callee.number)
             self._start_media(conn)
@@ -581,6 +584,7 @@ class LineActor(ReactorActor):
             return
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
+        conn.transferred = True
         conn.gcid = m.gcid or conn.gcid
         conn.media = None
         if conn.state == "connected":
@@ -595,6 +599,11 @@ class LineActor(ReactorActor):
             return
         conn.media = (m.ip, m.port)
         if conn.peer is not None:
+            self.telephony.tell_line(conn.peer.tag, c.PeerMedia(conn.peer.call_id, conn.media))
+
+    def _send_media(self, conn: Connection) -> None:
+        """Tell a new far end where our phone already receives (a transfer's new peer)."""
+        if conn.media is not None and conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.PeerMedia(conn.peer.call_id, conn.media))
 
     def _peer_media(self, m: c.PeerMedia) -> None:

@@ -515,15 +515,12 @@ class PhoneActor(ReactorActor):
         dn_tag, line = self._forwarding
         self._forwarding, self._forward_digits = None, ""
         blind, self._blind = self._blind, None
-        if self.link is not None and blind is None:
+        if self.link is not None:
             for message in show.forward_prompt_done(line):
                 self.link.send(message)
         if blind is not None:
             if number:
                 self.telephony.tell_line(dn_tag, c.BlindTransfer(blind, number))
-            elif self.link is not None:
-                for message in show.forward_prompt_done(line):
-                    self.link.send(message)
         elif number:
             self.telephony.tell_line(dn_tag, c.SetForward(number))
 

@@ -24,6 +24,7 @@ from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 
 import conf
 from actors import calls as c
+from actors.events import CallEvent
 from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, RingMode, SoftKeyEvent, SpeakerMode, Stimulus
 from sccp.station import Registration
@@ -35,6 +36,7 @@ voice service voip
 telephony-service
  ip source-address 127.0.0.1 port 2000
  timeouts interdigit 5
+ transfer-system full-consult
 ephone-dn 1 dual-line
  number 201
  name Alice
@@ -156,6 +158,9 @@ def hang_up_everything(ex: Exchange) -> None:
         if not connected(phone):
             assert ex.phone(device).registered, device
     advance(ex, INTERDIGIT + 1)
+    for device, phone in list(ex.phones.items()):
+        if connected(phone) and actor(ex.telephony.directory.get(device))._forwarding is not None:
+            phone.do("on_hook")  # a forward or transfer number half typed: given up
     for _ in range(12):
         busy = False
         for phone in list(ex.phones.values()):
@@ -202,14 +207,21 @@ def check_consistent(ex: Exchange) -> None:
             if conn.state in ("initiated", "dialing", "fail"):
                 assert peer is None, (tag, cid, conn.state, peer)
                 continue
-            assert peer is not None, (tag, cid, conn.state)
+            if peer is None:
+                # Only the far end of a blind transfer waits without a peer, until the
+                # transfer target's line answers the offer.
+                assert conn.transferred, (tag, cid, conn.state)
+                continue
             far = lines[peer.tag].connections.get(peer.call_id)
             assert far is not None, f"{tag}/{cid} ({conn.state}) names a peer {peer} that is gone"
             assert far.peer is not None and (far.peer.tag, far.peer.call_id) == (tag, cid)
             assert far.gcid == conn.gcid, (tag, cid, conn.gcid, far.gcid)
             pair = {conn.state, far.state}
-            assert pair in ({"originated", "alerting"}, {"connected"}, {"connected", "hold"}, {"hold"}), (
-                tag, cid, conn.state, far.state)
+            # A transferred call may still ring at its new far end while this side talks
+            # (or holds): the transfer completed during ringback.
+            ringing_transfer = "alerting" in pair and (conn.transferred or far.transferred)
+            assert ringing_transfer or pair in ({"originated", "alerting"}, {"connected"}, {"connected", "hold"},
+                                                {"hold"}), (tag, cid, conn.state, far.state)
     # 4b. What the CLI shows agrees: a call's peer named in a line's status is a call
     # some line's status shows.
     shown_calls = {cid for status in board.lines.values() for cid in status.calls}
@@ -256,7 +268,10 @@ def check_media(ex: Exchange, vp, lines) -> None:
     states = {ref: call.state for (_, ref), call in live_calls(vp).items()}
     for (ref, _), channel in list(vp.receive_channels.items()) + list(vp.transmissions.items()):
         assert states.get(ref) == CallState.CONNECTED, (vp.device_name, ref, states.get(ref), channel)
+    collecting = actor(ex.telephony.directory.get(vp.device_name))._forwarding is not None
     for key in vp.tones:
+        if key[1] == 0 and collecting:
+            continue  # the dial tone of a forward/transfer number being typed: no call
         assert key in live_calls(vp), (vp.device_name, key, vp.tones[key])
     if vp.ringer != RingMode.OFF:
         assert CallState.RING_IN in states.values(), (vp.device_name, vp.ringer, states)
@@ -305,8 +320,8 @@ def check_events(ex: Exchange, events: list, *, final: bool = False) -> None:
     for tag, number in NUMBERS_BY_TAG.items():
         created, cleared = [], []
         for e in events:
-            if e.device != number:
-                continue
+            if e.device != number or not isinstance(e, CallEvent) or e.kind == "diverted":
+                continue  # feature events; a forwarding line's Diverted is about no connection of its own
             if e.kind == "service_initiated" or (e.kind == "delivered" and e.local_state == "alerting"):
                 assert e.connection.device == number
                 assert e.connection.call_id not in created, e
@@ -472,6 +487,29 @@ class RandomCalls(RuleBasedStateMachine):
             held = [c for c in phone.calls().values() if c.state == CallState.HOLD]
             if held:
                 phone.do("softkey", SoftKeyEvent.END_CALL, held[-1].line, held[-1].callref)
+        self.after()
+
+    @rule(data=st.data(), number=st.sampled_from(["", "202", "2030", "201", "9"]))
+    def transfer(self, data, number):
+        """Trnsfer on a connected call, maybe a number, maybe Trnsfer again to complete."""
+        device = self.pick(data, CallState.CONNECTED)
+        phone = self.phone(device)
+        phone.do("softkey", SoftKeyEvent.TRANSFER)
+        if number:
+            phone.do("dial", number)
+        if data.draw(st.booleans(), label="complete"):
+            phone.do("softkey", SoftKeyEvent.TRANSFER)
+        self.after()
+
+    @rule(device=devices, key=st.sampled_from(["cfwd", "dnd"]), number=st.sampled_from(["", "202", "2030#", "201"]))
+    def feature(self, device, key, number):
+        phone = self.phone(device)
+        if key == "dnd":
+            phone.do("softkey", 19)
+        else:
+            phone.do("softkey", SoftKeyEvent.CFWD_ALL)
+            if number:
+                phone.do("dial", number)
         self.after()
 
     # -- time, keepalives, the network --
