@@ -195,3 +195,4 @@ class Replace:
     transferred_to: str
     cause: str = "transfer"
     gcid: str = ""  # the GCID the joined call keeps ("" = unchanged)
+    peer_answered: bool = True  # False: the new peer still rings

@@ -40,7 +40,7 @@ class Connection:
 
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
-                 "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred")
+                 "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred", "far_answered")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -57,6 +57,7 @@ class Connection:
         self.cause = "newCall"
         self.last_redirection = ""
         self.transferred = False  # the far end was replaced by a transfer (it may still ring)
+        self.far_answered = False  # the far end is in the call (not ringing, not pending)
 
     @property
     def csta_state(self) -> str:
@@ -416,7 +417,7 @@ class LineActor(ReactorActor):
             return
         conn = Connection(self.telephony.new_call_id(), instance, m.gcid)
         self.connections[conn.call_id] = conn
-        conn.outbound, conn.peer = False, caller
+        conn.outbound, conn.peer, conn.far_answered = False, caller, True
         conn.calling, conn.calling_name = caller.number, caller.name
         conn.called, conn.called_name = self.number, self.dn.name or ""
         conn.last_redirection = m.last_redirection
@@ -487,7 +488,7 @@ class LineActor(ReactorActor):
     def _answered(self, m: c.Answered) -> None:
         conn = self.connections.get(m.call_id)
         if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
-            conn.peer = m.callee  # the target of a transfer answered
+            conn.peer, conn.far_answered = m.callee, True  # the target of a transfer answered
             self._send_media(conn)
             self.publish("established", conn, self._far(conn), "transfer", answering=m.callee.number,
                          calling=self.number, called=m.callee.number)
@@ -496,7 +497,7 @@ class LineActor(ReactorActor):
         if conn is None or conn.state != "originated":
             return
         CONNECTION.fire(conn, "answered")
-        conn.peer = m.callee
+        conn.peer, conn.far_answered = m.callee, True
         line = self._line_instance(conn.device)
         self._present(conn, show.connected(line, conn.call_id, self._info(conn, line)))
         self.publish("established", conn, self._far(conn), "newCall", answering=m.callee.number,
@@ -531,8 +532,8 @@ class LineActor(ReactorActor):
         """Consultative transfer, on the held call's line: hand its far end to the
         consultation line, which joins the two far ends and tells us when it is done."""
         conn = self.connections.get(m.call_id)
-        if conn is None or conn.state != "hold":
-            self.log.info("transfer of call {call}: not a held call here", call=m.call_id)
+        if conn is None or conn.state != "hold" or not conn.far_answered:
+            self.log.info("transfer of call {call}: not a held, answered call here", call=m.call_id)
             return
         self.telephony.tell_line(m.consult_tag, c.JoinWith(m.consult_call, conn.peer, self.party(conn), conn.gcid))
 
@@ -542,7 +543,8 @@ class LineActor(ReactorActor):
             self.log.info("transfer to call {call} abandoned: consultation not up", call=m.call_id)
             return
         a, b, cc = self.number, m.party, conn.peer
-        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid))
+        c_answered = conn.state == "connected" and conn.far_answered
+        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid, peer_answered=c_answered))
         self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid))
         self.publish("transferred", conn, self._own(conn), "transfer", calling=b.number, called=cc.number,
                      extra={"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
@@ -563,7 +565,8 @@ class LineActor(ReactorActor):
 
     def _blind_transfer(self, m: c.BlindTransfer) -> None:
         conn = self.connections.get(m.call_id)
-        if conn is None or conn.peer is None or conn.state not in ("connected", "hold"):
+        if conn is None or conn.peer is None or conn.state not in ("connected", "hold") or not conn.far_answered:
+            self.log.info("blind transfer of call {call}: its far end is not in the call", call=m.call_id)
             return
         tag, _ = self.telephony.route(m.number)
         if tag is None:
@@ -585,6 +588,7 @@ class LineActor(ReactorActor):
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
         conn.transferred = True
+        conn.far_answered = m.peer is not None and m.peer_answered
         conn.gcid = m.gcid or conn.gcid
         conn.media = None
         if conn.state == "connected":

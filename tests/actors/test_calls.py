@@ -268,3 +268,20 @@ def test_a_failing_line_actor_clears_its_calls_and_is_replaced(ex):
     assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
     a.do("off_hook").do("dial", "202")  # the DN works again, on the same phone
     assert b.ringing()
+
+
+def test_a_call_transferred_back_to_its_own_line_cannot_be_sent_on_while_it_rings(consult):
+    """Found by the random-action test: B blind-transfers A's call to A's own number (it
+    rings on A's second instance); A then tried to transfer the first leg onward, which
+    left two instances ringing each other with nobody to answer or clear them."""
+    ex = consult
+    a, b = ex.phone(A), ex.phone(B)
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    b.do("softkey", 4).do("dial", "201")  # blind: 202 has no second line
+    assert ex.line_connections()[1] == ["connected", "alerting"]
+    a.do("softkey", 4).do("dial", "201")  # refused: the leg's far end still rings
+    assert sorted(ex.line_connections()[1]) == ["alerting", "hold"]
+    a.do("resume")
+    a.do("on_hook")
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
