@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actors import calls as c
-from actors.events import CallEvent, ConnectionID, FeatureEvent, Subscribe, Unsubscribe
+from actors.events import CallEvent, ConnectionID, Subscribe, Unsubscribe
+from actors.line_features import LineFeaturesMixin
+from actors.line_transfer import LineTransferMixin
 from actors.runtime import ReactorActor
 from actors.status import CallView, LineStatus
 from fsm.connection import CONNECTION, CSTA_STATE
@@ -64,7 +66,7 @@ class Connection:
         return CSTA_STATE[self.state]
 
 
-class LineActor(ReactorActor):
+class LineActor(LineFeaturesMixin, LineTransferMixin, ReactorActor):
     namespace = "cme.line"
 
     def __init__(self, dn, status: LineStatus, telephony=None, phones: dict[str, int] | None = None) -> None:
@@ -365,40 +367,6 @@ class LineActor(ReactorActor):
         if tell_peer and conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.Released(conn.peer.call_id, cause, self.party(conn)))
 
-    # -- features: forward all, do not disturb, message waiting -----------------------------------
-    def _set_forward(self, m: c.SetForward) -> None:
-        number = m.number or None
-        if number == self.dn.call_forward_all:
-            return
-        self.dn.call_forward_all = number
-        self.log.info("call forward all {state}", state=f"to {number}" if number else "off")
-        for device, line in self.phones.items():
-            self._display(device, show.forward_status(line, number))
-        self._emit(FeatureEvent("forwarding", self.number, bool(number), number))
-        self.telephony.features_changed(self.dn)
-
-    def _set_dnd(self, m: c.SetDnd) -> None:
-        if m.on == self.dn.do_not_disturb:
-            return
-        self.dn.do_not_disturb = m.on
-        self.log.info("do not disturb {state}", state="on" if m.on else "off")
-        for device in self.phones:
-            self._display(device, show.dnd(m.on))
-        self._emit(FeatureEvent("do_not_disturb", self.number, m.on))
-        self.telephony.features_changed(self.dn)
-
-    def _set_mwi(self, m: c.SetMwi) -> None:
-        if m.on == self.dn.message_waiting:
-            return
-        self.dn.message_waiting = m.on
-        for device in self.phones:
-            self._display(device, show.message_lamp(m.on))
-        self._emit(FeatureEvent("message_waiting", self.number, m.on))
-        self.telephony.features_changed(self.dn)
-
-    def _display(self, device: str, messages) -> None:
-        self.telephony.tell_phone(device, c.Display(messages))
-
     # -- the far line -----------------------------------------------------------------------
     def _offer(self, m: c.Offer) -> None:
         caller = m.caller
@@ -526,75 +494,6 @@ class LineActor(ReactorActor):
             if conn.state == "connected":
                 self._present(conn, [show.open_receive(conn.call_id)])
             self.publish("retrieved", conn, self._far(conn), "normal", retrieving=m.holding)
-
-    # -- transfer -----------------------------------------------------------------------------
-    def _transfer(self, m: c.Transfer) -> None:
-        """Consultative transfer, on the held call's line: hand its far end to the
-        consultation line, which joins the two far ends and tells us when it is done."""
-        conn = self.connections.get(m.call_id)
-        if conn is None or conn.state != "hold" or not conn.far_answered:
-            self.log.info("transfer of call {call}: not a held, answered call here", call=m.call_id)
-            return
-        self.telephony.tell_line(m.consult_tag, c.JoinWith(m.consult_call, conn.peer, self.party(conn), conn.gcid))
-
-    def _join_with(self, m: c.JoinWith) -> None:
-        conn = self.connections.get(m.call_id)
-        if conn is None or conn.state not in ("originated", "connected") or conn.peer is None or m.party is None:
-            self.log.info("transfer to call {call} abandoned: consultation not up", call=m.call_id)
-            return
-        a, b, cc = self.number, m.party, conn.peer
-        c_answered = conn.state == "connected" and conn.far_answered
-        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid, peer_answered=c_answered))
-        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid))
-        self.publish("transferred", conn, self._own(conn), "transfer", calling=b.number, called=cc.number,
-                     extra={"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
-                            "secondary_old": ConnectionID(conn.call_id, a), "transferring": a,
-                            "transferred_to": cc.number})
-        self.telephony.tell_line(m.primary.tag, c.Joined(m.primary.call_id, cc.number, self.party(conn)))
-        self._release(conn, "transfer", tell_peer=False)
-
-    def _joined(self, m: c.Joined) -> None:
-        conn = self.connections.get(m.call_id)
-        if conn is None:
-            return
-        self.publish("transferred", conn, self._own(conn), "transfer",
-                     extra={"primary_old": ConnectionID(conn.call_id, self.number),
-                            "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
-                            "transferring": self.number, "transferred_to": m.transferred_to})
-        self._release(conn, "transfer", tell_peer=False)
-
-    def _blind_transfer(self, m: c.BlindTransfer) -> None:
-        conn = self.connections.get(m.call_id)
-        if conn is None or conn.peer is None or conn.state not in ("connected", "hold") or not conn.far_answered:
-            self.log.info("blind transfer of call {call}: its far end is not in the call", call=m.call_id)
-            return
-        tag, _ = self.telephony.route(m.number)
-        if tag is None:
-            self.log.info("blind transfer of call {call} to {number}: not a number here", call=m.call_id, number=m.number)
-            return
-        far = conn.peer
-        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number))
-        self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, "transfer", last_redirection=self.number))
-        self.publish("transferred", conn, self._own(conn), "transfer",
-                     extra={"primary_old": ConnectionID(conn.call_id, self.number), "secondary_old": None,
-                            "transferring": self.number, "transferred_to": m.number})
-        self._release(conn, "transfer", tell_peer=False)
-
-    def _replace(self, m: c.Replace) -> None:
-        """We were the far end of a transfer: new peer, fresh media with it."""
-        conn = self.connections.get(m.call_id)
-        if conn is None:
-            return
-        conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
-        conn.last_redirection = m.transferring
-        conn.transferred = True
-        conn.far_answered = m.peer is not None and m.peer_answered
-        conn.gcid = m.gcid or conn.gcid
-        conn.media = None
-        if conn.state == "connected":
-            self._present(conn, show.stop_media(conn.call_id) + [show.open_receive(conn.call_id)])
-        self.publish("transferred", conn, self._own(conn), m.cause,
-                     extra={"transferring": m.transferring, "transferred_to": m.transferred_to})
 
     # -- media ------------------------------------------------------------------------------
     def _media_opened(self, m: c.MediaOpened) -> None:

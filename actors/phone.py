@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from actors import calls as c
 from actors.line import PhoneDown, PhoneUp
+from actors.phone_user import PhoneUserMixin
 from actors.runtime import ReactorActor
 from fsm.registration import REGISTRATION
-from sccp import presenter as show
 from sccp import softkeys
 from sccp.buttons import line_buttons, template_message
 from sccp.callcontrol import DisplayPromptStatusMessage, SelectSoftKeysMessage
@@ -46,8 +46,7 @@ from sccp.device import (
 )
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
                               OnHookMessage, SoftKeyEventMessage, StimulusMessage)
-from sccp.callcontrol import SetLampMessage
-from sccp.enums import LampMode, ResetType, SoftKeyEvent, SoftKeySetIndex, Stimulus, keypad_digit
+from sccp.enums import ResetType, SoftKeySetIndex
 from sccp.media import OpenReceiveChannelAckMessage
 from sccp.registration import (
     AlarmMessage,
@@ -102,7 +101,7 @@ class CheckAlive:
     """The keepalive watchdog's tick, sent by the actor's own timer."""
 
 
-class PhoneActor(ReactorActor):
+class PhoneActor(PhoneUserMixin, ReactorActor):
     namespace = "cme.phone"
 
     def __init__(self, ephone, telephony) -> None:
@@ -311,284 +310,6 @@ class PhoneActor(ReactorActor):
         link = self.link
         link.send(UnregisterAckMessage())
         self._leave("unregister", "unregistered by the phone")
-
-    # -- calls: what lines show, what the user does ----------------------------------------
-    def _show(self, m: c.Present) -> None:
-        if m.call_id == 0:  # the line refused the new call (no free instance)
-            if self._starting == m.dn_tag:
-                self._starting, self._pending_digits = None, ""
-            return
-        if m.state == "null":
-            self._consults.pop(m.call_id, None)
-            if self._blind == m.call_id:
-                self._end_forward(None)
-            self.calls.pop(m.call_id, None)
-            self.status.calls.pop(m.call_id, None)
-            self.dialed.pop(m.call_id, None)
-        else:
-            if (m.call_id not in self.calls and self._pending_consult is not None
-                    and self._pending_consult[1] == m.dn_tag):
-                self._consults[m.call_id] = self._pending_consult[0]
-                self._pending_consult = None
-            if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.dn_tag:
-                # The call asked for, and the digits sent with it (off-hook and digits in one go).
-                self._starting = None
-                if self._pending_digits:
-                    self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
-            if m.state == "originated" and m.call_id in self.dialed:
-                self.last_dialed = self.dialed[m.call_id].rstrip("#")
-            self.calls[m.call_id] = (m.dn_tag, m.state)
-            self.status.calls[m.call_id] = m.state
-        if self.link is not None:
-            for message in m.messages:
-                self.link.send(message)
-            if m.state == "null":
-                self._restore_indicators(m.dn_tag)
-
-    def _restore_indicators(self, dn_tag: int) -> None:
-        """A cleared call's on-hook sequence switches the button's lamp and the ringer off;
-        put back what the calls still here need: a waiting call rings properly once the
-        phone is free, a held one winks."""
-        states = [state for tag, state in self.calls.values() if tag == dn_tag]
-        if not states:
-            return
-        line = self._line_instance_of(dn_tag)
-        if not any(state not in ("alerting", "hold") for state in self.calls_states()):
-            for ref, (tag, state) in self.calls.items():
-                if state == "alerting":
-                    for message in show.ring_again(self._line_instance_of(tag), ref):
-                        self.link.send(message)
-        if any(state not in ("alerting", "hold") for state in states):
-            mode = LampMode.ON
-        elif "alerting" in states:
-            mode = LampMode.BLINK
-        else:
-            mode = LampMode.WINK
-        self.link.send(SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=mode))
-
-    def calls_states(self) -> list[str]:
-        return [state for _, state in self.calls.values()]
-
-    def _dn_for(self, line_instance: int) -> int | None:
-        for button in self.lines:
-            if button.instance == (line_instance or 1):
-                return button.dn_tag
-        return self.lines[0].dn_tag if self.lines and not line_instance else None
-
-    def _to_line(self, call_id: int, action: str, **kw) -> None:
-        dn_tag, _ = self.calls[call_id]
-        self.telephony.tell_line(dn_tag, c.UserAction(self.device, action, call_id, **kw))
-
-    def _find(self, *states: str, callref: int = 0) -> int | None:
-        """The call this action is about: the one named, else the newest in `states`."""
-        if callref in self.calls and (not states or self.calls[callref][1] in states):
-            return callref
-        found = [ref for ref, (_, state) in self.calls.items() if state in states]
-        return found[-1] if found else None
-
-    def _active(self, callref: int = 0) -> int | None:
-        return self._find("initiated", "dialing", "originated", "connected", "fail", callref=callref)
-
-    def _new_call(self, line_instance: int, *, speaker: bool) -> bool:
-        if self._starting is not None:
-            return True  # already asked for: the line has not answered yet
-        dn_tag = self._dn_for(line_instance)
-        if dn_tag is None:
-            return False
-        self._starting, self._pending_digits = dn_tag, ""
-        self.telephony.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
-        return True
-
-    def _off_hook(self, m: OffHookMessage) -> None:
-        ringing = self._find("alerting", callref=m.call_reference)
-        if ringing is not None:
-            self._to_line(ringing, "answer")
-        elif self._active() is None:
-            self._new_call(m.line_instance, speaker=False)
-
-    def _on_hook(self, m: OnHookMessage) -> None:
-        if self._forwarding is not None:
-            self._end_forward(None)
-            return
-        active = self._active(m.call_reference)
-        if active is not None:
-            self._to_line(active, "onhook")
-
-    def _dial(self, digits: str, line_instance: int, callref: int) -> None:
-        if self._forwarding is not None:
-            self._collect_forward(digits)
-            return
-        target = self._find("initiated", "dialing", callref=callref)
-        if target is None:
-            if self._starting is None and (self._active() is not None or not self._new_call(line_instance, speaker=True)):
-                return
-            # The line handles the off-hook first (mailbox order), then these digits.
-            self._pending_digits += digits
-            self.telephony.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
-            return
-        self.dialed[target] = self.dialed.get(target, "") + digits
-        self._to_line(target, "digits", digits=digits)
-
-    def _keypad(self, m: KeypadButtonMessage) -> None:
-        digit = keypad_digit(m.button)
-        if digit == "?":
-            self.log.info("keypad button {button} from {device} ignored", button=m.button, device=self.device)
-            return
-        self._dial(digit, m.line_instance, m.call_reference)
-
-    def _enbloc(self, m: EnblocCallMessage) -> None:
-        digits = "".join(ch for ch in m.called_party if ch in "0123456789*#")
-        if digits:
-            self._dial(digits + "#", m.line_instance, 0)
-
-    def _softkey(self, m: SoftKeyEventMessage) -> None:
-        event, ref = m.soft_key_event, m.call_reference
-        if self._forwarding is not None and event == SoftKeyEvent.END_CALL:
-            self._end_forward(None)
-            return
-        if event == SoftKeyEvent.NEW_CALL:
-            if self._active() is None:
-                self._new_call(m.line_instance, speaker=True)
-        elif event == SoftKeyEvent.END_CALL:
-            # The on-hold soft key set offers EndCall: a held call the phone names ends too.
-            held = ref in self.calls and self.calls[ref][1] == "hold"
-            target = ref if held else self._active(ref)
-            if target is not None:
-                self._to_line(target, "onhook")
-        elif event == SoftKeyEvent.ANSWER:
-            target = self._find("alerting", callref=ref)
-            if target is not None:
-                self._to_line(target, "answer")
-        elif event == SoftKeyEvent.HOLD:
-            target = self._find("connected", callref=ref)
-            if target is not None:
-                self._to_line(target, "hold")
-        elif event == SoftKeyEvent.RESUME:
-            target = self._find("hold", callref=ref)
-            if target is not None and self._active() is None:
-                self._to_line(target, "resume")
-        elif event == SoftKeyEvent.TRANSFER:
-            self._transfer_key(ref)
-        elif event == SoftKeyEvent.CFWD_ALL:
-            self._cfwd_all(m.line_instance)
-        elif event == softkeys.DND_EVENT:
-            self._toggle_dnd()
-        elif event == SoftKeyEvent.REDIAL:
-            if self.last_dialed and self._active() is None:
-                self._dial(self.last_dialed + "#", m.line_instance, 0)
-        else:
-            self.log.info("soft key {event} from {device} is not supported yet", event=int(event), device=self.device)
-
-    # -- forward all and DND from the soft keys ----------------------------------------------
-    def _cfwd_all(self, line_instance: int) -> None:
-        """CFwdAll: cancels an active forward, else collects the number (ended by '#',
-        CFwdAll again, or a complete DN number)."""
-        if self._forwarding is not None:
-            self._end_forward(self._forward_digits or None)
-            return
-        dn_tag = self._dn_for(line_instance)
-        if dn_tag is None or self._active() is not None:
-            return
-        dn = self.telephony.config.ephone_dns.get(dn_tag)
-        if dn is not None and dn.call_forward_all:
-            self.telephony.tell_line(dn_tag, c.SetForward(None))
-            return
-        line = line_instance or 1
-        self._forwarding, self._forward_digits = (dn_tag, line), ""
-        for message in show.forward_prompt(line):
-            self.link.send(message)
-
-    def _collect_forward(self, digits: str) -> None:
-        for digit in digits:
-            if digit == "#":
-                self._end_forward(self._forward_digits or None)
-                return
-            self._forward_digits += digit
-            target, longer = self.telephony.route(self._forward_digits)
-            if target is not None and not longer:
-                self._end_forward(self._forward_digits)
-                return
-
-    def _end_forward(self, number: str | None) -> None:
-        if self._forwarding is None:
-            return
-        dn_tag, line = self._forwarding
-        self._forwarding, self._forward_digits = None, ""
-        blind, self._blind = self._blind, None
-        if self.link is not None:
-            for message in show.forward_prompt_done(line):
-                self.link.send(message)
-        if blind is not None:
-            if number:
-                self.telephony.tell_line(dn_tag, c.BlindTransfer(blind, number))
-        elif number:
-            self.telephony.tell_line(dn_tag, c.SetForward(number))
-
-    # -- transfer -------------------------------------------------------------------------
-    def _transfer_key(self, callref: int) -> None:
-        """Trnsfer: the first press holds the call and starts a consultation call (with
-        `transfer-system full-consult`, on the DN's free instance or another idle line of
-        this phone), or asks for a number (blind); the second press, on the consultation
-        call, completes the transfer."""
-        consult = self._find("originated", "connected", callref=callref)
-        if consult in self._consults:
-            held = self._consults.pop(consult)
-            if held in self.calls:
-                held_tag, consult_tag = self.calls[held][0], self.calls[consult][0]
-                self.telephony.tell_line(held_tag, c.Transfer(held, consult_tag, consult))
-            return
-        if self._forwarding is not None:
-            self._end_forward(self._forward_digits or None)
-            return
-        target = self._find("connected", callref=callref)
-        if target is None:
-            return
-        dn_tag, _ = self.calls[target]
-        line = self._line_instance_of(dn_tag)
-        self._to_line(target, "hold")
-        consult_tag = self._consult_line(dn_tag) if self._full_consult() else None
-        if consult_tag is not None:
-            self._pending_consult = (target, consult_tag)
-            self.telephony.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
-            return
-        self._blind, self._forwarding, self._forward_digits = target, (dn_tag, line), ""
-        if self.link is not None:
-            for message in show.transfer_prompt(line):
-                self.link.send(message)
-
-    def _full_consult(self) -> bool:
-        return self.telephony.config.telephony.transfer_system in ("full-consult", "local-consult")
-
-    def _line_instance_of(self, dn_tag: int) -> int:
-        return next((b.instance for b in self.lines if b.dn_tag == dn_tag), 1)
-
-    def _consult_line(self, dn_tag: int) -> int | None:
-        """The DN's second instance if it has one free, else another idle line here."""
-        config, board = self.telephony.config, self.telephony.board
-        dn = config.ephone_dns.get(dn_tag)
-        if dn is not None and dn.dual_line and len(board.lines[dn_tag].calls) < 2:
-            return dn_tag
-        for button in self.lines:
-            if button.dn_tag != dn_tag and not board.lines[button.dn_tag].calls:
-                return button.dn_tag
-        return None
-
-    def _toggle_dnd(self) -> None:
-        dns = [self.telephony.config.ephone_dns.get(b.dn_tag) for b in self.lines]
-        dns = [dn for dn in dns if dn is not None]
-        if not dns:
-            return
-        on = not dns[0].do_not_disturb
-        for dn in dns:
-            self.telephony.tell_line(dn.tag, c.SetDnd(on))
-
-    def _stimulus(self, m: StimulusMessage) -> None:
-        self.log.debug("stimulus {stimulus} {instance} from {device}", stimulus=int(m.stimulus), instance=m.stimulus_instance, device=self.device)
-
-    def _media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
-        if m.call_reference in self.calls and m.status == 0:
-            dn_tag, _ = self.calls[m.call_reference]
-            self.telephony.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))
 
     # -- the phone's requests, each answered ---------------------------------------------
     def _button_template(self, message) -> None:
