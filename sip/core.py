@@ -1,0 +1,153 @@
+"""A minimal SIP UAS core (RFC 3261 §8.2, §17.2): a :class:`TransactionTable` whose
+effects are carried out with a real (injected) clock and the :class:`~sip.transport.Flow`
+a request came on.
+
+What it does itself: absorbs retransmissions (the transactions do), rejects what
+:func:`sip.inspection.inspect_request` rejects, answers OPTIONS (§11.2). Everything else
+goes to the transaction user, ``on_request(request, server_transaction, flow)``, which
+answers with :meth:`UASCore.respond`. An ACK (no response possible) reaches it with
+``server_transaction=None``.
+
+The TU owns the dialogs, so an in-dialog request for an unknown dialog is the TU's to
+refuse (481). The default TU, :meth:`UASCore.refuse`, is what a listener runs before a CTI
+session layer exists: 481 to in-dialog requests and CANCEL, 501 to anything else.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from cme.trace import TraceLogger
+from sip.inspection import UASPolicy, inspect_request
+from sip.message import Request, Response
+from sip.timers import DEFAULT, Timers
+from sip.transaction import (DEFAULT_LIMIT, CancelTimer, Deliver, Send, StartTimer,
+                             Terminated, Timeout, TransactionTable)
+
+log = TraceLogger(namespace="cme.sip")
+
+OnRequest = Callable[[Request, object, object], None]
+
+
+class UASCore:
+    """``clock`` provides ``callLater`` (the reactor, or ``task.Clock`` in tests)."""
+
+    def __init__(self, clock, *, policy: UASPolicy = UASPolicy(),
+                 on_request: OnRequest | None = None, timers: Timers = DEFAULT,
+                 limit: int = DEFAULT_LIMIT) -> None:
+        self.clock = clock
+        self.policy = policy
+        self.on_request = on_request if on_request is not None else self.refuse
+        self.table = TransactionTable(timers, limit=limit)
+        self._timers: dict[object, dict[str, object]] = {}  # transaction -> name -> call
+        self._counts = dict.fromkeys(
+            ("requests", "retransmissions", "responses", "stray_responses", "rejected",
+             "options", "delivered", "sent", "tu_errors"), 0)
+
+    # -- from the transport ------------------------------------------------------------
+    def receive(self, message: Request | Response, flow) -> None:
+        if isinstance(message, Response):
+            self._counts["responses"] += 1
+            tx, effects = self.table.receive_response(message)
+            if tx is None:
+                self._counts["stray_responses"] += 1
+                log.debug("stray {status} from {flow!r} dropped", status=message.status, flow=flow)
+            self._execute(tx, effects, flow)
+            return
+        self._counts["requests"] += 1
+        if message.method != "ACK" and self.table.find_server(message) is not None:
+            self._counts["retransmissions"] += 1
+        tx, effects = self.table.receive_request(message, reliable=flow.reliable, peer=flow)
+        self._execute(tx, effects, flow)
+
+    def flow_lost(self, flow) -> None:
+        """A stream closed. Server transactions answer on whatever flow their peer is;
+        nothing to do until client transactions (INFO to the application) exist."""
+
+    # -- from the TU -------------------------------------------------------------------
+    def respond(self, server_transaction, response: Response) -> None:
+        """Send ``response`` through ``server_transaction`` (retransmitted as its timers
+        say, on the flow the request came on)."""
+        effects = self.table.respond(server_transaction, response)
+        self._execute(server_transaction, effects, server_transaction.peer)
+
+    def refuse(self, request: Request, server_transaction, flow) -> None:
+        """The default TU: nothing exists, so 481 in a dialog (and to CANCEL: no
+        transaction, §9.2), 501 otherwise."""
+        if server_transaction is None:  # an ACK
+            return
+        if request.to_tag is not None or request.method == "CANCEL":
+            self.respond(server_transaction, request.response(481))
+        else:
+            self.respond(server_transaction, request.response(501))
+
+    def options_response(self, request: Request) -> Response:
+        """§11.2: 200 with what this UAS would do with an INVITE."""
+        p = self.policy
+        return request.response(200, headers=[
+            ("Allow", ", ".join(sorted(p.methods))),
+            ("Accept", ", ".join(sorted(p.body_types))),
+            ("Supported", ", ".join(sorted(p.extensions))),
+        ])
+
+    def stats(self) -> dict[str, int]:
+        """Counters and live sizes, for `show` commands."""
+        return {**self._counts, "transactions": len(self.table),
+                "timers": sum(len(t) for t in self._timers.values())}
+
+    # -- effects -----------------------------------------------------------------------
+    def _execute(self, tx, effects, flow) -> None:
+        for effect in effects:
+            if isinstance(effect, Send):
+                self._counts["sent"] += 1
+                flow.send(effect.message)
+            elif isinstance(effect, StartTimer):
+                self._cancel_timer(tx, effect.name)
+                self._timers.setdefault(tx, {})[effect.name] = self.clock.callLater(
+                    effect.seconds, self._timer_fired, tx, effect.name)
+            elif isinstance(effect, CancelTimer):
+                self._cancel_timer(tx, effect.name)
+            elif isinstance(effect, Deliver):
+                self._deliver(tx, effect.message, flow)
+            elif isinstance(effect, Terminated):
+                for name in list(self._timers.get(tx, ())):
+                    self._cancel_timer(tx, name)
+                self._timers.pop(tx, None)
+            elif isinstance(effect, Timeout):
+                log.info("transaction {tx!r} to {flow!r} timed out ({timer})", tx=tx,
+                         flow=flow, timer=effect.timer)
+
+    def _cancel_timer(self, tx, name: str) -> None:
+        call = self._timers.get(tx, {}).pop(name, None)
+        if call is not None and call.active():
+            call.cancel()
+
+    def _timer_fired(self, tx, name: str) -> None:
+        self._timers.get(tx, {}).pop(name, None)
+        self._execute(tx, self.table.timer_fired(tx, name), tx.peer)
+
+    def _deliver(self, tx, message: Request | Response, flow) -> None:
+        if not isinstance(message, Request):
+            return  # responses to client transactions: no TU for them yet
+        if message.method == "ACK":
+            self._call_tu(message, None, flow)
+            return
+        rejection = inspect_request(message, self.policy)
+        if rejection is not None:
+            self._counts["rejected"] += 1
+            self.respond(tx, rejection)
+            return
+        if message.method == "OPTIONS":
+            self._counts["options"] += 1
+            self.respond(tx, self.options_response(message))
+            return
+        self._call_tu(message, tx, flow)
+
+    def _call_tu(self, request: Request, tx, flow) -> None:
+        self._counts["delivered"] += 1
+        try:
+            self.on_request(request, tx, flow)
+        except Exception:
+            self._counts["tu_errors"] += 1
+            log.failure("SIP TU failed on {request!r} from {flow!r}", request=request, flow=flow)
+            if tx is not None and tx.last_response is None and not tx.terminated:
+                self.respond(tx, request.response(500))
