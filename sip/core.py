@@ -39,6 +39,7 @@ class UASCore:
         self.on_request = on_request if on_request is not None else self.refuse
         self.table = TransactionTable(timers, limit=limit)
         self._timers: dict[object, dict[str, object]] = {}  # transaction -> name -> call
+        self._waiting: dict[object, Callable] = {}  # client transaction -> on_response
         self._counts = dict.fromkeys(
             ("requests", "retransmissions", "responses", "stray_responses", "rejected",
              "options", "delivered", "sent", "tu_errors"), 0)
@@ -60,8 +61,34 @@ class UASCore:
         self._execute(tx, effects, flow)
 
     def flow_lost(self, flow) -> None:
-        """A stream closed. Server transactions answer on whatever flow their peer is;
-        nothing to do until client transactions (INFO to the application) exist."""
+        """A stream closed: the requests we sent on it will get no answer (their
+        `on_response` hears None at once, not after Timer F). Server transactions answer
+        on whatever flow their peer is."""
+        for tx in [tx for tx in self._waiting if tx.peer is flow]:
+            self._execute(tx, self.table.transport_error(tx), flow)
+
+    # -- requests we send (INFO with events, BYE) ------------------------------------------
+    def send_request(self, request: Request, flow, on_response: Callable | None = None):
+        """Send a non-INVITE request on `flow` in a client transaction (RFC 3261 §17.1.2).
+
+        `on_response` is called exactly once: with the final response, or with None when
+        no final response came (Timer F, or the flow failed) — for the CTI session that
+        means the application is gone. Raises sip.transaction.TransactionTableFull when
+        the table is at its limit."""
+        tx, effects = self.table.send_request(request, reliable=flow.reliable, peer=flow)
+        if on_response is not None:
+            self._waiting[tx] = on_response
+        self._execute(tx, effects, flow)
+        return tx
+
+    def _answer_waiting(self, tx, response: Response | None) -> None:
+        callback = self._waiting.pop(tx, None)
+        if callback is not None:
+            try:
+                callback(response)
+            except Exception:
+                self._counts["tu_errors"] += 1
+                log.failure("SIP TU failed on the answer to {tx!r}", tx=tx)
 
     # -- from the TU -------------------------------------------------------------------
     def respond(self, server_transaction, response: Response) -> None:
@@ -112,9 +139,11 @@ class UASCore:
                 for name in list(self._timers.get(tx, ())):
                     self._cancel_timer(tx, name)
                 self._timers.pop(tx, None)
+                self._answer_waiting(tx, None)  # ended with no final response
             elif isinstance(effect, Timeout):
                 log.info("transaction {tx!r} to {flow!r} timed out ({timer})", tx=tx,
                          flow=flow, timer=effect.timer)
+                self._answer_waiting(tx, None)
 
     def _cancel_timer(self, tx, name: str) -> None:
         call = self._timers.get(tx, {}).pop(name, None)
@@ -127,7 +156,9 @@ class UASCore:
 
     def _deliver(self, tx, message: Request | Response, flow) -> None:
         if not isinstance(message, Request):
-            return  # responses to client transactions: no TU for them yet
+            if message.status >= 200:
+                self._answer_waiting(tx, message)
+            return
         if message.method == "ACK":
             self._call_tu(message, None, flow)
             return

@@ -129,3 +129,62 @@ def test_stray_response_dropped():
     resp = request().response(200)
     core.receive(resp, flow)
     assert flow.sent == [] and core.stats()["stray_responses"] == 1
+
+
+# -- requests the server sends (INFO with CSTA events, BYE) ---------------------------------
+def info(branch: str = "z9hG4bKsrv1", transport: str = "UDP") -> Request:
+    text = ("INFO sip:app@192.0.2.7:5070 SIP/2.0\r\n"
+            f"Via: SIP/2.0/{transport} 127.0.0.1:5060;branch={branch}\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:201@cme.example>;tag=s1\r\n"
+            "To: <sip:app@192.0.2.7>;tag=f1\r\n"
+            "Call-ID: call-1@192.0.2.7\r\n"
+            "CSeq: 2 INFO\r\n"
+            "Content-Length: 0\r\n\r\n")
+    message = parse_datagram(text.encode())
+    assert isinstance(message, Request)
+    return message
+
+
+def answer(req: Request, status: int) -> Response:
+    return parse_datagram(req.response(status).encode())
+
+
+def test_a_request_we_send_hears_its_final_response_once():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    req = info()
+    core.send_request(req, flow, heard.append)
+    assert flow.sent == [req]
+    core.receive(answer(req, 100), flow)  # provisional: not an answer yet
+    assert heard == []
+    core.receive(answer(req, 200), flow)
+    core.receive(answer(req, 200), flow)  # retransmitted final: absorbed
+    assert [r.status for r in heard] == [200]
+    clock.advance(60)
+    assert core.stats()["transactions"] == 0 and core.stats()["timers"] == 0
+    assert len(heard) == 1
+
+
+def test_no_answer_over_udp_is_retransmitted_then_none_after_timer_f():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    core.send_request(info(), flow, heard.append)
+    clock.pump([0.5] * 63)  # 31.5 s: E retransmits (0.5, 1, 2, 4, 4, …), F not yet
+    assert len(flow.sent) > 5 and heard == []
+    clock.advance(0.5)  # Timer F = 64 x T1 = 32 s: the application is gone
+    assert heard == [None]
+    assert core.stats()["transactions"] == 0
+
+
+def test_a_lost_stream_answers_none_at_once():
+    clock, flow = task.Clock(), FakeFlow(reliable=True)
+    core = UASCore(clock)
+    heard = []
+    core.send_request(info(transport="TCP"), flow, heard.append)
+    assert len(flow.sent) == 1  # no retransmission over TCP
+    core.flow_lost(flow)
+    assert heard == [None]
+    assert core.stats()["transactions"] == 0 and core.stats()["timers"] == 0
