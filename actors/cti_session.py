@@ -1,0 +1,247 @@
+"""One actor per uaCSTA (ECMA TR/87) CTI session: one SIP dialog, its monitors, its timer.
+
+The gateway (cme/cti.py) accepts the INVITE and starts this actor with the dialog; from
+then on every in-dialog request of the application arrives here, and every event of its
+monitors leaves from here as an INFO in the dialog. Phases follow fsm/cti_session.py. The
+session ends on BYE, on session-timer expiry (we send BYE), when the application stops
+answering our INFOs (Timer F or a lost connection), or on `clear cti session`.
+
+Call-control services (MakeCall …) are answered `serviceNotSupported` until they exist.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from actors.monitor import EventXML, MonitorActor
+from actors.runtime import ReactorActor
+from fsm.cti_session import CTI_SESSION
+from fsm.table import IllegalEvent
+from sip.csta import requests as rq
+from sip.csta.errors import CSTAParseError, error_xml
+from sip.csta.features import get_csta_features_response
+from sip.csta.requests import parse_request
+from sip.csta.responses import (empty_response, monitor_start_response, request_system_status_response,
+                                system_register_response, system_status_response)
+from sip.session_timer import TooSmall, negotiate
+
+CSTA_XML = "application/csta+xml"
+_monitor_ids = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class InDialog:
+    """An application request that passed the dialog's checks (§12.2.2)."""
+
+    request: object
+    transaction: object
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    request: object
+
+
+@dataclass(frozen=True, slots=True)
+class InfoAnswered:
+    response: object  # None: no final response (Timer F, connection lost)
+
+
+@dataclass(frozen=True, slots=True)
+class Expire:
+    deadline_token: int
+
+
+@dataclass(frozen=True, slots=True)
+class Clear:
+    reason: str
+
+
+class CTISessionActor(ReactorActor):
+    namespace = "cme.cti.session"
+
+    def __init__(self, session_id: int, dialog, flow, gateway, *, line_number: str, user: str,
+                 xml_namespace: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.dialog = dialog
+        self.flow = flow
+        self.gateway = gateway
+        self.line_number = line_number
+        self.user = user
+        self.xml_namespace = xml_namespace
+        self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
+        self.events_sent = 0
+        self._expiry = None
+        self._expiry_token = 0
+        CTI_SESSION.start(self)
+        CTI_SESSION.fire(self, "accept")
+
+    @property
+    def trace_id(self) -> str:
+        return str(self.session_id)
+
+    def on_start(self) -> None:
+        self._arm_expiry()
+        self.gateway.session_status(self)
+
+    def on_stop(self) -> None:
+        self._end_monitors()
+        if self._expiry is not None and self._expiry.active():
+            self._expiry.cancel()
+
+    # -- dispatch -----------------------------------------------------------------------
+    def on_receive(self, message):
+        if isinstance(message, InDialog):
+            self._request(message.request, message.transaction)
+        elif isinstance(message, Ack):
+            if self.state == "establishing":
+                CTI_SESSION.fire(self, "ack")
+                self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
+                              user=self.user, line=self.line_number)
+        elif isinstance(message, EventXML):
+            self._send_event(message)
+        elif isinstance(message, InfoAnswered):
+            if message.response is None and self.state == "active":
+                self._end("application_gone", "the application stopped answering INFO", send_bye=False)
+        elif isinstance(message, Expire):
+            if message.deadline_token == self._expiry_token and self.state in ("establishing", "active"):
+                self._end("expire", "session timer expired", send_bye=True)
+        elif isinstance(message, Clear):
+            if self.state in ("establishing", "active"):
+                self._end("clear", message.reason, send_bye=True)
+        else:
+            return super().on_receive(message)
+        if self.state != "terminated":
+            self.gateway.session_status(self)
+        return None
+
+    # -- requests of the application --------------------------------------------------------
+    def _request(self, request, tx) -> None:
+        method = request.method
+        if method == "BYE":
+            self.gateway.respond(tx, self.dialog.response(request, 200))
+            self._end("bye_received", "BYE from the application", send_bye=False)
+        elif method == "INVITE":
+            self._refresh(request, tx)
+        elif method == "INFO" and self.state == "active":
+            self._info(request, tx)
+        elif method == "INFO":
+            self.gateway.respond(tx, self.dialog.response(request, 491 if self.state == "establishing" else 481))
+        else:
+            self.gateway.respond(tx, self.dialog.response(request, 405))
+
+    def _refresh(self, request, tx) -> None:
+        timer = negotiate(request)
+        if isinstance(timer, TooSmall):
+            self.gateway.respond(tx, timer.response(request))
+            return
+        if self.state == "active":
+            CTI_SESSION.fire(self, "refresh")
+        self.gateway.respond(tx, self.dialog.invite_ok(request, session_timer=timer))
+        self._arm_expiry()
+
+    def _info(self, request, tx) -> None:
+        CTI_SESSION.fire(self, "request")
+        if request.content_type != CSTA_XML:
+            self.gateway.respond(tx, self.dialog.response(request, 415, headers=[("Accept", CSTA_XML)]))
+            return
+        try:
+            parsed = parse_request(request.body)
+        except CSTAParseError as e:
+            if e.reason == "size":
+                self.gateway.respond(tx, self.dialog.response(request, 413))
+            elif e.reason in ("xml", "dtd"):
+                self.gateway.respond(tx, self.dialog.response(request, 400, "Malformed CSTA body"))
+            else:
+                self._answer(request, tx, e.error_xml())
+            return
+        ns = parsed.answer_namespace
+        body = self._serve(parsed.request, ns)
+        self._answer(request, tx, body)
+
+    def _answer(self, request, tx, body: bytes) -> None:
+        self.gateway.respond(tx, self.dialog.response(request, 200, body=body, content_type=CSTA_XML))
+
+    def _serve(self, request, ns: str) -> bytes:
+        if isinstance(request, rq.GetCSTAFeatures):
+            return get_csta_features_response(ns)
+        if isinstance(request, rq.RequestSystemStatus):
+            return request_system_status_response("normal", ns)
+        if isinstance(request, rq.SystemStatus):
+            return system_status_response(ns)
+        if isinstance(request, rq.SystemRegister):
+            return system_register_response(str(self.session_id), ns)
+        if isinstance(request, rq.MonitorStart):
+            return self._monitor_start(request, ns)
+        if isinstance(request, rq.MonitorStop):
+            ref = self.monitors.pop(request.monitor_cross_ref_id, None)
+            if ref is None:
+                return error_xml("operation", "invalidMonitorCrossRefID", ns)
+            ref.tell(_stop_message())
+            return empty_response("MonitorStopResponse", ns)
+        return error_xml("operation", "serviceNotSupported", ns)
+
+    def _monitor_start(self, request, ns: str) -> bytes:
+        digits = request.device.digits
+        line = self.gateway.telephony.directory.get(digits) if self.gateway.telephony else None
+        dn = self.gateway.config.dn_by_number(digits)
+        if line is None or dn is None:
+            return error_xml("operation", "invalidDeviceID", ns)
+        if not dn.cti_watch:
+            return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
+        monitor_id = f"{next(_monitor_ids):08x}"
+        self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns)
+        self.log.info("monitor {id} on {line}", id=monitor_id, line=digits)
+        return monitor_start_response(monitor_id, ns)
+
+    # -- what we send -------------------------------------------------------------------------
+    def _send_event(self, message: EventXML) -> None:
+        if self.state != "active" or message.monitor_id not in self.monitors:
+            return
+        info = self.dialog.request("INFO", message.body, CSTA_XML)
+        self.events_sent += 1
+        me = self.actor_ref
+
+        def answered(response):
+            if me.is_alive():
+                me.tell(InfoAnswered(response))
+
+        self.gateway.send(info, self.flow, answered)
+
+    def _arm_expiry(self) -> None:
+        if self._expiry is not None and self._expiry.active():
+            self._expiry.cancel()
+        timer = self.dialog.session_timer
+        seconds = timer.expire_after if timer is not None else 1800
+        self._expiry_token += 1
+        token, me = self._expiry_token, self.actor_ref
+        self._expiry = self.gateway.clock.callLater(seconds, lambda: me.is_alive() and me.tell(Expire(token)))
+        self.expires_at = self.gateway.clock.seconds() + seconds
+
+    def _end(self, trigger: str, reason: str, *, send_bye: bool) -> None:
+        try:
+            CTI_SESSION.fire(self, trigger)
+        except IllegalEvent:
+            return
+        if send_bye and not self.dialog.terminated:
+            self.dialog.terminated = True
+            self.gateway.send(self.dialog.request("BYE"), self.flow, None)
+            if self.state == "terminating":
+                CTI_SESSION.fire(self, "bye_answered")
+        self.log.info("session {id} ended: {reason}", id=self.session_id, reason=reason)
+        self._end_monitors()
+        self.gateway.session_ended(self)
+        self.stop()
+
+    def _end_monitors(self) -> None:
+        for ref in self.monitors.values():
+            if ref.is_alive():
+                ref.tell(_stop_message())
+        self.monitors.clear()
+
+
+def _stop_message():
+    from pykka import messages
+
+    return messages._ActorStop()

@@ -1,0 +1,170 @@
+"""The CTI interface: SIP requests from CSTA applications, to the session actors.
+
+The gateway is the SIP transaction user (sip.core.UASCore's `on_request`). It decides
+whether an INVITE opens a CTI session (cme.md "CTI session lifecycle"): refused with a
+clear SIP status when CTI is shut down (503), the To line is not a configured DN (404) or
+not `cti watch` (403), the body is missing or not a System Status request (400), or not
+CSTA XML (415). An accepted INVITE creates the dialog and a CTISessionActor and is answered
+with the System Status response, `normal`, in the request's namespace. In-dialog requests
+go to their session; unknown dialogs get 481.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog
+from cme.trace import TraceLogger
+from sip.core import UASCore
+from sip.csta import requests as rq
+from sip.csta.devices import dial_digits
+from sip.csta.errors import CSTAParseError
+from sip.csta.requests import parse_request
+from sip.csta.responses import request_system_status_response, system_status_response
+from sip.dialog import Dialog, DialogTable, DialogTableFull
+from sip.session_timer import TooSmall, negotiate
+
+log = TraceLogger(namespace="cme.cti")
+
+
+@dataclass(slots=True)
+class SessionStatus:
+    """What `show cti session` prints, kept by the gateway as sessions report."""
+
+    session_id: int
+    peer: str
+    transport: str
+    user: str
+    line: str
+    state: str
+    monitors: int
+    expires_at: float
+    events_sent: int = 0
+
+
+class CTIGateway:
+    def __init__(self, config, telephony, clock) -> None:
+        self.config = config
+        self.telephony = telephony
+        self.clock = clock
+        self.core = UASCore(clock, on_request=self.on_request)
+        self.dialogs = DialogTable()
+        self.sessions: dict[int, object] = {}  # session id -> CTISessionActor ref
+        self.by_dialog: dict[tuple, object] = {}
+        self.status: dict[int, SessionStatus] = {}
+        self._ids = itertools.count(1)
+
+    # -- for the session actors ---------------------------------------------------------
+    def respond(self, tx, response) -> None:
+        self.core.respond(tx, response)
+
+    def send(self, request, flow, on_response) -> None:
+        self.core.send_request(request, flow, on_response)
+
+    def session_status(self, session) -> None:
+        self.status[session.session_id] = SessionStatus(
+            session.session_id, _peer(session.flow), session.flow.transport_name, session.user,
+            session.line_number, session.state, len(session.monitors), session.expires_at,
+            session.events_sent)
+
+    def session_ended(self, session) -> None:
+        self.dialogs.remove(session.dialog)
+        self.by_dialog.pop(session.dialog.key, None)
+        self.sessions.pop(session.session_id, None)
+        self.status.pop(session.session_id, None)
+
+    def clear(self, session_id: int, reason: str = "cleared from the CLI") -> bool:
+        ref = self.sessions.get(session_id)
+        if ref is None or not ref.is_alive():
+            return False
+        ref.tell(Clear(reason))
+        return True
+
+    # -- the transaction user -------------------------------------------------------------
+    def on_request(self, request, tx, flow) -> None:
+        if request.method == "ACK":
+            dialog = self.dialogs.find(request)
+            if dialog is not None:
+                dialog.accept_request(request)
+                ref = self.by_dialog.get(dialog.key)
+                if ref is not None and ref.is_alive():
+                    ref.tell(Ack(request))
+            return
+        if request.to_tag is None:
+            if request.method == "INVITE":
+                self._invite(request, tx, flow)
+            else:
+                self.respond(tx, request.response(501))  # REGISTER: session managers, later
+            return
+        dialog = self.dialogs.find(request)
+        ref = self.by_dialog.get(dialog.key) if dialog is not None else None
+        if dialog is None or ref is None or not ref.is_alive():
+            self.respond(tx, request.response(481))
+            return
+        error = dialog.accept_request(request)
+        if error is not None:
+            self.respond(tx, error)
+            return
+        ref.tell(InDialog(request, tx))
+
+    def _refuse(self, tx, request, status: int, reason: str) -> None:
+        log.info("CTI session refused ({status} {reason}): {user} to {to}", status=status, reason=reason,
+                 user=str(request.from_), to=str(request.to))
+        self.respond(tx, request.response(status, reason))
+
+    def _invite(self, request, tx, flow) -> None:
+        if self.config.voip.cti_shutdown:
+            return self._refuse(tx, request, 503, "CTI interface shut down")
+        try:
+            line = dial_digits(str(request.to.uri))
+        except ValueError:
+            line = ""
+        dn = self.config.dn_by_number(line) if line else None
+        if dn is None:
+            return self._refuse(tx, request, 404, f"No line {line or str(request.to.uri)}")
+        if not dn.cti_watch:
+            return self._refuse(tx, request, 403, f"Line {line} is not cti watch")
+        if not request.body:
+            return self._refuse(tx, request, 400, "Missing System Status body")
+        if request.content_type != CSTA_XML:
+            return self._refuse(tx, request, 415, "Not application/csta+xml")
+        try:
+            parsed = parse_request(request.body)
+        except CSTAParseError as e:
+            return self._refuse(tx, request, 400, f"Malformed CSTA body: {e}")
+        ns = parsed.answer_namespace
+        if isinstance(parsed.request, rq.RequestSystemStatus):
+            body = request_system_status_response("normal", ns)
+        elif isinstance(parsed.request, rq.SystemStatus):
+            body = system_status_response(ns)
+        else:
+            return self._refuse(tx, request, 400, "INVITE body must be a System Status request")
+        timer = negotiate(request)
+        if isinstance(timer, TooSmall):
+            self.respond(tx, timer.response(request))
+            return
+        g = self.config.register_global
+        host, port = g.source_address or "127.0.0.1", g.port
+        try:
+            dialog = self.dialogs.add(Dialog.from_invite(
+                request, local_contact=f"sip:{line}@{host}:{port}",
+                via_factory=lambda: f"SIP/2.0/{flow.transport_name} {host}:{port}"))
+        except (ValueError, DialogTableFull) as e:
+            return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
+        dialog.session_timer = timer
+        session_id = next(self._ids)
+        user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
+        ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
+                                    xml_namespace=ns)
+        self.sessions[session_id] = ref
+        self.by_dialog[dialog.key] = ref
+        self.respond(tx, dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer))
+        log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
+                 line=line, peer=_peer(flow))
+
+
+def _peer(flow) -> str:
+    peer = getattr(flow, "peer", None)
+    if isinstance(peer, tuple):
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer)

@@ -1,0 +1,158 @@
+"""A CTI session end to end in memory: SIP requests in, CSTA responses and events out."""
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from cme.cti import CTIGateway
+from cme.testing import Exchange
+from sip.framing import parse_datagram
+from sip.message import Request, Response
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = (ROOT / "conf" / "cme.cfg").read_text()
+ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
+
+
+class Flow:
+    reliable = True
+    transport_name = "TCP"
+    peer = ("127.0.0.9", 5070)
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(parse_datagram(message.encode()))  # as the application reads it
+
+
+def sip(method, *, to_tag=None, cseq=1, body=b"", ctype="application/csta+xml", to="201", extra=""):
+    text = (f"{method} sip:{to}@127.0.0.1:5060 SIP/2.0\r\n"
+            f"Via: SIP/2.0/TCP 127.0.0.9:5070;branch=z9hG4bK{method.lower()}{cseq}\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:alice@apps.example>;tag=app1\r\n"
+            f"To: <sip:{to}@127.0.0.1>" + (f";tag={to_tag}" if to_tag else "") + "\r\n"
+            "Call-ID: cti-1@127.0.0.9\r\n"
+            f"CSeq: {cseq} {method}\r\n"
+            "Contact: <sip:alice@127.0.0.9:5070;transport=tcp>\r\n"
+            + (f"Content-Type: {ctype}\r\n" if body else "") + extra
+            + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    message = parse_datagram(text)
+    assert isinstance(message, Request)
+    return message
+
+
+def csta(xml):
+    return f'<?xml version="1.0" encoding="UTF-8"?>{xml}'.encode()
+
+
+STATUS = csta(f'<RequestSystemStatus xmlns="{ED3}"/>')
+
+
+@pytest.fixture
+def lab():
+    ex = Exchange(DEFAULT)
+    gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
+    flow = Flow()
+    yield ex, gateway, flow
+    ex.close()
+
+
+def send(ex, gateway, flow, message):
+    before = len(flow.sent)
+    gateway.core.receive(message, flow)
+    ex.settle()
+    return flow.sent[before:]
+
+
+def open_session(ex, gateway, flow):
+    (ok,) = send(ex, gateway, flow, sip("INVITE", body=STATUS, extra="Supported: timer\r\n"))
+    assert ok.status == 200 and b"<systemStatus>normal</systemStatus>" in ok.body
+    send(ex, gateway, flow, sip("ACK", to_tag=ok.to_tag))
+    return ok.to_tag
+
+
+def test_invite_features_monitor_events_and_bye(lab):
+    ex, gateway, flow = lab
+    tag = open_session(ex, gateway, flow)
+    (status,) = gateway.status.values()
+    assert (status.user, status.line, status.state, status.transport) == ("alice", "201", "active", "TCP")
+    (features,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2,
+                                               body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
+    assert features.status == 200 and b"<makeCall/>" in features.body and b"<transferred/>" in features.body
+    start = csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>tel:201</deviceObject>'
+                 '</monitorObject></MonitorStart>')
+    (started,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=3, body=start))
+    assert b"<MonitorStartResponse" in started.body
+    xref = started.body.split(b"<monitorCrossRefID>")[1].split(b"<")[0].decode()
+    a, b = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681")
+    before = len(flow.sent)
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    infos = [m for m in flow.sent[before:] if isinstance(m, Request) and m.method == "INFO"]
+    names = [etree.QName(etree.fromstring(m.body)).localname for m in infos]
+    assert names == ["ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent"]
+    assert all(f"<monitorCrossRefID>{xref}</monitorCrossRefID>".encode() in m.body for m in infos)
+    assert [m.cseq.number for m in infos] == [1, 2, 3, 4]  # our CSeq, in order, in the dialog
+    assert all(m.to_tag == "app1" and m.from_tag == tag for m in infos)
+    for info in infos:  # the application answers each event
+        send(ex, gateway, flow, parse_datagram(info.response(200).encode()))
+    (bye_ok,) = send(ex, gateway, flow, sip("BYE", to_tag=tag, cseq=4))
+    assert bye_ok.status == 200
+    assert gateway.status == {} and len(gateway.dialogs) == 0
+    line = ex.telephony.lines[1]._actor_weakref()
+    assert line.subscribers == []  # the monitor unsubscribed when the session ended
+    (late,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=5, body=start))
+    assert late.status == 481
+
+
+@pytest.mark.parametrize("change,status", [
+    (lambda cfg, req: setattr(cfg.voip, "cti_shutdown", True), 503),
+    (lambda cfg, req: None, 404),
+])
+def test_refusals(lab, change, status):
+    ex, gateway, flow = lab
+    change(ex.config, None)
+    request = sip("INVITE", body=STATUS, to="201" if status != 404 else "299")
+    (answer,) = send(ex, gateway, flow, request)
+    assert answer.status == status and gateway.status == {}
+
+
+def test_refusals_for_watch_body_and_type(lab):
+    ex, gateway, flow = lab
+    ex.config.ephone_dns[2].cti_watch_own = False
+    assert send(ex, gateway, flow, sip("INVITE", body=STATUS, to="202"))[0].status == 403
+    assert send(ex, gateway, flow, sip("INVITE", cseq=2))[0].status == 400
+    assert send(ex, gateway, flow, sip("INVITE", cseq=3, body=b"hello", ctype="text/plain"))[0].status == 415
+    assert send(ex, gateway, flow, sip("INVITE", cseq=4, body=csta(f'<MonitorStart xmlns="{ED3}"/>')))[0].status == 400
+
+
+def test_monitor_start_errors(lab):
+    ex, gateway, flow = lab
+    tag = open_session(ex, gateway, flow)
+    bad = csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>299</deviceObject>'
+               '</monitorObject></MonitorStart>')
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, body=bad))
+    assert b"<operation>invalidDeviceID</operation>" in answer.body
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=3,
+                                             body=csta(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
+                                                       '<calledDirectoryNumber>202</calledDirectoryNumber></MakeCall>')))
+    assert b"serviceNotSupported" in answer.body  # call control arrives with issue 6
+
+
+def test_session_timer_expiry_sends_bye_and_ends_the_session(lab):
+    ex, gateway, flow = lab
+    open_session(ex, gateway, flow)
+    ex.advance(1800)
+    byes = [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
+    assert len(byes) == 1 and gateway.status == {}
+
+
+def test_clear_cti_session_from_the_cli_side(lab):
+    ex, gateway, flow = lab
+    open_session(ex, gateway, flow)
+    (session_id,) = gateway.status
+    assert gateway.clear(session_id)
+    ex.settle()
+    assert [m.method for m in flow.sent if isinstance(m, Request)] == ["BYE"]
+    assert gateway.status == {} and not gateway.clear(session_id)
