@@ -57,6 +57,11 @@ class Clear:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class TransportLost:
+    """The connection the session's dialog runs on closed."""
+
+
 class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
@@ -107,6 +112,8 @@ class CTISessionActor(ReactorActor):
         elif isinstance(message, Expire):
             if message.deadline_token == self._expiry_token and self.state in ("establishing", "active"):
                 self._end("expire", "session timer expired", send_bye=True)
+        elif isinstance(message, TransportLost):
+            self._end("transport_lost", "the application's connection closed", send_bye=False)
         elif isinstance(message, Clear):
             if self.state in ("establishing", "active"):
                 self._end("clear", message.reason, send_bye=True)

@@ -37,6 +37,7 @@ class Application:
     board: StatusBoard = field(default_factory=StatusBoard)  # what `show ephone` reads
     runtime: object = None  # the actors.runtime.Runtime, set when the service starts
     telephony: object = None  # cme.telephony.Telephony, the SCCP side
+    cti: object = None  # cme.cti.CTIGateway, the SIP/uaCSTA side
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog
+from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost
 from cme.trace import TraceLogger
 from sip.core import UASCore
 from sip.csta import requests as rq
@@ -47,7 +47,7 @@ class CTIGateway:
         self.config = config
         self.telephony = telephony
         self.clock = clock
-        self.core = UASCore(clock, on_request=self.on_request)
+        self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost)
         self.dialogs = DialogTable()
         self.sessions: dict[int, object] = {}  # session id -> CTISessionActor ref
         self.by_dialog: dict[tuple, object] = {}
@@ -79,6 +79,13 @@ class CTIGateway:
             return False
         ref.tell(Clear(reason))
         return True
+
+    def flow_lost(self, flow) -> None:
+        """The application's TCP connection closed: its sessions end (no BYE to send)."""
+        for ref in list(self.sessions.values()):
+            session = ref._actor_weakref() if ref.is_alive() else None
+            if session is not None and session.flow is flow:
+                ref.tell(TransportLost())
 
     # -- the transaction user -------------------------------------------------------------
     def on_request(self, request, tx, flow) -> None:

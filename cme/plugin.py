@@ -88,6 +88,14 @@ def makeService(options: Options):
     sccp = app.telephony.listener()
     if sccp is not None:
         sccp.setServiceParent(service)
+    from cme.cti import CTIGateway
+    from sip.transport import sip_services
+
+    app.cti = CTIGateway(app.config, app.telephony, reactor)
+    g = app.config.register_global
+    if g.source_address:  # like CME: the CTI (SIP) side listens once it is configured
+        for listener in sip_services(app.cti.core, g.source_address, g.port):
+            listener.setServiceParent(service)
     for child in cli_services(
         options.app,
         ssh_port=options["ssh-port"],

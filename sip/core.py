@@ -33,10 +33,11 @@ class UASCore:
 
     def __init__(self, clock, *, policy: UASPolicy = UASPolicy(),
                  on_request: OnRequest | None = None, timers: Timers = DEFAULT,
-                 limit: int = DEFAULT_LIMIT) -> None:
+                 limit: int = DEFAULT_LIMIT, on_flow_lost: Callable | None = None) -> None:
         self.clock = clock
         self.policy = policy
         self.on_request = on_request if on_request is not None else self.refuse
+        self.on_flow_lost = on_flow_lost  # the TU hears of lost streams (sessions end)
         self.table = TransactionTable(timers, limit=limit)
         self._timers: dict[object, dict[str, object]] = {}  # transaction -> name -> call
         self._waiting: dict[object, Callable] = {}  # client transaction -> on_response
@@ -66,6 +67,8 @@ class UASCore:
         on whatever flow their peer is."""
         for tx in [tx for tx in self._waiting if tx.peer is flow]:
             self._execute(tx, self.table.transport_error(tx), flow)
+        if self.on_flow_lost is not None:
+            self.on_flow_lost(flow)
 
     # -- requests we send (INFO with events, BYE) ------------------------------------------
     def send_request(self, request: Request, flow, on_response: Callable | None = None):

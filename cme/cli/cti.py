@@ -40,7 +40,7 @@ Choices where the documentation shows nothing:
 """
 from __future__ import annotations
 
-from cme.cli.commands import CommandTable, Context
+from cme.cli.commands import CommandError, CommandTable, Context
 
 STATE_WORDS = {
     "null": "IDLE",
@@ -115,8 +115,32 @@ def show_cti_line_node(ctx: Context) -> str:
     return "\n".join(rows)
 
 
+def show_cti_session(ctx: Context) -> str:
+    """Every CTI session: id, peer and transport, From user, To line, state, monitors,
+    seconds until the session timer ends it, events sent."""
+    gateway = getattr(ctx.app, "cti", None)
+    rows = [("ID", "Peer", "Transport", "User", "Line", "State", "Monitors", "Expires", "Events")]
+    now = gateway.clock.seconds() if gateway is not None else 0
+    for sid, s in sorted((gateway.status if gateway is not None else {}).items()):
+        rows.append((str(sid), s.peer, s.transport, s.user, s.line, s.state.upper(), str(s.monitors),
+                     f"{max(0, s.expires_at - now):.0f}s", str(s.events_sent)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def clear_cti_session(ctx: Context, session_id: int) -> str:
+    gateway = getattr(ctx.app, "cti", None)
+    if gateway is None or not gateway.clear(session_id):
+        raise CommandError(f"No CTI session {session_id}")
+    return f"CTI session {session_id} cleared"
+
+
 def register(table: CommandTable) -> CommandTable:
     table.describe("show cti", "CTI information")
+    table.add("show cti session", show_cti_session, "CTI sessions: peer, user, line, state, monitors")
+    table.describe("clear cti", "CTI information")
+    table.describe("clear cti session", "A CTI session")
+    table.add("clear cti session id <1-65535>", clear_cti_session, "Session id (show cti session)")
     table.add("show cti call", show_cti_call, "Calls on each line, with GCID and state")
     table.add("show cti gcid", show_cti_gcid, "Call ids sharing each global call id")
     table.add("show cti line-node", show_cti_line_node, "Call instances of each line")

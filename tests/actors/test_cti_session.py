@@ -156,3 +156,31 @@ def test_clear_cti_session_from_the_cli_side(lab):
     ex.settle()
     assert [m.method for m in flow.sent if isinstance(m, Request)] == ["BYE"]
     assert gateway.status == {} and not gateway.clear(session_id)
+
+
+def test_show_and_clear_cti_session_commands(lab):
+    import types
+
+    from cme.cli import builtin, cti
+    from cme.cli.testing import run
+
+    ex, gateway, flow = lab
+    open_session(ex, gateway, flow)
+    app = types.SimpleNamespace(config=ex.config, board=ex.telephony.board, hostname="cme", cti=gateway)
+    table = cti.register(builtin.default_table())
+    text = run(table, "show cti session", app).output
+    header, row = text.splitlines()
+    assert header.split() == ["ID", "Peer", "Transport", "User", "Line", "State", "Monitors", "Expires", "Events"]
+    assert row.split() == ["1", "127.0.0.9:5070", "TCP", "alice", "201", "ACTIVE", "0", "1768s", "0"]
+    assert "cleared" in run(table, "clear cti session id 1", app).output
+    ex.settle()
+    assert run(table, "show cti session", app).output.strip().count("\n") == 0
+    assert "No CTI session 7" in run(table, "clear cti session id 7", app).output
+
+
+def test_the_applications_connection_closing_ends_its_session(lab):
+    ex, gateway, flow = lab
+    open_session(ex, gateway, flow)
+    gateway.core.flow_lost(flow)
+    ex.settle()
+    assert gateway.status == {} and len(gateway.dialogs) == 0
