@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass
 
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost
+from cme.session_managers import SessionManagers
 from cme.trace import TraceLogger
 from sip.core import UASCore
 from sip.csta import requests as rq
@@ -53,6 +54,7 @@ class CTIGateway:
         self.by_dialog: dict[tuple, object] = {}
         self.status: dict[int, SessionStatus] = {}
         self._ids = itertools.count(1)
+        self.managers = SessionManagers(config, clock, self._manager_gone)
 
     # -- for the session actors ---------------------------------------------------------
     def respond(self, tx, response) -> None:
@@ -80,6 +82,12 @@ class CTIGateway:
         ref.tell(Clear(reason))
         return True
 
+    def _manager_gone(self, register_id: str) -> None:
+        for ref in list(self.sessions.values()):
+            session = ref._actor_weakref() if ref.is_alive() else None
+            if session is not None and session.user.lower() == register_id.lower():
+                ref.tell(Clear(f"session manager {register_id} no longer registered"))
+
     def flow_lost(self, flow) -> None:
         """The application's TCP connection closed: its sessions end (no BYE to send)."""
         for ref in list(self.sessions.values()):
@@ -100,8 +108,10 @@ class CTIGateway:
         if request.to_tag is None:
             if request.method == "INVITE":
                 self._invite(request, tx, flow)
+            elif request.method == "REGISTER":
+                self.respond(tx, self.managers.register(request))
             else:
-                self.respond(tx, request.response(501))  # REGISTER: session managers, later
+                self.respond(tx, request.response(501))
             return
         dialog = self.dialogs.find(request)
         ref = self.by_dialog.get(dialog.key) if dialog is not None else None
@@ -122,6 +132,9 @@ class CTIGateway:
     def _invite(self, request, tx, flow) -> None:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
+        user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
+        if self.managers.may_open_session(user or "") is False:
+            return self._refuse(tx, request, 403, f"Session manager {user} is not registered and cti-aware")
         try:
             line = dial_digits(str(request.to.uri))
         except ValueError:
@@ -160,7 +173,6 @@ class CTIGateway:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
         dialog.session_timer = timer
         session_id = next(self._ids)
-        user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
                                     xml_namespace=ns)
         self.sessions[session_id] = ref

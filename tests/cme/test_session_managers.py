@@ -1,0 +1,111 @@
+"""Session managers: REGISTER heartbeat, expiry, and the CTI sessions tied to it."""
+from pathlib import Path
+
+import pytest
+
+from cme.cti import CTIGateway
+from cme.testing import Exchange
+from sip.framing import parse_datagram
+from sip.message import Request
+from tests.actors.test_cti_session import STATUS, Flow, send
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = (ROOT / "conf" / "cme.cfg").read_text() + """
+voice service voip
+ sip
+  registrar server expires max 600 min 60
+voice register session-server 1
+ keepalive 120
+ register-id apps
+ cti-aware
+voice register session-server 2
+ register-id watcher
+"""
+
+
+def register(user="apps", expires=None, cseq=1, contact_expires=None):
+    text = (f"REGISTER sip:127.0.0.1:5060 SIP/2.0\r\n"
+            f"Via: SIP/2.0/TCP 127.0.0.9:5070;branch=z9hG4bKreg{user}{cseq}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:{user}@127.0.0.1>;tag=r1\r\n"
+            f"To: <sip:{user}@127.0.0.1>\r\n"
+            f"Call-ID: reg-{user}@127.0.0.9\r\n"
+            f"CSeq: {cseq} REGISTER\r\n"
+            f"Contact: <sip:{user}@127.0.0.9:5070>" + (f";expires={contact_expires}" if contact_expires is not None else "") + "\r\n"
+            + (f"Expires: {expires}\r\n" if expires is not None else "")
+            + "Content-Length: 0\r\n\r\n")
+    message = parse_datagram(text.encode())
+    assert isinstance(message, Request)
+    return message
+
+
+def invite(user, cseq=1):
+    body = STATUS
+    text = (f"INVITE sip:201@127.0.0.1:5060 SIP/2.0\r\n"
+            f"Via: SIP/2.0/TCP 127.0.0.9:5070;branch=z9hG4bKinv{user}{cseq}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:{user}@127.0.0.9>;tag=i{cseq}\r\n"
+            "To: <sip:201@127.0.0.1>\r\n"
+            f"Call-ID: inv-{user}-{cseq}@127.0.0.9\r\n"
+            f"CSeq: {cseq} INVITE\r\n"
+            f"Contact: <sip:{user}@127.0.0.9:5070;transport=tcp>\r\n"
+            "Content-Type: application/csta+xml\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return parse_datagram(text)
+
+
+@pytest.fixture
+def lab():
+    ex = Exchange(CONFIG)
+    gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
+    yield ex, gateway, Flow()
+    ex.close()
+
+
+def test_the_seed_style_configuration_loads(lab):
+    ex, _, _ = lab
+    assert ex.config.session_servers[1].register_id == "apps" and ex.config.voip.registrar_expires_max == 600
+
+
+def test_register_is_clamped_refreshed_and_lapses(lab):
+    ex, gateway, flow = lab
+    (ok,) = send(ex, gateway, flow, register(expires=3600))
+    assert ok.status == 200 and ok.headers.get("Expires") == "120"  # the keepalive wins
+    (brief,) = send(ex, gateway, flow, register(expires=30, cseq=2))
+    assert brief.status == 423 and brief.headers.get("Min-Expires") == "60"
+    ex.advance(100)
+    (again,) = send(ex, gateway, flow, register(contact_expires=90, cseq=3))
+    assert again.status == 200 and again.headers.get("Expires") == "90"
+    ex.advance(80)
+    assert "apps" in gateway.managers.registrations  # refreshed: 80 s into 90
+    ex.advance(11)
+    assert "apps" not in gateway.managers.registrations
+
+
+def test_unknown_register_ids_are_refused(lab):
+    ex, gateway, flow = lab
+    (answer,) = send(ex, gateway, flow, register(user="stranger"))
+    assert answer.status == 404
+
+
+def test_sessions_of_a_session_manager_end_with_its_registration(lab):
+    ex, gateway, flow = lab
+    assert send(ex, gateway, flow, invite("apps"))[0].status == 403  # not registered yet
+    send(ex, gateway, flow, register())
+    (ok,) = send(ex, gateway, flow, invite("apps", cseq=2))
+    assert ok.status == 200 and len(gateway.status) == 1
+    (moc,) = send(ex, gateway, flow, invite("alice", cseq=3))  # not a session manager: MOC
+    assert moc.status == 200 and len(gateway.status) == 2
+    ex.advance(121)  # the registration lapses: its session ends with a BYE, MOC's stays
+    assert [s.user for s in gateway.status.values()] == ["alice"]
+    byes = [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
+    assert len(byes) == 1 and byes[0].call_id == "inv-apps-2@127.0.0.9"
+
+
+def test_unregister_and_a_manager_that_is_not_cti_aware(lab):
+    ex, gateway, flow = lab
+    send(ex, gateway, flow, register(user="watcher"))
+    assert "watcher" in gateway.managers.registrations
+    assert send(ex, gateway, flow, invite("watcher"))[0].status == 403  # not cti-aware
+    (gone,) = send(ex, gateway, flow, register(user="watcher", expires=0, cseq=2))
+    assert gone.status == 200 and "watcher" not in gateway.managers.registrations
