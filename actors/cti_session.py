@@ -23,7 +23,10 @@ from sip.csta.features import get_csta_features_response
 from sip.csta.requests import parse_request
 from sip.csta.responses import (empty_response, monitor_start_response, request_system_status_response,
                                 system_register_response, system_status_response)
+from sip.dialog import OkRetransmission
 from sip.session_timer import TooSmall, negotiate
+from sip.timers import DEFAULT
+from sip.transaction import CancelTimer, Send, StartTimer, Timeout
 
 CSTA_XML = "application/csta+xml"
 _monitor_ids = itertools.count(1)
@@ -48,6 +51,11 @@ class InfoAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class OkTimer:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Expire:
     deadline_token: int
 
@@ -66,7 +74,7 @@ class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
     def __init__(self, session_id: int, dialog, flow, gateway, *, line_number: str, user: str,
-                 xml_namespace: str) -> None:
+                 xml_namespace: str, ok=None) -> None:
         super().__init__()
         self.session_id = session_id
         self.dialog = dialog
@@ -79,6 +87,9 @@ class CTISessionActor(ReactorActor):
         self.events_sent = 0
         self._expiry = None
         self._expiry_token = 0
+        # §13.3.1.4: our 200 OK to the INVITE is re-sent (over UDP) until the ACK comes.
+        self._ok = OkRetransmission(ok, DEFAULT.over(flow.reliable)) if ok is not None else None
+        self._ok_timers: dict[str, object] = {}
         CTI_SESSION.start(self)
         CTI_SESSION.fire(self, "accept")
 
@@ -88,10 +99,16 @@ class CTISessionActor(ReactorActor):
 
     def on_start(self) -> None:
         self._arm_expiry()
+        if self._ok is not None:
+            # the gateway already sent the 200 OK once; only its timers start here
+            self._ok_effects([e for e in self._ok.start() if not isinstance(e, Send)])
         self.gateway.session_status(self)
 
     def on_stop(self) -> None:
         self._end_monitors()
+        for call in self._ok_timers.values():
+            if call.active():
+                call.cancel()
         if self._expiry is not None and self._expiry.active():
             self._expiry.cancel()
 
@@ -99,7 +116,13 @@ class CTISessionActor(ReactorActor):
     def on_receive(self, message):
         if isinstance(message, InDialog):
             self._request(message.request, message.transaction)
+        elif isinstance(message, OkTimer):
+            if self._ok is not None:
+                self._ok_timers.pop(message.name, None)
+                self._ok_effects(self._ok.timer_fired(message.name))
         elif isinstance(message, Ack):
+            if self._ok is not None:
+                self._ok_effects(self._ok.ack())
             if self.state == "establishing":
                 CTI_SESSION.fire(self, "ack")
                 self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
@@ -215,6 +238,22 @@ class CTISessionActor(ReactorActor):
                 me.tell(InfoAnswered(response))
 
         self.gateway.send(info, self.flow, answered)
+
+    def _ok_effects(self, effects) -> None:
+        me = self.actor_ref
+        for effect in effects:
+            if isinstance(effect, Send):
+                self.flow.send(effect.message)
+            elif isinstance(effect, StartTimer):
+                name = effect.name
+                self._ok_timers[name] = self.gateway.clock.callLater(
+                    effect.seconds, lambda name=name: me.is_alive() and me.tell(OkTimer(name)))
+            elif isinstance(effect, CancelTimer):
+                call = self._ok_timers.pop(effect.name, None)
+                if call is not None and call.active():
+                    call.cancel()
+            elif isinstance(effect, Timeout):  # no ACK in 64*T1: end the dialog with BYE
+                self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
 
     def _arm_expiry(self) -> None:
         if self._expiry is not None and self._expiry.active():

@@ -173,11 +173,12 @@ class CTIGateway:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
         dialog.session_timer = timer
         session_id = next(self._ids)
+        ok = dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer)
+        self.respond(tx, ok)
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
-                                    xml_namespace=ns)
+                                    xml_namespace=ns, ok=ok)
         self.sessions[session_id] = ref
         self.by_dialog[dialog.key] = ref
-        self.respond(tx, dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer))
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
 

@@ -184,3 +184,36 @@ def test_the_applications_connection_closing_ends_its_session(lab):
     gateway.core.flow_lost(flow)
     ex.settle()
     assert gateway.status == {} and len(gateway.dialogs) == 0
+
+
+class UdpFlow(Flow):
+    reliable = False
+    transport_name = "UDP"
+
+
+def test_over_udp_the_200_ok_is_resent_until_the_ack():
+    ex = Exchange(DEFAULT)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        (ok,) = send(ex, gateway, flow, sip("INVITE", body=STATUS))
+        ex.advance(0.5)
+        ex.advance(1)
+        assert [m.status for m in flow.sent] == [200, 200, 200]  # T1, then 2*T1
+        send(ex, gateway, flow, sip("ACK", to_tag=ok.to_tag))
+        ex.advance(40)
+        assert len(flow.sent) == 3 and [s.state for s in gateway.status.values()] == ["active"]
+    finally:
+        ex.close()
+
+
+def test_over_udp_no_ack_ends_the_session_with_bye():
+    ex = Exchange(DEFAULT)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        send(ex, gateway, flow, sip("INVITE", body=STATUS))
+        for _ in range(70):
+            ex.advance(0.5)
+        requests = {(m.method, m.cseq.number) for m in flow.sent if isinstance(m, Request)}
+        assert requests == {("BYE", 1)} and gateway.status == {}  # one BYE (retransmitted over UDP)
+    finally:
+        ex.close()
