@@ -39,17 +39,17 @@ def register(user="apps", expires=None, cseq=1, contact_expires=None):
     return message
 
 
-def invite(user, cseq=1):
-    body = STATUS
-    text = (f"INVITE sip:201@127.0.0.1:5060 SIP/2.0\r\n"
+def invite(user, cseq=1, method="INVITE", to_tag=None):
+    body = STATUS if method == "INVITE" else b""
+    text = (f"{method} sip:201@127.0.0.1:5060 SIP/2.0\r\n"
             f"Via: SIP/2.0/TCP 127.0.0.9:5070;branch=z9hG4bKinv{user}{cseq}\r\n"
             "Max-Forwards: 70\r\n"
             f"From: <sip:{user}@127.0.0.9>;tag=i{cseq}\r\n"
-            "To: <sip:201@127.0.0.1>\r\n"
+            "To: <sip:201@127.0.0.1>" + (f";tag={to_tag}" if to_tag else "") + "\r\n"
             f"Call-ID: inv-{user}-{cseq}@127.0.0.9\r\n"
-            f"CSeq: {cseq} INVITE\r\n"
+            f"CSeq: {cseq} {method}\r\n"
             f"Contact: <sip:{user}@127.0.0.9:5070;transport=tcp>\r\n"
-            "Content-Type: application/csta+xml\r\n"
+            + ("Content-Type: application/csta+xml\r\n" if body else "") +
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     return parse_datagram(text)
 
@@ -94,8 +94,10 @@ def test_sessions_of_a_session_manager_end_with_its_registration(lab):
     send(ex, gateway, flow, register())
     (ok,) = send(ex, gateway, flow, invite("apps", cseq=2))
     assert ok.status == 200 and len(gateway.status) == 1
+    send(ex, gateway, flow, invite("apps", cseq=2, method="ACK", to_tag=ok.to_tag))
     (moc,) = send(ex, gateway, flow, invite("alice", cseq=3))  # not a session manager: MOC
     assert moc.status == 200 and len(gateway.status) == 2
+    send(ex, gateway, flow, invite("alice", cseq=3, method="ACK", to_tag=moc.to_tag))
     ex.advance(121)  # the registration lapses: its session ends with a BYE, MOC's stays
     assert [s.user for s in gateway.status.values()] == ["alice"]
     byes = [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
