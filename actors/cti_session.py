@@ -149,6 +149,8 @@ class CTISessionActor(ReactorActor):
     # -- requests of the application --------------------------------------------------------
     def _request(self, request, tx) -> None:
         method = request.method
+        self.log.debug("<- {method} CSeq {cseq}: {body}", method=method,
+                       cseq=request.cseq.number if request.cseq else "?", body=_text(request.body))
         if method == "BYE":
             self.gateway.respond(tx, self.dialog.response(request, 200))
             self._end("bye_received", "BYE from the application", send_bye=False)
@@ -191,6 +193,7 @@ class CTISessionActor(ReactorActor):
         self._answer(request, tx, body)
 
     def _answer(self, request, tx, body: bytes) -> None:
+        self.log.debug("-> 200 to {method}: {body}", method=request.method, body=_text(body))
         self.gateway.respond(tx, self.dialog.response(request, 200, body=body, content_type=CSTA_XML))
 
     def _serve(self, request, ns: str) -> bytes:
@@ -231,6 +234,7 @@ class CTISessionActor(ReactorActor):
             return
         info = self.dialog.request("INFO", message.body, CSTA_XML)
         self.events_sent += 1
+        self.log.debug("-> INFO CSeq {cseq}: {body}", cseq=info.cseq.number, body=_text(message.body))
         me = self.actor_ref
 
         def answered(response):
@@ -285,6 +289,12 @@ class CTISessionActor(ReactorActor):
             if ref.is_alive():
                 ref.tell(_stop_message())
         self.monitors.clear()
+
+
+def _text(body: bytes) -> str:
+    """A body for the trace: text, one line, bounded."""
+    text = body.decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= 2000 else text[:2000] + "…"
 
 
 def _stop_message():

@@ -135,7 +135,29 @@ def clear_cti_session(ctx: Context, session_id: int) -> str:
     return f"CTI session {session_id} cleared"
 
 
+def show_session_servers(ctx: Context) -> str:
+    """`show voice register session-server`: each configured session manager and whether
+    it is registered (contact, seconds left)."""
+    config = ctx.app.config
+    gateway = getattr(ctx.app, "cti", None)
+    registrations = gateway.managers.registrations if gateway is not None else {}
+    now = gateway.clock.seconds() if gateway is not None else 0
+    if not config.session_servers:
+        return "No session servers configured."
+    blocks = []
+    for tag, server in sorted(config.session_servers.items()):
+        reg = registrations.get(server.register_id or "")
+        state = (f"REGISTERED  contact {reg.contact}  expires in {max(0, reg.expires_at - now):.0f}s"
+                 if reg is not None else "UNREGISTERED")
+        blocks.append(f"Session Server {tag}\n  register-id {server.register_id or '-'}  keepalive {server.keepalive}"
+                      f"  cti-aware {'yes' if server.cti_aware else 'no'}\n  {state}")
+    return "\n".join(blocks)
+
+
 def register(table: CommandTable) -> CommandTable:
+    table.describe("show voice", "Voice information")
+    table.describe("show voice register", "SIP registrar information")
+    table.add("show voice register session-server", show_session_servers, "Session managers and their registration")
     table.describe("show cti", "CTI information")
     table.add("show cti session", show_cti_session, "CTI sessions: peer, user, line, state, monitors")
     table.describe("clear cti", "CTI information")

@@ -111,3 +111,43 @@ def test_unregister_and_a_manager_that_is_not_cti_aware(lab):
     assert send(ex, gateway, flow, invite("watcher"))[0].status == 403  # not cti-aware
     (gone,) = send(ex, gateway, flow, register(user="watcher", expires=0, cseq=2))
     assert gone.status == 200 and "watcher" not in gateway.managers.registrations
+
+
+def test_show_voice_register_session_server(lab):
+    import types
+
+    from cme.cli import builtin, cti
+    from cme.cli.testing import run
+
+    ex, gateway, flow = lab
+    send(ex, gateway, flow, register())
+    app = types.SimpleNamespace(config=ex.config, cti=gateway, hostname="cme")
+    text = run(cti.register(builtin.default_table()), "show voice register session-server", app).output
+    assert "Session Server 1\n  register-id apps  keepalive 120  cti-aware yes\n  REGISTERED  contact sip:apps@127.0.0.9:5070  expires in 120s" in text
+    assert "Session Server 2\n  register-id watcher  keepalive 300  cti-aware no\n  UNREGISTERED" in text
+
+
+def test_debug_cti_traces_the_messages_of_a_session(lab):
+    from twisted.logger import LogLevel, formatEvent, globalLogPublisher
+
+    from cme.trace import TRACE
+    from tests.actors.test_cti_session import ED3, csta, open_session, sip
+
+    ex, gateway, flow = lab
+    seen = []
+    globalLogPublisher.addObserver(seen.append)
+    try:
+        tag = open_session(ex, gateway, flow)
+        features = csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')
+        send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, body=features))
+        untraced = [e for e in seen if e.get("log_level") is LogLevel.debug]
+        TRACE.enable("cme.cti")  # what `debug cti` does
+        send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=3, body=features))
+    finally:
+        TRACE.disable_all()
+        globalLogPublisher.removeObserver(seen.append)
+    assert untraced == []
+    traced = [formatEvent(e) for e in seen
+              if e.get("log_level") is LogLevel.debug and e.get("log_namespace") == "cme.cti.session.1"]
+    assert any(t.startswith("<- INFO CSeq 3: ") and "GetCSTAFeatures" in t for t in traced), traced
+    assert any(t.startswith("-> 200 to INFO: ") and "GetCSTAFeaturesResponse" in t for t in traced), traced
