@@ -30,6 +30,12 @@ def _phones(argv: list[str]) -> int:
     return main(argv)
 
 
+def _csta(argv: list[str]) -> int:
+    from cme.csta import main
+
+    return main(argv)
+
+
 def _run(argv: list[str]) -> int:
     from twisted.scripts.twistd import run
 
@@ -42,6 +48,7 @@ COMMANDS = {
     "check-config": (_check_config, "check an IOS-style configuration file"),
     "trace": (_trace, "print one device's trace from a JSON-lines log"),
     "phones": (_phones, "register virtual SCCP phones against a server"),
+    "csta": (_csta, "a uaCSTA client: open a session on a line and print its events"),
     "run": (_run, "run the server in the foreground (twistd -n cme …)"),
 }
 

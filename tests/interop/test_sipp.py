@@ -21,6 +21,10 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
+class _Ports:
+    sccp_port = 0
+
+
 @pytest.fixture
 def server(tmp_path):
     sip_port, sccp_port = free_port(), free_port()
@@ -37,6 +41,7 @@ def server(tmp_path):
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
+    _Ports.sccp_port = sccp_port
     yield sip_port, log
     proc.terminate()
     proc.wait(timeout=30)

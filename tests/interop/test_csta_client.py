@@ -1,0 +1,70 @@
+"""The uaCSTA client (sip/client.py) and `cme csta … monitor` against twistd, with virtual
+phones making the call whose events the monitor receives."""
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest_twisted
+from lxml import etree
+from twisted.internet import defer
+
+from sccp.enums import CallState, DeviceType
+from sccp.client import connect as connect_phone
+from sccp.station import Station
+from sip.client import ED3, connect, csta
+from tests.interop.test_sipp import _Ports, server  # noqa: F401  (the fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_monitor_sees_a_call_between_two_phones(server):  # noqa: F811
+    from twisted.internet import reactor
+
+    sip_port, log = server
+    events = []
+    client = yield connect(reactor, "127.0.0.1", sip_port, on_event=events.append)
+    status = yield client.open("201")
+    assert b"<systemStatus>normal</systemStatus>" in status
+    started = yield client.request(csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201'
+                                        '</deviceObject></monitorObject></MonitorStart>'))
+    assert b"<monitorCrossRefID>" in started
+    a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
+    b = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP000F8FC7B681", DeviceType.CISCO_7960))
+    yield defer.gatherResults([a.when_registered(), b.when_registered()])
+    a.off_hook()
+    a.dial("202")
+    yield b.when_ringing()
+    b.answer()
+    yield a.when(lambda s: any(c.state == CallState.CONNECTED for c in s.calls().values()))
+    for _ in range(250):  # the events cross two processes: wait for them, bounded
+        if len(events) >= 4:
+            break
+        yield deferLater(reactor)
+    names = [etree.QName(etree.fromstring(e)).localname for e in events]
+    assert names[:4] == ["ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent"]
+    a.on_hook()
+    status = yield client.close()
+    assert status == 200
+    for phone in (a, b):
+        phone.transport.loseConnection()
+
+
+def deferLater(reactor, seconds=0.02):
+    from twisted.internet import task
+
+    return task.deferLater(reactor, seconds, lambda: None)
+
+
+def test_cme_csta_monitor_prints_and_stops_on_ctrl_c(server):  # noqa: F811
+    sip_port, log = server
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("cme")), "csta", "--server", f"127.0.0.1:{sip_port}",
+                             "--line", "201", "monitor"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    first = proc.stdout.readline()  # blocks until the monitor is up
+    assert first.strip() == "MonitorStartResponse", first
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "session 1 ended: BYE from the application" in log.read_text()
