@@ -13,13 +13,13 @@ from sccp.enums import CallState, DeviceType
 from sccp.client import connect as connect_phone
 from sccp.station import Station
 from sip.client import ED3, connect, csta
-from tests.interop.test_sipp import _Ports, server  # noqa: F401  (the fixture)
+from tests.interop.conftest import _Ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest_twisted.inlineCallbacks
-def test_a_monitor_sees_a_call_between_two_phones(server):  # noqa: F811
+def test_a_monitor_sees_a_call_between_two_phones(server):
     from twisted.internet import reactor
 
     sip_port, log = server
@@ -57,7 +57,7 @@ def deferLater(reactor, seconds=0.02):
     return task.deferLater(reactor, seconds, lambda: None)
 
 
-def test_cme_csta_monitor_prints_and_stops_on_ctrl_c(server):  # noqa: F811
+def test_cme_csta_monitor_prints_and_stops_on_ctrl_c(server):
     sip_port, log = server
     proc = subprocess.Popen([str(Path(sys.executable).with_name("cme")), "csta", "--server", f"127.0.0.1:{sip_port}",
                              "--line", "201", "monitor"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
