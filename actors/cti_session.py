@@ -7,6 +7,10 @@ session ends on BYE, on session-timer expiry (we send BYE), when the application
 answering our INFOs (Timer F or a lost connection), or on `clear cti session`.
 
 Call-control services (MakeCall …) are answered `serviceNotSupported` until they exist.
+
+`cti csta mode basic` (required for MOC): this server never sends CSTA private extensions
+or vendor data in either mode, so basic mode changes no message today; it is where the
+restrictions cme.md names for MOC (no prompted MakeCall on MOC phones) will apply.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from fsm.cti_session import CTI_SESSION
 from fsm.table import IllegalEvent
 from sip.csta import requests as rq
 from sip.csta.errors import CSTAParseError, error_xml
+from sip.csta.events import DeviceForms
 from sip.csta.features import get_csta_features_response
 from sip.csta.requests import parse_request
 from sip.csta.responses import (empty_response, monitor_start_response, request_system_status_response,
@@ -84,6 +89,10 @@ class CTISessionActor(ReactorActor):
         self.user = user
         self.xml_namespace = xml_namespace
         self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
+        # `cti message device-id suppress-conversion`: device IDs go back to the
+        # application exactly as it wrote them (tel:201 stays tel:201); without it they are
+        # the plain directory numbers (there is no E.164 plan here to promote them to).
+        self.device_forms = DeviceForms() if gateway.config.voip.suppress_conversion else None
         self.events_sent = 0
         self._expiry = None
         self._expiry_token = 0
@@ -224,7 +233,9 @@ class CTISessionActor(ReactorActor):
         if not dn.cti_watch:
             return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
         monitor_id = f"{next(_monitor_ids):08x}"
-        self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns)
+        if self.device_forms is not None:
+            self.device_forms.remember(request.device)
+        self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns, self.device_forms)
         self.log.info("monitor {id} on {line}", id=monitor_id, line=digits)
         return monitor_start_response(monitor_id, ns)
 

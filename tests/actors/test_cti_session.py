@@ -217,3 +217,50 @@ def test_over_udp_no_ack_ends_the_session_with_bye():
         assert requests == {("BYE", 1)} and gateway.status == {}  # one BYE (retransmitted over UDP)
     finally:
         ex.close()
+
+
+def test_suppress_conversion_echoes_the_applications_device_ids():
+    text = DEFAULT.replace(" cti csta mode basic", " cti csta mode basic\n cti message device-id suppress-conversion")
+    ex = Exchange(text)
+    try:
+        assert ex.config.voip.suppress_conversion
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
+        tag = open_session(ex, gateway, flow)
+        start = csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>tel:201</deviceObject>'
+                     '</monitorObject></MonitorStart>')
+        send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, body=start))
+        ex.phone("SEP001E4A34A35F").do("off_hook")
+        (event,) = [m for m in flow.sent if isinstance(m, Request) and m.method == "INFO"]
+        assert b"<deviceID>tel:201</deviceID>" in event.body
+        assert b"<initiatingDevice><deviceIdentifier>tel:201</deviceIdentifier>" in event.body
+    finally:
+        ex.close()
+
+
+def test_a_flood_of_invites_is_capped_and_leaves_nothing_behind(lab):
+    from sip.dialog import DialogTable
+
+    ex, gateway, flow = lab
+    gateway.dialogs = DialogTable(limit=50)
+    statuses = []
+    for i in range(60):
+        # each INVITE its own Call-ID and branch: 60 applications at once
+        text = sip("INVITE", body=STATUS).encode().replace(b"cti-1@", f"flood{i}@".encode()).replace(
+            b"z9hG4bKinvite1", f"z9hG4bKflood{i}".encode())
+        (answer,) = send(ex, gateway, flow, parse_datagram(text))
+        statuses.append(answer.status)
+    assert statuses.count(200) == 50 and statuses.count(503) == 10
+    ex.advance(33)  # none was ACKed: every session ends (64*T1) and takes its dialog along
+    assert gateway.status == {} and len(gateway.dialogs) == 0 and gateway.sessions == {}
+    assert [a for a in ex.runtime.actors() if a.namespace == "cme.cti.session"] == []
+
+
+def test_without_suppress_conversion_device_ids_are_plain_numbers(lab):
+    ex, gateway, flow = lab
+    tag = open_session(ex, gateway, flow)
+    start = csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>tel:201</deviceObject>'
+                 '</monitorObject></MonitorStart>')
+    send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, body=start))
+    ex.phone("SEP001E4A34A35F").do("off_hook")
+    (event,) = [m for m in flow.sent if isinstance(m, Request) and m.method == "INFO"]
+    assert b"<deviceID>201</deviceID>" in event.body
