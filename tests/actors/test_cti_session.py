@@ -264,3 +264,31 @@ def test_without_suppress_conversion_device_ids_are_plain_numbers(lab):
     ex.phone("SEP001E4A34A35F").do("off_hook")
     (event,) = [m for m in flow.sent if isinstance(m, Request) and m.method == "INFO"]
     assert b"<deviceID>201</deviceID>" in event.body
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
+          b']><GetCSTAFeatures xmlns="' + ED3.encode() + b'">&lol2;</GetCSTAFeatures>')
+
+
+@pytest.mark.parametrize("body,status,inside", [
+    (LAUGHS, 400, b""),  # refused, never expanded
+    (b"<not xml", 400, b""),
+    (csta(f'<FlyToTheMoon xmlns="{ED3}"/>'), 200, b"<CSTAErrorCode"),
+    (csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>202</deviceObject>'
+          '</monitorObject></MonitorStart>'), 200, b"<operation>privilegeViolationSpecifiedDevice</operation>"),
+], ids=["billion-laughs", "not-xml", "unknown-request", "unwatched-device"])
+def test_bad_csta_in_a_session_gets_a_clear_answer_and_the_session_lives(lab, body, status, inside):
+    ex, gateway, flow = lab
+    ex.config.ephone_dns[2].cti_watch_own = False
+    tag = open_session(ex, gateway, flow)
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, body=body))
+    assert answer.status == status and inside in answer.body
+    (features,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=3,
+                                               body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
+    assert features.status == 200  # the session goes on
+
+
+def test_info_outside_any_dialog_gets_481(lab):
+    ex, gateway, flow = lab
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag="nobody", cseq=2, body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
+    assert answer.status == 481
