@@ -97,7 +97,8 @@ class CTISessionActor(ReactorActor):
         self._expiry = None
         self._expiry_token = 0
         # §13.3.1.4: our 200 OK to the INVITE is re-sent (over UDP) until the ACK comes.
-        self._ok = OkRetransmission(ok, DEFAULT.over(flow.reliable)) if ok is not None else None
+        timers = getattr(gateway, "timers", DEFAULT)
+        self._ok = OkRetransmission(ok, timers.over(flow.reliable)) if ok is not None else None
         self._ok_timers: dict[str, object] = {}
         CTI_SESSION.start(self)
         CTI_SESSION.fire(self, "accept")

@@ -24,6 +24,7 @@ from sip.csta.requests import parse_request
 from sip.csta.responses import request_system_status_response, system_status_response
 from sip.dialog import Dialog, DialogTable, DialogTableFull
 from sip.session_timer import TooSmall, negotiate
+from sip.timers import DEFAULT, Timers
 
 log = TraceLogger(namespace="cme.cti")
 
@@ -44,11 +45,12 @@ class SessionStatus:
 
 
 class CTIGateway:
-    def __init__(self, config, telephony, clock) -> None:
+    def __init__(self, config, telephony, clock, *, timers: Timers = DEFAULT) -> None:
         self.config = config
         self.telephony = telephony
         self.clock = clock
-        self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost)
+        self.timers = timers
+        self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost, timers=timers)
         self.dialogs = DialogTable()
         self.sessions: dict[int, object] = {}  # session id -> CTISessionActor ref
         self.by_dialog: dict[tuple, object] = {}

@@ -26,6 +26,7 @@ class Options(usage.Options):
         ["telnet-port", None, 2323, "Exec CLI over telnet, loopback only (-1: off).", int],
         ["cli-interface", None, "127.0.0.1", "Address the SSH CLI listens on."],
         ["state-dir", None, None, "Where the SSH host key is kept (default: .cme/ beside the config)."],
+        ["sip-t1", None, 0.5, "SIP timer T1 in seconds (RFC 3261; the other timers follow it).", float],
     ]
 
     def __init__(self) -> None:
@@ -91,7 +92,9 @@ def makeService(options: Options):
     from cme.cti import CTIGateway
     from sip.transport import sip_services
 
-    app.cti = CTIGateway(app.config, app.telephony, reactor)
+    from sip.timers import Timers
+
+    app.cti = CTIGateway(app.config, app.telephony, reactor, timers=Timers(t1=options["sip-t1"]))
     g = app.config.register_global
     if g.source_address:  # like CME: the CTI (SIP) side listens once it is configured
         for listener in sip_services(app.cti.core, g.source_address, g.port):

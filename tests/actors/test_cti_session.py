@@ -292,3 +292,20 @@ def test_info_outside_any_dialog_gets_481(lab):
     ex, gateway, flow = lab
     (answer,) = send(ex, gateway, flow, sip("INFO", to_tag="nobody", cseq=2, body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
     assert answer.status == 481
+
+
+def test_t1_is_configurable_and_the_retransmissions_follow_it():
+    from sip.timers import Timers
+
+    ex = Exchange(DEFAULT)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock, timers=Timers(t1=0.1)), UdpFlow()
+        send(ex, gateway, flow, sip("INVITE", body=STATUS))
+        ex.advance(0.1)
+        ex.advance(0.2)
+        assert [m.status for m in flow.sent] == [200, 200, 200]  # T1 = 100 ms, then 200 ms
+        for _ in range(70):
+            ex.advance(0.1)
+        assert gateway.status == {}  # 64 x T1 = 6.4 s without an ACK
+    finally:
+        ex.close()
