@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from actors.cti_services import FEATURES, serve_feature
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
 from fsm.cti_session import CTI_SESSION
@@ -223,6 +224,8 @@ class CTISessionActor(ReactorActor):
                 return error_xml("operation", "invalidMonitorCrossRefID", ns)
             ref.tell(_stop_message())
             return empty_response("MonitorStopResponse", ns)
+        if isinstance(request, FEATURES):
+            return serve_feature(self.gateway, request, ns)
         return error_xml("operation", "serviceNotSupported", ns)
 
     def _monitor_start(self, request, ns: str) -> bytes:

@@ -1,0 +1,55 @@
+"""The CSTA feature and snapshot services of Table 1, for the CTI session actor.
+
+Each maps onto what a line already does for its phone: SetDoNotDisturb, SetForwarding and
+SetMessageWaitingIndicator send the line the same message its soft keys do (so phone- and
+CTI-initiated changes produce the same events), the Get services and SnapshotDevice read
+the line's configuration state and status record. Every request checks the device: an
+unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
+`privilegeViolationSpecifiedDevice`. Call-control services arrive with issue 6.
+"""
+from __future__ import annotations
+
+from actors import calls as c
+from actors.events import ConnectionID
+from fsm.connection import CSTA_STATE
+from sip.csta import requests as rq
+from sip.csta.errors import error_xml
+from sip.csta.responses import (ForwardItem, SnapshotItem, empty_response, get_do_not_disturb_response,
+                                get_forwarding_response, snapshot_device_response)
+
+FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForwarding,
+            rq.SetMessageWaitingIndicator, rq.SnapshotDevice)
+
+
+def serve_feature(gateway, request, ns: str) -> bytes:
+    device = request.snapshot_object if isinstance(request, rq.SnapshotDevice) else request.device
+    digits = device.digits
+    dn = gateway.config.dn_by_number(digits)
+    line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
+    if dn is None or line is None:
+        return error_xml("operation", "invalidDeviceID", ns)
+    if not dn.cti_watch:
+        return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
+    if isinstance(request, rq.GetDoNotDisturb):
+        return get_do_not_disturb_response(dn.do_not_disturb, ns)
+    if isinstance(request, rq.SetDoNotDisturb):
+        line.tell(c.SetDnd(request.do_not_disturb_on))
+        return empty_response("SetDoNotDisturbResponse", ns)
+    if isinstance(request, rq.GetForwarding):
+        target = dn.call_forward_all
+        return get_forwarding_response([ForwardItem("forwardImmediate", bool(target), target)], ns)
+    if isinstance(request, rq.SetForwarding):
+        if request.forwarding_type != "forwardImmediate":
+            return error_xml("operation", "invalidForwardingType", ns)  # CME: call forward all only
+        if request.activate_forward and request.forward_dn is None:
+            return error_xml("operation", "invalidForwardingDestination", ns)
+        line.tell(c.SetForward(request.forward_dn.digits if request.activate_forward else None))
+        return empty_response("SetForwardingResponse", ns)
+    if isinstance(request, rq.SetMessageWaitingIndicator):
+        line.tell(c.SetMwi(request.message_waiting_on))
+        return empty_response("SetMessageWaitingIndicatorResponse", ns)
+    # SnapshotDevice: the device's connections as its line reports them
+    status = gateway.telephony.board.lines.get(dn.tag)
+    views = status.calls.values() if status is not None else ()
+    items = [SnapshotItem(ConnectionID(v.call_id, digits), CSTA_STATE[v.state]) for v in views]
+    return snapshot_device_response(items, ns)

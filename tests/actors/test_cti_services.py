@@ -1,0 +1,86 @@
+"""CSTA feature services through a session: the same line messages and events as the keys."""
+import pytest
+from lxml import etree
+
+from cme.cti import CTIGateway
+from cme.testing import Exchange
+from sccp.enums import LampMode, Stimulus
+from sip.message import Request
+from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
+
+
+@pytest.fixture
+def session():
+    ex = Exchange(DEFAULT)
+    gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
+    tag = open_session(ex, gateway, flow)
+    cseq = iter(range(2, 100))
+
+    def ask(xml):
+        number = next(cseq)
+        out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
+        (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
+        assert answer.status == 200
+        return answer.body
+
+    yield ex, gateway, flow, ask
+    ex.close()
+
+
+def text(body, name):
+    root = etree.fromstring(body)
+    found = root.find(f".//{{{ED3}}}{name}")
+    return None if found is None else found.text
+
+
+def events(flow):
+    return [etree.QName(etree.fromstring(m.body)).localname for m in flow.sent
+            if isinstance(m, Request) and m.method == "INFO"]
+
+
+def test_do_not_disturb_get_set_and_its_event(session):
+    ex, gateway, flow, ask = session
+    ask(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject></monitorObject></MonitorStart>')
+    assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>201</device></GetDoNotDisturb>'), "doNotDisturbOn") == "false"
+    body = ask(f'<SetDoNotDisturb xmlns="{ED3}"><device>201</device><doNotDisturbOn>true</doNotDisturbOn></SetDoNotDisturb>')
+    assert etree.QName(etree.fromstring(body)).localname == "SetDoNotDisturbResponse"
+    assert ex.config.ephone_dns[1].do_not_disturb
+    assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>201</device></GetDoNotDisturb>'), "doNotDisturbOn") == "true"
+    assert events(flow) == ["DoNotDisturbEvent"]
+
+
+def test_forwarding_get_set_and_types(session):
+    ex, gateway, flow, ask = session
+    ask(f'<SetForwarding xmlns="{ED3}"><device>201</device><forwardingType>forwardImmediate</forwardingType>'
+        '<activateForward>true</activateForward><forwardDN>2424</forwardDN></SetForwarding>')
+    assert ex.config.ephone_dns[1].call_forward_all == "2424"
+    got = ask(f'<GetForwarding xmlns="{ED3}"><device>201</device></GetForwarding>')
+    assert (text(got, "forwardingType"), text(got, "forwardStatus"), text(got, "forwardDN")) == (
+        "forwardImmediate", "true", "2424")
+    bad = ask(f'<SetForwarding xmlns="{ED3}"><device>201</device><forwardingType>forwardBusy</forwardingType>'
+              '<activateForward>true</activateForward><forwardDN>2424</forwardDN></SetForwarding>')
+    assert text(bad, "operation") == "invalidForwardingType"
+
+
+def test_message_waiting_lights_the_phone_lamp(session):
+    ex, gateway, flow, ask = session
+    phone = ex.phone("SEP001E4A34A35F")
+    ask(f'<SetMessageWaitingIndicator xmlns="{ED3}"><device>201</device>'
+        '<messageWaitingOn>true</messageWaitingOn></SetMessageWaitingIndicator>')
+    assert phone.lamps[(Stimulus.VOICEMAIL, 0)] == LampMode.ON
+
+
+def test_snapshot_device_lists_the_calls_and_states(session):
+    ex, gateway, flow, ask = session
+    a, b = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681")
+    a.do("off_hook").do("dial", "202")
+    snap = ask(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>202</snapshotObject></SnapshotDevice>')
+    assert text(snap, "localConnectionState") == "alerting" and text(snap, "deviceID") == "202"
+
+
+def test_device_checks(session):
+    ex, gateway, flow, ask = session
+    ex.config.ephone_dns[2].cti_watch_own = False
+    assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>299</device></GetDoNotDisturb>'), "operation") == "invalidDeviceID"
+    assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>202</device></GetDoNotDisturb>'),
+                "operation") == "privilegeViolationSpecifiedDevice"
