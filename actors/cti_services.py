@@ -53,3 +53,47 @@ def serve_feature(gateway, request, ns: str) -> bytes:
     views = status.calls.values() if status is not None else ()
     items = [SnapshotItem(ConnectionID(v.call_id, digits), CSTA_STATE[v.state]) for v in views]
     return snapshot_device_response(items, ns)
+
+
+# -- call control: asked of the line, answered when it has acted ----------------------------
+CALL_CONTROL = {
+    rq.MakeCall: ("make_call", None, None),
+    rq.AnswerCall: ("answer", "call_to_be_answered", "AnswerCallResponse"),
+    rq.ClearConnection: ("clear", "connection_to_be_cleared", "ClearConnectionResponse"),
+    rq.HoldCall: ("hold", "call_to_be_held", "HoldCallResponse"),
+    rq.RetrieveCall: ("retrieve", "call_to_be_retrieved", "RetrieveCallResponse"),
+}
+
+
+def call_control_target(gateway, request, ns: str):
+    """(line ref, CTICall) for a call-control request, or the error XML to answer with."""
+    from actors.line_cti import CTICall
+
+    service, field, _ = CALL_CONTROL[type(request)]
+    if isinstance(request, rq.MakeCall):
+        if request.auto_originate == "prompt":
+            # cme.md: prompted MakeCall is unsupported on MOC phones and several models;
+            # this server does not prompt at all yet.
+            return error_xml("operation", "requestIncompatibleWithObject", ns)
+        digits, message = request.calling_device.digits, CTICall(service, called=request.called_directory_number.digits)
+    else:
+        conn = getattr(request, field)
+        digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id)
+    dn = gateway.config.dn_by_number(digits)
+    line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
+    if dn is None or line is None:
+        return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
+    if not dn.cti_watch:
+        return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
+    return line, message
+
+
+def call_control_answer(request, result, ns: str) -> bytes:
+    """The CSTA response for what the line answered."""
+    from sip.csta.responses import make_call_response
+
+    if result[0] != "ok":
+        return error_xml(result[1], result[2], ns)
+    if isinstance(request, rq.MakeCall):
+        return make_call_response(result[1], ns)
+    return empty_response(CALL_CONTROL[type(request)][2], ns)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from actors.cti_services import FEATURES, serve_feature
+from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
+                                 serve_feature)
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
 from fsm.cti_session import CTI_SESSION
@@ -54,6 +55,15 @@ class Ack:
 @dataclass(frozen=True, slots=True)
 class InfoAnswered:
     response: object  # None: no final response (Timer F, connection lost)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDone:
+    csta: object
+    ns: str
+    request: object
+    tx: object
+    future: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,13 @@ class CTISessionActor(ReactorActor):
                 CTI_SESSION.fire(self, "ack")
                 self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
                               user=self.user, line=self.line_number)
+        elif isinstance(message, ServiceDone):
+            try:
+                result = message.future.get()
+            except Exception as e:  # the line failed on it (and was replaced)
+                result = ("error", "unspecified", "unspecified")
+                self.log.warn("CTI request {request} failed: {error}", request=type(message.csta).__name__, error=str(e))
+            self._answer(message.request, message.tx, call_control_answer(message.csta, result, message.ns))
         elif isinstance(message, EventXML):
             self._send_event(message)
         elif isinstance(message, InfoAnswered):
@@ -200,8 +217,23 @@ class CTISessionActor(ReactorActor):
                 self._answer(request, tx, e.error_xml())
             return
         ns = parsed.answer_namespace
+        if type(parsed.request) in CALL_CONTROL:
+            self._call_control(parsed.request, ns, request, tx)
+            return
         body = self._serve(parsed.request, ns)
         self._answer(request, tx, body)
+
+    def _call_control(self, csta_request, ns: str, request, tx) -> None:
+        """Asked of the line (an actor): answered when it has acted, in a later turn."""
+        target = call_control_target(self.gateway, csta_request, ns)
+        if isinstance(target, bytes):
+            self._answer(request, tx, target)
+            return
+        line, message = target
+        me = self.actor_ref
+        future = line.ask(message, block=False)
+        future.add_done_callback(
+            lambda f: me.is_alive() and me.tell(ServiceDone(csta_request, ns, request, tx, f)))
 
     def _answer(self, request, tx, body: bytes) -> None:
         self.log.debug("-> 200 to {method}: {body}", method=request.method, body=_text(body))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from actors import calls as c
 from actors.events import CallEvent, ConnectionID, Subscribe, Unsubscribe
+from actors.line_cti import CTICall, LineCTIMixin
 from actors.line_features import LineFeaturesMixin
 from actors.line_transfer import LineTransferMixin
 from actors.runtime import ReactorActor
@@ -66,7 +67,7 @@ class Connection:
         return CSTA_STATE[self.state]
 
 
-class LineActor(LineFeaturesMixin, LineTransferMixin, ReactorActor):
+class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor):
     namespace = "cme.line"
 
     def __init__(self, dn, status: LineStatus, telephony=None, phones: dict[str, int] | None = None) -> None:
@@ -99,9 +100,9 @@ class LineActor(LineFeaturesMixin, LineTransferMixin, ReactorActor):
         handler = _HANDLERS.get(type(message))
         if handler is None:
             return super().on_receive(message)
-        handler(self, message)
+        result = handler(self, message)
         self._update()
-        return None
+        return result  # only CTICall answers (asked by a CTI session)
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
         """A bug must not leave a DN dead or a far end waiting: clear what this line held,
@@ -300,7 +301,8 @@ class LineActor(LineFeaturesMixin, LineTransferMixin, ReactorActor):
                               called=conn.called, called_name=conn.called_name)
         self._present(conn, show.proceeding(line, conn.call_id, conn.called, info))
         self.publish("originated", conn, self._own(conn), conn.cause, calling=self.number, called=conn.called)
-        self.telephony.tell_line(target_tag, c.Offer(self.party(conn), conn.called, conn.gcid, conn.cause))
+        cause = "newCall" if conn.cause == "makeCall" else conn.cause  # Delivered says newCall
+        self.telephony.tell_line(target_tag, c.Offer(self.party(conn), conn.called, conn.gcid, cause))
 
     def _fail(self, conn: Connection, cause: str, *, busy: bool, failing: str | None = None) -> None:
         if conn.timer is not None and conn.timer.active():
@@ -546,4 +548,5 @@ _HANDLERS = {
     c.Joined: LineActor._joined,
     c.BlindTransfer: LineActor._blind_transfer,
     c.Replace: LineActor._replace,
+    CTICall: LineActor._cti,
 }

@@ -84,3 +84,45 @@ def test_device_checks(session):
     assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>299</device></GetDoNotDisturb>'), "operation") == "invalidDeviceID"
     assert text(ask(f'<GetDoNotDisturb xmlns="{ED3}"><device>202</device></GetDoNotDisturb>'),
                 "operation") == "privilegeViolationSpecifiedDevice"
+
+
+def test_make_call_answer_hold_retrieve_clear_by_cti(session):
+    ex, gateway, flow, ask = session
+    a, b = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681")
+    ask(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject></monitorObject></MonitorStart>')
+    made = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
+               '<calledDirectoryNumber>202</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>')
+    assert etree.QName(etree.fromstring(made)).localname == "MakeCallResponse"
+    call_id = text(made, "callID")
+    assert b.ringing() and a.speaker == 1  # the calling phone went off-hook on its speaker
+    (ring,) = [c for c in b.calls().values() if c.state == 4]
+    answered = ask(f'<AnswerCall xmlns="{ED3}"><callToBeAnswered><callID>{ring.callref}</callID>'
+                   '<deviceID>202</deviceID></callToBeAnswered></AnswerCall>')
+    assert etree.QName(etree.fromstring(answered)).localname == "AnswerCallResponse"
+    assert len(a.transmissions) == 1 and len(b.transmissions) == 1
+    conn = f'<callID>{call_id}</callID><deviceID>201</deviceID>'
+    ask(f'<HoldCall xmlns="{ED3}"><callToBeHeld>{conn}</callToBeHeld></HoldCall>')
+    assert not a.transmissions
+    ask(f'<RetrieveCall xmlns="{ED3}"><callToBeRetrieved>{conn}</callToBeRetrieved></RetrieveCall>')
+    assert len(a.transmissions) == 1
+    ask(f'<ClearConnection xmlns="{ED3}"><connectionToBeCleared>{conn}</connectionToBeCleared></ClearConnection>')
+    assert not a.in_call() and not b.in_call()
+    names = events(flow)
+    assert names[:4] == ["ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent"]
+    assert "HeldEvent" in names and "RetrievedEvent" in names and names[-1] == "ConnectionClearedEvent"
+    first = [m for m in flow.sent if isinstance(m, Request) and m.method == "INFO"][0]
+    assert text(first.body, "cause") == "makeCall"
+
+
+def test_call_control_errors(session):
+    ex, gateway, flow, ask = session
+    ex.phone("SEP001E4A34A35F")
+    bad = ask(f'<AnswerCall xmlns="{ED3}"><callToBeAnswered><callID>999</callID>'
+              '<deviceID>201</deviceID></callToBeAnswered></AnswerCall>')
+    assert text(bad, "operation") == "invalidConnectionID"
+    bad = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
+              '<calledDirectoryNumber>999</calledDirectoryNumber></MakeCall>')
+    assert text(bad, "operation") == "invalidCalledDeviceID"
+    bad = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>299</callingDevice>'
+              '<calledDirectoryNumber>202</calledDirectoryNumber></MakeCall>')
+    assert text(bad, "operation") == "invalidCallingDeviceID"

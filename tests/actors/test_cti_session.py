@@ -137,7 +137,11 @@ def test_monitor_start_errors(lab):
     (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=3,
                                              body=csta(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
                                                        '<calledDirectoryNumber>202</calledDirectoryNumber></MakeCall>')))
-    assert b"serviceNotSupported" in answer.body  # call control arrives with issue 6
+    assert b"<systemResourceAvailibility>deviceOutOfService" in answer.body  # 201 has no phone up
+    deflect = csta(f'<DeflectCall xmlns="{ED3}"><callToBeDiverted><callID>1</callID><deviceID>201</deviceID>'
+                   '</callToBeDiverted><newDestination>203</newDestination></DeflectCall>')
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=4, body=deflect))
+    assert b"serviceNotSupported" in answer.body  # not there yet (issue 6)
 
 
 def test_session_timer_expiry_sends_bye_and_ends_the_session(lab):
