@@ -62,6 +62,10 @@ CALL_CONTROL = {
     rq.ClearConnection: ("clear", "connection_to_be_cleared", "ClearConnectionResponse"),
     rq.HoldCall: ("hold", "call_to_be_held", "HoldCallResponse"),
     rq.RetrieveCall: ("retrieve", "call_to_be_retrieved", "RetrieveCallResponse"),
+    rq.DeflectCall: ("deflect", "call_to_be_diverted", "DeflectCallResponse"),
+    rq.SingleStepTransferCall: ("single_step", "active_call", None),
+    rq.AlternateCall: ("alternate", "active_call", "AlternateCallResponse"),
+    rq.ReconnectCall: ("reconnect", "active_call", "ReconnectCallResponse"),
 }
 
 
@@ -78,7 +82,15 @@ def call_control_target(gateway, request, ns: str):
         digits, message = request.calling_device.digits, CTICall(service, called=request.called_directory_number.digits)
     else:
         conn = getattr(request, field)
-        digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id)
+        called = ""
+        if isinstance(request, rq.DeflectCall):
+            called = request.new_destination.digits
+        elif isinstance(request, rq.SingleStepTransferCall):
+            called = request.transferred_to.digits
+        held = request.held_call.call_id if isinstance(request, (rq.AlternateCall, rq.ReconnectCall)) else 0
+        if held and request.held_call.device.digits != conn.device.digits:
+            return error_xml("operation", "requestIncompatibleWithObject", ns)  # one line at a time here
+        digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id, called=called, other_call=held)
     dn = gateway.config.dn_by_number(digits)
     line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
     if dn is None or line is None:
@@ -90,10 +102,12 @@ def call_control_target(gateway, request, ns: str):
 
 def call_control_answer(request, result, ns: str) -> bytes:
     """The CSTA response for what the line answered."""
-    from sip.csta.responses import make_call_response
+    from sip.csta.responses import make_call_response, single_step_transfer_call_response
 
     if result[0] != "ok":
         return error_xml(result[1], result[2], ns)
     if isinstance(request, rq.MakeCall):
         return make_call_response(result[1], ns)
+    if isinstance(request, rq.SingleStepTransferCall):
+        return single_step_transfer_call_response(result[1], ns)
     return empty_response(CALL_CONTROL[type(request)][2], ns)

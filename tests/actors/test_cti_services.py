@@ -126,3 +126,73 @@ def test_call_control_errors(session):
     bad = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>299</callingDevice>'
               '<calledDirectoryNumber>202</calledDirectoryNumber></MakeCall>')
     assert text(bad, "operation") == "invalidCallingDeviceID"
+
+
+def ring_call(phone):
+    (ring,) = [c for c in phone.calls().values() if c.state == 4]
+    return ring.callref
+
+
+def test_deflect_sends_a_ringing_call_on(session):
+    ex, gateway, flow, ask = session
+    a, b, c = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681"), ex.phone("SEP0019E7FF1E30")
+    a.do("off_hook").do("dial", "202")
+    done = ask(f'<DeflectCall xmlns="{ED3}"><callToBeDiverted><callID>{ring_call(b)}</callID><deviceID>202'
+               '</deviceID></callToBeDiverted><newDestination>203</newDestination></DeflectCall>')
+    assert etree.QName(etree.fromstring(done)).localname == "DeflectCallResponse"
+    assert not b.ringing() and c.ringing()
+    c.do("answer")
+    assert len(a.transmissions) == 1 and len(c.transmissions) == 1
+
+
+def test_single_step_transfer_alternate_and_reconnect(session):
+    ex, gateway, flow, ask = session
+    a, b, c = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681"), ex.phone("SEP0019E7FF1E30")
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    (call,) = [x for x in b.calls().values() if x.state == 5]
+    moved = ask(f'<SingleStepTransferCall xmlns="{ED3}"><activeCall><callID>{call.callref}</callID>'
+                '<deviceID>202</deviceID></activeCall><transferredTo>203</transferredTo></SingleStepTransferCall>')
+    assert etree.QName(etree.fromstring(moved)).localname == "SingleStepTransferCallResponse"
+    assert not b.in_call() and c.ringing()
+    c.do("answer")
+    assert len(a.transmissions) == 1 and len(c.transmissions) == 1
+    a.do("on_hook")
+    assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_alternate_and_reconnect_on_a_dual_line_dn():
+    text = DEFAULT.replace("ephone-dn 1\n number 201", "ephone-dn 1 dual-line\n number 201")
+    ex = Exchange(text)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
+        tag = open_session(ex, gateway, flow)
+        cseq = iter(range(2, 50))
+
+        def ask(xml):
+            number = next(cseq)
+            out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
+            (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
+            return answer.body
+
+        a, b, c = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681"), ex.phone("SEP0019E7FF1E30")
+        b.do("off_hook").do("dial", "201")
+        a.do("answer")
+        a.do("hold")
+        c.do("off_hook").do("dial", "201")
+        a.do("answer")
+        lines = {v.state: v.call_id for v in ex.telephony.board.lines[1].calls.values()}
+        held, active = lines["hold"], lines["connected"]
+        conn = lambda cid: f"<callID>{cid}</callID><deviceID>201</deviceID>"  # noqa: E731
+        body = ask(f'<AlternateCall xmlns="{ED3}"><heldCall>{conn(held)}</heldCall>'
+                   f'<activeCall>{conn(active)}</activeCall></AlternateCall>')
+        assert etree.QName(etree.fromstring(body)).localname == "AlternateCallResponse"
+        states = {cid: v.state for cid, v in ex.telephony.board.lines[1].calls.items()}
+        assert states == {held: "connected", active: "hold"}
+        body = ask(f'<ReconnectCall xmlns="{ED3}"><activeCall>{conn(held)}</activeCall>'
+                   f'<heldCall>{conn(active)}</heldCall></ReconnectCall>')
+        assert etree.QName(etree.fromstring(body)).localname == "ReconnectCallResponse"
+        assert {v.state for v in ex.telephony.board.lines[1].calls.values()} == {"connected"}
+        assert not b.in_call() and c.in_call()
+    finally:
+        ex.close()

@@ -138,9 +138,9 @@ def test_monitor_start_errors(lab):
                                              body=csta(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
                                                        '<calledDirectoryNumber>202</calledDirectoryNumber></MakeCall>')))
     assert b"<systemResourceAvailibility>deviceOutOfService" in answer.body  # 201 has no phone up
-    deflect = csta(f'<DeflectCall xmlns="{ED3}"><callToBeDiverted><callID>1</callID><deviceID>201</deviceID>'
-                   '</callToBeDiverted><newDestination>203</newDestination></DeflectCall>')
-    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=4, body=deflect))
+    digits = csta(f'<GenerateDigits xmlns="{ED3}"><connectionToSendDigits><callID>1</callID><deviceID>201'
+                  '</deviceID></connectionToSendDigits><charactersToSend>12</charactersToSend></GenerateDigits>')
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=4, body=digits))
     assert b"serviceNotSupported" in answer.body  # not there yet (issue 6)
 
 
