@@ -1,11 +1,15 @@
 """`cme csta` — a uaCSTA client on the command line (Office Communicator's side).
 
     cme csta [--config FILE] [--server HOST:PORT] --line 201 monitor
+    cme csta --line 201 [--follow] make-call 202 | answer | clear | hold | retrieve
+                                 | dnd on|off | forward on N|off | mwi on|off | snapshot
 
-opens a CTI session on the line, starts a monitor and prints each event as it comes, one
-line each (`DeliveredEvent 201 connection 12@202 alerting 202 calling 201 cause newCall`),
-until Ctrl-C, which stops the monitor and ends the session with BYE. The service commands
-(make-call, answer, …) arrive with the call-control services.
+`monitor` opens a CTI session on the line, starts a monitor and prints each event as it
+comes, one line each, until Ctrl-C, which stops the monitor and ends the session with BYE.
+Every other command sends one request over its own session and prints the response; with
+`--follow` it keeps the session (and a monitor) open afterwards and prints the events.
+answer/clear/hold/retrieve act on the line's call in the fitting state (found with
+SnapshotDevice).
 """
 from __future__ import annotations
 
@@ -39,6 +43,59 @@ def describe(body: bytes) -> str:
     return " ".join(parts)
 
 
+SERVICES = ("make-call", "answer", "clear", "hold", "retrieve", "dnd", "forward", "mwi", "snapshot")
+_WANTED = {"answer": ("alerting",), "clear": ("connected", "alerting", "hold", "initiated", "fail"),
+           "hold": ("connected",), "retrieve": ("hold",)}
+_ELEMENT = {"answer": ("AnswerCall", "callToBeAnswered"), "clear": ("ClearConnection", "connectionToBeCleared"),
+            "hold": ("HoldCall", "callToBeHeld"), "retrieve": ("RetrieveCall", "callToBeRetrieved")}
+
+
+def _on_off(arguments: list[str], what: str) -> bool:
+    if not arguments or arguments[0] not in ("on", "off"):
+        raise ValueError(f"{what} takes on or off")
+    return arguments[0] == "on"
+
+
+def _call_in(snapshot: bytes | None, states) -> str:
+    """The callID of the line's call in one of `states`, from a SnapshotDeviceResponse."""
+    root = etree.fromstring(snapshot) if snapshot else None
+    for info in (root.iter(f"{{{ED3}}}snapshotDeviceResponseInfo") if root is not None else ()):
+        state = info.findtext(f".//{{{ED3}}}localConnectionState")
+        if state in states:
+            return info.findtext(f".//{{{ED3}}}callID") or ""
+    return ""
+
+
+def build_request(command: str, line: str, arguments: list[str], snapshot: bytes | None) -> bytes:
+    """The CSTA request for a command (ValueError for bad arguments)."""
+    ns = f' xmlns="{ED3}"'
+    device = f"<device>{line}</device>"
+    if command == "make-call":
+        if len(arguments) != 1:
+            raise ValueError("make-call takes the number to call")
+        return csta(f"<MakeCall{ns}><callingDevice>{line}</callingDevice><calledDirectoryNumber>{arguments[0]}"
+                    "</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>")
+    if command == "dnd":
+        on = _on_off(arguments, "dnd")
+        return csta(f"<SetDoNotDisturb{ns}>{device}<doNotDisturbOn>{str(on).lower()}</doNotDisturbOn></SetDoNotDisturb>")
+    if command == "forward":
+        on = _on_off(arguments, "forward")
+        if on and len(arguments) != 2:
+            raise ValueError("forward on takes the number to forward to")
+        target = f"<forwardDN>{arguments[1]}</forwardDN>" if on else ""
+        return csta(f"<SetForwarding{ns}>{device}<forwardingType>forwardImmediate</forwardingType>"
+                    f"<activateForward>{str(on).lower()}</activateForward>{target}</SetForwarding>")
+    if command == "mwi":
+        on = _on_off(arguments, "mwi")
+        return csta(f"<SetMessageWaitingIndicator{ns}>{device}<messageWaitingOn>{str(on).lower()}"
+                    "</messageWaitingOn></SetMessageWaitingIndicator>")
+    if command == "snapshot":
+        return csta(f"<SnapshotDevice{ns}><snapshotObject>{line}</snapshotObject></SnapshotDevice>")
+    root, field = _ELEMENT[command]
+    call_id = _call_in(snapshot, _WANTED[command]) if snapshot is not None else "0"
+    return csta(f"<{root}{ns}><{field}><callID>{call_id or 0}</callID><deviceID>{line}</deviceID></{field}></{root}>")
+
+
 def server_address(args) -> tuple[str, int]:
     if args.server:
         host, _, port = args.server.rpartition(":")
@@ -53,8 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default=str(DEFAULT_CONFIG), help="where the server listens (voice register global)")
     ap.add_argument("--server", help="HOST:PORT of the CTI (SIP) interface, instead of the configuration's")
     ap.add_argument("--line", required=True, help="the directory number, e.g. 201")
-    ap.add_argument("command", choices=["monitor"])
+    ap.add_argument("--follow", action="store_true", help="after the request, print events until Ctrl-C")
+    ap.add_argument("command", choices=["monitor", *SERVICES])
+    ap.add_argument("arguments", nargs="*")
     args = ap.parse_args(argv)
+    if args.command != "monitor":
+        try:
+            build_request(args.command, args.line, args.arguments, None)
+        except ValueError as e:
+            ap.error(str(e))
     try:
         host, port = server_address(args)
     except (conf.ConfigError, ValueError) as e:
@@ -74,6 +138,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             client = yield connect(reactor, host, port, on_event=lambda body: print(describe(body), flush=True))
             yield client.open(args.line)
+            if args.command != "monitor":
+                snapshot = None
+                if args.command in ("answer", "clear", "hold", "retrieve"):
+                    snapshot = yield client.request(build_request("snapshot", args.line, [], None))
+                body = yield client.request(build_request(args.command, args.line, args.arguments, snapshot))
+                print(describe(body), flush=True)
+                if b"CSTAErrorCode" in body:
+                    outcome["code"] = 1
+                if not args.follow:
+                    yield client.close()
+                    return
             body = yield client.request(csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>'
                                              f'tel:{args.line}</deviceObject></monitorObject></MonitorStart>'))
             print(describe(body), flush=True)

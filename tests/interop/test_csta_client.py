@@ -1,10 +1,12 @@
 """The uaCSTA client (sip/client.py) and `cme csta … monitor` against twistd, with virtual
 phones making the call whose events the monitor receives."""
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from lxml import etree
 from twisted.internet import defer
@@ -68,3 +70,34 @@ def test_cme_csta_monitor_prints_and_stops_on_ctrl_c(server):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "session 1 ended: BYE from the application" in log.read_text()
+
+
+@pytest_twisted.inlineCallbacks
+def test_cme_csta_service_commands_drive_the_phones(server):
+    """The README's demo: phones up, then `cme csta --line 201 make-call 202`, `clear`."""
+    from twisted.internet import reactor
+    from twisted.internet.utils import getProcessOutputAndValue
+
+    sip_port, log = server
+    a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
+    b = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
+                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
+    yield defer.gatherResults([a.when_registered(), b.when_registered()])
+    cme = str(Path(sys.executable).with_name("cme"))
+
+    def csta_command(*words):
+        return getProcessOutputAndValue(cme, ["csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", *words],
+                                        env=dict(os.environ), path=str(ROOT))
+
+    out, err, code = yield csta_command("make-call", "202")
+    assert code == 0 and out.decode().startswith("MakeCallResponse"), err
+    yield a.when(lambda s: any(c.state == CallState.CONNECTED for c in s.calls().values()))
+    out, err, code = yield csta_command("clear")
+    assert code == 0 and out.decode().startswith("ClearConnectionResponse"), err
+    yield a.when(lambda s: not s.in_call())
+    out, err, code = yield csta_command("dnd", "on")
+    assert code == 0 and out.decode().startswith("SetDoNotDisturbResponse"), err
+    out, err, code = yield csta_command("hold")  # nothing to hold: a CSTA error, exit 1
+    assert code == 1 and b"CSTAErrorCode" in out
+    for phone in (a, b):
+        phone.transport.loseConnection()
