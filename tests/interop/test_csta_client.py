@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import pytest_twisted
 from lxml import etree
 from twisted.internet import defer
