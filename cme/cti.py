@@ -53,6 +53,7 @@ class CTIGateway:
         self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost, timers=timers)
         self.dialogs = DialogTable()
         self.sessions: dict[int, object] = {}  # session id -> CTISessionActor ref
+        self.opened: dict[int, tuple[str, object]] = {}  # session id -> (From user, flow)
         self.by_dialog: dict[tuple, object] = {}
         self.status: dict[int, SessionStatus] = {}
         self._ids = itertools.count(1)
@@ -75,6 +76,7 @@ class CTIGateway:
         self.dialogs.remove(session.dialog)
         self.by_dialog.pop(session.dialog.key, None)
         self.sessions.pop(session.session_id, None)
+        self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
 
     def clear(self, session_id: int, reason: str = "cleared from the CLI") -> bool:
@@ -84,18 +86,19 @@ class CTIGateway:
         ref.tell(Clear(reason))
         return True
 
+    def _sessions_where(self, matches) -> list:
+        """Refs of the live sessions whose (user, flow), as opened, satisfy `matches`."""
+        return [ref for sid, ref in list(self.sessions.items())
+                if ref.is_alive() and matches(*self.opened[sid])]
+
     def _manager_gone(self, register_id: str) -> None:
-        for ref in list(self.sessions.values()):
-            session = ref._actor_weakref() if ref.is_alive() else None
-            if session is not None and session.user.lower() == register_id.lower():
-                ref.tell(Clear(f"session manager {register_id} no longer registered"))
+        for ref in self._sessions_where(lambda user, flow: user.lower() == register_id.lower()):
+            ref.tell(Clear(f"session manager {register_id} no longer registered"))
 
     def flow_lost(self, flow) -> None:
         """The application's TCP connection closed: its sessions end (no BYE to send)."""
-        for ref in list(self.sessions.values()):
-            session = ref._actor_weakref() if ref.is_alive() else None
-            if session is not None and session.flow is flow:
-                ref.tell(TransportLost())
+        for ref in self._sessions_where(lambda user, session_flow: session_flow is flow):
+            ref.tell(TransportLost())
 
     # -- the transaction user -------------------------------------------------------------
     def on_request(self, request, tx, flow) -> None:
@@ -180,6 +183,7 @@ class CTIGateway:
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
                                     xml_namespace=ns, ok=ok)
         self.sessions[session_id] = ref
+        self.opened[session_id] = (user or "", flow)
         self.by_dialog[dialog.key] = ref
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
