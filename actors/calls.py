@@ -143,6 +143,21 @@ class PeerHeld:
 
 
 @dataclass(frozen=True, slots=True)
+class Dtmf:
+    """DTMF digits for the far end of a call (keypad during a call, or GenerateDigits)."""
+
+    call_id: int  # the receiver's connection
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTimeout:
+    """A prompted MakeCall rang the calling phone unanswered for too long."""
+
+    call_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class DigitTimeout:
     call_id: int
     digits: str  # what had been dialled when the timer was set (stale timers do nothing)
@@ -183,6 +198,15 @@ class BlindTransfer:
 
     call_id: int
     number: str
+    cause: str = "transfer"  # singleStepTransfer when CTI asked for it
+
+
+@dataclass(frozen=True, slots=True)
+class Consulting:
+    """Line -> phone: CTI started a consultation call; the phone's Transfer key may complete it."""
+
+    held_call: int
+    consult_call: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ SetMessageWaitingIndicator send the line the same message its soft keys do (so p
 CTI-initiated changes produce the same events), the Get services and SnapshotDevice read
 the line's configuration state and status record. Every request checks the device: an
 unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
-`privilegeViolationSpecifiedDevice`. Call-control services arrive with issue 6.
+`privilegeViolationSpecifiedDevice`. Call-control services are asked of the line
+(actors/line_cti.py) and answered when it has acted.
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def serve_feature(gateway, request, ns: str) -> bytes:
 
 
 # -- call control: asked of the line, answered when it has acted ----------------------------
+# request type -> (line service, the field naming the connection, empty response's name)
 CALL_CONTROL = {
     rq.MakeCall: ("make_call", None, None),
     rq.AnswerCall: ("answer", "call_to_be_answered", "AnswerCallResponse"),
@@ -66,7 +68,17 @@ CALL_CONTROL = {
     rq.SingleStepTransferCall: ("single_step", "active_call", None),
     rq.AlternateCall: ("alternate", "active_call", "AlternateCallResponse"),
     rq.ReconnectCall: ("reconnect", "active_call", "ReconnectCallResponse"),
+    rq.ConsultationCall: ("consult", "existing_call", None),
+    rq.TransferCall: ("transfer", "active_call", None),
+    rq.GenerateDigits: ("digits", "connection_to_send_digits", "GenerateDigitsResponse"),
 }
+_NUMBER = {  # the request field holding the number (or digits) the service needs
+    rq.DeflectCall: lambda r: r.new_destination.digits,
+    rq.SingleStepTransferCall: lambda r: r.transferred_to.digits,
+    rq.ConsultationCall: lambda r: r.consulted_device.digits,
+    rq.GenerateDigits: lambda r: r.characters_to_send,
+}
+_TWO_CALLS = (rq.AlternateCall, rq.ReconnectCall, rq.TransferCall)  # also name a held call
 
 
 def call_control_target(gateway, request, ns: str):
@@ -75,19 +87,13 @@ def call_control_target(gateway, request, ns: str):
 
     service, field, _ = CALL_CONTROL[type(request)]
     if isinstance(request, rq.MakeCall):
-        if request.auto_originate == "prompt":
-            # cme.md: prompted MakeCall is unsupported on MOC phones and several models;
-            # this server does not prompt at all yet.
-            return error_xml("operation", "requestIncompatibleWithObject", ns)
-        digits, message = request.calling_device.digits, CTICall(service, called=request.called_directory_number.digits)
+        digits = request.calling_device.digits
+        prompt = request.auto_originate == "prompt"
+        message = CTICall(service, called=request.called_directory_number.digits, prompt=prompt)
     else:
         conn = getattr(request, field)
-        called = ""
-        if isinstance(request, rq.DeflectCall):
-            called = request.new_destination.digits
-        elif isinstance(request, rq.SingleStepTransferCall):
-            called = request.transferred_to.digits
-        held = request.held_call.call_id if isinstance(request, (rq.AlternateCall, rq.ReconnectCall)) else 0
+        called = _NUMBER[type(request)](request) if type(request) in _NUMBER else ""
+        held = request.held_call.call_id if isinstance(request, _TWO_CALLS) else 0
         if held and request.held_call.device.digits != conn.device.digits:
             return error_xml("operation", "requestIncompatibleWithObject", ns)  # one line at a time here
         digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id, called=called, other_call=held)
@@ -97,17 +103,36 @@ def call_control_target(gateway, request, ns: str):
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
     if not dn.cti_watch:
         return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
+    if message.prompt and gateway.config.voip.csta_mode_basic and _moc_associated(gateway, dn.tag):
+        # cme.md: prompted MakeCall is not supported on a phone associated with a MOC client
+        return error_xml("operation", "requestIncompatibleWithObject", ns)
     return line, message
+
+
+def _moc_associated(gateway, dn_tag: int) -> bool:
+    """A phone showing this DN also shows a line some CTI session (a MOC client, in basic
+    mode) was opened on."""
+    board = gateway.telephony.board
+    controlled = {status.line for status in gateway.status.values()}
+    devices = board.lines[dn_tag].phones if dn_tag in board.lines else ()
+    for device in devices:
+        phone = board.phones.get(device)
+        for button in phone.lines if phone is not None else ():
+            line = board.lines.get(button.dn_tag)
+            if line is not None and line.number in controlled:
+                return True
+    return False
 
 
 def call_control_answer(request, result, ns: str) -> bytes:
     """The CSTA response for what the line answered."""
-    from sip.csta.responses import make_call_response, single_step_transfer_call_response
+    from sip.csta.responses import (consultation_call_response, make_call_response,
+                                    single_step_transfer_call_response, transfer_call_response)
 
     if result[0] != "ok":
         return error_xml(result[1], result[2], ns)
-    if isinstance(request, rq.MakeCall):
-        return make_call_response(result[1], ns)
-    if isinstance(request, rq.SingleStepTransferCall):
-        return single_step_transfer_call_response(result[1], ns)
+    respond = {rq.MakeCall: make_call_response, rq.SingleStepTransferCall: single_step_transfer_call_response,
+               rq.ConsultationCall: consultation_call_response, rq.TransferCall: transfer_call_response}
+    if type(request) in respond:
+        return respond[type(request)](result[1], ns)
     return empty_response(CALL_CONTROL[type(request)][2], ns)

@@ -6,11 +6,12 @@ monitors leaves from here as an INFO in the dialog. Phases follow fsm/cti_sessio
 session ends on BYE, on session-timer expiry (we send BYE), when the application stops
 answering our INFOs (Timer F or a lost connection), or on `clear cti session`.
 
-Call-control services (MakeCall …) are answered `serviceNotSupported` until they exist.
+Call-control services are asked of the line actor and answered when it has acted
+(actors/cti_services.py); the feature and snapshot services are answered at once.
 
 `cti csta mode basic` (required for MOC): this server never sends CSTA private extensions
-or vendor data in either mode, so basic mode changes no message today; it is where the
-restrictions cme.md names for MOC (no prompted MakeCall on MOC phones) will apply.
+or vendor data in either mode; in basic mode a prompted MakeCall on a phone associated
+with a CTI session is refused, as cme.md says for MOC.
 """
 from __future__ import annotations
 

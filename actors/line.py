@@ -43,7 +43,8 @@ class Connection:
 
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
-                 "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred", "far_answered")
+                 "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred", "far_answered",
+                 "prompt_for")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -61,6 +62,7 @@ class Connection:
         self.last_redirection = ""
         self.transferred = False  # the far end was replaced by a transfer (it may still ring)
         self.far_answered = False  # the far end is in the call (not ringing, not pending)
+        self.prompt_for = ""  # a prompted MakeCall: the number to dial once the user answers
 
     @property
     def csta_state(self) -> str:
@@ -90,7 +92,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
 
     @property
     def instances(self) -> int:
-        return 2 if self.dn.dual_line else 1
+        return 8 if self.dn.octo_line else 2 if self.dn.dual_line else 1
 
     def party(self, conn: Connection) -> c.Party:
         return c.Party(self.dn.tag, conn.call_id, self.number, self.dn.name or "")
@@ -157,6 +159,8 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
                 self._release(conn, "normalClearing", tell_phone=False)
             elif conn.state == "alerting" and not self.phones and not self.dn.cti_notify:
                 self._release(conn, "destNotObtainable")
+            elif conn.state == "prompting" and not self.phones:
+                self._release(conn, "normalClearing")
 
     def _present(self, conn: Connection, messages, device: str | None = None, state: str | None = None) -> None:
         device = device or conn.device
@@ -207,17 +211,21 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
                 self._originate(m.device, speaker=m.speaker)
         elif action == "digits":
             conn = conn or self._dialing_on(m.device)
-            if conn is not None:
+            if conn is not None and conn.state == "connected":
+                self._send_dtmf(conn, m.digits)  # keypad during a call: for the far end
+            elif conn is not None:
                 self._digits(conn, m.digits)
         elif conn is None:
             self.log.debug("{action} from {device} for unknown call {call}", action=action, device=m.device, call=m.call_id)
         elif action == "onhook":
-            if conn.state == "alerting":
+            if conn.state in ("alerting", "prompting"):
                 return  # a ringing phone hanging up does not refuse the call
             self._release(conn, "normalClearing")
         elif action == "answer":
             if conn.state == "alerting":
                 self._answer(conn, m.device)
+            elif conn.state == "prompting":
+                self._prompt_answered(conn, m.device)
         elif action == "hold":
             if conn.state == "connected":
                 self._hold(conn)
@@ -301,7 +309,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
                               called=conn.called, called_name=conn.called_name)
         self._present(conn, show.proceeding(line, conn.call_id, conn.called, info))
         self.publish("originated", conn, self._own(conn), conn.cause, calling=self.number, called=conn.called)
-        cause = "newCall" if conn.cause == "makeCall" else conn.cause  # Delivered says newCall
+        cause = "newCall" if conn.cause in ("makeCall", "consultation") else conn.cause  # Delivered says newCall
         self.telephony.tell_line(target_tag, c.Offer(self.party(conn), conn.called, conn.gcid, cause))
 
     def _fail(self, conn: Connection, cause: str, *, busy: bool, failing: str | None = None) -> None:
@@ -316,10 +324,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
     def _answer(self, conn: Connection, device: str) -> None:
         CONNECTION.fire(conn, "answer")
         conn.device = device
-        for other in self.phones:
-            if other != device:  # a shared line stops ringing everywhere else
-                self._present(conn, show.on_hook(self._line_instance(other), conn.call_id, media=False, speaker_off=False),
-                              other, state="null")  # the call is gone from that phone
+        self._stop_ringing_elsewhere(conn, device)
         line = self._line_instance(device)
         info = self._info(conn, line)
         self._present(conn, show.answering(line, conn.call_id) + show.connected(line, conn.call_id, info))
@@ -328,24 +333,30 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.Answered(conn.peer.call_id, self.party(conn)))
 
+    def _stop_ringing_elsewhere(self, conn: Connection, device: str) -> None:
+        for other in self.phones:
+            if other != device:  # a shared line stops ringing everywhere else
+                self._present(conn, show.on_hook(self._line_instance(other), conn.call_id, media=False, speaker_off=False),
+                              other, state="null")  # the call is gone from that phone
+
     def _info(self, conn: Connection, line: int):
         return show.call_info(line, conn.call_id, calling=conn.calling, calling_name=conn.calling_name,
                               called=conn.called, called_name=conn.called_name, outbound=conn.outbound)
 
-    def _hold(self, conn: Connection) -> None:
+    def _hold(self, conn: Connection, cause: str = "normal") -> None:
         CONNECTION.fire(conn, "hold")
         conn.media = None
         self._present(conn, show.hold(self._line_instance(conn.device), conn.call_id))
-        self.publish("held", conn, self._own(conn), "normal", holding=self.number)
+        self.publish("held", conn, self._own(conn), cause, holding=self.number)
         if conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, True))
 
-    def _retrieve(self, conn: Connection, device: str) -> None:
+    def _retrieve(self, conn: Connection, device: str, cause: str = "normal") -> None:
         CONNECTION.fire(conn, "retrieve")
         conn.device = device
         line = self._line_instance(device)
         self._present(conn, show.resume(line, conn.call_id, self._info(conn, line)))
-        self.publish("retrieved", conn, self._own(conn), "normal", retrieving=self.number)
+        self.publish("retrieved", conn, self._own(conn), cause, retrieving=self.number)
         if conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, False))
         self._start_media(conn)
@@ -357,8 +368,8 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         was = conn.state
         CONNECTION.fire(conn, "clear")
         if tell_phone:
-            if was == "alerting":
-                for device in self.phones:
+            if was in ("alerting", "prompting"):
+                for device in self.phones if was == "alerting" else self._prompted_phones():
                     self._present(conn, show.on_hook(self._line_instance(device), conn.call_id, media=False, speaker_off=False), device)
             else:
                 self._present(conn, show.on_hook(self._line_instance(conn.device), conn.call_id))
@@ -436,7 +447,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is not None and conn.transferred and conn.peer is None:
             conn.peer = m.callee  # a blind transfer's target rings
             self._send_media(conn)
-            self.publish("delivered", conn, self._far(conn), "transfer", alerting=m.callee.number,
+            self.publish("delivered", conn, self._far(conn), conn.cause, alerting=m.callee.number,
                          calling=self.number, called=m.callee.number)
             return
         if conn is None or conn.state != "originated":
@@ -460,7 +471,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
             conn.peer, conn.far_answered = m.callee, True  # the target of a transfer answered
             self._send_media(conn)
-            self.publish("established", conn, self._far(conn), "transfer", answering=m.callee.number,
+            self.publish("established", conn, self._far(conn), conn.cause, answering=m.callee.number,
                          calling=self.number, called=m.callee.number)
             self._start_media(conn)
             return
@@ -531,6 +542,8 @@ _HANDLERS = {
     Unsubscribe: LineActor._unsubscribe,
     c.UserAction: LineActor._user,
     c.DigitTimeout: LineActor._digit_timeout,
+    c.PromptTimeout: LineActor._prompt_timeout,
+    c.Dtmf: LineActor._dtmf,
     c.MediaOpened: LineActor._media_opened,
     c.Offer: LineActor._offer,
     c.Alerting: LineActor._alerting,

@@ -1,24 +1,41 @@
-"""Call control by CTI, on the line: MakeCall, AnswerCall, ClearConnection, HoldCall,
-RetrieveCall.
+"""Call control by CTI, on the line: every call-control service of cme.md's Table 1.
 
 Part of the line actor. A CTI request does what the phone's user would: the same
-transitions, the same phone sequences, the same events (with cause makeCall where ECMA-323
-says so). The session asks with `CTICall` and gets back ("ok", ConnectionID) or
-("error", category, value), the CSTAErrorCode to answer with.
+transitions, the same phone sequences, the same events (with the causes ECMA-323 gives:
+makeCall, consultation, singleStepTransfer). The session asks with `CTICall` and gets back
+("ok", ConnectionID) or ("error", category, value), the CSTAErrorCode to answer with.
+Checks that need no line state (the device is `cti watch`, prompting is allowed for the
+phone's model and client) are made before asking, in actors/cti_services.py.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from actors import calls as c
 from actors.events import ConnectionID
+from fsm.connection import CONNECTION
+from sccp import presenter as show
+
+# cme.md: prompted MakeCall is not supported on 792x, 793x, ATAs, VG224 and FXS ports.
+UNPROMPTABLE_MODELS = frozenset("7920 7921 7925 7926 7931 7935 7936 7937 ata ata-187 anl vgc-phone".split())
+PROMPT_RING_SECONDS = 180  # IOS `timeouts ringing` default
 
 
 @dataclass(frozen=True, slots=True)
 class CTICall:
-    service: str  # make_call, answer, clear, hold, retrieve, deflect, single_step, alternate, reconnect
+    service: str  # make_call, answer, clear, hold, retrieve, deflect, single_step, alternate,
+    #               reconnect, consult, transfer, digits
     call_id: int = 0
-    called: str = ""
-    other_call: int = 0  # alternate/reconnect: the held call
+    called: str = ""  # the number (make_call, deflect, single_step, consult) or the DTMF digits
+    other_call: int = 0  # alternate/reconnect/transfer: the held call
+    prompt: bool = False  # make_call: autoOriginate prompt
+
+
+def _error(category: str, value: str):
+    return ("error", category, value)
+
+
+BAD_STATE = _error("stateIncompatibility", "invalidConnectionState")
 
 
 class LineCTIMixin:
@@ -26,87 +43,222 @@ class LineCTIMixin:
 
     def _cti(self, m: CTICall):
         if m.service == "make_call":
-            return self._cti_make_call(m.called)
+            return self._cti_make_call(m.called, m.prompt)
         conn = self.connections.get(m.call_id)
         if conn is None:
-            return ("error", "operation", "invalidConnectionID")
-        if m.service == "answer":
-            if conn.state != "alerting":
-                return ("error", "stateIncompatibility", "noCallToAnswer")
-            self._answer(conn, self._cti_phone())
-        elif m.service == "clear":
-            self._release(conn, "normalClearing")
-        elif m.service == "hold":
-            if conn.state != "connected":
-                return ("error", "stateIncompatibility", "invalidConnectionState")
-            self._hold(conn)
-        elif m.service == "retrieve":
-            if conn.state != "hold":
-                return ("error", "stateIncompatibility", "noHeldCall")
-            self._retrieve(conn, conn.device or self._cti_phone())
-        elif m.service == "deflect":
-            return self._cti_deflect(conn, m.called)
-        elif m.service == "single_step":
-            return self._cti_single_step(conn, m.called)
-        elif m.service in ("alternate", "reconnect"):
-            held = self.connections.get(m.other_call)
-            if held is None:
-                return ("error", "operation", "invalidConnectionID")
-            if held.state != "hold" or conn.state not in ("connected", "hold"):
-                return ("error", "stateIncompatibility", "invalidConnectionState")
-            device = conn.device or held.device or self._cti_phone()
-            if m.service == "alternate":
-                if conn.state == "connected":
-                    self._hold(conn)
-            else:  # reconnect: the active call is cleared
-                self._release(conn, "normalClearing")
-            self._retrieve(held, device)
-            return ("ok", ConnectionID(held.call_id, self.number))
+            return _error("operation", "invalidConnectionID")
+        service = _SERVICES.get(m.service)
+        if service is None:
+            return _error("operation", "serviceNotSupported")
+        return service(self, conn, m)
+
+    # -- one method per service: (self, the request's connection, the request) -> answer ---
+    def _cti_answer(self, conn, m):
+        if conn.state == "prompting":
+            device = next(iter(self._prompted_phones()), None)
+            if device is None:
+                return _error("stateIncompatibility", "noCallToAnswer")
+            self._prompt_answered(conn, device)
+        elif conn.state != "alerting":
+            return _error("stateIncompatibility", "noCallToAnswer")
         else:
-            return ("error", "operation", "serviceNotSupported")
-        return ("ok", ConnectionID(conn.call_id, self.number))
+            self._answer(conn, self._cti_phone())
+        return self._ok(conn)
 
-    def _cti_deflect(self, conn, number: str):
-        """DeflectCall (alerting only, cme.md): the ringing call goes on to `number`; the
+    def _cti_clear(self, conn, m):
+        self._release(conn, "normalClearing")
+        return self._ok(conn)
+
+    def _cti_hold(self, conn, m):
+        if conn.state != "connected":
+            return BAD_STATE
+        self._hold(conn)
+        return self._ok(conn)
+
+    def _cti_retrieve(self, conn, m):
+        if conn.state != "hold":
+            return _error("stateIncompatibility", "noHeldCall")
+        if any(other.state == "connected" for other in self.connections.values()):
+            return _error("stateIncompatibility", "invalidDeviceState")  # one active call at a time
+        self._retrieve(conn, conn.device or self._cti_phone())
+        return self._ok(conn)
+
+    def _cti_swap(self, conn, m):
+        """AlternateCall (the active call goes on hold) and ReconnectCall (it is cleared):
+        either way the held call comes back."""
+        held = self.connections.get(m.other_call)
+        if held is None:
+            return _error("operation", "invalidConnectionID")
+        if held.state != "hold" or conn.state not in ("connected", "hold") or held is conn:
+            return BAD_STATE
+        device = conn.device or held.device or self._cti_phone()
+        if m.service == "alternate":
+            if conn.state == "connected":
+                self._hold(conn, "alternate")
+        else:
+            self._release(conn, "normalClearing")
+        self._retrieve(held, device, "alternate" if m.service == "alternate" else "normal")
+        return self._ok(held)
+
+    def _cti_deflect(self, conn, m):
+        """DeflectCall (alerting only, cme.md): the ringing call goes on to the number; the
         caller hears of it as a diversion, as with call forward."""
-        from actors import calls as c
-
         if conn.state != "alerting" or conn.peer is None:
-            return ("error", "stateIncompatibility", "invalidConnectionState")
-        tag, _ = self.telephony.route(number)
+            return BAD_STATE
+        tag, _ = self.telephony.route(m.called)
         if tag is None or tag == self.dn.tag:
-            return ("error", "operation", "invalidDestination")
+            return _error("operation", "invalidDestination")
         caller = conn.peer
-        self.publish_diverted(caller, number, "redirected")
-        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, number, "redirected"))
-        self.telephony.tell_line(tag, c.Offer(caller, number, conn.gcid, "redirected", last_redirection=self.number))
+        self.publish_diverted(caller, m.called, "redirected")
+        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, m.called, "redirected"))
+        self.telephony.tell_line(tag, c.Offer(caller, m.called, conn.gcid, "redirected", last_redirection=self.number))
         self._release(conn, "redirected", tell_peer=False)
-        return ("ok", ConnectionID(conn.call_id, self.number))
+        return self._ok(conn)
 
-    def _cti_single_step(self, conn, number: str):
-        """SingleStepTransferCall: the far end of a call in it goes on to `number`."""
-        from actors import calls as c
-
+    def _cti_single_step(self, conn, m):
+        """SingleStepTransferCall: the far end of a call in it goes on to the number."""
         if conn.state not in ("connected", "hold") or conn.peer is None or not conn.far_answered:
-            return ("error", "stateIncompatibility", "invalidConnectionState")
-        if self.telephony.route(number)[0] is None:
-            return ("error", "operation", "invalidDestination")
+            return BAD_STATE
+        if self.telephony.route(m.called)[0] is None:
+            return _error("operation", "invalidDestination")
         far = conn.peer
-        self._blind_transfer(c.BlindTransfer(conn.call_id, number))
+        self._blind_transfer(c.BlindTransfer(conn.call_id, m.called, cause="singleStepTransfer"))
         return ("ok", ConnectionID(far.call_id, far.number))
+
+    def _cti_consult(self, conn, m):
+        """ConsultationCall: the call goes on hold and a new one, on this DN's free
+        instance, calls the consulted number; TransferCall or the phone's Transfer key may
+        then join the two far ends."""
+        if conn.state != "connected" or conn.peer is None:
+            return BAD_STATE
+        if self.telephony.route(m.called)[0] is None:
+            return _error("operation", "invalidCalledDeviceID")
+        if self._free_instance() is None:
+            return _error("stateIncompatibility", "invalidDeviceState")  # single-line DN: no room
+        device = conn.device or self._cti_phone()
+        self._hold(conn, "consultation")
+        consult = self._originate(device, speaker=True, cause="consultation")
+        if device is not None:
+            self.telephony.tell_phone(device, c.Consulting(conn.call_id, consult.call_id))
+        self._digits(consult, m.called + "#")
+        return self._ok(consult)
+
+    def _cti_transfer(self, conn, m):
+        """TransferCall: the held call's far end and the active (consultation) call's far
+        end are joined; both of this line's connections clear with cause transfer."""
+        held = self.connections.get(m.other_call)
+        if held is None:
+            return _error("operation", "invalidConnectionID")
+        if held.state != "hold" or not held.far_answered or held is conn:
+            return _error("stateIncompatibility", "noHeldCall")
+        if conn.state not in ("originated", "connected") or conn.peer is None:
+            return _error("stateIncompatibility", "noActiveCall")
+        target = conn.peer
+        self._join_with(c.JoinWith(conn.call_id, held.peer, self.party(held), held.gcid))
+        return ("ok", ConnectionID(target.call_id, target.number))
+
+    def _cti_digits(self, conn, m):
+        """GenerateDigits: DTMF for the far end of a connected call."""
+        if conn.state != "connected" or conn.peer is None or not conn.far_answered:
+            return BAD_STATE
+        self._send_dtmf(conn, m.called)
+        return self._ok(conn)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _ok(self, conn):
+        return ("ok", ConnectionID(conn.call_id, self.number))
 
     def _cti_phone(self):
         """The phone a CTI action plays on: the first registered phone showing the line
         (None for a `cti notify` line with no phone)."""
         return next(iter(self.phones), None)
 
-    def _cti_make_call(self, called: str):
+    def _prompted_phones(self) -> list[str]:
+        """The phones showing this line that a prompted MakeCall may ring."""
+        board = self.telephony.board.phones
+        return [d for d in self.phones if d not in board or board[d].model.lower() not in UNPROMPTABLE_MODELS]
+
+    def _cti_make_call(self, called: str, prompt: bool):
         if not self.in_service():
-            return ("error", "systemResourceAvailibility", "deviceOutOfService")
+            return _error("systemResourceAvailibility", "deviceOutOfService")
         if self.telephony.route(called)[0] is None:
-            return ("error", "operation", "invalidCalledDeviceID")
+            return _error("operation", "invalidCalledDeviceID")
+        if prompt:
+            return self._prompt(called)
         conn = self._originate(self._cti_phone(), speaker=True, cause="makeCall")
         if conn is None:
-            return ("error", "stateIncompatibility", "invalidDeviceState")  # no free instance
+            return _error("stateIncompatibility", "invalidDeviceState")  # no free instance
         self._digits(conn, called + "#")
-        return ("ok", ConnectionID(conn.call_id, self.number))
+        return self._ok(conn)
+
+    def _prompt(self, called: str):
+        """autoOriginate prompt: ring the calling phone(s); the number is dialled when the
+        user answers (`_prompt_answered`), or the attempt ends after PROMPT_RING_SECONDS."""
+        devices = self._prompted_phones()
+        if not devices:
+            return _error("operation", "requestIncompatibleWithObject")  # cme.md's excluded models
+        instance = self._free_instance()
+        if instance is None:
+            return _error("stateIncompatibility", "invalidDeviceState")
+        from actors.line import Connection
+
+        conn = Connection(self.telephony.new_call_id(), instance, self.telephony.new_gcid())
+        self.connections[conn.call_id] = conn
+        CONNECTION.fire(conn, "prompt")
+        conn.cause, conn.prompt_for = "makeCall", called
+        conn.calling, conn.calling_name = self.number, self.dn.name or ""
+        conn.called = called
+        for device in devices:
+            line = self._line_instance(device)
+            info = show.call_info(line, conn.call_id, calling=self.number, calling_name=self.dn.name or "",
+                                  called=called, outbound=True)
+            self._present(conn, show.ring_in(line, conn.call_id, info,
+                                             waiting=self.telephony.phone_busy(device, conn.call_id)),
+                          device, state="alerting")
+        self.publish("delivered", conn, self._own(conn), "makeCall", alerting=self.number,
+                     calling=self.number, called=called)
+        conn.timer = self.telephony.clock.callLater(PROMPT_RING_SECONDS, self._timer_fired, c.PromptTimeout(conn.call_id))
+        return self._ok(conn)
+
+    def _prompt_answered(self, conn, device: str) -> None:
+        if conn.timer is not None and conn.timer.active():
+            conn.timer.cancel()
+        CONNECTION.fire(conn, "offhook")
+        conn.device = device
+        self._stop_ringing_elsewhere(conn, device)
+        self._present(conn, show.answering(self._line_instance(device), conn.call_id))
+        self.publish("service_initiated", conn, self._own(conn), "makeCall", initiating=self.number)
+        conn.called = ""
+        self._digits(conn, conn.prompt_for + "#")
+
+    def _prompt_timeout(self, m: c.PromptTimeout) -> None:
+        conn = self.connections.get(m.call_id)
+        if conn is not None and conn.state == "prompting":
+            self._release(conn, "alertTimeExpired")
+
+    # -- DTMF, both ways --------------------------------------------------------------------
+    def _send_dtmf(self, conn, digits: str) -> None:
+        if conn.peer is not None and conn.far_answered:
+            self.telephony.tell_line(conn.peer.tag, c.Dtmf(conn.peer.call_id, digits))
+
+    def _dtmf(self, m: c.Dtmf) -> None:
+        """The far end sent digits: this line's phone plays them to its user (CME relays
+        DTMF out of band between SCCP phones)."""
+        conn = self.connections.get(m.call_id)
+        if conn is not None and conn.state == "connected" and conn.device is not None:
+            self._present(conn, show.dtmf(self._line_instance(conn.device), conn.call_id, m.digits))
+
+
+_SERVICES = {
+    "answer": LineCTIMixin._cti_answer,
+    "clear": LineCTIMixin._cti_clear,
+    "hold": LineCTIMixin._cti_hold,
+    "retrieve": LineCTIMixin._cti_retrieve,
+    "alternate": LineCTIMixin._cti_swap,
+    "reconnect": LineCTIMixin._cti_swap,
+    "deflect": LineCTIMixin._cti_deflect,
+    "single_step": LineCTIMixin._cti_single_step,
+    "consult": LineCTIMixin._cti_consult,
+    "transfer": LineCTIMixin._cti_transfer,
+    "digits": LineCTIMixin._cti_digits,
+}

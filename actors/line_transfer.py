@@ -62,9 +62,9 @@ class LineTransferMixin:
             self.log.info("blind transfer of call {call} to {number}: not a number here", call=m.call_id, number=m.number)
             return
         far = conn.peer
-        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number))
-        self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, "transfer", last_redirection=self.number))
-        self.publish("transferred", conn, self._own(conn), "transfer",
+        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number, cause=m.cause))
+        self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=self.number))
+        self.publish("transferred", conn, self._own(conn), m.cause,
                      extra={"primary_old": ConnectionID(conn.call_id, self.number), "secondary_old": None,
                             "transferring": self.number, "transferred_to": m.number})
         self._release(conn, "transfer", tell_peer=False)
@@ -76,7 +76,7 @@ class LineTransferMixin:
             return
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
-        conn.transferred = True
+        conn.transferred, conn.cause = True, m.cause  # the new far end's events say why
         conn.far_answered = m.peer is not None and m.peer_answered
         conn.gcid = m.gcid or conn.gcid
         conn.media = None

@@ -155,6 +155,8 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
                 self._leave("connection_lost", message.reason, close=False)
         elif isinstance(message, c.Present):
             self._show(message)
+        elif isinstance(message, c.Consulting):
+            self._consults[message.consult_call] = message.held_call  # the Transfer key completes it
         elif isinstance(message, c.Display):
             if self.link is not None:
                 for m in message.messages:

@@ -128,6 +128,10 @@ class PhoneUserMixin:
             self._collect_forward(digits)
             return
         target = self._find("initiated", "dialing", callref=callref)
+        in_call = self._find("connected", callref=callref)
+        if target is None and in_call is not None and self._starting is None:
+            self._to_line(in_call, "digits", digits=digits)  # DTMF for the far end
+            return
         if target is None:
             if self._starting is None and (self._active() is not None or not self._new_call(line_instance, speaker=True)):
                 return
@@ -275,7 +279,7 @@ class PhoneUserMixin:
         """The DN's second instance if it has one free, else another idle line here."""
         config, board = self.telephony.config, self.telephony.board
         dn = config.ephone_dns.get(dn_tag)
-        if dn is not None and dn.dual_line and len(board.lines[dn_tag].calls) < 2:
+        if dn is not None and (dn.dual_line or dn.octo_line) and len(board.lines[dn_tag].calls) < (8 if dn.octo_line else 2):
             return dn_tag
         for button in self.lines:
             if button.dn_tag != dn_tag and not board.lines[button.dn_tag].calls:

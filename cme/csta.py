@@ -1,15 +1,18 @@
 """`cme csta` — a uaCSTA client on the command line (Office Communicator's side).
 
     cme csta [--config FILE] [--server HOST:PORT] --line 201 monitor
-    cme csta --line 201 [--follow] make-call 202 | answer | clear | hold | retrieve
+    cme csta --line 201 [--follow] make-call 202 [prompt] | answer | clear | hold | retrieve
+                                 | deflect N | transfer [N] | consult N | digits 123#
                                  | dnd on|off | forward on N|off | mwi on|off | snapshot
 
 `monitor` opens a CTI session on the line, starts a monitor and prints each event as it
 comes, one line each, until Ctrl-C, which stops the monitor and ends the session with BYE.
 Every other command sends one request over its own session and prints the response; with
 `--follow` it keeps the session (and a monitor) open afterwards and prints the events.
-answer/clear/hold/retrieve act on the line's call in the fitting state (found with
-SnapshotDevice).
+The call commands act on the line's call in the fitting state (found with SnapshotDevice):
+`transfer N` is SingleStepTransferCall of the call in progress to N; `transfer` alone is
+TransferCall, joining the held call with the active (consultation) one; `consult N` holds
+the call and calls N (ConsultationCall); `digits` is GenerateDigits.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -43,11 +47,20 @@ def describe(body: bytes) -> str:
     return " ".join(parts)
 
 
-SERVICES = ("make-call", "answer", "clear", "hold", "retrieve", "dnd", "forward", "mwi", "snapshot")
+SERVICES = ("make-call", "answer", "clear", "hold", "retrieve", "deflect", "transfer", "consult", "digits",
+            "dnd", "forward", "mwi", "snapshot")
 _WANTED = {"answer": ("alerting",), "clear": ("connected", "alerting", "hold", "initiated", "fail"),
-           "hold": ("connected",), "retrieve": ("hold",)}
-_ELEMENT = {"answer": ("AnswerCall", "callToBeAnswered"), "clear": ("ClearConnection", "connectionToBeCleared"),
-            "hold": ("HoldCall", "callToBeHeld"), "retrieve": ("RetrieveCall", "callToBeRetrieved")}
+           "hold": ("connected",), "retrieve": ("hold",), "deflect": ("alerting",),
+           "transfer": ("connected", "hold"), "consult": ("connected",), "digits": ("connected",)}
+CALL_COMMANDS = tuple(_WANTED)
+# command -> (request, its connection field, the element for the command's argument)
+_ELEMENT = {"answer": ("AnswerCall", "callToBeAnswered", None),
+            "clear": ("ClearConnection", "connectionToBeCleared", None),
+            "hold": ("HoldCall", "callToBeHeld", None), "retrieve": ("RetrieveCall", "callToBeRetrieved", None),
+            "deflect": ("DeflectCall", "callToBeDiverted", "newDestination"),
+            "transfer": ("SingleStepTransferCall", "activeCall", "transferredTo"),
+            "consult": ("ConsultationCall", "existingCall", "consultedDevice"),
+            "digits": ("GenerateDigits", "connectionToSendDigits", "charactersToSend")}
 
 
 def _on_off(arguments: list[str], what: str) -> bool:
@@ -71,10 +84,16 @@ def build_request(command: str, line: str, arguments: list[str], snapshot: bytes
     ns = f' xmlns="{ED3}"'
     device = f"<device>{line}</device>"
     if command == "make-call":
-        if len(arguments) != 1:
-            raise ValueError("make-call takes the number to call")
+        if len(arguments) not in (1, 2) or arguments[1:] not in ([], ["prompt"]):
+            raise ValueError("make-call takes the number to call, then optionally 'prompt'")
+        mode = "prompt" if arguments[1:] else "doNotPrompt"
         return csta(f"<MakeCall{ns}><callingDevice>{line}</callingDevice><calledDirectoryNumber>{arguments[0]}"
-                    "</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>")
+                    f"</calledDirectoryNumber><autoOriginate>{mode}</autoOriginate></MakeCall>")
+    if command == "transfer" and not arguments:
+        held = _call_in(snapshot, ("hold",)) if snapshot is not None else "0"
+        active = _call_in(snapshot, ("connected",)) if snapshot is not None else "0"
+        return csta(f"<TransferCall{ns}><heldCall><callID>{held or 0}</callID><deviceID>{line}</deviceID></heldCall>"
+                    f"<activeCall><callID>{active or 0}</callID><deviceID>{line}</deviceID></activeCall></TransferCall>")
     if command == "dnd":
         on = _on_off(arguments, "dnd")
         return csta(f"<SetDoNotDisturb{ns}>{device}<doNotDisturbOn>{str(on).lower()}</doNotDisturbOn></SetDoNotDisturb>")
@@ -91,9 +110,13 @@ def build_request(command: str, line: str, arguments: list[str], snapshot: bytes
                     "</messageWaitingOn></SetMessageWaitingIndicator>")
     if command == "snapshot":
         return csta(f"<SnapshotDevice{ns}><snapshotObject>{line}</snapshotObject></SnapshotDevice>")
-    root, field = _ELEMENT[command]
+    root, field, argument = _ELEMENT[command]
+    if (len(arguments) != 1) if argument else arguments:
+        raise ValueError(f"{command} takes {'one argument' if argument else 'no argument'}")
+    extra = f"<{argument}>{escape(arguments[0])}</{argument}>" if argument else ""
     call_id = _call_in(snapshot, _WANTED[command]) if snapshot is not None else "0"
-    return csta(f"<{root}{ns}><{field}><callID>{call_id or 0}</callID><deviceID>{line}</deviceID></{field}></{root}>")
+    return csta(f"<{root}{ns}><{field}><callID>{call_id or 0}</callID><deviceID>{line}</deviceID></{field}>"
+                f"{extra}</{root}>")
 
 
 def server_address(args) -> tuple[str, int]:
@@ -140,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             yield client.open(args.line)
             if args.command != "monitor":
                 snapshot = None
-                if args.command in ("answer", "clear", "hold", "retrieve"):
+                if args.command in CALL_COMMANDS:
                     snapshot = yield client.request(build_request("snapshot", args.line, [], None))
                 body = yield client.request(build_request(args.command, args.line, args.arguments, snapshot))
                 print(describe(body), flush=True)

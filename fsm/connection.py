@@ -5,20 +5,24 @@ fail. A phone's originating side needs two more steps, kept here as their own st
 reported to CTI as the CSTA state in `CSTA_STATE`:
 - dialing: digits are being collected (CSTA: initiated);
 - originated: the number was routed and the far end is being offered the call; the
-  caller hears ringback (CSTA: connected, as after an Originated event).
+  caller hears ringback (CSTA: connected, as after an Originated event);
+- prompting: a prompted MakeCall (`autoOriginate prompt`) rings the calling phone first;
+  when its user answers, the connection goes on as if the phone went off-hook (CSTA:
+  alerting).
 
 A connection returns to null when it is cleared; the instance is then free again.
 """
 from fsm.table import StateTable
 
-ACTIVE = ["initiated", "dialing", "originated", "alerting", "connected", "hold", "fail"]
+ACTIVE = ["prompting", "initiated", "dialing", "originated", "alerting", "connected", "hold", "fail"]
 
 CONNECTION = StateTable(
     "connection",
     states=["null"] + ACTIVE,
     initial="null",
     transitions=[
-        {"trigger": "offhook", "source": "null", "dest": "initiated"},
+        {"trigger": "offhook", "source": ["null", "prompting"], "dest": "initiated"},
+        {"trigger": "prompt", "source": "null", "dest": "prompting"},
         {"trigger": "digit", "source": ["initiated", "dialing"], "dest": "dialing"},
         {"trigger": "dial", "source": ["initiated", "dialing"], "dest": "originated"},
         {"trigger": "fail", "source": ["initiated", "dialing", "originated"], "dest": "fail"},
@@ -34,6 +38,7 @@ CONNECTION = StateTable(
 
 CSTA_STATE = {
     "null": "null",
+    "prompting": "alerting",
     "initiated": "initiated",
     "dialing": "initiated",
     "originated": "connected",

@@ -126,6 +126,13 @@ class HeadsetMode(IntEnum):
 
 
 class Tone(IntEnum):
+    """DeviceTone (Wireshark's values; sccp.md lists only the call-progress tones)."""
+
+    DTMF_1 = 0x01  # 0x01-0x09: DTMF 1-9
+    DTMF_0 = 0x0A
+    DTMF_STAR = 0x0E
+    DTMF_POUND = 0x0F
+    DTMF_A = 0x10  # 0x10-0x13: DTMF A-D
     INSIDE_DIAL = 0x21
     OUTSIDE_DIAL = 0x22
     BUSY = 0x23
@@ -205,6 +212,21 @@ KEYPAD = "0123456789ABCD*#+"
 def keypad_digit(button: int) -> str:
     """The dialled character for a KeypadButton value ('?' for an unknown button)."""
     return KEYPAD[button] if 0 <= button < len(KEYPAD) else "?"
+
+
+_DTMF_TONES = {**{str(d): d for d in range(1, 10)}, "0": 0x0A, "*": 0x0E, "#": 0x0F,
+               "A": 0x10, "B": 0x11, "C": 0x12, "D": 0x13}
+_TONE_DTMF = {tone: char for char, tone in _DTMF_TONES.items()}
+
+
+def dtmf_tone(char: str) -> int:
+    """The DeviceTone that plays DTMF `char` (0-9 * # A-D); KeyError for anything else."""
+    return _DTMF_TONES[char.upper()]
+
+
+def tone_dtmf(tone: int) -> str | None:
+    """The DTMF character a DeviceTone plays, None for a call-progress tone."""
+    return _TONE_DTMF.get(int(tone))
 
 
 def keypad_button(digit: str) -> int:

@@ -11,7 +11,7 @@ from ipaddress import IPv4Address
 
 from sccp import messages as m
 from sccp.enums import (CallState, CallType, Codec, LampMode, RingMode, SoftKeySetIndex,
-                        SpeakerMode, Stimulus, Tone)
+                        SpeakerMode, Stimulus, Tone, ToneDirection, dtmf_tone)
 
 PACKET_MS = 20
 CODEC = Codec.G711_ULAW  # every SCCP phone speaks it; no transcoding needed phone to phone
@@ -173,6 +173,15 @@ def transfer_prompt(line):
                                          call_reference=0),
             m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=0),
             _keys(SoftKeySetIndex.OFF_HOOK_FEATURE, line, 0)]
+
+
+def dtmf(line, ref, digits: str):
+    """Play the far end's DTMF digits to the user, one tone each (out-of-band relay)."""
+    out = []
+    for char in digits:
+        out += [m.StartToneMessage(tone=dtmf_tone(char), direction=ToneDirection.USER, line_instance=line, call_reference=ref),
+                m.StopToneMessage(line_instance=line, call_reference=ref)]
+    return out
 
 
 def ring_again(line, ref):

@@ -25,7 +25,7 @@ from ipaddress import IPv4Address
 
 from sccp import messages as m
 from sccp.enums import (CallState, CallType, Codec, DeviceType, LampMode, RingMode,
-                        SoftKeyEvent, SpeakerMode, Stimulus, Tone, keypad_button)
+                        SoftKeyEvent, SpeakerMode, Stimulus, Tone, ToneDirection, keypad_button, tone_dtmf)
 
 PROTOCOL_VERSION = 11  # what a 7961 on SCCP 8.x firmware announces; servers cap it
 CODECS = (Codec.G711_ULAW, Codec.G711_ALAW, Codec.G729)
@@ -112,6 +112,7 @@ class Station:
         self.prompt = ""
         self.notify = ""
         self.tones: dict[tuple[int, int], Tone | int] = {}
+        self.heard_digits: dict[int, str] = {}  # call reference -> DTMF played to the user
         self.call_plane: int | None = None
         self.selected_softkeys: dict[tuple[int, int], int] = {}
         self.softkey_template: tuple[m.SoftKeyDefinition, ...] = ()
@@ -280,6 +281,9 @@ class Station:
 
     def _start_tone(self, msg: m.StartToneMessage):
         self.tones[(msg.line_instance, msg.call_reference)] = msg.tone
+        digit = tone_dtmf(msg.tone)
+        if digit is not None and msg.direction == ToneDirection.USER:  # the far end's digits
+            self.heard_digits[msg.call_reference] = self.heard_digits.get(msg.call_reference, "") + digit
 
     def _stop_tone(self, msg: m.StopToneMessage):
         self.tones.pop((msg.line_instance, msg.call_reference), None)

@@ -19,10 +19,12 @@ class Model:
 
 
 # (state, trigger) -> destination; every pair not listed must be refused.
-_ACTIVE = ["initiated", "dialing", "originated", "alerting", "connected", "hold", "fail"]
+_ACTIVE = ["prompting", "initiated", "dialing", "originated", "alerting", "connected", "hold", "fail"]
 EXPECTED = {
     CONNECTION: {
         ("null", "offhook"): "initiated",
+        ("null", "prompt"): "prompting",
+        ("prompting", "offhook"): "initiated",
         ("initiated", "digit"): "dialing",
         ("dialing", "digit"): "dialing",
         ("initiated", "dial"): "originated",
