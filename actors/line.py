@@ -60,7 +60,7 @@ class Connection:
         self.timer = None
         self.cause = "newCall"
         self.last_redirection = ""
-        self.transferred = False  # the far end was replaced by a transfer (it may still ring)
+        self.transferred = ""  # the far end was replaced by a transfer (it may still ring): its cause
         self.far_answered = False  # the far end is in the call (not ringing, not pending)
         self.prompt_for = ""  # a prompted MakeCall: the number to dial once the user answers
 
@@ -316,6 +316,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn.timer is not None and conn.timer.active():
             conn.timer.cancel()
         CONNECTION.fire(conn, "fail")
+        conn.peer = None  # nobody at the far end any more (a diverted call may have had one)
         self._present(conn, show.failed(self._line_instance(conn.device), conn.call_id, busy=busy))
         about = ConnectionID(conn.call_id, failing or conn.called or conn.digits)
         self.publish("failed", conn, about, cause, calling=self.number, called=conn.called or conn.digits,
@@ -438,6 +439,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is None:
             return
         conn.last_redirection = m.diverting
+        conn.peer = None  # the line that rang is out of the call; the next one will say Alerting
         self.publish("diverted", conn, ConnectionID(conn.call_id, m.diverting), m.cause, calling=self.number,
                      called=conn.called, diverting=m.diverting, new_destination=m.new_destination,
                      last_redirection=m.diverting)
@@ -447,7 +449,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is not None and conn.transferred and conn.peer is None:
             conn.peer = m.callee  # a blind transfer's target rings
             self._send_media(conn)
-            self.publish("delivered", conn, self._far(conn), conn.cause, alerting=m.callee.number,
+            self.publish("delivered", conn, self._far(conn), conn.transferred, alerting=m.callee.number,
                          calling=self.number, called=m.callee.number)
             return
         if conn is None or conn.state != "originated":
@@ -471,7 +473,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
             conn.peer, conn.far_answered = m.callee, True  # the target of a transfer answered
             self._send_media(conn)
-            self.publish("established", conn, self._far(conn), conn.cause, answering=m.callee.number,
+            self.publish("established", conn, self._far(conn), conn.transferred, answering=m.callee.number,
                          calling=self.number, called=m.callee.number)
             self._start_media(conn)
             return

@@ -227,8 +227,7 @@ class LineCTIMixin:
         conn.device = device
         self._stop_ringing_elsewhere(conn, device)
         self._present(conn, show.answering(self._line_instance(device), conn.call_id))
-        self.publish("service_initiated", conn, self._own(conn), "makeCall", initiating=self.number)
-        conn.called = ""
+        conn.called = ""  # no ServiceInitiated: the connection was announced by its Delivered
         self._digits(conn, conn.prompt_for + "#")
 
     def _prompt_timeout(self, m: c.PromptTimeout) -> None:

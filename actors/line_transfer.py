@@ -76,7 +76,7 @@ class LineTransferMixin:
             return
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
-        conn.transferred, conn.cause = True, m.cause  # the new far end's events say why
+        conn.transferred = m.cause  # why: the new far end's events say it
         conn.far_answered = m.peer is not None and m.peer_answered
         conn.gcid = m.gcid or conn.gcid
         conn.media = None

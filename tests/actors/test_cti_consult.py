@@ -222,7 +222,7 @@ def test_prompted_make_call_rings_the_caller_first_and_dials_on_answer():
         lab.a.do("answer")  # the user picks up: the number is dialled
         assert lab.b.ringing() and lab.calls(1) == {call_id: "originated"}
         assert lab.by_device() == {
-            "201": [("ServiceInitiatedEvent", "makeCall"), ("OriginatedEvent", "makeCall"), ("DeliveredEvent", "newCall")],
+            "201": [("OriginatedEvent", "makeCall"), ("DeliveredEvent", "newCall")],
             "202": [("DeliveredEvent", "newCall")]}
         lab.b.do("answer")
         assert lab.a.call_state(1, call_id) == CallState.CONNECTED

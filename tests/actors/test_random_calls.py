@@ -4,7 +4,9 @@ A hypothesis state machine drives four in-memory virtual phones (cme.testing.Exc
 the real line and phone actors and SCCP protocol, a fake clock) through random sequences
 of what a user can do — off-hook, dial (known numbers, prefixes, unknown numbers, '#'),
 enbloc, redial, answer, hold, resume, end call, the clock moving past the inter-digit
-timeout, a TCP connection lost, keepalives stopping, a phone registering again — and
+timeout, a TCP connection lost, keepalives stopping, a phone registering again — mixed
+with what a CTI application asks of the lines meanwhile (every call-control service of
+Table 1, on live or stale connections, racing with the users) — and
 checks after every step that the server's views agree, and at the end, once every phone
 has hung up, that every line is idle, no connection is left anywhere, and every phone
 shows on-hook with no ringer, tone or media.
@@ -25,6 +27,7 @@ from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 import conf
 from actors import calls as c
 from actors.events import CallEvent
+from actors.line_cti import PROMPT_RING_SECONDS, CTICall
 from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, RingMode, SoftKeyEvent, SpeakerMode, Stimulus
 from sccp.station import Registration
@@ -158,6 +161,8 @@ def hang_up_everything(ex: Exchange) -> None:
         if not connected(phone):
             assert ex.phone(device).registered, device
     advance(ex, INTERDIGIT + 1)
+    if any(conn.state == "prompting" for ref in ex.telephony.lines.values() for conn in actor(ref).connections.values()):
+        advance(ex, PROMPT_RING_SECONDS)  # a prompted MakeCall nobody answers gives up
     for device, phone in list(ex.phones.items()):
         if connected(phone) and actor(ex.telephony.directory.get(device))._forwarding is not None:
             phone.do("on_hook")  # a forward or transfer number half typed: given up
@@ -204,7 +209,7 @@ def check_consistent(ex: Exchange) -> None:
             # points back, in a matching state. Between lines only messages travel, and
             # Offer/Alerting/Answered/Released each get a reply or a release, so nothing
             # is half-torn-down once the mailboxes are empty.
-            if conn.state in ("initiated", "dialing", "fail"):
+            if conn.state in ("prompting", "initiated", "dialing", "fail"):
                 assert peer is None, (tag, cid, conn.state, peer)
                 continue
             if peer is None:
@@ -233,20 +238,21 @@ def check_consistent(ex: Exchange) -> None:
         # and so is its status record.
         # 5b. The digits a phone remembers for a call (what Redial dials) are the ones
         # the user dialed on that call: the number the line routed, perhaps followed by
-        # digits typed before the phone heard it was routed; none for a call offered.
+        # digits typed before the phone heard it was routed; none for a call offered (a
+        # call CTI dialled is not checked: the user dialled nothing).
         for cid, (tag, _) in phone.calls.items():
             conn = lines[tag].connections.get(cid)
             if conn is not None and not conn.outbound:
                 assert cid not in phone.dialed, (device, cid, phone.dialed[cid])
-            elif conn is not None and conn.called:
+            elif conn is not None and conn.called and conn.cause not in ("makeCall", "consultation"):
                 assert phone.dialed.get(cid, "").startswith(conn.called), (
                     device, cid, phone.dialed.get(cid), conn.called)
         assert board.phones[device].calls == {cid: state for cid, (_, state) in phone.calls.items()}
         for cid, (tag, state) in phone.calls.items():
             conn = lines[tag].connections.get(cid)
             assert conn is not None, f"{device} keeps call {cid} on dn {tag} that the line no longer has"
-            assert conn.state == state, (device, cid, conn.state, state)
-            assert conn.device == device or (conn.state == "alerting" and device in lines[tag].phones), (
+            assert conn.state == state or (conn.state, state) == ("prompting", "alerting"), (device, cid, conn.state, state)
+            assert conn.device == device or (conn.state in ("alerting", "prompting") and device in lines[tag].phones), (
                 f"{device} shows call {cid} ({state}) that is on {conn.device}")
         if phone.state == "registered":
             for tag, line in lines.items():
@@ -370,6 +376,8 @@ def test_the_checks_see_a_dead_actor_and_its_logged_failure():
 # -- the machine ---------------------------------------------------------------------------
 
 devices = st.sampled_from(DEVICES)
+CTI_SERVICES = ["make_call", "make_call_prompt", "answer", "clear", "hold", "retrieve", "alternate", "reconnect",
+                "deflect", "single_step", "consult", "transfer", "digits"]
 
 
 class RandomCalls(RuleBasedStateMachine):
@@ -512,6 +520,26 @@ class RandomCalls(RuleBasedStateMachine):
                 phone.do("dial", number)
         self.after()
 
+    # -- a CTI application --
+    @rule(data=st.data(), service=st.sampled_from(CTI_SERVICES), tag=st.sampled_from(sorted(NUMBERS_BY_TAG)),
+          number=st.sampled_from(["201", "202", "2030", "205", "206", "9"]))
+    def cti(self, data, service, tag, number):
+        """One call-control request, as the session would ask it of the line (the session's
+        own checks are tested elsewhere): on a live connection of the line, or a stale one."""
+        ref = self.ex.telephony.lines[tag]
+        calls = sorted(actor(ref).connections)
+        call_id = data.draw(st.sampled_from(calls + [987654]), label="call")
+        other = data.draw(st.sampled_from(calls or [0]), label="other call")
+        prompt = service == "make_call_prompt"
+        message = CTICall("make_call" if prompt else service, call_id=call_id, other_call=other, prompt=prompt,
+                          called="12*#" if service == "digits" else number)
+        answers = []
+        ref.ask(message, block=False).add_done_callback(lambda f: answers.append(f.get()))
+        self.ex.settle()
+        (answer,) = answers
+        assert answer[0] == "ok" or (answer[0] == "error" and len(answer) == 3), answer
+        self.after()
+
     # -- time, keepalives, the network --
     @rule(seconds=st.sampled_from([0.5, 2, INTERDIGIT + 1]), keepalive=st.booleans())
     def clock(self, seconds, keepalive):
@@ -552,6 +580,11 @@ class RandomCalls(RuleBasedStateMachine):
 
     def teardown(self):
         try:
+            hang_up_everything(self.ex)
+            for ref in self.ex.telephony.lines.values():  # calls no phone can end (cti notify)
+                for call_id in list(actor(ref).connections):
+                    ref.tell(CTICall("clear", call_id=call_id))
+            self.ex.settle()
             hang_up_everything(self.ex)
             check_no_actor_died(self.ex, self.refs)
             assert not self.errors.events, "\n".join(self.errors.describe())
