@@ -99,6 +99,7 @@ class Diverted:
     diverting: str
     new_destination: str
     cause: str
+    connection: int = 0  # the diverted connection's call id at the diverting line (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class PeerHeld:
     call_id: int
     holding: str
     held: bool  # False: retrieved
+    cause: str = "normal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +222,4 @@ class Replace:
     cause: str = "transfer"
     gcid: str = ""  # the GCID the joined call keeps ("" = unchanged)
     peer_answered: bool = True  # False: the new peer still rings
+    extra: dict | None = None  # the TransferedEvent's calls and connections, as the transferring line saw them

@@ -44,7 +44,7 @@ class Connection:
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
                  "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred", "far_answered",
-                 "prompt_for")
+                 "prompt_for", "dialled")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -63,6 +63,7 @@ class Connection:
         self.transferred = ""  # the far end was replaced by a transfer (it may still ring): its cause
         self.far_answered = False  # the far end is in the call (not ringing, not pending)
         self.prompt_for = ""  # a prompted MakeCall: the number to dial once the user answers
+        self.dialled = ""  # offered here: the number the caller dialled (calledDevice)
 
     @property
     def csta_state(self) -> str:
@@ -330,7 +331,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         info = self._info(conn, line)
         self._present(conn, show.answering(line, conn.call_id) + show.connected(line, conn.call_id, info))
         self.publish("established", conn, self._own(conn), "newCall", answering=self.number,
-                     calling=conn.calling, called=self.number, last_redirection=conn.last_redirection or None)
+                     calling=conn.calling, called=conn.dialled or self.number, last_redirection=conn.last_redirection or None)
         if conn.peer is not None:
             self.telephony.tell_line(conn.peer.tag, c.Answered(conn.peer.call_id, self.party(conn)))
 
@@ -350,7 +351,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         self._present(conn, show.hold(self._line_instance(conn.device), conn.call_id))
         self.publish("held", conn, self._own(conn), cause, holding=self.number)
         if conn.peer is not None:
-            self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, True))
+            self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, True, cause))
 
     def _retrieve(self, conn: Connection, device: str, cause: str = "normal") -> None:
         CONNECTION.fire(conn, "retrieve")
@@ -359,7 +360,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         self._present(conn, show.resume(line, conn.call_id, self._info(conn, line)))
         self.publish("retrieved", conn, self._own(conn), cause, retrieving=self.number)
         if conn.peer is not None:
-            self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, False))
+            self.telephony.tell_line(conn.peer.tag, c.PeerHeld(conn.peer.call_id, self.number, False, cause))
         self._start_media(conn)
 
     def _release(self, conn: Connection, cause: str, *, tell_peer: bool = True, tell_phone: bool = True) -> None:
@@ -379,6 +380,9 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         del self.connections[conn.call_id]
         self.publish("connection_cleared", conn, self._own(conn), cause, releasing=self.number)
         if tell_peer and conn.peer is not None:
+            if conn.peer.tag != self.dn.tag:  # the far side of the call clears too (said once)
+                self.publish("connection_cleared", conn, ConnectionID(conn.peer.call_id, conn.peer.number), cause,
+                             releasing=conn.peer.number)
             self.telephony.tell_line(conn.peer.tag, c.Released(conn.peer.call_id, cause, self.party(conn)))
 
     # -- the far line -----------------------------------------------------------------------
@@ -403,6 +407,7 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         conn.calling, conn.calling_name = caller.number, caller.name
         conn.called, conn.called_name = self.number, self.dn.name or ""
         conn.last_redirection = m.last_redirection
+        conn.dialled = m.called_number
         CONNECTION.fire(conn, "offer")
         for device in self.phones:
             line = self._line_instance(device)
@@ -428,8 +433,9 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         self.telephony.tell_line(tag, c.Offer(caller, m.called_number, m.gcid, "redirected",
                                               last_redirection=self.number, hops=m.hops + 1))
 
-    def publish_diverted(self, caller: c.Party, target: str, cause: str) -> None:
-        event = CallEvent(kind="diverted", device=self.number, connection=ConnectionID(caller.call_id, self.number),
+    def publish_diverted(self, caller: c.Party, target: str, cause: str, connection: int = 0) -> None:
+        about = ConnectionID(connection or caller.call_id, self.number)  # forward all: no connection here
+        event = CallEvent(kind="diverted", device=self.number, connection=about,
                           local_state="null", cause=cause, calling=caller.number, called=self.number,
                           diverting=self.number, new_destination=target, last_redirection=self.number)
         self._emit(event)
@@ -440,7 +446,8 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
             return
         conn.last_redirection = m.diverting
         conn.peer = None  # the line that rang is out of the call; the next one will say Alerting
-        self.publish("diverted", conn, ConnectionID(conn.call_id, m.diverting), m.cause, calling=self.number,
+        self.publish("diverted", conn, ConnectionID(m.connection or conn.call_id, m.diverting), m.cause,
+                     calling=self.number,
                      called=conn.called, diverting=m.diverting, new_destination=m.new_destination,
                      last_redirection=m.diverting)
 
@@ -450,14 +457,15 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
             conn.peer = m.callee  # a blind transfer's target rings
             self._send_media(conn)
             self.publish("delivered", conn, self._far(conn), conn.transferred, alerting=m.callee.number,
-                         calling=self.number, called=m.callee.number)
+                         calling=self.number, called=m.callee.number, last_redirection=conn.last_redirection or None)
             return
         if conn is None or conn.state != "originated":
             self.telephony.tell_line(m.callee.tag, c.Released(m.callee.call_id, "normalClearing", c.Party(self.dn.tag, m.call_id, self.number)))
             return
         conn.peer = m.callee
         self._present(conn, show.ring_out(self._line_instance(conn.device), conn.call_id))
-        self.publish("delivered", conn, self._far(conn), "newCall", alerting=m.callee.number,
+        cause = "redirected" if conn.last_redirection else "newCall"  # as the called side says
+        self.publish("delivered", conn, self._far(conn), cause, alerting=m.callee.number,
                      calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
 
     def _reject(self, m: c.Reject) -> None:
@@ -473,8 +481,8 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
             conn.peer, conn.far_answered = m.callee, True  # the target of a transfer answered
             self._send_media(conn)
-            self.publish("established", conn, self._far(conn), conn.transferred, answering=m.callee.number,
-                         calling=self.number, called=m.callee.number)
+            self.publish("established", conn, self._far(conn), "newCall", answering=m.callee.number,
+                         calling=self.number, called=m.callee.number, last_redirection=conn.last_redirection or None)
             self._start_media(conn)
             return
         if conn is None or conn.state != "originated":
@@ -491,8 +499,9 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
         conn = self.connections.get(m.call_id)
         if conn is None:
             return
-        self.publish("connection_cleared", conn, ConnectionID(m.releasing.call_id, m.releasing.number), m.cause,
-                     releasing=m.releasing.number)
+        if m.releasing.tag != self.dn.tag:  # a call within this DN: its own clear said it
+            self.publish("connection_cleared", conn, ConnectionID(m.releasing.call_id, m.releasing.number), m.cause,
+                         releasing=m.releasing.number)
         self._release(conn, m.cause, tell_peer=False)
 
     def _peer_held(self, m: c.PeerHeld) -> None:
@@ -504,11 +513,11 @@ class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor
             conn.peer_media = None
             if conn.state == "connected":
                 self._present(conn, show.stop_media(conn.call_id))
-            self.publish("held", conn, self._far(conn), "normal", holding=m.holding)
+            self.publish("held", conn, self._far(conn), m.cause, holding=m.holding)
         else:
             if conn.state == "connected":
                 self._present(conn, [show.open_receive(conn.call_id)])
-            self.publish("retrieved", conn, self._far(conn), "normal", retrieving=m.holding)
+            self.publish("retrieved", conn, self._far(conn), m.cause, retrieving=m.holding)
 
     # -- media ------------------------------------------------------------------------------
     def _media_opened(self, m: c.MediaOpened) -> None:

@@ -109,9 +109,10 @@ class LineCTIMixin:
         if tag is None or tag == self.dn.tag:
             return _error("operation", "invalidDestination")
         caller = conn.peer
-        self.publish_diverted(caller, m.called, "redirected")
-        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, m.called, "redirected"))
-        self.telephony.tell_line(tag, c.Offer(caller, m.called, conn.gcid, "redirected", last_redirection=self.number))
+        self.publish_diverted(caller, m.called, "redirected", conn.call_id)
+        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, m.called, "redirected", conn.call_id))
+        self.telephony.tell_line(tag, c.Offer(caller, conn.dialled or self.number, conn.gcid, "redirected",
+                                              last_redirection=self.number))
         self._release(conn, "redirected", tell_peer=False)
         return self._ok(conn)
 

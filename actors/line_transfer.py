@@ -9,7 +9,7 @@ is in it (answered) is transferred.
 from __future__ import annotations
 
 from actors import calls as c
-from actors.events import ConnectionID
+from actors.events import CallEvent, ConnectionID
 from sccp import presenter as show
 
 
@@ -33,12 +33,16 @@ class LineTransferMixin:
             return
         a, b, cc = self.number, m.party, conn.peer
         c_answered = conn.state == "connected" and conn.far_answered
-        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid, peer_answered=c_answered))
-        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid))
-        self.publish("transferred", conn, self._own(conn), "transfer", calling=b.number, called=cc.number,
-                     extra={"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
-                            "secondary_old": ConnectionID(conn.call_id, a), "transferring": a,
-                            "transferred_to": cc.number})
+        extra = {"primary_old": ConnectionID(m.primary.call_id, m.primary.number),
+                 "secondary_old": ConnectionID(conn.call_id, a), "transferring": a,
+                 "transferred_to": cc.number,
+                 "connections": [(ConnectionID(b.call_id, b.number), None, b.number),
+                                 (ConnectionID(cc.call_id, cc.number), None, cc.number)]}
+        self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid, peer_answered=c_answered,
+                                                  extra=extra))
+        self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid, extra=extra))
+        self._emit(CallEvent(kind="transferred", device=a, connection=self._own(conn), local_state="null",
+                             cause="transfer", gcid=conn.gcid, calling=b.number, called=cc.number, extra=extra))
         self.telephony.tell_line(m.primary.tag, c.Joined(m.primary.call_id, cc.number, self.party(conn)))
         self._release(conn, "transfer", tell_peer=False)
 
@@ -46,10 +50,12 @@ class LineTransferMixin:
         conn = self.connections.get(m.call_id)
         if conn is None:
             return
-        self.publish("transferred", conn, self._own(conn), "transfer",
-                     extra={"primary_old": ConnectionID(conn.call_id, self.number),
-                            "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
-                            "transferring": self.number, "transferred_to": m.transferred_to})
+        if m.secondary.tag != self.dn.tag:  # (same DN: the consultation line reported it)
+            self._emit(CallEvent(kind="transferred", device=self.number, connection=self._own(conn), local_state="null",
+                                 cause="transfer", gcid=conn.gcid,
+                                 extra={"primary_old": ConnectionID(conn.call_id, self.number),
+                                        "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
+                                        "transferring": self.number, "transferred_to": m.transferred_to}))
         self._release(conn, "transfer", tell_peer=False)
 
     def _blind_transfer(self, m: c.BlindTransfer) -> None:
@@ -62,12 +68,14 @@ class LineTransferMixin:
             self.log.info("blind transfer of call {call} to {number}: not a number here", call=m.call_id, number=m.number)
             return
         far = conn.peer
-        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number, cause=m.cause))
+        extra = {"primary_old": ConnectionID(conn.call_id, self.number), "secondary_old": None,
+                 "transferring": self.number, "transferred_to": m.number,
+                 "connections": [(ConnectionID(far.call_id, far.number), None, far.number), (None, None, m.number)]}
+        self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number, cause=m.cause, extra=extra))
         self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=self.number))
-        self.publish("transferred", conn, self._own(conn), m.cause,
-                     extra={"primary_old": ConnectionID(conn.call_id, self.number), "secondary_old": None,
-                            "transferring": self.number, "transferred_to": m.number})
-        self._release(conn, "transfer", tell_peer=False)
+        self._emit(CallEvent(kind="transferred", device=self.number, connection=self._own(conn), local_state="null",
+                             cause=m.cause, gcid=conn.gcid, extra=extra))
+        self._release(conn, m.cause, tell_peer=False)
 
     def _replace(self, m: c.Replace) -> None:
         """We were the far end of a transfer: new peer, fresh media with it."""
@@ -83,4 +91,4 @@ class LineTransferMixin:
         if conn.state == "connected":
             self._present(conn, show.stop_media(conn.call_id) + [show.open_receive(conn.call_id)])
         self.publish("transferred", conn, self._own(conn), m.cause,
-                     extra={"transferring": m.transferring, "transferred_to": m.transferred_to})
+                     extra=m.extra or {"transferring": m.transferring, "transferred_to": m.transferred_to})

@@ -398,43 +398,9 @@ SCENARIOS = {f.__name__: f for f in (
     consultative_transfer_from_the_phone,
     feature_events_by_cti_and_by_the_soft_keys,
 )}
-# Scenarios whose golden holds what csta.md asks for and the code does not send yet (found
-# while reviewing the generated XML): scenario -> the discrepancies, exactly.
-FAR_CLEAR = ("the monitor of the device that releases a two-party call gets ConnectionCleared for its own "
-             "connection only, not for the far one (csta.md: ConnectionCleared for each side at the end)")
-KNOWN_WRONG: dict[str, str] = {
-    "make_call_answer_call_clear_connection":
-        FAR_CLEAR + ": [201] lacks ConnectionCleared (2,202) after ClearConnection",
-    "make_call_answered_on_the_phone_far_end_hangs_up": FAR_CLEAR + ": [202] lacks ConnectionCleared (1,201)",
-    "hold_and_retrieve_by_cti_and_by_the_phone": FAR_CLEAR + ": [202] lacks ConnectionCleared (1,201)",
-    "dialled_to_a_forwarded_line": (
-        "[201] DeliveredEvent (2,203) has cause newCall where [203]'s has redirected; [203] EstablishedEvent has "
-        "calledDevice 203 where its DeliveredEvent and [201]'s EstablishedEvent say 202 (the number dialled); "
-        + FAR_CLEAR + ": [201] lacks ConnectionCleared (2,203)"),
-    "deflect_a_ringing_call": (
-        "DivertedEvent (at [201] and [202]) names connection (1,202) - 201's call id - instead of (2,202), the "
-        "connection DeflectCall named and both DeliveredEvents reported; [201] DeliveredEvent (3,203) has cause "
-        "newCall where [203]'s has redirected; [203] DeliveredEvent and EstablishedEvent have calledDevice 203 "
-        "where [201]'s say 202; " + FAR_CLEAR + ": [201] lacks ConnectionCleared (3,203)"),
-    "single_step_transfer": (
-        "[202] (the transferring device) TransferedEvent has localConnectionInfo connected (it left the call: "
-        "null) and lists itself (2,202) as the transferred connection instead of 201 (1,201) and 203; [201] "
-        "TransferedEvent has primaryOldCall (1,201) and lists only itself, where [202]'s says (2,202); [202] "
-        "ConnectionClearedEvent has cause transfer, its TransferedEvent singleStepTransfer; [201] "
-        "DeliveredEvent/EstablishedEvent (3,203) have lastRedirectionDevice notKnown where [203]'s say 202, and "
-        "[201] EstablishedEvent has cause singleStepTransfer where [203]'s has newCall; "
-        + FAR_CLEAR + ": [201] lacks ConnectionCleared (3,203)"),
-    "alternate_and_reconnect_on_a_dual_line_dn": (
-        "AlternateCall: [202] RetrievedEvent and [203] HeldEvent have cause normal where [201]'s have alternate; "
-        + FAR_CLEAR + ": [201] lacks ConnectionCleared (1,202) after ReconnectCall and (3,203) at the end"),
-    "consultative_transfer_from_the_phone": (
-        "[201] (the transferring device) gets two TransferedEvents for one transfer, one per leg, with "
-        "localConnectionInfo connected and hold (it left the call: null), each listing 201 itself as the "
-        "transferred connection instead of (1,202) and (4,203); [202] and [203] TransferedEvents name their own "
-        "connection as primaryOldCall and omit secondaryOldCall, where [201]'s says (2,201) and (3,201) - 203's "
-        "call was the secondary (consultation) call - and list only themselves; "
-        + FAR_CLEAR + ": [202] lacks ConnectionCleared (4,203)"),
-}
+# Scenarios whose golden holds what csta.md asks for and the code does not send yet: name ->
+# the discrepancies, exactly. (The review of the first goldens found eight; all are fixed.)
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _params():

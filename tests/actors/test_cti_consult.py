@@ -105,7 +105,7 @@ def test_consultation_then_transfer_joins_the_far_ends(lab):
     assert lab.by_device() == {
         "201": [("HeldEvent", "consultation"), ("ServiceInitiatedEvent", "consultation"),
                 ("OriginatedEvent", "consultation"), ("DeliveredEvent", "newCall")],
-        "202": [("HeldEvent", "normal")], "203": [("DeliveredEvent", "newCall")]}
+        "202": [("HeldEvent", "consultation")], "203": [("DeliveredEvent", "newCall")]}
     lab.c.do("answer")
     lab.events()
     body = lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall>'

@@ -35,7 +35,7 @@ def test_call_forward_all_from_configuration_diverts_to_the_target(ex):
     assert [(e.device, e.diverting, e.new_destination, e.cause) for e in diverted] == [
         ("202", "202", "2030", "callForwardImmediate"), ("201", "202", "2030", "callForwardImmediate")]
     delivered = [(e.device, e.alerting, e.last_redirection, e.cause) for e in events if e.kind == "delivered"]
-    assert delivered == [("2030", "2030", "202", "redirected"), ("201", "2030", "202", "newCall")]
+    assert delivered == [("2030", "2030", "202", "redirected"), ("201", "2030", "202", "redirected")]
 
 
 def test_a_forwarding_loop_ends_not_obtainable(ex):

@@ -321,8 +321,9 @@ NUMBERS_BY_TAG = {1: "201", 2: "202", 3: "2030", 4: "205", 5: "206"}
 def check_events(ex: Exchange, events: list, *, final: bool = False) -> None:
     """8. Every connection a line creates is announced once (service initiated for a call
     it makes, delivered in state alerting for one it is offered) and cleared once (the
-    connection cleared event whose local state is null); those not cleared yet are the
-    line's live connections. Nothing is published about a connection after its clear."""
+    connection cleared event about its own connection whose local state is null; the one
+    about the far side comes too); those not cleared yet are the line's live connections.
+    Nothing is published about a connection after its clear."""
     for tag, number in NUMBERS_BY_TAG.items():
         created, cleared = [], []
         for e in events:
@@ -332,6 +333,10 @@ def check_events(ex: Exchange, events: list, *, final: bool = False) -> None:
                 assert e.connection.device == number
                 assert e.connection.call_id not in created, e
                 created.append(e.connection.call_id)
+            elif e.kind == "connection_cleared" and e.connection.device != number:
+                continue  # the far side's clear (before ours when it hung up, after when we did)
+            elif e.kind == "transferred" and e.local_state == "null":
+                continue  # the transferring device leaves: its own clear follows
             elif e.local_state == "null":
                 assert e.kind == "connection_cleared" and e.connection.device == number, e
                 assert e.connection.call_id in created and e.connection.call_id not in cleared, e
