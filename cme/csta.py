@@ -70,12 +70,14 @@ def _on_off(arguments: list[str], what: str) -> bool:
 
 
 def _call_in(snapshot: bytes | None, states) -> str:
-    """The callID of the line's call in one of `states`, from a SnapshotDeviceResponse."""
+    """The callID of the line's call in the first of `states` it has a call in, from a
+    SnapshotDeviceResponse."""
     root = etree.fromstring(snapshot) if snapshot else None
-    for info in (root.iter(f"{{{ED3}}}snapshotDeviceResponseInfo") if root is not None else ()):
-        state = info.findtext(f".//{{{ED3}}}localConnectionState")
-        if state in states:
-            return info.findtext(f".//{{{ED3}}}callID") or ""
+    infos = list(root.iter(f"{{{ED3}}}snapshotDeviceResponseInfo")) if root is not None else []
+    for wanted in states:
+        for info in infos:
+            if info.findtext(f".//{{{ED3}}}localConnectionState") == wanted:
+                return info.findtext(f".//{{{ED3}}}callID") or ""
     return ""
 
 

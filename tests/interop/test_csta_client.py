@@ -100,3 +100,39 @@ def test_cme_csta_service_commands_drive_the_phones(server):
     assert code == 1 and b"CSTAErrorCode" in out
     for phone in (a, b):
         phone.transport.loseConnection()
+
+
+@pytest_twisted.inlineCallbacks
+def test_cme_csta_digits_and_transfer_drive_the_phones(server):
+    """`cme csta … digits` reaches the far phone; `transfer 203` moves the far end on."""
+    from twisted.internet import reactor
+    from twisted.internet.utils import getProcessOutputAndValue
+
+    sip_port, log = server
+    a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
+    b = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
+                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
+    c = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
+                            Station("SEP0019E7FF1E30", DeviceType.CISCO_7961, auto_answer=0))
+    yield defer.gatherResults([a.when_registered(), b.when_registered(), c.when_registered()])
+    cme = str(Path(sys.executable).with_name("cme"))
+
+    def csta_command(*words):
+        return getProcessOutputAndValue(cme, ["csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", *words],
+                                        env=dict(os.environ), path=str(ROOT))
+
+    out, err, code = yield csta_command("make-call", "202")
+    assert code == 0 and out.decode().startswith("MakeCallResponse"), err
+    yield b.when(lambda s: s.in_call())
+    out, err, code = yield csta_command("digits", "12#")
+    assert code == 0 and out.decode().startswith("GenerateDigitsResponse"), (out, err)
+    yield b.when(lambda s: "12#" in s.heard_digits.values())
+    out, err, code = yield csta_command("transfer", "203")
+    assert code == 0 and out.decode().startswith("SingleStepTransferCallResponse"), (out, err)
+    yield a.when(lambda s: not s.in_call())
+    yield c.when(lambda s: s.in_call())
+    assert b.station.in_call()
+    c.on_hook()
+    yield b.when(lambda s: not s.in_call())
+    for phone in (a, b, c):
+        phone.transport.loseConnection()
