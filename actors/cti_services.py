@@ -11,6 +11,7 @@ unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
 from __future__ import annotations
 
 from actors import calls as c
+from conf.pattern import ARG_TYPES, ArgError
 from actors.events import ConnectionID
 from fsm.connection import CSTA_STATE
 from sip.csta import requests as rq
@@ -18,6 +19,7 @@ from sip.csta.errors import error_xml
 from sip.csta.responses import (ForwardItem, SnapshotItem, empty_response, get_do_not_disturb_response,
                                 get_forwarding_response, snapshot_device_response)
 
+DIGITS = ARG_TYPES["digits"]  # what `call-forward all` accepts in the configuration
 FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForwarding,
             rq.SetMessageWaitingIndicator, rq.SnapshotDevice)
 
@@ -42,7 +44,7 @@ def serve_feature(gateway, request, ns: str) -> bytes:
     if isinstance(request, rq.SetForwarding):
         if request.forwarding_type != "forwardImmediate":
             return error_xml("operation", "invalidForwardingType", ns)  # CME: call forward all only
-        if request.activate_forward and request.forward_dn is None:
+        if request.activate_forward and not _forwardable(request.forward_dn, digits):
             return error_xml("operation", "invalidForwardingDestination", ns)
         line.tell(c.SetForward(request.forward_dn.digits if request.activate_forward else None))
         return empty_response("SetForwardingResponse", ns)
@@ -54,6 +56,17 @@ def serve_feature(gateway, request, ns: str) -> bytes:
     views = status.calls.values() if status is not None else ()
     items = [SnapshotItem(ConnectionID(v.call_id, digits), CSTA_STATE[v.state]) for v in views]
     return snapshot_device_response(items, ns)
+
+
+def _forwardable(target, own: str) -> bool:
+    """A forward number `call-forward all` would take (digits, * and #), not the DN itself."""
+    if target is None:
+        return False
+    try:
+        number = DIGITS(target.digits)
+    except ArgError:
+        return False
+    return number != own
 
 
 # -- call control: asked of the line, answered when it has acted ----------------------------

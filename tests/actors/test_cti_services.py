@@ -196,3 +196,12 @@ def test_alternate_and_reconnect_on_a_dual_line_dn():
         assert not b.in_call() and c.in_call()
     finally:
         ex.close()
+
+
+@pytest.mark.parametrize("target", ["", "201", "sip:alice@example.com", "12345678901234567890123456789012", "20a"])
+def test_forwarding_to_an_invalid_number_is_refused_and_changes_nothing(session, target):
+    ex, gateway, flow, ask = session
+    bad = ask(f'<SetForwarding xmlns="{ED3}"><device>201</device><forwardingType>forwardImmediate</forwardingType>'
+              f'<activateForward>true</activateForward><forwardDN>{target}</forwardDN></SetForwarding>')
+    assert text(bad, "operation") == "invalidForwardingDestination"
+    assert ex.config.ephone_dns[1].call_forward_all is None and events(flow) == []
