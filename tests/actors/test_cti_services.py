@@ -205,3 +205,22 @@ def test_forwarding_to_an_invalid_number_is_refused_and_changes_nothing(session,
               f'<activateForward>true</activateForward><forwardDN>{target}</forwardDN></SetForwarding>')
     assert text(bad, "operation") == "invalidForwardingDestination"
     assert ex.config.ephone_dns[1].call_forward_all is None and events(flow) == []
+
+
+def test_a_cti_notify_line_with_no_phone_originates_on_its_own(session):
+    ex, gateway, flow, ask = session
+    b = ex.phone("SEP000F8FC7B681")
+    ask(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>204</deviceObject></monitorObject></MonitorStart>')
+    made = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>204</callingDevice>'
+               '<calledDirectoryNumber>202</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>')
+    assert text(made, "deviceID") == "204"
+    b.do("answer")
+    assert b.in_call()
+    prompt = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>204</callingDevice>'
+                 '<calledDirectoryNumber>203</calledDirectoryNumber><autoOriginate>prompt</autoOriginate></MakeCall>')
+    assert text(prompt, "operation") == "requestIncompatibleWithObject"  # no phone to ring
+    ask(f'<ClearConnection xmlns="{ED3}"><connectionToBeCleared><callID>{text(made, "callID")}</callID>'
+        '<deviceID>204</deviceID></connectionToBeCleared></ClearConnection>')
+    assert not b.in_call() and ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+    assert events(flow) == ["ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent",
+                            "ConnectionClearedEvent", "ConnectionClearedEvent"]
