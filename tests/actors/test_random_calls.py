@@ -28,6 +28,7 @@ import conf
 from actors import calls as c
 from actors.events import CallEvent
 from actors.line_cti import PROMPT_RING_SECONDS, CTICall
+from fsm.connection import CSTA_STATE
 from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, RingMode, SoftKeyEvent, SpeakerMode, Stimulus
 from sccp.station import Registration
@@ -341,8 +342,17 @@ def check_events(ex: Exchange, events: list, *, final: bool = False) -> None:
                 assert e.kind == "connection_cleared" and e.connection.device == number, e
                 assert e.connection.call_id in created and e.connection.call_id not in cleared, e
                 cleared.append(e.connection.call_id)
-        live = set(actor(ex.telephony.lines[tag]).connections)
+        line = actor(ex.telephony.lines[tag])
+        live = set(line.connections)
         assert set(created) - set(cleared) == live, (number, created, cleared, live)
+        # 9. What a snapshot would say of each live connection is what the last event about
+        # it told the monitor (a failed call's event names the failing party instead; in a
+        # call between two instances of one DN, each side's events name the other too).
+        last = {e.connection.call_id: e.local_state for e in events
+                if isinstance(e, CallEvent) and e.device == number and e.connection.device == number}
+        for call_id, conn in line.connections.items():
+            if conn.state != "fail" and (conn.peer is None or conn.peer.tag != tag):
+                assert last.get(call_id) == CSTA_STATE[conn.state], (number, call_id, conn.state, last.get(call_id))
         if final:
             assert sorted(created) == sorted(cleared), (number, created, cleared)
 
@@ -401,7 +411,8 @@ class RandomCalls(RuleBasedStateMachine):
       those calls; (7) media, tones and ringer only for calls shown, and a talking pair
       transmits to each other's RTP port;
     - check_events: (8) each connection announced once and cleared once, and the ones
-      not cleared are exactly the line's live connections.
+      not cleared are exactly the line's live connections; (9) the last event about each
+      live connection gave the state a snapshot reports.
 
     Teardown: phones that lost their connection register again, every user hangs up
     (held calls resumed first), timers run out; then all of the above, every line idle,
