@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Path(__file__).with_name("moc_session.xml")
 
@@ -21,7 +23,8 @@ def test_sipp_plays_an_office_communicator_session(server, tmp_path):
     port, log = server
     result = subprocess.run(
         [sipp, "-sf", str(SCENARIO), "-t", "t1", "-m", "1", "-nostdin", "-timeout", "20s",
-         "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"), "-i", "127.0.0.1", f"127.0.0.1:{port}"],
+         "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"), "-i", "127.0.0.1",
+         "-p", str(free_port()), f"127.0.0.1:{port}"],  # sipp's own port: not 5060, `make run` may hold it
         capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     successful = [line for line in result.stdout.splitlines() if line.strip().startswith("Successful call")]
