@@ -71,22 +71,39 @@ def test_cme_csta_monitor_prints_and_stops_on_ctrl_c(server):
     assert "session 1 ended: BYE from the application" in log.read_text()
 
 
+PHONES = (("SEP001E4A34A35F", DeviceType.CISCO_7961, None), ("SEP000F8FC7B681", DeviceType.CISCO_7960, 0),
+          ("SEP0019E7FF1E30", DeviceType.CISCO_7961, 0))  # 201, then 202 and 203 answering at once
+
+
+@defer.inlineCallbacks
+def registered_phones(count: int):
+    from twisted.internet import reactor
+
+    phones = []
+    for device, model, auto_answer in PHONES[:count]:
+        phone = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station(device, model, auto_answer=auto_answer))
+        phones.append(phone)
+    yield defer.gatherResults([phone.when_registered() for phone in phones])
+    return phones
+
+
+def cme_csta(sip_port: int, *words):
+    """`cme csta --line 201 WORDS` as a child process: (stdout, stderr, exit code)."""
+    from twisted.internet.utils import getProcessOutputAndValue
+
+    cme = str(Path(sys.executable).with_name("cme"))
+    return getProcessOutputAndValue(cme, ["csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", *words],
+                                    env=dict(os.environ), path=str(ROOT))
+
+
 @pytest_twisted.inlineCallbacks
 def test_cme_csta_service_commands_drive_the_phones(server):
     """The README's demo: phones up, then `cme csta --line 201 make-call 202`, `clear`."""
-    from twisted.internet import reactor
-    from twisted.internet.utils import getProcessOutputAndValue
-
     sip_port, log = server
-    a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
-    b = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
-                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
-    yield defer.gatherResults([a.when_registered(), b.when_registered()])
-    cme = str(Path(sys.executable).with_name("cme"))
+    a, b = yield registered_phones(2)
 
     def csta_command(*words):
-        return getProcessOutputAndValue(cme, ["csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", *words],
-                                        env=dict(os.environ), path=str(ROOT))
+        return cme_csta(sip_port, *words)
 
     out, err, code = yield csta_command("make-call", "202")
     assert code == 0 and out.decode().startswith("MakeCallResponse"), err
@@ -105,21 +122,11 @@ def test_cme_csta_service_commands_drive_the_phones(server):
 @pytest_twisted.inlineCallbacks
 def test_cme_csta_digits_and_transfer_drive_the_phones(server):
     """`cme csta … digits` reaches the far phone; `transfer 203` moves the far end on."""
-    from twisted.internet import reactor
-    from twisted.internet.utils import getProcessOutputAndValue
-
     sip_port, log = server
-    a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
-    b = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
-                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
-    c = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port,
-                            Station("SEP0019E7FF1E30", DeviceType.CISCO_7961, auto_answer=0))
-    yield defer.gatherResults([a.when_registered(), b.when_registered(), c.when_registered()])
-    cme = str(Path(sys.executable).with_name("cme"))
+    a, b, c = yield registered_phones(3)
 
     def csta_command(*words):
-        return getProcessOutputAndValue(cme, ["csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", *words],
-                                        env=dict(os.environ), path=str(ROOT))
+        return cme_csta(sip_port, *words)
 
     out, err, code = yield csta_command("make-call", "202")
     assert code == 0 and out.decode().startswith("MakeCallResponse"), err
