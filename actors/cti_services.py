@@ -116,10 +116,24 @@ def call_control_target(gateway, request, ns: str):
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
     if not dn.cti_watch:
         return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
+    if service != "make_call" and not _calls_exist(gateway, message.call_id, message.other_call):
+        # No such call anywhere; a call that exists but not at this device is the line's
+        # invalidConnectionID.
+        return error_xml("operation", "invalidCallID", ns)
     if message.prompt and gateway.config.voip.csta_mode_basic and _moc_associated(gateway, dn.tag):
         # cme.md: prompted MakeCall is not supported on a phone associated with a MOC client
         return error_xml("operation", "requestIncompatibleWithObject", ns)
     return line, message
+
+
+def _calls_exist(gateway, *call_ids: int) -> bool:
+    """Every call id named is some line's live call (the lines keep the board current)."""
+    wanted = {call_id for call_id in call_ids if call_id}
+    for status in gateway.telephony.board.lines.values():
+        wanted -= status.calls.keys()
+        if not wanted:
+            return True
+    return not wanted
 
 
 def _moc_associated(gateway, dn_tag: int) -> bool:

@@ -142,7 +142,7 @@ def test_consultation_errors(lab):
     assert text_of(bad, "operation") == "invalidCalledDeviceID"
     bad = ask(f'<ConsultationCall xmlns="{ED3}"><existingCall>{conn(4242)}</existingCall>'
               '<consultedDevice>203</consultedDevice></ConsultationCall>')
-    assert text_of(bad, "operation") == "invalidConnectionID"
+    assert text_of(bad, "operation") == "invalidCallID"
     ask(f'<HoldCall xmlns="{ED3}"><callToBeHeld>{conn(first)}</callToBeHeld></HoldCall>')
     bad = ask(f'<ConsultationCall xmlns="{ED3}"><existingCall>{conn(first)}</existingCall>'
               '<consultedDevice>203</consultedDevice></ConsultationCall>')
@@ -169,7 +169,7 @@ def test_transfer_with_no_held_call_is_refused_and_changes_nothing(lab):
     assert text_of(bad, "stateIncompatibility") == "noHeldCall"
     bad = lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(777)}</heldCall>'
                   f'<activeCall>{conn(first)}</activeCall></TransferCall>')
-    assert text_of(bad, "operation") == "invalidConnectionID"
+    assert text_of(bad, "operation") == "invalidCallID"
     bad = lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall>'
                   f'<activeCall>{conn(first, "203")}</activeCall></TransferCall>')
     assert text_of(bad, "operation") == "requestIncompatibleWithObject"

@@ -119,7 +119,13 @@ def test_call_control_errors(session):
     ex.phone("SEP001E4A34A35F")
     bad = ask(f'<AnswerCall xmlns="{ED3}"><callToBeAnswered><callID>999</callID>'
               '<deviceID>201</deviceID></callToBeAnswered></AnswerCall>')
+    assert text(bad, "operation") == "invalidCallID"  # no call 999 anywhere
+    ex.phone("SEP000F8FC7B681").do("off_hook")  # 202 starts a call: its call id is not 201's
+    (theirs,) = ex.telephony.board.lines[2].calls
+    bad = ask(f'<ClearConnection xmlns="{ED3}"><connectionToBeCleared><callID>{theirs}</callID>'
+              '<deviceID>201</deviceID></connectionToBeCleared></ClearConnection>')
     assert text(bad, "operation") == "invalidConnectionID"
+    assert list(ex.telephony.board.lines[2].calls) == [theirs]  # untouched
     bad = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
               '<calledDirectoryNumber>999</calledDirectoryNumber></MakeCall>')
     assert text(bad, "operation") == "invalidCalledDeviceID"

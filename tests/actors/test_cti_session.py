@@ -141,7 +141,7 @@ def test_monitor_start_errors(lab):
     digits = csta(f'<GenerateDigits xmlns="{ED3}"><connectionToSendDigits><callID>1</callID><deviceID>201'
                   '</deviceID></connectionToSendDigits><charactersToSend>12</charactersToSend></GenerateDigits>')
     (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=4, body=digits))
-    assert b"<operation>invalidConnectionID</operation>" in answer.body  # no such call
+    assert b"<operation>invalidCallID</operation>" in answer.body  # no such call
 
 
 def test_session_timer_expiry_sends_bye_and_ends_the_session(lab):
