@@ -24,6 +24,7 @@ Choices where the documentation shows nothing:
   connection, lines in tag order, then by call id. An empty field (no GCID because `gcid`
   is not configured, digits not dialed yet) prints as `-`.
 - State, from the connection states of fsm/connection.py:
+      prompting          -> PROMPT    (a prompted MakeCall rings the calling phone)
       initiated, dialing -> DIAL      (off hook, collecting digits)
       originated         -> RINGBACK  (number routed, the far end is being offered the call)
       alerting           -> ALERT     (ringing here)
@@ -44,6 +45,7 @@ from cme.cli.commands import CommandError, CommandTable, Context
 
 STATE_WORDS = {
     "null": "IDLE",
+    "prompting": "PROMPT",
     "initiated": "DIAL",
     "dialing": "DIAL",
     "originated": "RINGBACK",

@@ -178,3 +178,10 @@ def test_help_describes_show_cti(ex):
     text = table.help("show cti ")
     for word in ("call", "gcid", "line-node"):
         assert word in text
+
+
+def test_every_connection_state_has_its_word():
+    from cme.cli.cti import STATE_WORDS
+    from fsm.connection import CONNECTION
+
+    assert set(STATE_WORDS) == set(CONNECTION.states)
