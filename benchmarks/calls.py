@@ -96,6 +96,50 @@ def _idle(station) -> bool:
     return not station.calls()
 
 
+@dataclass
+class CPU:
+    """CPU over a measuring window, as fractions of one core: the server, this process, and
+    the rest of the machine (kernel work on loopback not charged to either process, and
+    anything else running: a busy neighbour skews the figures)."""
+    seconds: float
+    server: float
+    own: float
+    other: float
+
+    @staticmethod
+    def sample(server_pid: int) -> tuple[float, float, float, float]:
+        return now(), cpu_seconds(server_pid), cpu_seconds(os.getpid()), busy_seconds()
+
+    @classmethod
+    def between(cls, a, b) -> CPU:
+        seconds, server, own = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+        # /proc/stat is tick-sampled, the processes' times are not: a rough figure, floored at 0
+        other = max(0.0, (b[3] - a[3]) - server - own)
+        return cls(seconds, server / seconds, own / seconds, other / seconds)
+
+    def note(self) -> None:
+        if self.other > 0.25:
+            print(f"      note: {self.other * 100:.0f} % of a core went to something else meanwhile "
+                  f"(another process?): these figures are low")
+
+
+def server_log_errors(log_path: Path, mark: int) -> list[str]:
+    """Errors, warnings and tracebacks the server logged after byte `mark`."""
+    with log_path.open(errors="replace") as f:
+        f.seek(mark)
+        return [line.rstrip() for line in f
+                if re.search(r"#(error|critical|warn)\]|Traceback|Unhandled", line)]
+
+
+def launch(config_text: str, log_dir: str | None, prefix: str):
+    """The server on `config_text` in a child process: (process, work directory, its log)."""
+    workdir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = start_server(config_text, workdir)
+    (log_path,) = sorted(workdir.glob("bench-*.log"), key=lambda p: p.stat().st_mtime)[-1:]
+    return server, workdir, log_path
+
+
 def pct(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); nan when empty."""
     if not values:
@@ -125,41 +169,16 @@ class Driver:
         d.addTimeout(self.args.timeout, self.reactor)
         return d.addErrback(failed)
 
+    new_call = staticmethod(lambda: Call(start=now()))
+
     @defer.inlineCallbacks
     def one_call(self, pair):
-        caller, callee, number = pair.caller, pair.callee, pair.number
-        CallState = self.CallState
-        call = Call(start=now())
+        """One call on `pair` by `steps`; a failure is recorded by stage and the pair recovered."""
+        call = self.new_call()
         try:
-            if caller.lost or callee.lost:
+            if pair.caller.lost or pair.callee.lost:
                 raise CallFailed("connection", "lost")
-            caller.off_hook()
-            yield self.wait(caller.when(lambda s: CallState.OFF_HOOK in _states(s)), "dial tone")
-            call.tone = now()
-            ringing = self.wait(callee.when_ringing(line=1), "ring-in")
-
-            def rang(station):
-                call.ring = now()
-                callee.answer()  # the Answer soft key as soon as it rings
-                return station
-            ringing.addCallback(rang)
-            caller.dial(number)
-            call.dialed = now()
-            yield ringing
-            yield self.wait(caller.when(lambda s: s.in_call()), "connected (caller)")
-            call.caller_connected = now()
-            yield self.wait(callee.when(lambda s: s.in_call()), "connected (callee)")
-            call.connected = now()
-            # Two-way media: each phone transmits to the other (StartMediaTransmission).
-            yield self.wait(caller.when(lambda s: s.transmissions), "media (caller)")
-            yield self.wait(callee.when(lambda s: s.transmissions), "media (callee)")
-            call.media = now()
-            if self.args.hold > 0:
-                yield task.deferLater(self.reactor, self.args.hold, lambda: None)
-            call.hung_up = now()
-            caller.on_hook()
-            yield self.wait(caller.when(_idle), "idle (caller)")
-            yield self.wait(callee.when(_idle), "idle (callee)")
+            yield self.steps(pair, call)
         except CallFailed as exc:
             call.failed = exc.stage if exc.why == "timeout" else f"{exc.stage}: {exc.why}"
             yield self.recover(pair)
@@ -169,6 +188,42 @@ class Driver:
         call.end = now()
         self.calls.append(call)
         return call
+
+    @defer.inlineCallbacks
+    def steps(self, pair, call):
+        caller, callee, number = pair.caller, pair.callee, pair.number
+        CallState = self.CallState
+        caller.off_hook()
+        yield self.wait(caller.when(lambda s: CallState.OFF_HOOK in _states(s)), "dial tone")
+        call.tone = now()
+        ringing = self.wait(callee.when_ringing(line=1), "ring-in")
+
+        def rang(station):
+            call.ring = now()
+            callee.answer()  # the Answer soft key as soon as it rings
+            return station
+        ringing.addCallback(rang)
+        caller.dial(number)
+        call.dialed = now()
+        yield ringing
+        yield self.wait(caller.when(lambda s: s.in_call()), "connected (caller)")
+        call.caller_connected = now()
+        yield self.wait(callee.when(lambda s: s.in_call()), "connected (callee)")
+        call.connected = now()
+        # Two-way media: each phone transmits to the other (StartMediaTransmission).
+        yield self.wait(caller.when(lambda s: s.transmissions), "media (caller)")
+        yield self.wait(callee.when(lambda s: s.transmissions), "media (callee)")
+        call.media = now()
+        if self.args.hold > 0:
+            yield task.deferLater(self.reactor, self.args.hold, lambda: None)
+        call.hung_up = now()
+        caller.on_hook()
+        yield self.when_idle(pair)
+
+    @defer.inlineCallbacks
+    def when_idle(self, pair):
+        yield self.wait(pair.caller.when(_idle), "idle (caller)")
+        yield self.wait(pair.callee.when(_idle), "idle (callee)")
 
     @defer.inlineCallbacks
     def recover(self, pair):
@@ -205,14 +260,14 @@ def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
     log_mark = log_path.stat().st_size
     workers = [driver.worker() for _ in range(k)]
     yield task.deferLater(reactor, args.warmup, lambda: None)
-    t0, server0, self0, busy0 = (now(), cpu_seconds(server.pid), cpu_seconds(os.getpid()),
-                                 busy_seconds())
+    before = CPU.sample(server.pid)
     yield task.deferLater(reactor, args.duration, lambda: None)
-    t1, server1, self1, busy1 = (now(), cpu_seconds(server.pid), cpu_seconds(os.getpid()),
-                                 busy_seconds())
+    after = CPU.sample(server.pid)
     driver.stopping = True
     yield defer.DeferredList(workers, consumeErrors=True)
-    window = t1 - t0
+    t0, t1 = before[0], after[0]
+    cpu = CPU.between(before, after)
+    window = cpu.seconds
     inside = [c for c in driver.calls if t0 <= c.end < t1]
     ok = [c for c in inside if not c.failed]
     failed = Counter(c.failed for c in driver.calls if c.failed)
@@ -220,20 +275,12 @@ def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
     setup = [(c.connected - c.start) * 1000 for c in ok]
     cycle = [(c.end - c.start) * 1000 for c in ok]
     summary = bank.summary()
-    with log_path.open(errors="replace") as f:
-        f.seek(log_mark)
-        errors = [line.rstrip() for line in f
-                  if re.search(r"#(error|critical|warn)\]|Traceback|Unhandled", line)]
-    # /proc/stat is tick-sampled, the processes' times are not: a rough figure, floored at 0
-    other = max(0.0, ((busy1 - busy0) - (server1 - server0) - (self1 - self0)) / window)
+    errors = server_log_errors(log_path, log_mark)
     print(f"{k:>5} {len(ok):>7} {len(ok) / window:>8.1f} {sum(1 for c in inside if c.failed):>6} "
           f"{pct(ring, 50):>8.1f} {pct(ring, 99):>8.1f} {pct(setup, 50):>8.1f} {pct(setup, 99):>8.1f} "
-          f"{pct(cycle, 50):>8.1f} {(server1 - server0) / window * 100:>8.0f} "
-          f"{(self1 - self0) / window * 100:>8.0f} "
-          f"{other * 100:>8.0f} {summary.registered:>6} {len(errors):>6}")
-    if other > 0.25:
-        print(f"      note: {other * 100:.0f} % of a core went to something else meanwhile "
-              f"(another process?): these figures are low")
+          f"{pct(cycle, 50):>8.1f} {cpu.server * 100:>8.0f} {cpu.own * 100:>8.0f} "
+          f"{cpu.other * 100:>8.0f} {summary.registered:>6} {len(errors):>6}")
+    cpu.note()
     if failed:
         print(f"      failures this level (incl. warm-up and drain): {dict(failed)}")
     if driver.lost_pairs:
@@ -263,11 +310,9 @@ def run(reactor, args):
     raise_nofile()
     n = args.phones - args.phones % 2
     half = n // 2
-    workdir = Path(args.log_dir) if args.log_dir else Path(tempfile.mkdtemp(prefix="cme-calls-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    server = start_server(generate_config(n).replace("port 2000", f"port {port}"), workdir)
-    (log_path,) = sorted(workdir.glob("bench-*.log"), key=lambda p: p.stat().st_mtime)[-1:]
+    server, workdir, log_path = launch(generate_config(n).replace("port 2000", f"port {port}"),
+                                       args.log_dir, "cme-calls-")
     try:
         bank = PhoneBank("127.0.0.1", port, generated_devices(n), reactor=reactor,
                          stagger=args.stagger)
