@@ -7,6 +7,8 @@ runs (SIGTERM and Ctrl-C both end here, and twistd exits 0).
 """
 from __future__ import annotations
 
+import gc
+
 from twisted.application.service import MultiService
 from twisted.logger import globalLogPublisher
 
@@ -53,6 +55,11 @@ class CMEService(MultiService):
             emit("{finding}", finding=str(finding))
         if self.app.telephony is not None:
             self.app.telephony.start()  # actors exist before the listeners accept
+        # The configuration and every line and phone actor live as long as the server: keep
+        # them out of the collector's full passes, which paused calls for tens of ms under
+        # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
+        gc.collect()
+        gc.freeze()
         super().startService()
 
     def listening(self) -> list[str]:
@@ -74,6 +81,7 @@ class CMEService(MultiService):
 
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
+            gc.unfreeze()  # what was frozen at start may be garbage now
             log.info("stopped {count} actors; cme-cti is down", count=stopped)
             set_runtime(self._previous_runtime)
             unbridge_stdlib_logging()

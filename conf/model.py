@@ -240,6 +240,7 @@ class Config:
     router: list[RouterBlock] = field(default_factory=list)
     # `! ...` comment lines, by the section they stand before: ("ephone-dn", 1), ("end",)
     comments: dict[tuple, list[str]] = field(default_factory=dict)
+    _dn_index: dict[str, EphoneDn] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.link()
@@ -260,8 +261,14 @@ class Config:
         return {a.name: a.password for a in self.accounts.values() if a.encryption == 0}
 
     def dn_by_number(self, number: str) -> EphoneDn | None:
+        """The first DN with `number` (primary or secondary). Every CTI request asks, so a
+        found DN is remembered; a remembered one is checked still to be that number's."""
+        dn = self._dn_index.get(number)
+        if dn is not None and self.ephone_dns.get(dn.tag) is dn and number in dn.numbers:
+            return dn
         for dn in self.ephone_dns.values():
             if number in dn.numbers:
+                self._dn_index[number] = dn
                 return dn
         return None
 

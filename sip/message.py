@@ -95,11 +95,25 @@ class Headers:
 class Message:
     """What requests and responses share: headers, body, typed accessors, encoding."""
 
-    __slots__ = ("headers", "body")
+    __slots__ = ("headers", "body", "_parsed")
 
     def __init__(self, headers: Headers | Iterable[tuple[str, str]] = (), body: bytes = b""):
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.body = body
+        self._parsed: dict[str, tuple[str, object]] = {}
+
+    def _parse(self, name: str, raw: str | None, parse):
+        """`parse(raw)`, remembered while the header's text stays the same: the transaction,
+        dialog and session layers each read To, CSeq and Via of every message. What it
+        returns is shared: read it, do not change it (build a new header instead)."""
+        if raw is None:
+            return None
+        known = self._parsed.get(name)
+        if known is not None and known[0] == raw:
+            return known[1]
+        value = parse(raw)
+        self._parsed[name] = (raw, value)
+        return value
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -109,18 +123,15 @@ class Message:
 
     @property
     def cseq(self) -> CSeq | None:
-        value = self.headers.get("CSeq")
-        return None if value is None else CSeq.parse(value)
+        return self._parse("CSeq", self.headers.get("CSeq"), CSeq.parse)
 
     @property
     def from_(self) -> Address | None:
-        value = self.headers.get("From")
-        return None if value is None else parse_address(value)
+        return self._parse("From", self.headers.get("From"), parse_address)
 
     @property
     def to(self) -> Address | None:
-        value = self.headers.get("To")
-        return None if value is None else parse_address(value)
+        return self._parse("To", self.headers.get("To"), parse_address)
 
     @property
     def from_tag(self) -> str | None:
@@ -141,7 +152,7 @@ class Message:
     def via(self) -> Via | None:
         """The top Via: the one that names the previous hop and the transaction."""
         values = self.headers.values("Via")
-        return Via.parse(values[0]) if values else None
+        return self._parse("Via", values[0], Via.parse) if values else None
 
     @property
     def branch(self) -> str | None:

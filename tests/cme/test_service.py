@@ -1,4 +1,5 @@
 """The twistd service: start order, actors stopped with on_stop, a real twistd launch."""
+import gc
 import os
 import signal
 import socket
@@ -37,6 +38,7 @@ def test_stop_service_stops_every_actor_and_runs_on_stop():
     service.startService()
     try:
         assert current_runtime() is service.runtime
+        assert gc.get_freeze_count() > 0  # the configuration and actors, out of full collections
         refs = [Journal.start() for _ in range(3)]
         Journal.stopped.clear()
         done = []
@@ -45,6 +47,7 @@ def test_stop_service_stops_every_actor_and_runs_on_stop():
         assert sorted(Journal.stopped) == sorted(r.actor_urn for r in refs)
         assert not any(r.is_alive() for r in refs)
         assert any("stopped 3 actors" in line for line in app.log_buffer.lines())
+        assert gc.get_freeze_count() == 0  # what start froze goes back to the collector
     finally:
         if service.running:
             service.stopService()

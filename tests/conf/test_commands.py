@@ -314,3 +314,8 @@ def test_dn_by_number():
     assert c.dn_by_number("202").tag == 2
     assert c.dn_by_number("5551201").tag == 1
     assert c.dn_by_number("203") is None
+    # What it remembers follows changes: a renumbered or removed DN is not found by its old number.
+    c.ephone_dns[2].number = "203"
+    assert c.dn_by_number("202") is None and c.dn_by_number("203").tag == 2
+    del c.ephone_dns[2]
+    assert c.dn_by_number("203") is None

@@ -407,3 +407,13 @@ def test_datagram_limits_and_keepalive():
     with pytest.raises(SIPParseError) as caught:
         parse_datagram(padded)
     assert caught.value.status == 400
+
+
+def test_parsed_headers_follow_changes_to_their_text():
+    request = Request("INFO", parse_address("<sip:201@h>").uri,
+                      [("To", "<sip:201@h>;tag=a"), ("CSeq", "2 INFO"), ("Via", "SIP/2.0/TCP h;branch=z9hG4bK1")])
+    assert request.to is request.to and request.to_tag == "a"  # parsed once, while unchanged
+    request.headers.set("To", "<sip:201@h>;tag=b")
+    request.headers.set("CSeq", "3 INFO")
+    request.headers.set("Via", "SIP/2.0/TCP h;branch=z9hG4bK2")
+    assert (request.to_tag, request.cseq.number, request.branch) == ("b", 3, "z9hG4bK2")
