@@ -264,3 +264,27 @@ def test_prompted_make_call_is_refused_where_cme_md_says():
         assert lab.idle() and lab.events() == []
     finally:
         lab.ex.close()
+
+
+def test_requests_that_do_not_fit_the_connections_state(lab):
+    """The issue's bad input: each answered with its CSTA error, nothing changed."""
+    first = connected_call(lab)
+    (far,) = lab.calls(2)
+    cases = [
+        (f'<AnswerCall xmlns="{ED3}"><callToBeAnswered>{conn(far, "202")}</callToBeAnswered></AnswerCall>',
+         "stateIncompatibility", "noCallToAnswer"),  # a second AnswerCall on a connected call
+        (f'<DeflectCall xmlns="{ED3}"><callToBeDiverted>{conn(far, "202")}</callToBeDiverted>'
+         '<newDestination>203</newDestination></DeflectCall>', "stateIncompatibility", "invalidConnectionState"),
+        (f'<RetrieveCall xmlns="{ED3}"><callToBeRetrieved>{conn(first)}</callToBeRetrieved></RetrieveCall>',
+         "stateIncompatibility", "noHeldCall"),
+        (f'<AlternateCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall><activeCall>{conn(first)}</activeCall>'
+         '</AlternateCall>', "stateIncompatibility", "invalidConnectionState"),
+        (f'<SingleStepTransferCall xmlns="{ED3}"><activeCall>{conn(first)}</activeCall>'
+         '<transferredTo>999</transferredTo></SingleStepTransferCall>', "operation", "invalidDestination"),
+        (f'<HoldCall xmlns="{ED3}"><callToBeHeld>{conn(first, "299")}</callToBeHeld></HoldCall>',
+         "operation", "invalidDeviceID"),
+    ]
+    for xml, category, value in cases:
+        assert text_of(lab.ask(xml), category) == value, xml
+    assert lab.calls(1) == {first: "connected"} and lab.calls(2) == {far: "connected"}
+    assert lab.events() == []
