@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from actors import calls as c
 from actors.events import CallEvent, ConnectionID, Subscribe, Unsubscribe
 from actors.line_cti import CTICall, LineCTIMixin
+from actors.line_dtmf import LineDtmfMixin
 from actors.line_features import LineFeaturesMixin
+from actors.line_prompt import LinePromptMixin
 from actors.line_transfer import LineTransferMixin
 from actors.runtime import ReactorActor
 from actors.status import CallView, LineStatus
@@ -70,7 +72,8 @@ class Connection:
         return CSTA_STATE[self.state]
 
 
-class LineActor(LineCTIMixin, LineFeaturesMixin, LineTransferMixin, ReactorActor):
+class LineActor(LineCTIMixin, LinePromptMixin, LineDtmfMixin, LineFeaturesMixin, LineTransferMixin,
+                ReactorActor):
     namespace = "cme.line"
 
     def __init__(self, dn, status: LineStatus, telephony=None, phones: dict[str, int] | None = None) -> None:

@@ -4,8 +4,9 @@ Part of the line actor. A CTI request does what the phone's user would: the same
 transitions, the same phone sequences, the same events (with the causes ECMA-323 gives:
 makeCall, consultation, singleStepTransfer). The session asks with `CTICall` and gets back
 ("ok", ConnectionID) or ("error", category, value), the CSTAErrorCode to answer with.
-Checks that need no line state (the device is `cti watch`, prompting is allowed for the
-phone's model and client) are made before asking, in actors/cti_services.py.
+Checks that need no line state (the device is `cti watch`, the calls named exist, no
+prompting for a MOC client in basic mode) are made before asking, in
+actors/cti_services.py. Prompted MakeCall is in line_prompt.py, DTMF in line_dtmf.py.
 """
 from __future__ import annotations
 
@@ -13,12 +14,6 @@ from dataclasses import dataclass
 
 from actors import calls as c
 from actors.events import ConnectionID
-from fsm.connection import CONNECTION
-from sccp import presenter as show
-
-# cme.md: prompted MakeCall is not supported on 792x, 793x, ATAs, VG224 and FXS ports.
-UNPROMPTABLE_MODELS = frozenset("7920 7921 7925 7926 7931 7935 7936 7937 ata ata-187 anl vgc-phone".split())
-PROMPT_RING_SECONDS = 180  # IOS `timeouts ringing` default
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +26,12 @@ class CTICall:
     prompt: bool = False  # make_call: autoOriginate prompt
 
 
-def _error(category: str, value: str):
+def refusal(category: str, value: str):
+    """The answer for a CSTAErrorCode: its category element and value."""
     return ("error", category, value)
 
 
-BAD_STATE = _error("stateIncompatibility", "invalidConnectionState")
+BAD_STATE = refusal("stateIncompatibility", "invalidConnectionState")
 
 
 class LineCTIMixin:
@@ -46,10 +42,10 @@ class LineCTIMixin:
             return self._cti_make_call(m.called, m.prompt)
         conn = self.connections.get(m.call_id)
         if conn is None:
-            return _error("operation", "invalidConnectionID")
+            return refusal("operation", "invalidConnectionID")
         service = _SERVICES.get(m.service)
         if service is None:
-            return _error("operation", "serviceNotSupported")
+            return refusal("operation", "serviceNotSupported")
         return service(self, conn, m)
 
     # -- one method per service: (self, the request's connection, the request) -> answer ---
@@ -57,10 +53,10 @@ class LineCTIMixin:
         if conn.state == "prompting":
             device = next(iter(self._prompted_phones()), None)
             if device is None:
-                return _error("stateIncompatibility", "noCallToAnswer")
+                return refusal("stateIncompatibility", "noCallToAnswer")
             self._prompt_answered(conn, device)
         elif conn.state != "alerting":
-            return _error("stateIncompatibility", "noCallToAnswer")
+            return refusal("stateIncompatibility", "noCallToAnswer")
         else:
             self._answer(conn, self._cti_phone())
         return self._ok(conn)
@@ -77,9 +73,9 @@ class LineCTIMixin:
 
     def _cti_retrieve(self, conn, m):
         if conn.state != "hold":
-            return _error("stateIncompatibility", "noHeldCall")
+            return refusal("stateIncompatibility", "noHeldCall")
         if any(other.state == "connected" for other in self.connections.values()):
-            return _error("stateIncompatibility", "invalidDeviceState")  # one active call at a time
+            return refusal("stateIncompatibility", "invalidDeviceState")  # one active call at a time
         self._retrieve(conn, conn.device or self._cti_phone())
         return self._ok(conn)
 
@@ -88,7 +84,7 @@ class LineCTIMixin:
         either way the held call comes back."""
         held = self.connections.get(m.other_call)
         if held is None:
-            return _error("operation", "invalidConnectionID")
+            return refusal("operation", "invalidConnectionID")
         if held.state != "hold" or conn.state not in ("connected", "hold") or held is conn:
             return BAD_STATE
         device = conn.device or held.device or self._cti_phone()
@@ -107,7 +103,7 @@ class LineCTIMixin:
             return BAD_STATE
         tag, _ = self.telephony.route(m.called)
         if tag is None or tag == self.dn.tag:
-            return _error("operation", "invalidDestination")
+            return refusal("operation", "invalidDestination")
         caller = conn.peer
         self.publish_diverted(caller, m.called, "redirected", conn.call_id)
         self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, m.called, "redirected", conn.call_id))
@@ -121,7 +117,7 @@ class LineCTIMixin:
         if conn.state not in ("connected", "hold") or conn.peer is None or not conn.far_answered:
             return BAD_STATE
         if self.telephony.route(m.called)[0] is None:
-            return _error("operation", "invalidDestination")
+            return refusal("operation", "invalidDestination")
         far = conn.peer
         self._blind_transfer(c.BlindTransfer(conn.call_id, m.called, cause="singleStepTransfer"))
         return ("ok", ConnectionID(far.call_id, far.number))
@@ -133,9 +129,9 @@ class LineCTIMixin:
         if conn.state != "connected" or conn.peer is None:
             return BAD_STATE
         if self.telephony.route(m.called)[0] is None:
-            return _error("operation", "invalidCalledDeviceID")
+            return refusal("operation", "invalidCalledDeviceID")
         if self._free_instance() is None:
-            return _error("stateIncompatibility", "invalidDeviceState")  # single-line DN: no room
+            return refusal("stateIncompatibility", "invalidDeviceState")  # single-line DN: no room
         device = conn.device or self._cti_phone()
         self._hold(conn, "consultation")
         consult = self._originate(device, speaker=True, cause="consultation")
@@ -149,11 +145,11 @@ class LineCTIMixin:
         end are joined; both of this line's connections clear with cause transfer."""
         held = self.connections.get(m.other_call)
         if held is None:
-            return _error("operation", "invalidConnectionID")
+            return refusal("operation", "invalidConnectionID")
         if held.state != "hold" or not held.far_answered or held is conn:
-            return _error("stateIncompatibility", "noHeldCall")
+            return refusal("stateIncompatibility", "noHeldCall")
         if conn.state not in ("originated", "connected") or conn.peer is None:
-            return _error("stateIncompatibility", "noActiveCall")
+            return refusal("stateIncompatibility", "noActiveCall")
         target = conn.peer
         self._join_with(c.JoinWith(conn.call_id, held.peer, self.party(held), held.gcid))
         return ("ok", ConnectionID(target.call_id, target.number))
@@ -174,80 +170,18 @@ class LineCTIMixin:
         (None for a `cti notify` line with no phone)."""
         return next(iter(self.phones), None)
 
-    def _prompted_phones(self) -> list[str]:
-        """The phones showing this line that a prompted MakeCall may ring."""
-        board = self.telephony.board.phones
-        return [d for d in self.phones if d not in board or board[d].model.lower() not in UNPROMPTABLE_MODELS]
-
     def _cti_make_call(self, called: str, prompt: bool):
         if not self.in_service():
-            return _error("systemResourceAvailibility", "deviceOutOfService")
+            return refusal("systemResourceAvailibility", "deviceOutOfService")
         if self.telephony.route(called)[0] is None:
-            return _error("operation", "invalidCalledDeviceID")
+            return refusal("operation", "invalidCalledDeviceID")
         if prompt:
             return self._prompt(called)
         conn = self._originate(self._cti_phone(), speaker=True, cause="makeCall")
         if conn is None:
-            return _error("stateIncompatibility", "invalidDeviceState")  # no free instance
+            return refusal("stateIncompatibility", "invalidDeviceState")  # no free instance
         self._digits(conn, called + "#")
         return self._ok(conn)
-
-    def _prompt(self, called: str):
-        """autoOriginate prompt: ring the calling phone(s); the number is dialled when the
-        user answers (`_prompt_answered`), or the attempt ends after PROMPT_RING_SECONDS."""
-        devices = self._prompted_phones()
-        if not devices:
-            return _error("operation", "requestIncompatibleWithObject")  # cme.md's excluded models
-        instance = self._free_instance()
-        if instance is None:
-            return _error("stateIncompatibility", "invalidDeviceState")
-        from actors.line import Connection
-
-        conn = Connection(self.telephony.new_call_id(), instance, self.telephony.new_gcid())
-        self.connections[conn.call_id] = conn
-        CONNECTION.fire(conn, "prompt")
-        conn.cause, conn.prompt_for = "makeCall", called
-        conn.calling, conn.calling_name = self.number, self.dn.name or ""
-        conn.called = called
-        for device in devices:
-            line = self._line_instance(device)
-            info = show.call_info(line, conn.call_id, calling=self.number, calling_name=self.dn.name or "",
-                                  called=called, outbound=True)
-            self._present(conn, show.ring_in(line, conn.call_id, info,
-                                             waiting=self.telephony.phone_busy(device, conn.call_id)),
-                          device, state="alerting")
-        self.publish("delivered", conn, self._own(conn), "makeCall", alerting=self.number,
-                     calling=self.number, called=called)
-        conn.timer = self.telephony.clock.callLater(PROMPT_RING_SECONDS, self._timer_fired, c.PromptTimeout(conn.call_id))
-        return self._ok(conn)
-
-    def _prompt_answered(self, conn, device: str) -> None:
-        if conn.timer is not None and conn.timer.active():
-            conn.timer.cancel()
-        CONNECTION.fire(conn, "offhook")
-        conn.device = device
-        self._stop_ringing_elsewhere(conn, device)
-        self._present(conn, show.answering(self._line_instance(device), conn.call_id))
-        conn.called = ""  # no ServiceInitiated: the connection was announced by its Delivered
-        self._digits(conn, conn.prompt_for + "#")
-
-    def _prompt_timeout(self, m: c.PromptTimeout) -> None:
-        conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "prompting":
-            self._release(conn, "alertTimeExpired")
-
-    # -- DTMF, both ways --------------------------------------------------------------------
-    def _send_dtmf(self, conn, digits: str) -> None:
-        if conn.peer is not None and conn.far_answered:
-            self.telephony.tell_line(conn.peer.tag, c.Dtmf(conn.peer.call_id, digits))
-
-    def _dtmf(self, m: c.Dtmf) -> None:
-        """The far end sent digits: this line's phone plays them to its user (CME relays
-        DTMF out of band between SCCP phones)."""
-        conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "connected" and conn.device is not None:
-            self._present(conn, show.dtmf(self._line_instance(conn.device), conn.call_id, m.digits))
-
 
 _SERVICES = {
     "answer": LineCTIMixin._cti_answer,

@@ -27,7 +27,8 @@ from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 import conf
 from actors import calls as c
 from actors.events import CallEvent
-from actors.line_cti import PROMPT_RING_SECONDS, CTICall
+from actors.line_cti import CTICall
+from actors.line_prompt import PROMPT_RING_SECONDS
 from fsm.connection import CSTA_STATE
 from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, RingMode, SoftKeyEvent, SpeakerMode, Stimulus
