@@ -16,8 +16,10 @@ from actors.events import ConnectionID
 from fsm.connection import CSTA_STATE
 from sip.csta import requests as rq
 from sip.csta.errors import error_xml
-from sip.csta.responses import (ForwardItem, SnapshotItem, empty_response, get_do_not_disturb_response,
-                                get_forwarding_response, snapshot_device_response)
+from sip.csta.responses import (ForwardItem, SnapshotItem, consultation_call_response, empty_response,
+                                get_do_not_disturb_response, get_forwarding_response, make_call_response,
+                                single_step_transfer_call_response, snapshot_device_response,
+                                transfer_call_response)
 
 DIGITS = ARG_TYPES["digits"]  # what `call-forward all` accepts in the configuration
 FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForwarding,
@@ -127,13 +129,9 @@ def call_control_target(gateway, request, ns: str):
 
 
 def _calls_exist(gateway, *call_ids: int) -> bool:
-    """Every call id named is some line's live call (the lines keep the board current)."""
-    wanted = {call_id for call_id in call_ids if call_id}
-    for status in gateway.telephony.board.lines.values():
-        wanted -= status.calls.keys()
-        if not wanted:
-            return True
-    return not wanted
+    """Every call id named is some line's live call (the lines keep the board's index)."""
+    known = gateway.telephony.board.call_lines
+    return all(call_id in known for call_id in call_ids if call_id)
 
 
 def _moc_associated(gateway, dn_tag: int) -> bool:
@@ -151,15 +149,17 @@ def _moc_associated(gateway, dn_tag: int) -> bool:
     return False
 
 
+_RESPONSES = {  # the call-control responses that name a connection
+    rq.MakeCall: make_call_response, rq.SingleStepTransferCall: single_step_transfer_call_response,
+    rq.ConsultationCall: consultation_call_response, rq.TransferCall: transfer_call_response,
+}
+
+
 def call_control_answer(request, result, ns: str) -> bytes:
     """The CSTA response for what the line answered."""
-    from sip.csta.responses import (consultation_call_response, make_call_response,
-                                    single_step_transfer_call_response, transfer_call_response)
-
     if result[0] != "ok":
         return error_xml(result[1], result[2], ns)
-    respond = {rq.MakeCall: make_call_response, rq.SingleStepTransferCall: single_step_transfer_call_response,
-               rq.ConsultationCall: consultation_call_response, rq.TransferCall: transfer_call_response}
-    if type(request) in respond:
-        return respond[type(request)](result[1], ns)
+    respond = _RESPONSES.get(type(request))
+    if respond is not None:
+        return respond(result[1], ns)
     return empty_response(CALL_CONTROL[type(request)][2], ns)

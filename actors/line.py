@@ -138,11 +138,14 @@ class LineActor(LineCTIMixin, LinePromptMixin, LineDtmfMixin, LineFeaturesMixin,
             self.log.info("line {number} is {state}", number=self.number, state="down" if state == "down" else "up")
         self.status.state = state
         self.status.phones = set(self.phones)
+        before = self.status.calls
         self.status.calls = {
             conn.call_id: CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling,
                                    conn.called, conn.device, conn.peer.call_id if conn.peer else None)
             for conn in self.connections.values()
         }
+        if self.telephony is not None and before.keys() != self.status.calls.keys():
+            self.telephony.board.index_calls(self.dn.tag, before.keys(), self.status.calls.keys())
 
     # -- phones -------------------------------------------------------------------------
     def _phone_up(self, m: PhoneUp) -> None:
@@ -184,8 +187,10 @@ class LineActor(LineCTIMixin, LinePromptMixin, LineDtmfMixin, LineFeaturesMixin,
         if m.subscriber in self.subscribers:
             self.subscribers.remove(m.subscriber)
 
-    def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, **devices) -> None:
-        event = CallEvent(kind=kind, device=self.number, connection=about, local_state=conn.csta_state,
+    def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, *,
+                local_state: str | None = None, **devices) -> None:
+        """One event about `conn`'s call; `local_state` when this device is leaving it."""
+        event = CallEvent(kind=kind, device=self.number, connection=about, local_state=local_state or conn.csta_state,
                           cause=cause, gcid=conn.gcid, **devices)
         self._emit(event)
 

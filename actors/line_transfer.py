@@ -9,7 +9,7 @@ is in it (answered) is transferred.
 from __future__ import annotations
 
 from actors import calls as c
-from actors.events import CallEvent, ConnectionID
+from actors.events import ConnectionID
 from sccp import presenter as show
 
 
@@ -41,8 +41,8 @@ class LineTransferMixin:
         self.telephony.tell_line(b.tag, c.Replace(b.call_id, cc, a, cc.number, gcid=m.gcid, peer_answered=c_answered,
                                                   extra=extra))
         self.telephony.tell_line(cc.tag, c.Replace(cc.call_id, b, a, cc.number, gcid=m.gcid, extra=extra))
-        self._emit(CallEvent(kind="transferred", device=a, connection=self._own(conn), local_state="null",
-                             cause="transfer", gcid=conn.gcid, calling=b.number, called=cc.number, extra=extra))
+        self.publish("transferred", conn, self._own(conn), "transfer", local_state="null",
+                     calling=b.number, called=cc.number, extra=extra)
         self.telephony.tell_line(m.primary.tag, c.Joined(m.primary.call_id, cc.number, self.party(conn)))
         self._release(conn, "transfer", tell_peer=False)
 
@@ -51,11 +51,10 @@ class LineTransferMixin:
         if conn is None:
             return
         if m.secondary.tag != self.dn.tag:  # (same DN: the consultation line reported it)
-            self._emit(CallEvent(kind="transferred", device=self.number, connection=self._own(conn), local_state="null",
-                                 cause="transfer", gcid=conn.gcid,
-                                 extra={"primary_old": ConnectionID(conn.call_id, self.number),
-                                        "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
-                                        "transferring": self.number, "transferred_to": m.transferred_to}))
+            self.publish("transferred", conn, self._own(conn), "transfer", local_state="null",
+                         extra={"primary_old": ConnectionID(conn.call_id, self.number),
+                                "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
+                                "transferring": self.number, "transferred_to": m.transferred_to})
         self._release(conn, "transfer", tell_peer=False)
 
     def _blind_transfer(self, m: c.BlindTransfer) -> None:
@@ -73,8 +72,7 @@ class LineTransferMixin:
                  "connections": [(ConnectionID(far.call_id, far.number), None, far.number), (None, None, m.number)]}
         self.telephony.tell_line(far.tag, c.Replace(far.call_id, None, self.number, m.number, cause=m.cause, extra=extra))
         self.telephony.tell_line(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=self.number))
-        self._emit(CallEvent(kind="transferred", device=self.number, connection=self._own(conn), local_state="null",
-                             cause=m.cause, gcid=conn.gcid, extra=extra))
+        self.publish("transferred", conn, self._own(conn), m.cause, local_state="null", extra=extra)
         self._release(conn, m.cause, tell_peer=False)
 
     def _replace(self, m: c.Replace) -> None:

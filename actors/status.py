@@ -57,6 +57,14 @@ class StatusBoard:
     lines: dict[int, LineStatus] = field(default_factory=dict)  # by ephone-dn tag
 
     live: int = 0  # phones holding a registration slot (registering or registered)
+    call_lines: dict[int, int] = field(default_factory=dict)  # live call id -> the DN tag holding it
+
+    def index_calls(self, tag: int, before, after) -> None:
+        """A line's calls changed from `before` to `after` (call ids): keep `call_lines`."""
+        for call_id in before - after:
+            self.call_lines.pop(call_id, None)
+        for call_id in after - before:
+            self.call_lines[call_id] = tag
 
     def registered(self) -> list[PhoneStatus]:
         return [p for p in self.phones.values() if p.state == "registered"]

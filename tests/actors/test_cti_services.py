@@ -6,6 +6,7 @@ from cme.cti import CTIGateway
 from cme.testing import Exchange
 from sccp.enums import LampMode, Stimulus
 from sip.message import Request
+from tests.actors.test_cti_consult import DUAL, Lab, conn
 from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
 
 
@@ -72,7 +73,8 @@ def test_message_waiting_lights_the_phone_lamp(session):
 
 def test_snapshot_device_lists_the_calls_and_states(session):
     ex, gateway, flow, ask = session
-    a, b = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681")
+    a = ex.phone("SEP001E4A34A35F")
+    ex.phone("SEP000F8FC7B681")  # 202's phone, so that the call rings there
     a.do("off_hook").do("dial", "202")
     snap = ask(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>202</snapshotObject></SnapshotDevice>')
     assert text(snap, "localConnectionState") == "alerting" and text(snap, "deviceID") == "202"
@@ -168,20 +170,9 @@ def test_single_step_transfer_alternate_and_reconnect(session):
 
 
 def test_alternate_and_reconnect_on_a_dual_line_dn():
-    text = DEFAULT.replace("ephone-dn 1\n number 201", "ephone-dn 1 dual-line\n number 201")
-    ex = Exchange(text)
+    lab = Lab(DUAL)
     try:
-        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
-        tag = open_session(ex, gateway, flow)
-        cseq = iter(range(2, 50))
-
-        def ask(xml):
-            number = next(cseq)
-            out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
-            (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
-            return answer.body
-
-        a, b, c = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681"), ex.phone("SEP0019E7FF1E30")
+        ex, ask, a, b, c = lab.ex, lab.ask, lab.a, lab.b, lab.c
         b.do("off_hook").do("dial", "201")
         a.do("answer")
         a.do("hold")
@@ -189,7 +180,6 @@ def test_alternate_and_reconnect_on_a_dual_line_dn():
         a.do("answer")
         lines = {v.state: v.call_id for v in ex.telephony.board.lines[1].calls.values()}
         held, active = lines["hold"], lines["connected"]
-        conn = lambda cid: f"<callID>{cid}</callID><deviceID>201</deviceID>"  # noqa: E731
         body = ask(f'<AlternateCall xmlns="{ED3}"><heldCall>{conn(held)}</heldCall>'
                    f'<activeCall>{conn(active)}</activeCall></AlternateCall>')
         assert etree.QName(etree.fromstring(body)).localname == "AlternateCallResponse"
@@ -201,7 +191,7 @@ def test_alternate_and_reconnect_on_a_dual_line_dn():
         assert {v.state for v in ex.telephony.board.lines[1].calls.values()} == {"connected"}
         assert not b.in_call() and c.in_call()
     finally:
-        ex.close()
+        lab.ex.close()
 
 
 @pytest.mark.parametrize("target", ["", "201", "sip:alice@example.com", "12345678901234567890123456789012", "20a"])

@@ -200,6 +200,7 @@ def check_consistent(ex: Exchange) -> None:
         # 2. The status record the CLI reads is the line's own state.
         status = board.lines[tag]
         assert set(status.calls) == set(conns), (tag, status.calls, conns)
+        assert {cid for cid, t in board.call_lines.items() if t == tag} == set(conns), (tag, board.call_lines)
         assert all(status.calls[cid].state == conn.state for cid, conn in conns.items())
         # 3. The phones a line shows itself on are the registered phones with its button.
         expected = {d for d, p in phones.items() if p.state == "registered" and any(b.dn_tag == tag for b in p.lines)}

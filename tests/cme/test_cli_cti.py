@@ -6,35 +6,8 @@ import pytest
 from cme.cli import builtin, cti, ephone
 from cme.cli.testing import run
 from cme.testing import Exchange
-
-# Two single-line DNs and a dual-line one (for call waiting), GCIDs on.
-CONFIG = """
-hostname lab
-voice service voip
- gcid
-telephony-service
- ip source-address 127.0.0.1 port 2000
-ephone-dn 1 dual-line
- number 201
- name Alice
-ephone-dn 2
- number 202
- name Bob
-ephone-dn 3
- number 2030
-ephone-dn 4
- number 204
-ephone 1
- mac-address 0000.0000.0001
- button 1:1
-ephone 2
- mac-address 0000.0000.0002
- button 1:2
-ephone 3
- mac-address 0000.0000.0003
- button 1:3
-"""
-A, B, C = "SEP000000000001", "SEP000000000002", "SEP000000000003"
+# Two single-line DNs and a dual-line one (for call waiting), GCIDs on: the calls' lab.
+from tests.actors.test_calls import CONFIG, A, B, C
 
 CALL_HEADER = "DN    CallID   GCID                                  Calling  Called  State"
 GCID_HEADER = "GCID                                   callIDs"
