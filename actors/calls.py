@@ -8,7 +8,7 @@ ties the legs of one call together.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 # -- phone -> line: what the user did ---------------------------------------------------------
@@ -31,24 +31,6 @@ class MediaOpened:
     call_id: int
     ip: str
     port: int
-
-
-# -- line -> phone: what to show ---------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Present:
-    """SCCP messages for one call on one phone, and the call's state after them."""
-
-    dn_tag: int
-    call_id: int
-    state: str  # the connection's state (fsm/connection.py); "null" = gone from this phone
-    messages: list = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Display:
-    """Messages for a phone that belong to no call (forward, DND, message lamp)."""
-
-    messages: list
 
 
 # -- features: set from a phone's soft keys, or by CTI -------------------------------------------

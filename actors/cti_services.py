@@ -10,6 +10,8 @@ unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from actors import calls as c
 from conf.pattern import ARG_TYPES, ArgError
 from actors.events import ConnectionID
@@ -113,40 +115,22 @@ def call_control_target(gateway, request, ns: str):
             return error_xml("operation", "requestIncompatibleWithObject", ns)  # one line at a time here
         digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id, called=called, other_call=held)
     dn = gateway.config.dn_by_number(digits)
-    line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
+    directory = gateway.telephony.directory if gateway.telephony is not None else None
+    line = directory.get(digits) if directory is not None else None
     if dn is None or line is None:
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
     if not dn.cti_watch:
         return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
-    if service != "make_call" and not _calls_exist(gateway, message.call_id, message.other_call):
-        # No such call anywhere; a call that exists but not at this device is the line's
-        # invalidConnectionID.
+    if service != "make_call" and not all(directory.line_of_call(call_id) is not None
+                                          for call_id in (message.call_id, message.other_call) if call_id):
+        # No such call anywhere (the directory routes every live call id to its line); a
+        # call that exists but not at this device is the line's invalidConnectionID.
         return error_xml("operation", "invalidCallID", ns)
-    if message.prompt and gateway.config.voip.csta_mode_basic and _moc_associated(gateway, dn.tag):
-        # cme.md: prompted MakeCall is not supported on a phone associated with a MOC client
-        return error_xml("operation", "requestIncompatibleWithObject", ns)
+    if message.prompt and gateway.config.voip.csta_mode_basic:
+        # cme.md: no prompted MakeCall on a phone associated with a MOC client; the line
+        # knows which phones show it and what else they show.
+        message = replace(message, moc_lines=gateway.session_lines())
     return line, message
-
-
-def _calls_exist(gateway, *call_ids: int) -> bool:
-    """Every call id named is some line's live call (the lines keep the board's index)."""
-    known = gateway.telephony.board.call_lines
-    return all(call_id in known for call_id in call_ids if call_id)
-
-
-def _moc_associated(gateway, dn_tag: int) -> bool:
-    """A phone showing this DN also shows a line some CTI session (a MOC client, in basic
-    mode) was opened on."""
-    board = gateway.telephony.board
-    controlled = {status.line for status in gateway.status.values()}
-    devices = board.lines[dn_tag].phones if dn_tag in board.lines else ()
-    for device in devices:
-        phone = board.phones.get(device)
-        for button in phone.lines if phone is not None else ():
-            line = board.lines.get(button.dn_tag)
-            if line is not None and line.number in controlled:
-                return True
-    return False
 
 
 _RESPONSES = {  # the call-control responses that name a connection

@@ -1,12 +1,15 @@
-"""Device ID → actor routing.
+"""Device ID → actor routing: the one map of who owns which identity.
 
 The SCCP and SIP protocols know a device by its wire identity (`SEP001E4A34A35F`, a DN
-such as `201`, a CTI session id, a monitorCrossRefID); this map turns that into the actor
-that owns it. A dict, because pykka's own registry is a linear list.
+such as `201`); lines know each other by ephone-dn tag (an int); a live call leg is known
+by its call id. Each of these IDs routes here to the actor that owns it: phones under
+their device name, lines under their tag and their number, calls under their call id
+(pointing at the line that holds the leg). A dict, because pykka's own registry is a
+linear list.
 """
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterator
+from typing import Hashable, Iterator
 
 from pykka import ActorRef
 
@@ -21,16 +24,11 @@ class UnknownDevice(KeyError):
 class Directory:
     def __init__(self) -> None:
         self._refs: dict[Hashable, ActorRef] = {}
+        self._calls: dict[int, int] = {}  # live call id -> the ephone-dn tag holding the leg
 
     def register(self, device_id: Hashable, ref: ActorRef) -> None:
         """Route `device_id` to `ref`, replacing a previous owner (a re-registering phone)."""
         self._refs[device_id] = ref
-
-    def unregister(self, device_id: Hashable, ref: ActorRef | None = None) -> None:
-        """Forget `device_id`; with `ref`, only if it still routes to that actor."""
-        current = self._refs.get(device_id)
-        if current is not None and (ref is None or current is ref):
-            del self._refs[device_id]
 
     def get(self, device_id: Hashable) -> ActorRef | None:
         ref = self._refs.get(device_id)
@@ -45,14 +43,6 @@ class Directory:
             raise UnknownDevice(device_id)
         return ref
 
-    def tell(self, device_id: Hashable, message: Any) -> bool:
-        """Deliver `message` to the device's actor; False when there is none."""
-        ref = self.get(device_id)
-        if ref is None:
-            return False
-        ref.tell(message)
-        return True
-
     def __contains__(self, device_id: Hashable) -> bool:
         return self.get(device_id) is not None
 
@@ -61,3 +51,13 @@ class Directory:
 
     def __iter__(self) -> Iterator[Hashable]:
         return iter(list(self._refs))
+
+    # -- call legs: which line holds a live call id --------------------------------------
+    def call_started(self, call_id: int, line_tag: int) -> None:
+        self._calls[call_id] = line_tag
+
+    def call_ended(self, call_id: int) -> None:
+        self._calls.pop(call_id, None)
+
+    def line_of_call(self, call_id: int) -> int | None:
+        return self._calls.get(call_id)

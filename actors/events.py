@@ -48,6 +48,7 @@ class FeatureEvent:
     device: str
     on: bool
     forward_to: str | None = None
+    line: int = 0  # the line's ephone-dn tag (endpoints with several lines tell them apart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +61,90 @@ class Subscribe:
 @dataclass(frozen=True, slots=True)
 class Unsubscribe:
     subscriber: object
+
+
+# -- what endpoints showing a line render ------------------------------------------------------
+# A line does not know how its endpoints show a call: an SCCP phone turns these steps into
+# lamps, prompts, soft keys, tones and media channels (actors/phone_view.py); a SIP trunk
+# leg would turn them into responses and SDP. Each step is one moment of the call as the
+# user of that endpoint lives it.
+STEPS = frozenset({
+    "dialtone",        # off-hook: the user may dial (speaker: the line went off-hook for them)
+    "digits",          # the first digit was dialled: dial tone stops
+    "proceeding",      # the number was routed; the call is being offered
+    "ringback",        # the far end rings
+    "ringing",         # a call rings here
+    "answered",        # the user here answered a ringing call: it is connected
+    "picked_up",       # the user here answered a prompted MakeCall: dialling follows
+    "connected",       # the far end answered
+    "held",            # the user here put the call on hold
+    "resumed",         # the user here took the call back
+    "failed",          # busy (`busy`) or reorder / invalid number
+    "cleared",         # the call is gone from this endpoint (the user was in it)
+    "ring_stopped",    # the call rang here and is gone (answered elsewhere, given up)
+    "forgotten",       # the call is gone; nothing to show (the endpoint went away)
+    "refused",         # off-hook refused: the line has no free call instance (call_id 0)
+    "peer_held",       # the far end put us on hold: stop media
+    "peer_retrieved",  # the far end took us back: open media again
+    "peer_replaced",   # a transfer gave us a new far end: media starts over
+    "media",           # transmit to `media` (ip, port), where the far end receives
+    "dtmf",            # the far end sent `digits`
+})
+
+
+@dataclass(frozen=True, slots=True)
+class CallStep:
+    """One step of one call, for one endpoint that shows the line."""
+
+    step: str  # one of STEPS
+    line: int  # the line's ephone-dn tag
+    call_id: int  # the line's connection (0: none, for `refused`)
+    state: str  # the connection's state after the step (fsm/connection.py); "null": gone here
+    device: str = ""  # the endpoint it is for
+    instance: int = 0  # the connection's call instance on the line
+    calling: str = ""
+    calling_name: str = ""
+    called: str = ""
+    called_name: str = ""
+    outbound: bool = True  # this line placed the call
+    speaker: bool = False  # dialtone: the line went off-hook for the user (CTI, soft key)
+    busy: bool = False  # failed: the far end was busy (or does not disturb)
+    media: tuple[str, int] | None = None  # media: where the far end receives RTP
+    digits: str = ""  # dtmf
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What a line knows of an endpoint that shows it (a phone now; trunk legs later)."""
+
+    device: str
+    ref: object  # where CallSteps, FeatureEvents and Consulting go (ActorRef or callable)
+    instance: int = 1  # the button the line is on there
+    can_prompt: bool = True  # may ring for a prompted MakeCall (not 792x, 793x, ATA, ...)
+    shows: frozenset = frozenset()  # every number the endpoint shows (cme.md: MOC association)
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointUp:
+    """An endpoint now shows the line: it subscribes to the line's CallSteps."""
+
+    endpoint: Endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointDown:
+    """That endpoint no longer shows the line (unregistered, lost, replaced)."""
+
+    device: str
+    reason: str = ""
+
+
+def deliver(target, message) -> bool:
+    """Tell an ActorRef (or call a callable) `message`; False when the actor is gone."""
+    if callable(target):
+        target(message)
+        return True
+    if target.is_alive():
+        target.tell(message)
+        return True
+    return False

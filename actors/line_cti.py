@@ -1,12 +1,12 @@
 """Call control by CTI, on the line: every call-control service of cme.md's Table 1.
 
-Part of the line actor. A CTI request does what the phone's user would: the same
-transitions, the same phone sequences, the same events (with the causes ECMA-323 gives:
-makeCall, consultation, singleStepTransfer). The session asks with `CTICall` and gets back
-("ok", ConnectionID) or ("error", category, value), the CSTAErrorCode to answer with.
-Checks that need no line state (the device is `cti watch`, the calls named exist, no
-prompting for a MOC client in basic mode) are made before asking, in
-actors/cti_services.py. Prompted MakeCall is in line_prompt.py, DTMF in line_dtmf.py.
+A CTI request does what the endpoint's user would: the same transitions, the same steps,
+the same events (with the causes ECMA-323 gives: makeCall, consultation,
+singleStepTransfer). The session asks with `CTICall` and gets back ("ok", ConnectionID)
+or ("error", category, value), the CSTAErrorCode to answer with. Whether a request fits
+the connection is the connection table's rule (fsm/connection.py); a refusal is an
+answer, and nothing changes. Checks that need no line state (the device is `cti watch`,
+the calls named exist) are made before asking, in actors/cti_services.py.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from actors import calls as c
 from actors.events import ConnectionID
+from fsm.connection import CONNECTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,9 @@ class CTICall:
     called: str = ""  # the number (make_call, deflect, single_step, consult) or the DTMF digits
     other_call: int = 0  # alternate/reconnect/transfer: the held call
     prompt: bool = False  # make_call: autoOriginate prompt
+    # make_call with prompt, `cti csta mode basic`: the lines CTI sessions were opened on. A
+    # phone showing one of them is associated with a MOC client and may not be prompted.
+    moc_lines: frozenset = frozenset()
 
 
 def refusal(category: str, value: str):
@@ -32,167 +36,187 @@ def refusal(category: str, value: str):
 
 
 BAD_STATE = refusal("stateIncompatibility", "invalidConnectionState")
+NO_ROOM = refusal("stateIncompatibility", "invalidDeviceState")
 
 
-class LineCTIMixin:
-    """Mixed into LineActor (uses connections, phones and the call steps of line.py)."""
+class CTIServices:
+    def __init__(self, calls, switch, *, prompting, transfers, dtmf, log) -> None:
+        self.calls, self.switch, self.log = calls, switch, log
+        self.prompting, self.transfers, self.dtmf = prompting, transfers, dtmf
 
-    def _cti(self, m: CTICall):
+    def serve(self, m: CTICall):
         if m.service == "make_call":
-            return self._cti_make_call(m.called, m.prompt)
-        conn = self.connections.get(m.call_id)
+            return self.make_call(m)
+        conn = self.calls.connections.get(m.call_id)
         if conn is None:
             return refusal("operation", "invalidConnectionID")
         service = _SERVICES.get(m.service)
         if service is None:
             return refusal("operation", "serviceNotSupported")
-        return service(self, conn, m)
+        answer = service(self, conn, m)
+        if answer[0] != "ok":
+            self.log.debug("CTI {service} on call {call} in {state} refused: {why}", service=m.service,
+                           call=m.call_id, state=conn.state, why=answer[2])
+        return answer
+
+    def _ok(self, conn):
+        return ("ok", ConnectionID(conn.call_id, self.calls.number))
+
+    def _phone(self):
+        return self.calls.audience.first()
 
     # -- one method per service: (self, the request's connection, the request) -> answer ---
-    def _cti_answer(self, conn, m):
+    def answer(self, conn, m):
         if conn.state == "prompting":
-            device = next(iter(self._prompted_phones()), None)
+            device = next(iter(self.calls.prompted_endpoints()), None)
             if device is None:
                 return refusal("stateIncompatibility", "noCallToAnswer")
-            self._prompt_answered(conn, device)
-        elif conn.state != "alerting":
+            self.prompting.answered(conn, device)
+        elif not CONNECTION.allows(conn, "answer"):
             return refusal("stateIncompatibility", "noCallToAnswer")
         else:
-            self._answer(conn, self._cti_phone())
+            self.calls.answer(conn, self._phone())
         return self._ok(conn)
 
-    def _cti_clear(self, conn, m):
-        self._release(conn, "normalClearing")
+    def clear(self, conn, m):
+        self.calls.release(conn, "normalClearing")
         return self._ok(conn)
 
-    def _cti_hold(self, conn, m):
-        if conn.state != "connected":
+    def hold(self, conn, m):
+        if not CONNECTION.allows(conn, "hold"):
             return BAD_STATE
-        self._hold(conn)
+        self.calls.hold(conn)
         return self._ok(conn)
 
-    def _cti_retrieve(self, conn, m):
-        if conn.state != "hold":
+    def retrieve(self, conn, m):
+        if not CONNECTION.allows(conn, "retrieve"):
             return refusal("stateIncompatibility", "noHeldCall")
-        if any(other.state == "connected" for other in self.connections.values()):
-            return refusal("stateIncompatibility", "invalidDeviceState")  # one active call at a time
-        self._retrieve(conn, conn.device or self._cti_phone())
+        if any(other.state == "connected" for other in self.calls.connections.values()):
+            return NO_ROOM  # one active call at a time
+        self.calls.retrieve(conn, conn.device or self._phone())
         return self._ok(conn)
 
-    def _cti_swap(self, conn, m):
+    def swap(self, conn, m):
         """AlternateCall (the active call goes on hold) and ReconnectCall (it is cleared):
         either way the held call comes back."""
-        held = self.connections.get(m.other_call)
+        held = self.calls.connections.get(m.other_call)
         if held is None:
             return refusal("operation", "invalidConnectionID")
-        if held.state != "hold" or conn.state not in ("connected", "hold") or held is conn:
+        if held is conn or not CONNECTION.allows(held, "retrieve") or not CONNECTION.allows(conn, "swap_from"):
             return BAD_STATE
-        device = conn.device or held.device or self._cti_phone()
+        device = conn.device or held.device or self._phone()
         if m.service == "alternate":
-            if conn.state == "connected":
-                self._hold(conn, "alternate")
+            if CONNECTION.allows(conn, "hold"):
+                self.calls.hold(conn, "alternate")
         else:
-            self._release(conn, "normalClearing")
-        self._retrieve(held, device, "alternate" if m.service == "alternate" else "normal")
+            self.calls.release(conn, "normalClearing")
+        self.calls.retrieve(held, device, "alternate" if m.service == "alternate" else "normal")
         return self._ok(held)
 
-    def _cti_deflect(self, conn, m):
+    def deflect(self, conn, m):
         """DeflectCall (alerting only, cme.md): the ringing call goes on to the number; the
         caller hears of it as a diversion, as with call forward."""
-        if conn.state != "alerting" or conn.peer is None:
+        if not CONNECTION.allows(conn, "deflect"):
             return BAD_STATE
-        tag, _ = self.telephony.route(m.called)
-        if tag is None or tag == self.dn.tag:
+        calls = self.calls
+        tag, _ = self.switch.route(m.called)
+        if tag is None or tag == calls.dn.tag:
             return refusal("operation", "invalidDestination")
         caller = conn.peer
-        self.publish_diverted(caller, m.called, "redirected", conn.call_id)
-        self.telephony.tell_line(caller.tag, c.Diverted(caller.call_id, self.number, m.called, "redirected", conn.call_id))
-        self.telephony.tell_line(tag, c.Offer(caller, conn.dialled or self.number, conn.gcid, "redirected",
-                                              last_redirection=self.number))
-        self._release(conn, "redirected", tell_peer=False)
+        calls.publish_diverted(caller, m.called, "redirected", conn.call_id)
+        self.switch.tell_line(caller.tag, c.Diverted(caller.call_id, calls.number, m.called, "redirected", conn.call_id))
+        self.switch.tell_line(tag, c.Offer(caller, conn.dialled or calls.number, conn.gcid, "redirected",
+                                           last_redirection=calls.number))
+        calls.release(conn, "redirected", tell_peer=False)
         return self._ok(conn)
 
-    def _cti_single_step(self, conn, m):
+    def single_step(self, conn, m):
         """SingleStepTransferCall: the far end of a call in it goes on to the number."""
-        if conn.state not in ("connected", "hold") or conn.peer is None or not conn.far_answered:
+        if not CONNECTION.allows(conn, "transfer_away"):
             return BAD_STATE
-        if self.telephony.route(m.called)[0] is None:
+        if self.switch.route(m.called)[0] is None:
             return refusal("operation", "invalidDestination")
         far = conn.peer
-        self._blind_transfer(c.BlindTransfer(conn.call_id, m.called, cause="singleStepTransfer"))
+        self.transfers.blind_transfer(c.BlindTransfer(conn.call_id, m.called, cause="singleStepTransfer"))
         return ("ok", ConnectionID(far.call_id, far.number))
 
-    def _cti_consult(self, conn, m):
+    def consult(self, conn, m):
         """ConsultationCall: the call goes on hold and a new one, on this DN's free
         instance, calls the consulted number; TransferCall or the phone's Transfer key may
         then join the two far ends."""
-        if conn.state != "connected" or conn.peer is None:
+        calls = self.calls
+        if not CONNECTION.allows(conn, "consult"):
             return BAD_STATE
-        if self.telephony.route(m.called)[0] is None:
+        if self.switch.route(m.called)[0] is None:
             return refusal("operation", "invalidCalledDeviceID")
-        if self._free_instance() is None:
-            return refusal("stateIncompatibility", "invalidDeviceState")  # single-line DN: no room
-        device = conn.device or self._cti_phone()
-        self._hold(conn, "consultation")
-        consult = self._originate(device, speaker=True, cause="consultation")
+        if calls.free_instance() is None:
+            return NO_ROOM  # single-line DN: no room
+        device = conn.device or self._phone()
+        calls.hold(conn, "consultation")
+        consult = calls.originate(device, speaker=True, cause="consultation")
         if device is not None:
-            self.telephony.tell_phone(device, c.Consulting(conn.call_id, consult.call_id))
-        self._digits(consult, m.called + "#")
+            calls.audience.tell(device, c.Consulting(conn.call_id, consult.call_id))
+        calls.digits(consult, m.called + "#")
         return self._ok(consult)
 
-    def _cti_transfer(self, conn, m):
+    def transfer(self, conn, m):
         """TransferCall: the held call's far end and the active (consultation) call's far
         end are joined; both of this line's connections clear with cause transfer."""
-        held = self.connections.get(m.other_call)
+        calls = self.calls
+        held = calls.connections.get(m.other_call)
         if held is None:
             return refusal("operation", "invalidConnectionID")
-        if held.state != "hold" or not held.far_answered or held is conn:
+        if held is conn or not CONNECTION.allows(held, "join_held"):
             return refusal("stateIncompatibility", "noHeldCall")
-        if conn.state not in ("originated", "connected") or conn.peer is None:
+        if not CONNECTION.allows(conn, "join_active"):
             return refusal("stateIncompatibility", "noActiveCall")
         target = conn.peer
-        self._join_with(c.JoinWith(conn.call_id, held.peer, self.party(held), held.gcid))
+        self.transfers.join_with(c.JoinWith(conn.call_id, held.peer, calls.party(held), held.gcid))
         return ("ok", ConnectionID(target.call_id, target.number))
 
-    def _cti_digits(self, conn, m):
+    def digits(self, conn, m):
         """GenerateDigits: DTMF for the far end of a connected call."""
-        if conn.state != "connected" or conn.peer is None or not conn.far_answered:
+        if not self.dtmf.send(conn, m.called):
             return BAD_STATE
-        self._send_dtmf(conn, m.called)
         return self._ok(conn)
 
-    # -- helpers ----------------------------------------------------------------------------
-    def _ok(self, conn):
-        return ("ok", ConnectionID(conn.call_id, self.number))
-
-    def _cti_phone(self):
-        """The phone a CTI action plays on: the first registered phone showing the line
-        (None for a `cti notify` line with no phone)."""
-        return next(iter(self.phones), None)
-
-    def _cti_make_call(self, called: str, prompt: bool):
-        if not self.in_service():
+    def make_call(self, m: CTICall):
+        calls = self.calls
+        if m.prompt and m.moc_lines and self._moc_associated(m.moc_lines):
+            # cme.md: prompted MakeCall is not supported on a phone associated with a MOC client
+            return refusal("operation", "requestIncompatibleWithObject")
+        if not calls.in_service():
             return refusal("systemResourceAvailibility", "deviceOutOfService")
-        if self.telephony.route(called)[0] is None:
+        if self.switch.route(m.called)[0] is None:
             return refusal("operation", "invalidCalledDeviceID")
-        if prompt:
-            return self._prompt(called)
-        conn = self._originate(self._cti_phone(), speaker=True, cause="makeCall")
+        if m.prompt:
+            conn = self.prompting.start(m.called)
+            if conn == "unpromptable":
+                return refusal("operation", "requestIncompatibleWithObject")  # cme.md's excluded models
+            if conn == "busy":
+                return NO_ROOM
+            return self._ok(conn)
+        conn = calls.originate(self._phone(), speaker=True, cause="makeCall")
         if conn is None:
-            return refusal("stateIncompatibility", "invalidDeviceState")  # no free instance
-        self._digits(conn, called + "#")
+            return NO_ROOM  # no free instance
+        calls.digits(conn, m.called + "#")
         return self._ok(conn)
+
+    def _moc_associated(self, lines: frozenset) -> bool:
+        """An endpoint showing this line also shows a line a CTI session was opened on."""
+        return any(endpoint.shows & lines for endpoint in self.calls.audience.endpoints.values())
+
 
 _SERVICES = {
-    "answer": LineCTIMixin._cti_answer,
-    "clear": LineCTIMixin._cti_clear,
-    "hold": LineCTIMixin._cti_hold,
-    "retrieve": LineCTIMixin._cti_retrieve,
-    "alternate": LineCTIMixin._cti_swap,
-    "reconnect": LineCTIMixin._cti_swap,
-    "deflect": LineCTIMixin._cti_deflect,
-    "single_step": LineCTIMixin._cti_single_step,
-    "consult": LineCTIMixin._cti_consult,
-    "transfer": LineCTIMixin._cti_transfer,
-    "digits": LineCTIMixin._cti_digits,
+    "answer": CTIServices.answer,
+    "clear": CTIServices.clear,
+    "hold": CTIServices.hold,
+    "retrieve": CTIServices.retrieve,
+    "alternate": CTIServices.swap,
+    "reconnect": CTIServices.swap,
+    "deflect": CTIServices.deflect,
+    "single_step": CTIServices.single_step,
+    "consult": CTIServices.consult,
+    "transfer": CTIServices.transfer,
+    "digits": CTIServices.digits,
 }

@@ -1,25 +1,27 @@
-"""DTMF during a call, on the line: the keypad of a phone in a connected call, or CTI's
-GenerateDigits, sends digits to the far end, whose phone plays them to its user.
+"""DTMF during a call: the keypad of an endpoint in a connected call, or CTI's
+GenerateDigits, sends digits to the far end, whose endpoint plays them to its user.
 
-Part of the line actor. CME relays DTMF out of band between SCCP phones: here the far
-line presents StartTone (the DTMF tone, direction user) and StopTone for each digit.
+CME relays DTMF out of band between SCCP phones; here the far line tells its endpoint a
+`dtmf` step, which a phone plays as StartTone/StopTone (direction user) for each digit.
 """
 from __future__ import annotations
 
 from actors import calls as c
-from sccp import presenter as show
+from fsm.connection import CONNECTION
 
 
-class LineDtmfMixin:
-    """Mixed into LineActor (uses its connections, telephony and _present)."""
+class Dtmf:
+    def __init__(self, calls) -> None:
+        self.calls = calls
 
-    def _send_dtmf(self, conn, digits: str) -> None:
-        if conn.peer is not None and conn.far_answered:
-            self.telephony.tell_line(conn.peer.tag, c.Dtmf(conn.peer.call_id, digits))
+    def send(self, conn, digits: str) -> bool:
+        """Digits for the far end; False when the far end is not in the call."""
+        if not CONNECTION.allows(conn, "send_dtmf"):
+            return False
+        self.calls.tell_far(conn, c.Dtmf(conn.peer.call_id, digits))
+        return True
 
-    def _dtmf(self, m: c.Dtmf) -> None:
-        """The far end sent digits: this line's phone plays them to its user (CME relays
-        DTMF out of band between SCCP phones)."""
-        conn = self.connections.get(m.call_id)
-        if conn is not None and conn.state == "connected" and conn.device is not None:
-            self._present(conn, show.dtmf(self._line_instance(conn.device), conn.call_id, m.digits))
+    def received(self, m: c.Dtmf) -> None:
+        conn = self.calls.connections.get(m.call_id)
+        if conn is not None and CONNECTION.allows(conn, "play_dtmf") and conn.device is not None:
+            self.calls.show(conn, "dtmf", digits=m.digits)

@@ -1,49 +1,71 @@
 """Forward all, do not disturb, message waiting: a line's feature state.
 
-Part of the line actor (`actors/line.py`). The state lives in the configuration model of
-the DN (so `show running-config` shows it) and is saved by `Telephony.features_changed`;
-every change is shown on the phones that show the line and published as a FeatureEvent.
+The state lives in the configuration model of the DN (so `show running-config` shows
+it) and is saved through the switch; every change is told to the endpoints that show the
+line and published to its monitors as one FeatureEvent. Call forward all also decides
+where an offered call goes instead of ringing here.
 """
 from __future__ import annotations
 
 from actors import calls as c
 from actors.events import FeatureEvent
-from sccp import presenter as show
 
 
-class LineFeaturesMixin:
-    """Mixed into LineActor (uses its dn, phones, telephony, log and _emit)."""
+class Features:
+    def __init__(self, calls, switch, log) -> None:
+        self.calls, self.switch, self.log = calls, switch, log
+        self.dn = calls.dn
 
-    # -- features: forward all, do not disturb, message waiting -----------------------------------
-    def _set_forward(self, m: c.SetForward) -> None:
+    def _changed(self, event: FeatureEvent) -> None:
+        audience = self.calls.audience
+        for device in list(audience.endpoints):
+            audience.tell(device, event)
+        audience.publish(event)
+        self.switch.features_changed(self.dn)
+
+    def set_forward(self, m: c.SetForward) -> None:
         number = m.number or None
         if number == self.dn.call_forward_all:
             return
         self.dn.call_forward_all = number
         self.log.info("call forward all {state}", state=f"to {number}" if number else "off")
-        for device, line in self.phones.items():
-            self._display(device, show.forward_status(line, number))
-        self._emit(FeatureEvent("forwarding", self.number, bool(number), number))
-        self.telephony.features_changed(self.dn)
+        self._changed(FeatureEvent("forwarding", self.calls.number, bool(number), number, line=self.dn.tag))
 
-    def _set_dnd(self, m: c.SetDnd) -> None:
+    def set_dnd(self, m: c.SetDnd) -> None:
         if m.on == self.dn.do_not_disturb:
             return
         self.dn.do_not_disturb = m.on
         self.log.info("do not disturb {state}", state="on" if m.on else "off")
-        for device in self.phones:
-            self._display(device, show.dnd(m.on))
-        self._emit(FeatureEvent("do_not_disturb", self.number, m.on))
-        self.telephony.features_changed(self.dn)
+        self._changed(FeatureEvent("do_not_disturb", self.calls.number, m.on, line=self.dn.tag))
 
-    def _set_mwi(self, m: c.SetMwi) -> None:
+    def set_mwi(self, m: c.SetMwi) -> None:
         if m.on == self.dn.message_waiting:
             return
         self.dn.message_waiting = m.on
-        for device in self.phones:
-            self._display(device, show.message_lamp(m.on))
-        self._emit(FeatureEvent("message_waiting", self.number, m.on))
-        self.telephony.features_changed(self.dn)
+        self._changed(FeatureEvent("message_waiting", self.calls.number, m.on, line=self.dn.tag))
 
-    def _display(self, device: str, messages) -> None:
-        self.telephony.tell_phone(device, c.Display(messages))
+    def endpoint_up(self, device: str) -> None:
+        """A new endpoint learns the lamps that are on (message waiting, DND)."""
+        if self.dn.message_waiting:
+            self.calls.audience.tell(device, FeatureEvent("message_waiting", self.calls.number, True, line=self.dn.tag))
+        if self.dn.do_not_disturb:
+            self.calls.audience.tell(device, FeatureEvent("do_not_disturb", self.calls.number, True, line=self.dn.tag))
+
+    def forwards(self) -> bool:
+        return bool(self.dn.call_forward_all)
+
+    def forward(self, m: c.Offer) -> None:
+        """Call forward all: the call goes on to the forward number, caller told."""
+        target = self.dn.call_forward_all
+        tag, _ = self.switch.route(target)
+        caller = m.caller
+        if tag is None or tag == self.dn.tag or m.hops >= c.MAX_FORWARDS:
+            self.log.info("forward of {caller} to {target} failed: {why}", caller=caller.number, target=target,
+                          why="not a number here" if tag is None else "forwarding loop")
+            self.switch.tell_line(caller.tag, c.Reject(caller.call_id, "destNotObtainable", self.calls.number))
+            return
+        cause = "callForwardImmediate"
+        self.calls.publish_diverted(caller, target, cause)
+        self.switch.tell_line(caller.tag, c.Diverted(caller.call_id, self.calls.number, target, cause))
+        self.switch.tell_line(tag, c.Offer(caller, m.called_number, m.gcid, "redirected",
+                                           last_redirection=self.calls.number, hops=m.hops + 1))

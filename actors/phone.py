@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from actors import calls as c
-from actors.line import PhoneDown, PhoneUp
+from actors.events import CallStep, Endpoint, EndpointDown, EndpointUp, FeatureEvent
 from actors.phone_user import PhoneUserMixin
+from actors.phone_view import can_prompt, render_feature
 from actors.runtime import ReactorActor
 from fsm.registration import REGISTRATION
 from sccp import softkeys
@@ -108,11 +109,13 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         super().__init__()
         self.ephone = ephone
         self.telephony = telephony
+        self.switch = telephony.switch
         self.device = ephone.device_name
         self.status = telephony.board.phones[self.device]
         REGISTRATION.start(self)
         self.link: PhoneLink | None = None
         self.lines = []
+        self._instances: dict[int, int] = {}  # dn tag -> the button it is on, as the lines know it
         self.last_heard = 0.0
         self.load_name = ""
         self._watchdog = None
@@ -141,7 +144,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         if link is not None:
             link.close("phone actor failed")
         for button in self.lines:
-            self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, "phone actor failed"))
+            self.switch.tell_line(button.dn_tag, EndpointDown(self.device, "phone actor failed"))
         self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
         self.status.calls.clear()
         self.telephony.restart_phone(self.ephone)
@@ -153,14 +156,14 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         elif isinstance(message, LinkLost):
             if message.link is self.link:
                 self._leave("connection_lost", message.reason, close=False)
-        elif isinstance(message, c.Present):
+        elif isinstance(message, CallStep):
             self._show(message)
+        elif isinstance(message, FeatureEvent):
+            if self.link is not None:
+                for m in render_feature(message, self._instances.get(message.line, 1)):
+                    self.link.send(m)
         elif isinstance(message, c.Consulting):
             self._consults[message.consult_call] = message.held_call  # the Transfer key completes it
-        elif isinstance(message, c.Display):
-            if self.link is not None:
-                for m in message.messages:
-                    self.link.send(m)
         elif isinstance(message, CheckAlive):
             self._check_alive()
         elif isinstance(message, Restart):
@@ -232,8 +235,14 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         REGISTRATION.fire(self, "capabilities")
         self.telephony.board.set_phone_state(self.status, "registered", self.telephony.clock.seconds())
         self.status.reason = ""
+        self._instances = {button.dn_tag: button.instance for button in self.lines}
+        config = self.telephony.config
+        shows = frozenset(dn.number for dn in (config.ephone_dns.get(b.dn_tag) for b in self.lines)
+                          if dn is not None and dn.number)
+        prompt = can_prompt(self.ephone.type or "")
         for button in self.lines:
-            self.telephony.tell_line(button.dn_tag, PhoneUp(self.device, button.instance))
+            self.switch.tell_line(button.dn_tag, EndpointUp(Endpoint(
+                self.device, self.actor_ref, button.instance, prompt, shows)))
         self.log.info(
             "ephone-{tag}:{device} IP:{ip} type {model} has registered",
             tag=self.ephone.tag, device=self.device, ip=self.status.ip, model=self.ephone.type or "?",
@@ -249,7 +258,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         self.status.reason = reason
         if was == "registered":
             for button in self.lines:
-                self.telephony.tell_line(button.dn_tag, PhoneDown(self.device, reason))
+                self.switch.tell_line(button.dn_tag, EndpointDown(self.device, reason))
         self.calls.clear()
         self._starting, self._pending_digits = None, ""
         self.status.calls.clear()

@@ -4,11 +4,14 @@ Part of the phone actor (`actors/phone.py`), kept apart because it is the other 
 its job: registration and the phone's requests there, calls here. The phone turns each
 key, digit and hook change into a request to the line it concerns (`actors/calls.py`),
 decides which call a key is about, and collects the digits of the features that ask for a
-number (forward all, blind transfer). What lines want shown arrives as `Present`/`Display`.
+number (forward all, blind transfer). What lines want shown arrives as CallStep and
+FeatureEvent (actors/events.py), rendered in actors/phone_view.py.
 """
 from __future__ import annotations
 
 from actors import calls as c
+from actors.events import CallStep
+from actors.phone_view import render
 from sccp import presenter as show
 from sccp import softkeys
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
@@ -22,9 +25,12 @@ class PhoneUserMixin:
     `calls`, `status` and the digit/transfer bookkeeping set up in its __init__."""
 
     # -- calls: what lines show, what the user does ----------------------------------------
-    def _show(self, m: c.Present) -> None:
+    def _show(self, m: CallStep) -> None:
+        # A call rings beside one in progress: it beeps instead (call waiting).
+        waiting = m.step == "ringing" and any(
+            state not in ("alerting", "null") for ref, (_, state) in self.calls.items() if ref != m.call_id)
         if m.call_id == 0:  # the line refused the new call (no free instance)
-            if self._starting == m.dn_tag:
+            if self._starting == m.line:
                 self._starting, self._pending_digits = None, ""
             return
         if m.state == "null":
@@ -36,23 +42,23 @@ class PhoneUserMixin:
             self.dialed.pop(m.call_id, None)
         else:
             if (m.call_id not in self.calls and self._pending_consult is not None
-                    and self._pending_consult[1] == m.dn_tag):
+                    and self._pending_consult[1] == m.line):
                 self._consults[m.call_id] = self._pending_consult[0]
                 self._pending_consult = None
-            if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.dn_tag:
+            if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.line:
                 # The call asked for, and the digits sent with it (off-hook and digits in one go).
                 self._starting = None
                 if self._pending_digits:
                     self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
             if m.state == "originated" and m.call_id in self.dialed:
                 self.last_dialed = self.dialed[m.call_id].rstrip("#")
-            self.calls[m.call_id] = (m.dn_tag, m.state)
+            self.calls[m.call_id] = (m.line, m.state)
             self.status.calls[m.call_id] = m.state
         if self.link is not None:
-            for message in m.messages:
+            for message in render(m, self._instances.get(m.line, 1), waiting=waiting):
                 self.link.send(message)
             if m.state == "null":
-                self._restore_indicators(m.dn_tag)
+                self._restore_indicators(m.line)
 
     def _restore_indicators(self, dn_tag: int) -> None:
         """A cleared call's on-hook sequence switches the button's lamp and the ringer off;
@@ -86,7 +92,7 @@ class PhoneUserMixin:
 
     def _to_line(self, call_id: int, action: str, **kw) -> None:
         dn_tag, _ = self.calls[call_id]
-        self.telephony.tell_line(dn_tag, c.UserAction(self.device, action, call_id, **kw))
+        self.switch.tell_line(dn_tag, c.UserAction(self.device, action, call_id, **kw))
 
     def _find(self, *states: str, callref: int = 0) -> int | None:
         """The call this action is about: the one named, else the newest in `states`."""
@@ -105,7 +111,7 @@ class PhoneUserMixin:
         if dn_tag is None:
             return False
         self._starting, self._pending_digits = dn_tag, ""
-        self.telephony.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
+        self.switch.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
         return True
 
     def _off_hook(self, m: OffHookMessage) -> None:
@@ -137,7 +143,7 @@ class PhoneUserMixin:
                 return
             # The line handles the off-hook first (mailbox order), then these digits.
             self._pending_digits += digits
-            self.telephony.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
+            self.switch.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
             return
         self.dialed[target] = self.dialed.get(target, "") + digits
         self._to_line(target, "digits", digits=digits)
@@ -204,7 +210,7 @@ class PhoneUserMixin:
             return
         dn = self.telephony.config.ephone_dns.get(dn_tag)
         if dn is not None and dn.call_forward_all:
-            self.telephony.tell_line(dn_tag, c.SetForward(None))
+            self.switch.tell_line(dn_tag, c.SetForward(None))
             return
         line = line_instance or 1
         self._forwarding, self._forward_digits = (dn_tag, line), ""
@@ -217,7 +223,7 @@ class PhoneUserMixin:
                 self._end_forward(self._forward_digits or None)
                 return
             self._forward_digits += digit
-            target, longer = self.telephony.route(self._forward_digits)
+            target, longer = self.switch.route(self._forward_digits)
             if target is not None and not longer:
                 self._end_forward(self._forward_digits)
                 return
@@ -233,9 +239,9 @@ class PhoneUserMixin:
                 self.link.send(message)
         if blind is not None:
             if number:
-                self.telephony.tell_line(dn_tag, c.BlindTransfer(blind, number))
+                self.switch.tell_line(dn_tag, c.BlindTransfer(blind, number))
         elif number:
-            self.telephony.tell_line(dn_tag, c.SetForward(number))
+            self.switch.tell_line(dn_tag, c.SetForward(number))
 
     # -- transfer -------------------------------------------------------------------------
     def _transfer_key(self, callref: int) -> None:
@@ -248,7 +254,7 @@ class PhoneUserMixin:
             held = self._consults.pop(consult)
             if held in self.calls:
                 held_tag, consult_tag = self.calls[held][0], self.calls[consult][0]
-                self.telephony.tell_line(held_tag, c.Transfer(held, consult_tag, consult))
+                self.switch.tell_line(held_tag, c.Transfer(held, consult_tag, consult))
             return
         if self._forwarding is not None:
             self._end_forward(self._forward_digits or None)
@@ -262,7 +268,7 @@ class PhoneUserMixin:
         consult_tag = self._consult_line(dn_tag) if self._full_consult() else None
         if consult_tag is not None:
             self._pending_consult = (target, consult_tag)
-            self.telephony.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
+            self.switch.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
             return
         self._blind, self._forwarding, self._forward_digits = target, (dn_tag, line), ""
         if self.link is not None:
@@ -293,7 +299,7 @@ class PhoneUserMixin:
             return
         on = not dns[0].do_not_disturb
         for dn in dns:
-            self.telephony.tell_line(dn.tag, c.SetDnd(on))
+            self.switch.tell_line(dn.tag, c.SetDnd(on))
 
     def _stimulus(self, m: StimulusMessage) -> None:
         self.log.debug("stimulus {stimulus} {instance} from {device}", stimulus=int(m.stimulus), instance=m.stimulus_instance, device=self.device)
@@ -301,4 +307,4 @@ class PhoneUserMixin:
     def _media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
         if m.call_reference in self.calls and m.status == 0:
             dn_tag, _ = self.calls[m.call_reference]
-            self.telephony.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))
+            self.switch.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))

@@ -56,6 +56,7 @@ class CTIGateway:
         self.opened: dict[int, tuple[str, object]] = {}  # session id -> (From user, flow)
         self.by_dialog: dict[tuple, object] = {}
         self.status: dict[int, SessionStatus] = {}
+        self._lines: dict[int, str] = {}  # session id -> the line it was opened on
         self._ids = itertools.count(1)
         self.managers = SessionManagers(config, clock, self._manager_gone)
 
@@ -78,6 +79,11 @@ class CTIGateway:
         self.sessions.pop(session.session_id, None)
         self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
+        self._lines.pop(session.session_id, None)
+
+    def session_lines(self) -> frozenset:
+        """The lines CTI sessions are open on (cme.md: such a phone is MOC-associated)."""
+        return frozenset(self._lines.values())
 
     def clear(self, session_id: int, reason: str = "cleared from the CLI") -> bool:
         ref = self.sessions.get(session_id)
@@ -184,6 +190,7 @@ class CTIGateway:
                                     xml_namespace=ns, ok=ok)
         self.sessions[session_id] = ref
         self.opened[session_id] = (user or "", flow)
+        self._lines[session_id] = line
         self.by_dialog[dialog.key] = ref
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))

@@ -7,14 +7,12 @@ other through this object (by DN tag, by device name), never by import.
 """
 from __future__ import annotations
 
-import itertools
-import uuid
-
 from twisted.application import internet
 
 from actors.directory import Directory
 from actors.line import LineActor
 from actors.phone import PhoneActor
+from actors.switch import Switch
 from actors.status import LineStatus, PhoneStatus, StatusBoard
 from cme.trace import TraceLogger
 from sccp.server import SCCPServerFactory
@@ -29,12 +27,10 @@ class Telephony:
                  feature_store=None) -> None:
         self.config = config
         self.clock = clock
-        self.directory = directory if directory is not None else Directory()
         self.board = board if board is not None else StatusBoard()
-        self.lines: dict[int, object] = {}  # ephone-dn tag -> LineActor ref
-        self._numbers: dict[str, int] = {}  # dial plan: ephone-dn number -> tag
-        self._prefixes: set[str] = set()  # every proper prefix of a number
-        self._call_ids = itertools.count(1)
+        self.switch = Switch(config, clock=clock, directory=directory, on_features_changed=self.features_changed,
+                             on_line_failed=self.restart_line)
+        self.directory = self.switch.directory
         self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
         self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
 
@@ -42,16 +38,16 @@ class Telephony:
     def prompt(self) -> str:
         return f"{self.config.hostname} CME"[:32]
 
+    @property
+    def lines(self) -> dict[int, object]:
+        """ephone-dn tag -> line actor ref (from the directory)."""
+        return self.switch.lines()
+
     def start(self) -> None:
         """Create the line and phone actors (on the reactor thread, before listening)."""
         for tag, dn in sorted(self.config.ephone_dns.items()):
             status = self.board.lines.setdefault(tag, LineStatus(tag=tag, number=dn.number or "", name=dn.name or ""))
-            ref = LineActor.start(dn, status, self)
-            self.lines[tag] = ref
-            if dn.number:
-                self.directory.register(dn.number, ref)
-                self._numbers.setdefault(dn.number, tag)  # a duplicate: the first DN wins
-                self._prefixes.update(dn.number[:i] for i in range(1, len(dn.number)))
+            self.switch.add_line(tag, dn.number, LineActor.start(dn, status, self.switch, board=self.board))
         for tag, ephone in sorted(self.config.ephones.items()):
             device = ephone.device_name
             if device is None:
@@ -62,15 +58,13 @@ class Telephony:
             self.board.phones[device] = PhoneStatus(tag=tag, device=device, mac=ephone.mac, model=ephone.type or "")
             self.directory.register(device, PhoneActor.start(ephone, self))
 
-    def restart_line(self, tag: int, phones: dict[str, int]) -> None:
-        """A line actor failed: a new one takes the DN over, shown on the same phones."""
+    def restart_line(self, tag: int, endpoints: dict) -> None:
+        """A line actor failed: a new one takes the DN over, shown on the same endpoints."""
         dn = self.config.ephone_dns.get(tag)
         if dn is None:
             return
-        ref = LineActor.start(dn, self.board.lines[tag], self, phones)
-        self.lines[tag] = ref
-        if dn.number and self._numbers.get(dn.number) == tag:
-            self.directory.register(dn.number, ref)
+        ref = LineActor.start(dn, self.board.lines[tag], self.switch, board=self.board, endpoints=endpoints)
+        self.switch.replace_line(tag, ref)
         log.warn("line {number} restarted after a failure", number=dn.number or tag)
 
     def restart_phone(self, ephone) -> None:
@@ -83,6 +77,9 @@ class Telephony:
             return None
         return self.directory.get(device)
 
+    def tell_phone(self, device: str, message) -> None:
+        self.switch.tell_phone(device, message)
+
     def features_changed(self, dn) -> None:
         """A line's forward/DND/message-waiting changed: persist it (see cme.features)."""
         if self.feature_store is not None:
@@ -91,39 +88,6 @@ class Telephony:
     def em_profile(self, ephone_tag: int):
         """The voice user-profile logged in on that ephone (Extension Mobility), or None."""
         return self.em_logins.get(ephone_tag)
-
-    # -- what lines ask of the system -----------------------------------------------------
-    def new_call_id(self) -> int:
-        """Server-wide unique call leg id (CME's callID, and the SCCP call reference)."""
-        return next(self._call_ids)
-
-    def new_gcid(self) -> str:
-        """A Global Call ID shared by every leg of a call (`gcid`), as CME prints them."""
-        if not self.config.voip.gcid:
-            return ""
-        h = uuid.uuid4().hex.upper()
-        return "-".join(h[i:i + 8] for i in range(0, 32, 8))
-
-    def route(self, digits: str) -> tuple[int | None, bool]:
-        """(ephone-dn tag whose number is exactly `digits` or None, whether a longer
-        number could still match)."""
-        return self._numbers.get(digits), digits in self._prefixes
-
-    def tell_phone(self, device: str, message) -> None:
-        ref = self.directory.get(device)
-        if ref is not None:
-            ref.tell(message)
-
-    def phone_busy(self, device: str, except_call: int = 0) -> bool:
-        """The phone has a call in progress other than `except_call` (call waiting)."""
-        status = self.board.phones.get(device)
-        return status is not None and any(
-            state not in ("alerting", "null") for ref, state in status.calls.items() if ref != except_call)
-
-    def tell_line(self, dn_tag: int, message) -> None:
-        ref = self.lines.get(dn_tag)
-        if ref is not None and ref.is_alive():
-            ref.tell(message)
 
     def listener(self) -> internet.TCPServer | None:
         """The SCCP TCP listener on `telephony-service / ip source-address A port P`.

@@ -63,9 +63,25 @@ class StateTable:
         except MachineError:
             raise IllegalEvent(self.name, model.state, trigger) from None
 
+    def allows(self, model: Any, trigger: str) -> bool:
+        """Whether `trigger` would fire for `model` now: legal in its state, and every
+        condition of some row for that state holds. Asking never changes the model, so an
+        actor checks first and answers a refusal as an ordinary outcome."""
+        event = self.machine.events.get(trigger)
+        rows = event.transitions.get(model.state) if event is not None else None
+        if not rows:
+            return False
+        return any(all(_holds(model, cond) for cond in row.conditions) for row in rows)
+
     def can(self, state: str, trigger: str) -> bool:
         event = self.machine.events.get(trigger)
         return event is not None and state in event.transitions
+
+    def conditions(self, state: str, trigger: str) -> list[list[str]]:
+        """The conditions of each row of `trigger` from `state` ([] for an unconditional row)."""
+        event = self.machine.events.get(trigger)
+        rows = event.transitions.get(state, []) if event is not None else []
+        return [[c.func if c.target else f"not {c.func}" for c in row.conditions] for row in rows]
 
     def triggers(self, state: str) -> list[str]:
         """The triggers legal in `state`, in table order."""
@@ -89,3 +105,11 @@ class StateTable:
                 seen.add(key)
                 lines.append(f"    {src} --> {dest}: {trigger}")
         return "\n".join(lines) + "\n"
+
+
+def _holds(model: Any, condition) -> bool:
+    """A transitions Condition on `model`: an attribute, property or method naming a fact."""
+    value = getattr(model, condition.func)
+    if callable(value):
+        value = value()
+    return bool(value) == condition.target

@@ -380,7 +380,7 @@ def test_the_checks_see_a_dead_actor_and_its_logged_failure():
     try:
         refs = actor_refs(ex)
         check_no_actor_died(ex, refs)
-        ex.telephony.tell_line(5, c.Offer(None, "206"))  # a malformed offer kills line 206
+        ex.telephony.switch.tell_line(5, c.Offer(None, "206"))  # a malformed offer kills line 206
         ex.settle()
         with pytest.raises(AssertionError, match="actors died"):
             check_no_actor_died(ex, refs)

@@ -12,10 +12,11 @@ from fsm.table import IllegalEvent, StateTable
 
 
 class Model:
-    __slots__ = ("state", "calls", "__weakref__")
+    __slots__ = ("state", "calls", "has_peer", "in_call", "__weakref__")
 
     def __init__(self):
         self.calls = []
+        self.has_peer = self.in_call = True  # the connection table's conditions, met
 
 
 # (state, trigger) -> destination; every pair not listed must be refused.
@@ -24,7 +25,7 @@ EXPECTED = {
     CONNECTION: {
         ("null", "offhook"): "initiated",
         ("null", "prompt"): "prompting",
-        ("prompting", "offhook"): "initiated",
+        ("prompting", "answer"): "initiated",
         ("initiated", "digit"): "dialing",
         ("dialing", "digit"): "dialing",
         ("initiated", "dial"): "originated",
@@ -38,6 +39,21 @@ EXPECTED = {
         ("connected", "hold"): "hold",
         ("hold", "retrieve"): "connected",
         **{(state, "clear"): "null" for state in _ACTIVE},
+        # rules that change nothing: what may be done to a connection in a state
+        **{(state, "hang_up"): state for state in ["initiated", "dialing", "originated", "connected", "hold", "fail"]},
+        ("originated", "far_alerting"): "originated",
+        ("originated", "far_rejected"): "originated",
+        ("connected", "send_dtmf"): "connected",
+        ("connected", "play_dtmf"): "connected",
+        ("alerting", "deflect"): "alerting",
+        ("connected", "transfer_away"): "connected",
+        ("hold", "transfer_away"): "hold",
+        ("connected", "consult"): "connected",
+        ("hold", "join_held"): "hold",
+        ("originated", "join_active"): "originated",
+        ("connected", "join_active"): "connected",
+        ("connected", "swap_from"): "connected",
+        ("hold", "swap_from"): "hold",
     },
     REGISTRATION: {
         ("unregistered", "register"): "registering",

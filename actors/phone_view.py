@@ -1,0 +1,67 @@
+"""How an SCCP phone shows the steps of its lines' calls: the one caller of the presenter.
+
+A line tells every endpoint that shows it the same protocol-neutral steps
+(actors/events.py CallStep, FeatureEvent); this is the SCCP phone's rendering of them,
+as sccp/presenter.py's real CallManager sequences. What the phone itself knows goes in:
+which button the line is on (`line`) and whether the phone is busy on another call, in
+which case a new call beeps instead of ringing (call waiting).
+"""
+from __future__ import annotations
+
+from actors.events import CallStep, FeatureEvent
+from sccp import presenter as show
+
+# cme.md: prompted MakeCall is not supported on 792x, 793x, ATAs, VG224 and FXS ports.
+UNPROMPTABLE_MODELS = frozenset("7920 7921 7925 7926 7931 7935 7936 7937 ata ata-187 anl vgc-phone".split())
+
+
+def can_prompt(model: str) -> bool:
+    return model.lower() not in UNPROMPTABLE_MODELS
+
+
+def _info(s: CallStep, line: int):
+    return show.call_info(line, s.call_id, calling=s.calling, calling_name=s.calling_name,
+                          called=s.called, called_name=s.called_name, outbound=s.outbound)
+
+
+def _answered(s, line, waiting):
+    return show.answering(line, s.call_id) + show.connected(line, s.call_id, _info(s, line))
+
+
+_RENDER = {
+    "dialtone": lambda s, line, waiting: show.off_hook(line, s.call_id, speaker=s.speaker),
+    "digits": lambda s, line, waiting: show.first_digit(line, s.call_id),
+    "proceeding": lambda s, line, waiting: show.proceeding(line, s.call_id, s.called, _info(s, line)),
+    "ringback": lambda s, line, waiting: show.ring_out(line, s.call_id),
+    "ringing": lambda s, line, waiting: show.ring_in(line, s.call_id, _info(s, line), waiting=waiting),
+    "answered": _answered,
+    "picked_up": lambda s, line, waiting: show.answering(line, s.call_id),
+    "connected": lambda s, line, waiting: show.connected(line, s.call_id, _info(s, line)),
+    "held": lambda s, line, waiting: show.hold(line, s.call_id),
+    "resumed": lambda s, line, waiting: show.resume(line, s.call_id, _info(s, line)),
+    "failed": lambda s, line, waiting: show.failed(line, s.call_id, busy=s.busy),
+    "cleared": lambda s, line, waiting: show.on_hook(line, s.call_id),
+    "ring_stopped": lambda s, line, waiting: show.on_hook(line, s.call_id, media=False, speaker_off=False),
+    "forgotten": lambda s, line, waiting: [],
+    "refused": lambda s, line, waiting: [],
+    "peer_held": lambda s, line, waiting: show.stop_media(s.call_id),
+    "peer_retrieved": lambda s, line, waiting: [show.open_receive(s.call_id)],
+    "peer_replaced": lambda s, line, waiting: show.stop_media(s.call_id) + [show.open_receive(s.call_id)],
+    "media": lambda s, line, waiting: show.start_media(s.call_id, *s.media),
+    "dtmf": lambda s, line, waiting: show.dtmf(line, s.call_id, s.digits),
+}
+
+
+def render(step: CallStep, line: int, *, waiting: bool = False) -> list:
+    """The SCCP messages for one step, on button `line`."""
+    return _RENDER[step.step](step, line, waiting)
+
+
+def render_feature(event: FeatureEvent, line: int) -> list:
+    if event.kind == "forwarding":
+        return show.forward_status(line, event.forward_to if event.on else None)
+    if event.kind == "do_not_disturb":
+        return show.dnd(event.on)
+    if event.kind == "message_waiting":
+        return show.message_lamp(event.on)
+    return []

@@ -1,0 +1,96 @@
+"""What the call core needs of the rest of the system, as one explicit collaborator.
+
+Lines and phones reach each other by ID through the switch: lines by ephone-dn tag (the
+line-to-line call protocol, actors/calls.py), endpoints by device name. It also owns the
+dial plan (which number is which line), the server-wide call ids and GCIDs, and the
+clock. cme/telephony.py builds one from the configuration and hands it to every actor it
+starts; nothing in actors/ reaches up into cme/.
+"""
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Callable
+
+from actors.directory import Directory
+
+
+class Switch:
+    def __init__(self, config, *, clock, directory: Directory | None = None,
+                 on_features_changed: Callable[[object], None] | None = None,
+                 on_line_failed: Callable[[int, dict], None] | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.directory = directory if directory is not None else Directory()
+        self._numbers: dict[str, int] = {}  # dial plan: ephone-dn number -> tag
+        self._prefixes: set[str] = set()  # every proper prefix of a number
+        self._call_ids = itertools.count(1)
+        self._on_features_changed = on_features_changed
+        self._on_line_failed = on_line_failed
+
+    # -- the dial plan ----------------------------------------------------------------------
+    def add_line(self, tag: int, number: str | None, ref) -> None:
+        self.directory.register(tag, ref)
+        if number:
+            if self._numbers.setdefault(number, tag) == tag:  # a duplicate: the first DN wins
+                self.directory.register(number, ref)
+            self._prefixes.update(number[:i] for i in range(1, len(number)))
+
+    def replace_line(self, tag: int, ref) -> None:
+        """A fresh actor took over a DN (its predecessor failed)."""
+        self.directory.register(tag, ref)
+        dn = self.config.ephone_dns.get(tag)
+        if dn is not None and dn.number and self._numbers.get(dn.number) == tag:
+            self.directory.register(dn.number, ref)
+
+    def route(self, digits: str) -> tuple[int | None, bool]:
+        """(ephone-dn tag whose number is exactly `digits` or None, whether a longer
+        number could still match)."""
+        return self._numbers.get(digits), digits in self._prefixes
+
+    def dn(self, tag: int):
+        return self.config.ephone_dns.get(tag)
+
+    @property
+    def interdigit_timeout(self) -> float:
+        return self.config.telephony.interdigit_timeout
+
+    # -- ids ----------------------------------------------------------------------------------
+    def new_call_id(self) -> int:
+        """Server-wide unique call leg id (CME's callID, and the SCCP call reference)."""
+        return next(self._call_ids)
+
+    def new_gcid(self) -> str:
+        """A Global Call ID shared by every leg of a call (`gcid`), as CME prints them."""
+        if not self.config.voip.gcid:
+            return ""
+        h = uuid.uuid4().hex.upper()
+        return "-".join(h[i:i + 8] for i in range(0, 32, 8))
+
+    # -- delivery -------------------------------------------------------------------------------
+    def tell_line(self, tag: int, message) -> None:
+        ref = self.directory.get(tag)
+        if ref is not None:
+            ref.tell(message)
+
+    def line(self, tag: int):
+        return self.directory.get(tag)
+
+    def lines(self) -> dict[int, object]:
+        """ephone-dn tag -> line actor ref, for every live line."""
+        return {key: self.directory.get(key) for key in self.directory if isinstance(key, int)
+                and self.directory.get(key) is not None}
+
+    def tell_phone(self, device: str, message) -> None:
+        ref = self.directory.get(device)
+        if ref is not None:
+            ref.tell(message)
+
+    # -- what lines report upward ---------------------------------------------------------------
+    def features_changed(self, dn) -> None:
+        if self._on_features_changed is not None:
+            self._on_features_changed(dn)
+
+    def line_failed(self, tag: int, endpoints: dict) -> None:
+        if self._on_line_failed is not None:
+            self._on_line_failed(tag, endpoints)
