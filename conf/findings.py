@@ -92,7 +92,7 @@ def limits_hold(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
 
 
 def cti_phones_avoid_shared_and_overlay_lines(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
-    """cme.md, Restrictions: no overlay DNs and no shared lines on CTI-controlled phones."""
+    """The document's Restrictions: no overlay DNs and no shared lines on CTI-controlled phones."""
     phones_of: dict[int, set[int]] = defaultdict(set)
     for tag, phone in cfg.ephones.items():
         for button in phone.buttons.values():

@@ -1,9 +1,10 @@
 """The typed configuration: what CME's IOS commands mean, as mutable dataclasses.
 
-Defaults are the document's (cme.md) or IOS's where the document is silent. `None`
-means "not configured" where IOS distinguishes that from any value. Run-time features
-(call forwarding set through CSTA, EM log-ins) change these objects, and `write memory`
-renders them back, so nothing here is frozen.
+Defaults are those of the source document (Cisco's "CTI CSTA Protocol Suite"; its two
+configurations are conf/examples/) or IOS's where the document is silent. `None` means
+"not configured" where IOS distinguishes that from any value. Run-time features (call
+forwarding set through CSTA, EM log-ins) change these objects, and `write memory` renders
+them back, so nothing here is frozen.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A line is tried in the current sub-mode, then in its parent, up to global
 configuration; the first mode that accepts it becomes the current one. So
-indentation is never needed (the seed configurations lost theirs). A line that no
+indentation is never needed (the examples in conf/examples/ lost theirs). A line that no
 mode accepts is reported, IOS-style, and skipped: the parser stays where it was.
 
 Router commands that are not CME's (router.py) are kept verbatim; those that open a

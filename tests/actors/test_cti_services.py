@@ -4,7 +4,7 @@ from lxml import etree
 
 from cme.cti import CTIGateway
 from cme.testing import Exchange
-from sccp.enums import LampMode, Stimulus
+from sccp.enums import CallState, LampMode, Stimulus
 from sip.message import Request
 from tests.actors.test_cti_consult import DUAL, Lab, conn
 from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
@@ -71,13 +71,62 @@ def test_message_waiting_lights_the_phone_lamp(session):
     assert phone.lamps[(Stimulus.VOICEMAIL, 0)] == LampMode.ON
 
 
-def test_snapshot_device_lists_the_calls_and_states(session):
-    ex, gateway, flow, ask = session
-    a = ex.phone("SEP001E4A34A35F")
-    ex.phone("SEP000F8FC7B681")  # 202's phone, so that the call rings there
-    a.do("off_hook").do("dial", "202")
-    snap = ask(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>202</snapshotObject></SnapshotDevice>')
-    assert text(snap, "localConnectionState") == "alerting" and text(snap, "deviceID") == "202"
+def snapshot(ask, dn: str) -> list[tuple[int, str, str]]:
+    """A SnapshotDeviceResponse read element by element, each exactly where the schema puts
+    it: (callID, deviceID, localConnectionState) of every snapshotDeviceResponseInfo."""
+    def only(parent, name):
+        assert [etree.QName(c).localname for c in parent] == [name], etree.tostring(parent)
+        return parent[0]
+
+    root = etree.fromstring(ask(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>{dn}</snapshotObject></SnapshotDevice>'))
+    assert root.tag == f"{{{ED3}}}SnapshotDeviceResponse"
+    items = []
+    for info in only(only(root, "crossRefIDorSnapshotData"), "snapshotData"):
+        assert [etree.QName(c).localname for c in info] == ["connectionIdentifier", "localCallState"]
+        ident, local = info
+        assert [etree.QName(c).localname for c in ident] == ["callID", "deviceID"]
+        state = only(only(local, "compoundCallState"), "localConnectionState")
+        assert len(state) == 0
+        items.append((int(ident[0].text), ident[1].text, state.text))
+    return sorted(items)
+
+
+def shown(phone) -> dict[int, CallState]:
+    """The phone's own view: call reference (the line's CSTA callID) -> SCCP call state."""
+    return {callref: call.state for (_, callref), call in phone.calls().items()}
+
+
+def test_snapshot_device_lists_the_calls_and_states():
+    lab = Lab(DUAL)  # 201 is dual-line: a second call can ring while the first is up
+    try:
+        ask, a, b, c = lab.ask, lab.a, lab.b, lab.c
+        made = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice><calledDirectoryNumber>202'
+                   '</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>')
+        first = int(text(made, "callID"))
+        b.do("answer")
+        c.do("off_hook").do("dial", "201")
+        lab.events()
+        (second,) = set(shown(a)) - {first}
+        assert shown(a) == {first: CallState.CONNECTED, second: CallState.CALL_WAITING}
+        (far,), (caller,) = shown(b), shown(c)
+        assert snapshot(ask, "201") == sorted([(first, "201", "connected"), (second, "201", "alerting")])
+        assert snapshot(ask, "202") == [(far, "202", "connected")]
+        assert snapshot(ask, "203") == [(caller, "203", "connected")]  # ringback: originated
+
+        ask(f'<HoldCall xmlns="{ED3}"><callToBeHeld>{conn(first)}</callToBeHeld></HoldCall>')
+        ask(f'<AnswerCall xmlns="{ED3}"><callToBeAnswered>{conn(second)}</callToBeAnswered></AnswerCall>')
+        lab.events()
+        assert shown(a) == {first: CallState.HOLD, second: CallState.CONNECTED}
+        assert snapshot(ask, "201") == sorted([(first, "201", "hold"), (second, "201", "connected")])
+        assert snapshot(ask, "202") == [(far, "202", "connected")]  # the held party stays connected
+        assert snapshot(ask, "203") == [(caller, "203", "connected")]
+
+        b.do("on_hook")
+        c.do("on_hook")
+        lab.events()
+        assert snapshot(ask, "201") == snapshot(ask, "202") == snapshot(ask, "203") == []
+    finally:
+        lab.ex.close()
 
 
 def test_device_checks(session):

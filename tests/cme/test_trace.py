@@ -8,7 +8,10 @@ import logging
 import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from twisted.logger import LogLevel, LogPublisher, Logger, PredicateResult
+from twisted.python.failure import Failure
 
 from cme import trace as T
 
@@ -147,9 +150,45 @@ def test_format_event_line_shape_and_failure_traceback():
     assert "ZeroDivisionError" in "\n".join(tb)
 
 
-def test_format_event_never_raises_on_bad_event():
-    line = T.format_event({"log_format": "{missing}", "log_time": "not a time"})
-    assert "[-]" in line
+class Hostile:
+    """A field value whose every rendering raises."""
+
+    def __str__(self):
+        raise RuntimeError("str")
+
+    __repr__ = __format__ = __str__
+
+
+JUNK = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                    max_leaves=6)
+BAD_EVENTS = st.fixed_dictionaries({}, optional={
+    "log_format": st.none() | st.text() | st.sampled_from(["{missing}", "{", "}", "{0}", "{x!r:>{y}}", "{x.y[z]}"]) | JUNK,
+    "log_time": st.floats() | st.integers() | JUNK,
+    "log_namespace": st.text() | JUNK,
+    "log_level": st.sampled_from(list(LogLevel.iterconstants())) | JUNK,
+    "log_failure": st.builds(Failure, st.sampled_from([ValueError("v"), KeyError("k")])) | JUNK | st.builds(Hostile),
+    "x": JUNK | st.builds(Hostile),
+    "y": JUNK | st.builds(Hostile),
+}).flatmap(lambda known: st.dictionaries(st.text(max_size=8), JUNK | st.builds(Hostile), max_size=3).map(
+    lambda extra: {**extra, **known}))
+STAMP = re.compile(r"(\d+-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}|----------- --:--:--\.---) \[")
+
+
+@settings(max_examples=300, deadline=None)
+@example({"log_format": "{missing}", "log_time": "not a time"})
+@given(BAD_EVENTS)
+def test_format_event_never_raises_on_bad_event(event):
+    line = T.format_event(event)  # any exception fails the test
+    assert isinstance(line, str) and STAMP.match(line), line
+    namespace = event.get("log_namespace")
+    if isinstance(namespace, str) and namespace:
+        assert f" [{namespace}] " in line
+    elif not namespace:
+        assert " [-] " in line
+    failure = event.get("log_failure")
+    if isinstance(failure, Failure):
+        assert type(failure.value).__name__ in line
 
 
 def test_log_buffer_is_bounded_and_keeps_newest():

@@ -7,7 +7,7 @@ from pathlib import Path
 from conf import LoadResult, parse_text
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "reference" / "seed-configs"
+SEEDS = ROOT / "conf" / "examples"  # the source document's two configurations
 DEFAULT = ROOT / "conf" / "cme.cfg"
 
 

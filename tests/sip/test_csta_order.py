@@ -12,7 +12,7 @@ from sip.csta import render_event
 from tests.sip.test_csta_events import EVENTS
 from tests.sip.test_csta_responses import GOLDEN
 
-DIGEST = Path("/work/shared/reference/csta-ed3-elements.txt")
+DIGEST = Path(__file__).resolve().parent.parent / "data" / "csta-ed3-elements.txt"
 
 
 def load_digest(path: Path = DIGEST):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,32 @@ from sip.uri import SIPURI
 
 FAST = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
-CORPUS = Path("/work/shared/conformance/rfc4475")
-SEEDS = [p.read_bytes() for p in sorted(CORPUS.glob("*.dat"))] or [b"INVITE sip:a@b SIP/2.0\r\n"]
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "rfc4475"
+
+
+def load_corpus(directory: Path) -> list[bytes]:
+    """The RFC 4475 messages the mutations start from. Without them the hostile-bytes tests
+    would fuzz far less than they claim, so a missing corpus is an error, never a fallback."""
+    seeds = [p.read_bytes() for p in sorted(directory.glob("*.dat"))]
+    if not seeds:
+        raise FileNotFoundError(f"no RFC 4475 corpus (*.dat) in {directory}: "
+                                "the property tests mutate those messages and cannot run without them")
+    return seeds
+
+
+SEEDS = load_corpus(CORPUS)  # at import: a missing corpus fails collection, loudly
+
+
+def test_a_missing_corpus_is_an_error_not_a_fallback(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no RFC 4475 corpus"):
+        load_corpus(tmp_path)
+
+
+def test_every_message_of_the_index_seeds_the_mutations():
+    listed = {line.split("|")[1].strip() for line in (CORPUS / "INDEX.md").read_text().splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip().endswith(".dat")}
+    assert len(listed) > 40 and len(SEEDS) == len(listed)
+    assert set(SEEDS) == {(CORPUS / name).read_bytes() for name in listed}
 
 
 def splits(data: bytes, cuts: list[int]) -> list[bytes]:

@@ -19,9 +19,7 @@ from sip.message import Request, Response
 from sip.parser import SIPParseError
 from sip.response import error_response
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "rfc4475"
-if not CORPUS.is_dir():  # the repo may be checked out elsewhere than /work/main
-    CORPUS = Path("/work/shared/conformance/rfc4475")
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "rfc4475"  # the project's copy
 
 PARSE, ERROR, INSPECT, DISCARD = "parse", "error", "inspect", "discard"
 

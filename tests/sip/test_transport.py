@@ -14,9 +14,7 @@ from sip.framing import StreamFramer, parse_datagram
 from sip.message import Response
 from sip.transport import SIPDatagramProtocol, SIPStreamFactory, sip_services
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "rfc4475"
-if not CORPUS.is_dir():  # the repo may be checked out elsewhere than /work/main
-    CORPUS = Path("/work/shared/conformance/rfc4475")
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "rfc4475"  # the project's copy
 
 
 def options(transport: str = "TCP", branch: str = "z9hG4bKopt1", via_extra: str = "") -> bytes:
