@@ -1,13 +1,9 @@
-"""Per-namespace trace logging on top of ``twisted.logger``.
+"""Where the server's log events go, and how an operator reads a trace back.
 
-Every actor logs through ``twisted.logger.Logger(namespace=...)`` with a
-namespace that names it (``cme.phone.SEP001E4A34A35F``, ``cme.line.201``,
-``cme.cti.session.3``, ``cme.monitor.<id>``, ``cme.sip`` ...).
-
-* Info, warn, error and critical events always pass.
-* Debug events -- the *trace* -- pass only when their namespace, or one of its
-  dotted parents, has been switched on in a :class:`TraceControl` (``--trace``
-  at start-up, ``debug``/``undebug`` CLI commands at run time).
+The gate -- which namespaces trace (:class:`TraceControl`, the process's :data:`TRACE`)
+and :class:`TraceLogger`, which drops untraced debug events at the source -- is
+:mod:`actors.trace`, low enough for actors and the SIP and SCCP protocols to import
+without the application. Its names are re-exported here.
 
 Observers built by :func:`build_observers` write human lines to a stream, JSON
 lines to a file (read back by ``cme trace FILE --device 201``, see
@@ -15,8 +11,8 @@ lines to a file (read back by ``cme trace FILE --device 201``, see
 CLI's ``show logging``.  :func:`bridge_stdlib_logging` routes the standard
 library ``logging`` records of pykka and transitions into the same stream.
 
-Actors run in pykka threads and log from there, so everything here that keeps
-state is safe to call from several threads at once.
+Actors run on the reactor thread (see :mod:`actors.runtime`), but a library may log
+through the stdlib bridge from a worker thread, so what keeps state here takes a lock.
 """
 
 from __future__ import annotations
@@ -32,17 +28,11 @@ import threading
 from collections import deque
 from typing import IO, Any, Iterable, Mapping
 
-from twisted.logger import (
-    FilteringLogObserver,
-    ILogObserver,
-    Logger,
-    LogLevel,
-    PredicateResult,
-    formatEvent,
-    globalLogPublisher,
-)
+from twisted.logger import FilteringLogObserver, ILogObserver, LogLevel, formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from zope.interface import implementer
+
+from actors.trace import TRACE, TraceControl, TraceLogger, namespace_matches
 
 __all__ = [
     "TRACE",
@@ -64,148 +54,6 @@ __all__ = [
 #: Longest JSON line :func:`trace_main` accepts; longer ones count as malformed
 #: (and are skipped without being held in memory).
 MAX_RECORD_BYTES = 4 * 1024 * 1024
-
-#: Namespaces remembered by the :class:`TraceControl` cache before it starts
-#: over (session and monitor ids grow without bound over a long run).
-_CACHE_LIMIT = 4096
-
-
-def _check_namespace(namespace: str) -> str:
-    if not isinstance(namespace, str):
-        raise TypeError(f"namespace must be a string, not {type(namespace).__name__}")
-    ns = namespace.strip()
-    if not ns or any(not part for part in ns.split(".")):
-        raise ValueError(f"invalid log namespace {namespace!r}")
-    return ns
-
-
-def namespace_matches(namespace: str, prefix: str) -> bool:
-    """True if *namespace* is *prefix* or lies below it (dotted boundary).
-
-    ``'cme.cti'`` matches ``'cme.cti'`` and ``'cme.cti.session.3'`` but not
-    ``'cme.ctix'``.
-    """
-    return namespace == prefix or namespace.startswith(prefix + ".")
-
-
-# --------------------------------------------------------------------------
-# Which namespaces trace
-
-
-class TraceControl:
-    """The set of namespaces for which debug-level events (trace) pass.
-
-    Also an ``ILogFilterPredicate``: call it with an event to get
-    ``PredicateResult.no`` for a debug event from a namespace that is not
-    traced, ``PredicateResult.maybe`` for anything else.
-    """
-
-    def __init__(self, namespaces: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._enabled: frozenset[str] = frozenset(_check_namespace(n) for n in namespaces)
-        self._cache: dict[str, bool] = {}
-        self._listeners: list = []
-
-    # The hot path (``is_enabled``) takes no lock.  Writers replace
-    # ``_enabled`` first and ``_cache`` second; readers read ``_cache`` first
-    # and ``_enabled`` second.  A reader racing a change therefore either
-    # stores into the discarded old cache or computes against the new set --
-    # a stale answer never lands in the live cache.
-
-    def _replace(self, enabled: frozenset[str]) -> None:
-        self._enabled = enabled
-        self._cache = {}
-        for listener in list(self._listeners):
-            listener()
-
-    def add_listener(self, listener) -> None:
-        """Call `listener()` after every change (the stdlib bridge adjusts levels)."""
-        if listener not in self._listeners:
-            self._listeners.append(listener)
-
-    def remove_listener(self, listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def enable(self, namespace: str) -> None:
-        """Switch trace on for *namespace* and every namespace below it."""
-        ns = _check_namespace(namespace)
-        with self._lock:
-            if ns not in self._enabled:
-                self._replace(self._enabled | {ns})
-
-    def disable(self, namespace: str) -> None:
-        """Switch trace off for *namespace*: removes it and any entries below it.
-
-        A parent that is still enabled keeps covering *namespace*; disabling a
-        namespace that is not enabled is a no-op.
-        """
-        ns = _check_namespace(namespace)
-        with self._lock:
-            keep = frozenset(n for n in self._enabled if not namespace_matches(n, ns))
-            if keep != self._enabled:
-                self._replace(keep)
-
-    def disable_all(self) -> None:
-        """``undebug all``."""
-        with self._lock:
-            self._replace(frozenset())
-
-    def enabled(self) -> list[str]:
-        """The enabled namespaces, sorted."""
-        return sorted(self._enabled)
-
-    def is_enabled(self, namespace: str) -> bool:
-        """True if trace is on for *namespace* (itself or a dotted parent)."""
-        cache = self._cache
-        try:
-            return cache[namespace]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable garbage in log_namespace
-            return False
-        enabled = self._enabled
-        if not enabled or not isinstance(namespace, str):
-            result = False
-        else:
-            result = namespace in enabled
-            pos = namespace.rfind(".")
-            while not result and pos > 0:
-                namespace_prefix = namespace[:pos]
-                result = namespace_prefix in enabled
-                pos = namespace.rfind(".", 0, pos)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[namespace] = result
-        return result
-
-    def __call__(self, event: Mapping[str, Any]) -> PredicateResult:
-        if event.get("log_level") is LogLevel.debug and not self.is_enabled(
-            event.get("log_namespace")  # type: ignore[arg-type]
-        ):
-            return PredicateResult.no
-        return PredicateResult.maybe
-
-    def __repr__(self) -> str:
-        return f"TraceControl({self.enabled()!r})"
-
-
-#: The process's trace switches: `--trace` at start-up, `debug`/`undebug` at run time.
-TRACE = TraceControl()
-
-
-class TraceLogger(Logger):
-    """A twisted Logger whose debug events are dropped at the source unless traced.
-
-    Under twistd the text observer is twistd's own, which knows nothing of traces, so the
-    gate sits here: a debug event from an untraced namespace costs one dict lookup and
-    builds no event at all. Everything at info and above is always emitted.
-    """
-
-    def emit(self, level: LogLevel, format: str | None = None, **kwargs: Any) -> None:
-        if level is LogLevel.debug and not TRACE.is_enabled(self.namespace):
-            return
-        super().emit(level, format, **kwargs)
 
 
 # --------------------------------------------------------------------------
