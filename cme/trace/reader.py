@@ -181,6 +181,3 @@ def trace_main(argv: list[str] | None = None) -> int:
         )
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(trace_main(sys.argv[1:]))
