@@ -28,9 +28,9 @@ import pykka
 from pykka import ActorDeadError, ActorRegistry, messages
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
-
-from cme.trace import TraceLogger
 from twisted.python import failure, threadable
+
+from actors.trace import TraceLogger
 
 __all__ = [
     "BlockingGetError",

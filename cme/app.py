@@ -16,7 +16,8 @@ from pathlib import Path
 import conf
 from actors.directory import Directory
 from actors.status import StatusBoard
-from cme.trace import TRACE, LogBuffer, TraceControl
+from actors.trace import TRACE, TraceControl
+from cme.trace import LogBuffer
 
 VERSION = "0.1.0"
 

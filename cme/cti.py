@@ -14,8 +14,8 @@ import itertools
 from dataclasses import dataclass
 
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost
+from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
-from cme.trace import TraceLogger
 from sip.core import UASCore
 from sip.csta import requests as rq
 from sip.csta.devices import dial_digits

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from actors.phone import Restart
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 
 log = TraceLogger(namespace="cme.em")
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 
 log = TraceLogger(namespace="cme.features")
 MAX_BYTES = 4 * 2**20

@@ -42,7 +42,7 @@ class Options(usage.Options):
         # error and a non-zero exit instead of a traceback from inside the reactor.
         import conf
         from cme.app import Application
-        from cme.trace import TRACE
+        from actors.trace import TRACE
 
         try:
             self.app = Application.from_file(self["config"], strict=self["strict"])

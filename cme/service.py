@@ -13,8 +13,9 @@ from twisted.application.service import MultiService
 from twisted.logger import globalLogPublisher
 
 from actors.runtime import Runtime, current_runtime, set_runtime
+from actors.trace import TraceLogger
 from cme.app import VERSION, Application
-from cme.trace import TraceLogger, bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
+from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
 
 log = TraceLogger(namespace="cme.service")
 

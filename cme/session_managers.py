@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 from sip.csta.devices import dial_digits
 
 log = TraceLogger(namespace="cme.cti.session-manager")

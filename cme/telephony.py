@@ -14,7 +14,7 @@ from actors.line import LineActor
 from actors.phone import PhoneActor
 from actors.switch import Switch
 from actors.status import LineStatus, PhoneStatus, StatusBoard
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 from sccp.server import SCCPServerFactory
 
 log = TraceLogger(namespace="cme.sccp")

@@ -13,7 +13,7 @@ from pykka import ActorDeadError
 from twisted.internet import protocol
 
 from actors.phone import LinkLost, Received
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 from sccp.framing import Decoder, FramingError, encode
 from sccp.message import MalformedMessage, RawMessage
 from sccp.registration import RegisterMessage, RegisterRejectMessage

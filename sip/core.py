@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 from sip.inspection import UASPolicy, inspect_request
 from sip.message import Request, Response
 from sip.timers import DEFAULT, Timers

@@ -24,7 +24,7 @@ from __future__ import annotations
 from twisted.application import internet
 from twisted.internet import protocol
 
-from cme.trace import TraceLogger
+from actors.trace import TraceLogger
 from sip.framing import FramingError, StreamFramer, parse_datagram
 from sip.grammar import split_list
 from sip.headers import Via

@@ -11,7 +11,7 @@ from cme.cli.commands import CommandTable, Context, Result
 
 
 class FakeTrace:
-    """`cme.trace.TraceControl`'s interface, remembering the calls."""
+    """`actors.trace.TraceControl`'s interface, remembering the calls."""
 
     def __init__(self) -> None:
         self.on: set[str] = set()

@@ -130,7 +130,7 @@ def test_show_voice_register_session_server(lab):
 def test_debug_cti_traces_the_messages_of_a_session(lab):
     from twisted.logger import LogLevel, formatEvent, globalLogPublisher
 
-    from cme.trace import TRACE
+    from actors.trace import TRACE
     from tests.actors.test_cti_session import ED3, csta, open_session, sip
 
     ex, gateway, flow = lab

@@ -1,0 +1,73 @@
+"""One human line per log event: ``YYYY-MM-DD HH:MM:SS.mmm [namespace] LEVEL text``.
+
+The text stream, the CLI's ``show logging`` buffer and the ``cme trace`` reader print the
+same shape, so an operator reads one format wherever a line comes from. Nothing here
+raises: a log line about a bad event must not become a second failure.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Mapping
+
+from twisted.logger import LogLevel, formatEvent
+from twisted.python.failure import Failure
+
+__all__ = ["failure_text", "format_event", "format_line", "level_name"]
+
+_LEVEL_NAMES = {level: level.name for level in LogLevel.iterconstants()}
+
+
+def _format_time(when: Any) -> str:
+    try:
+        stamp = datetime.datetime.fromtimestamp(float(when))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return "----------- --:--:--.---"
+    return stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+
+
+def level_name(level: Any) -> str:
+    """``LogLevel.debug`` -> ``'debug'``; a non-empty string as it is; ``'-'`` otherwise."""
+    try:
+        return _LEVEL_NAMES[level]
+    except (KeyError, TypeError):
+        pass
+    if isinstance(level, str) and level:
+        return level
+    return "-"
+
+
+def format_line(when: Any, namespace: Any, level: Any, text: str, failure: str | None) -> str:
+    """The line for these fields (from a live event or a JSON record read back)."""
+    line = f"{_format_time(when)} [{namespace or '-'}] {level_name(level).upper()} {text}"
+    if failure:
+        line = f"{line}\n{failure.rstrip()}"
+    return line
+
+
+def failure_text(event: Mapping[str, Any]) -> str | None:
+    """The traceback of the event's ``log_failure``, or None if it has none."""
+    failure = event.get("log_failure")
+    if failure is None:
+        return None
+    try:
+        if isinstance(failure, Failure):
+            return failure.getTraceback()
+        return str(failure)
+    except Exception as e:  # noqa: BLE001 - never raise from the logging system
+        return f"(unable to format failure: {e!r})"
+
+
+def format_event(event: Mapping[str, Any]) -> str:
+    """One human line for *event*.
+
+    The traceback of an attached failure (``log.failure(...)``) follows on
+    the next lines.
+    """
+    return format_line(
+        event.get("log_time"),
+        event.get("log_namespace"),
+        event.get("log_level"),
+        formatEvent(event),  # never raises
+        failure_text(event),
+    )
