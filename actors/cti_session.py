@@ -34,7 +34,8 @@ from sip.csta.responses import (empty_response, monitor_start_response, request_
 from sip.dialog import OkRetransmission
 from sip.session_timer import TooSmall, negotiate
 from sip.timers import DEFAULT
-from sip.transaction import CancelTimer, Send, StartTimer, Timeout
+from sip.executor import Executor
+from sip.transaction import Send
 
 CSTA_XML = "application/csta+xml"
 _monitor_ids = itertools.count(1)
@@ -111,7 +112,10 @@ class CTISessionActor(ReactorActor):
         # §13.3.1.4: our 200 OK to the INVITE is re-sent (over UDP) until the ACK comes.
         timers = getattr(gateway, "timers", DEFAULT)
         self._ok = OkRetransmission(ok, timers.over(flow.reliable)) if ok is not None else None
-        self._ok_timers: dict[str, object] = {}
+        me = self.actor_ref
+        self._ok_executor = Executor(
+            gateway.clock, on_timer=lambda ok, name: me.is_alive() and me.tell(OkTimer(name)),
+            on_timeout=self._no_ack)
         CTI_SESSION.start(self)
         CTI_SESSION.fire(self, "accept")
 
@@ -123,14 +127,14 @@ class CTISessionActor(ReactorActor):
         self._arm_expiry()
         if self._ok is not None:
             # the gateway already sent the 200 OK once; only its timers start here
-            self._ok_effects([e for e in self._ok.start() if not isinstance(e, Send)])
+            self._ok_executor.run(self._ok, [e for e in self._ok.start() if not isinstance(e, Send)],
+                                  self.flow)
         self.gateway.session_status(self)
 
     def on_stop(self) -> None:
         self._end_monitors()
-        for call in self._ok_timers.values():
-            if call.active():
-                call.cancel()
+        if self._ok is not None:
+            self._ok_executor.cancel(self._ok)
         if self._expiry is not None and self._expiry.active():
             self._expiry.cancel()
 
@@ -140,11 +144,10 @@ class CTISessionActor(ReactorActor):
             self._request(message.request, message.transaction)
         elif isinstance(message, OkTimer):
             if self._ok is not None:
-                self._ok_timers.pop(message.name, None)
-                self._ok_effects(self._ok.timer_fired(message.name))
+                self._ok_executor.run(self._ok, self._ok.timer_fired(message.name), self.flow)
         elif isinstance(message, Ack):
             if self._ok is not None:
-                self._ok_effects(self._ok.ack())
+                self._ok_executor.run(self._ok, self._ok.ack(), self.flow)
             if self.state == "establishing":
                 CTI_SESSION.fire(self, "ack")
                 self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
@@ -291,21 +294,9 @@ class CTISessionActor(ReactorActor):
 
         self.gateway.send(info, self.flow, answered)
 
-    def _ok_effects(self, effects) -> None:
-        me = self.actor_ref
-        for effect in effects:
-            if isinstance(effect, Send):
-                self.flow.send(effect.message)
-            elif isinstance(effect, StartTimer):
-                name = effect.name
-                self._ok_timers[name] = self.gateway.clock.callLater(
-                    effect.seconds, lambda name=name: me.is_alive() and me.tell(OkTimer(name)))
-            elif isinstance(effect, CancelTimer):
-                call = self._ok_timers.pop(effect.name, None)
-                if call is not None and call.active():
-                    call.cancel()
-            elif isinstance(effect, Timeout):  # no ACK in 64*T1: end the dialog with BYE
-                self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
+    def _no_ack(self, ok, timer: str, flow) -> None:
+        """§13.3.1.4: no ACK for our 2xx in 64*T1: the dialog ends with BYE."""
+        self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
 
     def _arm_expiry(self) -> None:
         if self._expiry is not None and self._expiry.active():
