@@ -1,6 +1,7 @@
 """A minimal SIP UAS core (RFC 3261 §8.2, §17.2): a :class:`TransactionTable` whose
-effects are carried out with a real (injected) clock and the :class:`~sip.transport.Flow`
-a request came on.
+effects its :class:`~sip.executor.Executor` carries out with a real (injected) clock and
+the :class:`~sip.transport.Flow` a request came on; the hooks here say what a delivery, a
+timeout or an ended transaction means to the core.
 
 What it does itself: absorbs retransmissions (the transactions do), rejects what
 :func:`sip.inspection.inspect_request` rejects, answers OPTIONS (§11.2). Everything else
