@@ -152,8 +152,10 @@ class CTISessionActor(ReactorActor):
         self._stop_timers()
 
     def _stop_timers(self) -> None:
+        """No more 2xx retransmission (an OkTimer already queued finds none) or expiry."""
         if self._ok is not None:
             self._ok_executor.cancel(self._ok)
+            self._ok = None
         if self._expiry is not None and self._expiry.active():
             self._expiry.cancel()
 
@@ -361,7 +363,7 @@ class CTISessionActor(ReactorActor):
             self._finish(reason)
             return
         self.log.info("session {id} ending: {reason}; BYE sent", id=self.session_id, reason=reason)
-        self._stop_timers()  # no more 2xx retransmission or expiry: the BYE is out
+        self._stop_timers()  # the BYE is out
         self.gateway.session_closing(self)
 
     def _send_bye(self) -> None:

@@ -403,3 +403,23 @@ def test_the_session_not_the_gateway_checks_cseq_order(lab):
     assert (stale.status, stale.reason) == (500, "CSeq Out of Order")
     (session,) = sessions_alive(ex)
     assert session.state == "active" and session.dialog.remote_cseq == 5
+
+
+def test_over_udp_a_clear_before_the_ack_stops_the_200_ok_retransmission():
+    ex = Exchange(DEFAULT)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        send(ex, gateway, flow, sip("INVITE", body=STATUS))
+        (session_id,) = gateway.status
+        gateway.clear(session_id)
+        ex.settle()
+        ex.advance(0.5)
+        ex.advance(1)
+        statuses = [m.status for m in flow.sent if isinstance(m, Response)]
+        assert statuses == [200]  # sent once; the BYE (retransmitted on UDP) is what follows
+        assert {m.method for m in flow.sent if isinstance(m, Request)} == {"BYE"}
+        for _ in range(70):
+            ex.advance(0.5)
+        assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0  # Timer F
+    finally:
+        ex.close()
