@@ -22,8 +22,7 @@ from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, ca
                                  serve_feature)
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
-from fsm.cti_session import CTI_SESSION
-from fsm.table import IllegalEvent
+from fsm.cti_session import CTI_SESSION, OPEN, refusal_status
 from sip.csta import requests as rq
 from sip.csta.errors import CSTAParseError, error_xml
 from sip.csta.events import DeviceForms
@@ -34,7 +33,8 @@ from sip.csta.responses import (empty_response, monitor_start_response, request_
 from sip.dialog import OkRetransmission
 from sip.session_timer import TooSmall, negotiate
 from sip.timers import DEFAULT
-from sip.transaction import CancelTimer, Send, StartTimer, Timeout
+from sip.executor import Executor
+from sip.transaction import Send, TransactionTableFull
 
 CSTA_XML = "application/csta+xml"
 _monitor_ids = itertools.count(1)
@@ -42,7 +42,7 @@ _monitor_ids = itertools.count(1)
 
 @dataclass(frozen=True, slots=True)
 class InDialog:
-    """An application request that passed the dialog's checks (§12.2.2)."""
+    """An application request in this session's dialog, for its checks (§12.2.2)."""
 
     request: object
     transaction: object
@@ -55,6 +55,11 @@ class Ack:
 
 @dataclass(frozen=True, slots=True)
 class InfoAnswered:
+    response: object  # None: no final response (Timer F, connection lost)
+
+
+@dataclass(frozen=True, slots=True)
+class ByeAnswered:
     response: object  # None: no final response (Timer F, connection lost)
 
 
@@ -91,10 +96,14 @@ class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
     def __init__(self, session_id: int, dialog, flow, gateway, *, line_number: str, user: str,
-                 xml_namespace: str, ok=None) -> None:
+                 xml_namespace: str, invite=None) -> None:
+        """``dialog`` is this session's from now on: only this actor changes it.
+        ``invite`` is (request, server transaction, System Status response body, session
+        timer), answered here with the dialog's 200 OK."""
         super().__init__()
         self.session_id = session_id
         self.dialog = dialog
+        self.dialog_key = dialog.key  # what the gateway routes by
         self.flow = flow
         self.gateway = gateway
         self.line_number = line_number
@@ -108,12 +117,23 @@ class CTISessionActor(ReactorActor):
         self.events_sent = 0
         self._expiry = None
         self._expiry_token = 0
-        # §13.3.1.4: our 200 OK to the INVITE is re-sent (over UDP) until the ACK comes.
-        timers = getattr(gateway, "timers", DEFAULT)
-        self._ok = OkRetransmission(ok, timers.over(flow.reliable)) if ok is not None else None
-        self._ok_timers: dict[str, object] = {}
+        self._ok = None
+        me = self.actor_ref
+        self._ok_executor = Executor(
+            gateway.clock, on_timer=lambda ok, name: me.is_alive() and me.tell(OkTimer(name)),
+            on_timeout=self._no_ack)
         CTI_SESSION.start(self)
         CTI_SESSION.fire(self, "accept")
+        if invite is not None:
+            self._accept(*invite)
+
+    def _accept(self, request, tx, body: bytes, timer) -> None:
+        """The 200 OK to the dialog-creating INVITE goes through its server transaction
+        at once; §13.3.1.4's retransmission until the ACK (UDP) starts with the actor."""
+        ok = self.dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer)
+        self.gateway.respond(tx, ok)
+        timers = getattr(self.gateway, "timers", DEFAULT)
+        self._ok = OkRetransmission(ok, timers.over(self.flow.reliable))
 
     @property
     def trace_id(self) -> str:
@@ -122,17 +142,30 @@ class CTISessionActor(ReactorActor):
     def on_start(self) -> None:
         self._arm_expiry()
         if self._ok is not None:
-            # the gateway already sent the 200 OK once; only its timers start here
-            self._ok_effects([e for e in self._ok.start() if not isinstance(e, Send)])
+            # the 200 OK was sent once already; only its timers start here
+            self._ok_executor.run(self._ok, [e for e in self._ok.start() if not isinstance(e, Send)],
+                                  self.flow)
         self.gateway.session_status(self)
 
     def on_stop(self) -> None:
         self._end_monitors()
-        for call in self._ok_timers.values():
-            if call.active():
-                call.cancel()
+        self._stop_timers()
+
+    def _stop_timers(self) -> None:
+        """No more 2xx retransmission (an OkTimer already queued finds none) or expiry."""
+        if self._ok is not None:
+            self._ok_executor.cancel(self._ok)
+            self._ok = None
         if self._expiry is not None and self._expiry.active():
             self._expiry.cancel()
+
+    def _fire(self, trigger: str) -> bool:
+        """The table decides; a trigger this state does not take changes nothing."""
+        if CTI_SESSION.try_fire(self, trigger):
+            return True
+        self.log.debug("session {id}: {trigger} refused in {state}", id=self.session_id,
+                       trigger=trigger, state=self.state)
+        return False
 
     # -- dispatch -----------------------------------------------------------------------
     def on_receive(self, message):
@@ -140,13 +173,13 @@ class CTISessionActor(ReactorActor):
             self._request(message.request, message.transaction)
         elif isinstance(message, OkTimer):
             if self._ok is not None:
-                self._ok_timers.pop(message.name, None)
-                self._ok_effects(self._ok.timer_fired(message.name))
+                self._ok_executor.run(self._ok, self._ok.timer_fired(message.name), self.flow)
         elif isinstance(message, Ack):
+            self.dialog.accept_request(message.request)
             if self._ok is not None:
-                self._ok_effects(self._ok.ack())
-            if self.state == "establishing":
-                CTI_SESSION.fire(self, "ack")
+                self._ok_executor.run(self._ok, self._ok.ack(), self.flow)
+            was = self.state
+            if self._fire("ack") and was != self.state:
                 self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
                               user=self.user, line=self.line_number)
         elif isinstance(message, ServiceDone):
@@ -159,19 +192,23 @@ class CTISessionActor(ReactorActor):
         elif isinstance(message, EventXML):
             self._send_event(message)
         elif isinstance(message, InfoAnswered):
-            if message.response is None and self.state == "active":
+            if message.response is None:
                 self._end("application_gone", "the application stopped answering INFO", send_bye=False)
+        elif isinstance(message, ByeAnswered):
+            answered = message.response is not None
+            if self._fire("bye_answered" if answered else "bye_timeout"):
+                self._finish(f"BYE answered {message.response.status}" if answered
+                             else "BYE got no answer")
         elif isinstance(message, Expire):
-            if message.deadline_token == self._expiry_token and self.state in ("establishing", "active"):
+            if message.deadline_token == self._expiry_token:  # else a timer re-armed since
                 self._end("expire", "session timer expired", send_bye=True)
         elif isinstance(message, TransportLost):
             self._end("transport_lost", "the application's connection closed", send_bye=False)
         elif isinstance(message, Clear):
-            if self.state in ("establishing", "active"):
-                self._end("clear", message.reason, send_bye=True)
+            self._end("clear", message.reason, send_bye=True)
         else:
             return super().on_receive(message)
-        if self.state != "terminated":
+        if self.state in OPEN:
             self.gateway.session_status(self)
         return None
 
@@ -180,30 +217,38 @@ class CTISessionActor(ReactorActor):
         method = request.method
         self.log.debug("<- {method} CSeq {cseq}: {body}", method=method,
                        cseq=request.cseq.number if request.cseq else "?", body=_text(request.body))
-        if method == "BYE":
+        if not self._fire("in_dialog"):
+            self._refuse(request, tx, "in_dialog")
+            return
+        error = self.dialog.accept_request(request)
+        if error is not None:
+            self.gateway.respond(tx, error)
+        elif method == "BYE":
             self.gateway.respond(tx, self.dialog.response(request, 200))
             self._end("bye_received", "BYE from the application", send_bye=False)
         elif method == "INVITE":
             self._refresh(request, tx)
-        elif method == "INFO" and self.state == "active":
-            self._info(request, tx)
         elif method == "INFO":
-            self.gateway.respond(tx, self.dialog.response(request, 491 if self.state == "establishing" else 481))
+            if self._fire("request"):
+                self._info(request, tx)
+            else:
+                self._refuse(request, tx, "request")
         else:
             self.gateway.respond(tx, self.dialog.response(request, 405))
+
+    def _refuse(self, request, tx, trigger: str) -> None:
+        self.gateway.respond(tx, self.dialog.response(request, refusal_status(trigger, self.state)))
 
     def _refresh(self, request, tx) -> None:
         timer = negotiate(request)
         if isinstance(timer, TooSmall):
             self.gateway.respond(tx, timer.response(request))
             return
-        if self.state == "active":
-            CTI_SESSION.fire(self, "refresh")
+        self._fire("refresh")
         self.gateway.respond(tx, self.dialog.invite_ok(request, session_timer=timer))
         self._arm_expiry()
 
     def _info(self, request, tx) -> None:
-        CTI_SESSION.fire(self, "request")
         if request.content_type != CSTA_XML:
             self.gateway.respond(tx, self.dialog.response(request, 415, headers=[("Accept", CSTA_XML)]))
             return
@@ -291,21 +336,9 @@ class CTISessionActor(ReactorActor):
 
         self.gateway.send(info, self.flow, answered)
 
-    def _ok_effects(self, effects) -> None:
-        me = self.actor_ref
-        for effect in effects:
-            if isinstance(effect, Send):
-                self.flow.send(effect.message)
-            elif isinstance(effect, StartTimer):
-                name = effect.name
-                self._ok_timers[name] = self.gateway.clock.callLater(
-                    effect.seconds, lambda name=name: me.is_alive() and me.tell(OkTimer(name)))
-            elif isinstance(effect, CancelTimer):
-                call = self._ok_timers.pop(effect.name, None)
-                if call is not None and call.active():
-                    call.cancel()
-            elif isinstance(effect, Timeout):  # no ACK in 64*T1: end the dialog with BYE
-                self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
+    def _no_ack(self, ok, timer: str, flow) -> None:
+        """§13.3.1.4: no ACK for our 2xx in 64*T1: the dialog ends with BYE."""
+        self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
 
     def _arm_expiry(self) -> None:
         if self._expiry is not None and self._expiry.active():
@@ -318,15 +351,36 @@ class CTISessionActor(ReactorActor):
         self.expires_at = self.gateway.clock.seconds() + seconds
 
     def _end(self, trigger: str, reason: str, *, send_bye: bool) -> None:
-        try:
-            CTI_SESSION.fire(self, trigger)
-        except IllegalEvent:
+        """End the session by `trigger` if its state takes it; with ``send_bye``, BYE the
+        application and (in terminating) wait for the answer before finishing."""
+        if not self._fire(trigger):
             return
-        if send_bye and not self.dialog.terminated:
-            self.dialog.terminated = True
-            self.gateway.send(self.dialog.request("BYE"), self.flow, None)
-            if self.state == "terminating":
-                CTI_SESSION.fire(self, "bye_answered")
+        if send_bye:
+            self._send_bye()
+        elif self.state == "terminating":  # the application already stopped answering
+            self._fire("abandon")
+        if self.state != "terminating":
+            self._finish(reason)
+            return
+        self.log.info("session {id} ending: {reason}; BYE sent", id=self.session_id, reason=reason)
+        self._stop_timers()  # the BYE is out
+        self.gateway.session_closing(self)
+
+    def _send_bye(self) -> None:
+        self.dialog.terminated = True
+        me = self.actor_ref
+
+        def answered(response):
+            if me.is_alive():
+                me.tell(ByeAnswered(response))
+
+        try:
+            self.gateway.send(self.dialog.request("BYE"), self.flow, answered)
+        except TransactionTableFull:  # no room to send it: nothing to wait for
+            self.log.warn("session {id}: no room for the BYE transaction", id=self.session_id)
+            self._fire("bye_timeout")
+
+    def _finish(self, reason: str) -> None:
         self.log.info("session {id} ended: {reason}", id=self.session_id, reason=reason)
         self._end_monitors()
         self.gateway.session_ended(self)

@@ -5,8 +5,12 @@ whether an INVITE opens a CTI session (cme.md "CTI session lifecycle"): refused 
 clear SIP status when CTI is shut down (503), the To line is not a configured DN (404) or
 not `cti watch` (403), the body is missing or not a System Status request (400), or not
 CSTA XML (415). An accepted INVITE creates the dialog and a CTISessionActor and is answered
-with the System Status response, `normal`, in the request's namespace. In-dialog requests
-go to their session; unknown dialogs get 481.
+with the System Status response, `normal`, in the request's namespace.
+
+The gateway routes; it does not keep dialog state. Each dialog has one owner, its session
+actor (CSeq, remote target, route set, session timer, the §12.2.2 checks and their error
+answers); the gateway holds only an index from dialog key to session. In-dialog requests
+and ACKs go to their session; unknown dialogs get 481.
 """
 from __future__ import annotations
 
@@ -51,10 +55,11 @@ class CTIGateway:
         self.clock = clock
         self.timers = timers
         self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost, timers=timers)
-        self.dialogs = DialogTable()
+        self.dialogs = DialogTable()  # dialog key -> CTISessionActor ref, until the session ends
+        # the open sessions (not yet terminating): what the CLI, session managers and a
+        # lost connection act on
         self.sessions: dict[int, object] = {}  # session id -> CTISessionActor ref
         self.opened: dict[int, tuple[str, object]] = {}  # session id -> (From user, flow)
-        self.by_dialog: dict[tuple, object] = {}
         self.status: dict[int, SessionStatus] = {}
         self._lines: dict[int, str] = {}  # session id -> the line it was opened on
         self._ids = itertools.count(1)
@@ -73,9 +78,9 @@ class CTIGateway:
             session.line_number, session.state, len(session.monitors), session.expires_at,
             session.events_sent)
 
-    def session_ended(self, session) -> None:
-        self.dialogs.remove(session.dialog)
-        self.by_dialog.pop(session.dialog.key, None)
+    def session_closing(self, session) -> None:
+        """The session sent BYE and waits for its answer: no longer shown, cleared or
+        tied to a manager; its dialog key still routes to it (it refuses requests)."""
         self.sessions.pop(session.session_id, None)
         self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
@@ -84,6 +89,10 @@ class CTIGateway:
     def session_lines(self) -> frozenset:
         """The lines CTI sessions are open on (cme.md: such a phone is MOC-associated)."""
         return frozenset(self._lines.values())
+
+    def session_ended(self, session) -> None:
+        self.session_closing(session)
+        self.dialogs.unregister(session.dialog_key, session.actor_ref)
 
     def clear(self, session_id: int, reason: str = "cleared from the CLI") -> bool:
         ref = self.sessions.get(session_id)
@@ -109,12 +118,9 @@ class CTIGateway:
     # -- the transaction user -------------------------------------------------------------
     def on_request(self, request, tx, flow) -> None:
         if request.method == "ACK":
-            dialog = self.dialogs.find(request)
-            if dialog is not None:
-                dialog.accept_request(request)
-                ref = self.by_dialog.get(dialog.key)
-                if ref is not None and ref.is_alive():
-                    ref.tell(Ack(request))
+            ref = self.dialogs.find(request)
+            if ref is not None and ref.is_alive():
+                ref.tell(Ack(request))
             return
         if request.to_tag is None:
             if request.method == "INVITE":
@@ -124,16 +130,11 @@ class CTIGateway:
             else:
                 self.respond(tx, request.response(501))
             return
-        dialog = self.dialogs.find(request)
-        ref = self.by_dialog.get(dialog.key) if dialog is not None else None
-        if dialog is None or ref is None or not ref.is_alive():
+        ref = self.dialogs.find(request)
+        if ref is None or not ref.is_alive():
             self.respond(tx, request.response(481))
             return
-        error = dialog.accept_request(request)
-        if error is not None:
-            self.respond(tx, error)
-            return
-        ref.tell(InDialog(request, tx))
+        ref.tell(InDialog(request, tx))  # the session checks it against its dialog
 
     def _refuse(self, tx, request, status: int, reason: str) -> None:
         log.info("CTI session refused ({status} {reason}): {user} to {to}", status=status, reason=reason,
@@ -177,21 +178,20 @@ class CTIGateway:
         g = self.config.register_global
         host, port = g.source_address or "127.0.0.1", g.port
         try:
-            dialog = self.dialogs.add(Dialog.from_invite(
+            dialog = Dialog.from_invite(
                 request, local_contact=f"sip:{line}@{host}:{port}",
-                via_factory=lambda: f"SIP/2.0/{flow.transport_name} {host}:{port}"))
+                via_factory=lambda: f"SIP/2.0/{flow.transport_name} {host}:{port}")
+            self.dialogs.ensure_room()
         except (ValueError, DialogTableFull) as e:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
-        dialog.session_timer = timer
         session_id = next(self._ids)
-        ok = dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer)
-        self.respond(tx, ok)
+        # from here the dialog is the session's: it answers the INVITE with it
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
-                                    xml_namespace=ns, ok=ok)
+                                    xml_namespace=ns, invite=(request, tx, body, timer))
         self.sessions[session_id] = ref
         self.opened[session_id] = (user or "", flow)
         self._lines[session_id] = line
-        self.by_dialog[dialog.key] = ref
+        self.dialogs.register(dialog.key, ref)
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
 

@@ -73,6 +73,15 @@ class StateTable:
             return False
         return any(all(_holds(model, cond) for cond in row.conditions) for row in rows)
 
+    def try_fire(self, model: Any, trigger: str, *args: Any, **kwargs: Any) -> bool:
+        """`fire` for an actor to whom a refused event is an ordinary outcome (answered,
+        logged, nothing changes) rather than a bug: False when the trigger is not legal in
+        the current state or a condition vetoed it, True when the row ran. An exception
+        raised by a callback the row names still propagates: that is a bug."""
+        if not self.can(model.state, trigger):
+            return False
+        return self.fire(model, trigger, *args, **kwargs)
+
     def can(self, state: str, trigger: str) -> bool:
         event = self.machine.events.get(trigger)
         return event is not None and state in event.transitions

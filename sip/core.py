@@ -1,6 +1,7 @@
 """A minimal SIP UAS core (RFC 3261 §8.2, §17.2): a :class:`TransactionTable` whose
-effects are carried out with a real (injected) clock and the :class:`~sip.transport.Flow`
-a request came on.
+effects its :class:`~sip.executor.Executor` carries out with a real (injected) clock and
+the :class:`~sip.transport.Flow` a request came on; the hooks here say what a delivery, a
+timeout or an ended transaction means to the core.
 
 What it does itself: absorbs retransmissions (the transactions do), rejects what
 :func:`sip.inspection.inspect_request` rejects, answers OPTIONS (§11.2). Everything else
@@ -19,9 +20,9 @@ from typing import Callable
 from actors.trace import TraceLogger
 from sip.inspection import UASPolicy, inspect_request
 from sip.message import Request, Response
+from sip.executor import Executor
 from sip.timers import DEFAULT, Timers
-from sip.transaction import (DEFAULT_LIMIT, CancelTimer, Deliver, Send, StartTimer,
-                             Terminated, Timeout, TransactionTable)
+from sip.transaction import DEFAULT_LIMIT, TransactionTable
 
 log = TraceLogger(namespace="cme.sip")
 
@@ -39,11 +40,12 @@ class UASCore:
         self.on_request = on_request if on_request is not None else self.refuse
         self.on_flow_lost = on_flow_lost  # the TU hears of lost streams (sessions end)
         self.table = TransactionTable(timers, limit=limit)
-        self._timers: dict[object, dict[str, object]] = {}  # transaction -> name -> call
+        self.executor = Executor(clock, on_timer=self._timer_fired, on_deliver=self._deliver,
+                                 on_timeout=self._timed_out, on_terminated=self._terminated)
         self._waiting: dict[object, Callable] = {}  # client transaction -> on_response
         self._counts = dict.fromkeys(
             ("requests", "retransmissions", "responses", "stray_responses", "rejected",
-             "options", "delivered", "sent", "tu_errors"), 0)
+             "options", "delivered", "tu_errors"), 0)
 
     # -- from the transport ------------------------------------------------------------
     def receive(self, message: Request | Response, flow) -> None:
@@ -121,40 +123,21 @@ class UASCore:
 
     def stats(self) -> dict[str, int]:
         """Counters and live sizes, for `show` commands."""
-        return {**self._counts, "transactions": len(self.table),
-                "timers": sum(len(t) for t in self._timers.values())}
+        return {**self._counts, "sent": self.executor.sent, "transactions": len(self.table),
+                "timers": self.executor.timer_count()}
 
-    # -- effects -----------------------------------------------------------------------
+    # -- effects (carried out by self.executor; what they mean to the core) ---------------
     def _execute(self, tx, effects, flow) -> None:
-        for effect in effects:
-            if isinstance(effect, Send):
-                self._counts["sent"] += 1
-                flow.send(effect.message)
-            elif isinstance(effect, StartTimer):
-                self._cancel_timer(tx, effect.name)
-                self._timers.setdefault(tx, {})[effect.name] = self.clock.callLater(
-                    effect.seconds, self._timer_fired, tx, effect.name)
-            elif isinstance(effect, CancelTimer):
-                self._cancel_timer(tx, effect.name)
-            elif isinstance(effect, Deliver):
-                self._deliver(tx, effect.message, flow)
-            elif isinstance(effect, Terminated):
-                for name in list(self._timers.get(tx, ())):
-                    self._cancel_timer(tx, name)
-                self._timers.pop(tx, None)
-                self._answer_waiting(tx, None)  # ended with no final response
-            elif isinstance(effect, Timeout):
-                log.info("transaction {tx!r} to {flow!r} timed out ({timer})", tx=tx,
-                         flow=flow, timer=effect.timer)
-                self._answer_waiting(tx, None)
+        self.executor.run(tx, effects, flow)
 
-    def _cancel_timer(self, tx, name: str) -> None:
-        call = self._timers.get(tx, {}).pop(name, None)
-        if call is not None and call.active():
-            call.cancel()
+    def _terminated(self, tx) -> None:
+        self._answer_waiting(tx, None)  # ended with no final response
+
+    def _timed_out(self, tx, timer: str, flow) -> None:
+        log.info("transaction {tx!r} to {flow!r} timed out ({timer})", tx=tx, flow=flow, timer=timer)
+        self._answer_waiting(tx, None)
 
     def _timer_fired(self, tx, name: str) -> None:
-        self._timers.get(tx, {}).pop(name, None)
         self._execute(tx, self.table.timer_fired(tx, name), tx.peer)
 
     def _deliver(self, tx, message: Request | Response, flow) -> None:

@@ -214,11 +214,17 @@ class Dialog:
 
 
 class DialogTable:
-    """Dialogs by (Call-ID, local tag, remote tag), bounded by ``limit``."""
+    """Dialogs by (Call-ID, local tag, remote tag), bounded by ``limit``.
+
+    It holds either :class:`Dialog` objects (:meth:`add`, :meth:`create`) or, for a
+    transaction user whose dialogs each have one owner (the CTI gateway: the session
+    actor owns its dialog), that owner under the dialog's key (:meth:`register`), so the
+    router never holds the dialog it must not change. :meth:`find` returns what is
+    stored."""
 
     def __init__(self, *, limit: int = DEFAULT_LIMIT) -> None:
         self.limit = limit
-        self._dialogs: dict[tuple, Dialog] = {}
+        self._dialogs: dict[tuple, object] = {}
 
     def __len__(self) -> int:
         return len(self._dialogs)
@@ -226,27 +232,39 @@ class DialogTable:
     def __iter__(self):
         return iter(list(self._dialogs.values()))
 
-    def add(self, dialog: Dialog) -> Dialog:
-        if dialog.key in self._dialogs:
-            raise ValueError(f"dialog {dialog.key!r} exists")
+    def ensure_room(self) -> None:
+        """Raise DialogTableFull when another dialog would exceed the limit (answer 503)."""
         if len(self._dialogs) >= self.limit:
             raise DialogTableFull(f"{len(self._dialogs)} dialogs")
-        self._dialogs[dialog.key] = dialog
+
+    def add(self, dialog: Dialog) -> Dialog:
+        self.register(dialog.key, dialog)
         return dialog
+
+    def register(self, key: tuple, entry) -> None:
+        """Store ``entry`` (a Dialog, or the dialog's owner) under a dialog key."""
+        if key in self._dialogs:
+            raise ValueError(f"dialog {key!r} exists")
+        self.ensure_room()
+        self._dialogs[key] = entry
 
     def create(self, invite: Request, **kwargs) -> Dialog:
         """Dialog.from_invite, added to the table (DialogTableFull: answer 503)."""
-        if len(self._dialogs) >= self.limit:
-            raise DialogTableFull(f"{len(self._dialogs)} dialogs")
+        self.ensure_room()
         return self.add(Dialog.from_invite(invite, **kwargs))
 
     def remove(self, dialog: Dialog) -> None:
-        if self._dialogs.get(dialog.key) is dialog:
-            del self._dialogs[dialog.key]
+        self.unregister(dialog.key, dialog)
 
-    def find(self, request: Request) -> Dialog | None:
-        """The dialog of an in-dialog request from the application: its To tag is ours,
-        its From tag theirs. None for out-of-dialog requests too (no To tag)."""
+    def unregister(self, key: tuple, entry) -> None:
+        """Forget ``key`` if ``entry`` is still what it holds."""
+        if self._dialogs.get(key) is entry:
+            del self._dialogs[key]
+
+    def find(self, request: Request):
+        """What is stored for the dialog of an in-dialog request from the application:
+        its To tag is ours, its From tag theirs. None for out-of-dialog requests too (no
+        To tag)."""
         if request.to_tag is None:
             return None
         return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))

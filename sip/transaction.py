@@ -2,8 +2,8 @@
 
 A transaction is driven by the messages and timer expiries its owner hands it
 (:meth:`receive`, :meth:`respond`, :meth:`timer_fired`, :meth:`transport_error`) and
-answers with a list of *effects* for the owner to carry out with a real clock and a real
-socket: :class:`Send`, :class:`StartTimer`, :class:`CancelTimer`, :class:`Deliver` (to
+answers with a list of *effects*, carried out with a real clock and a real socket by
+:class:`sip.executor.Executor` (the one executor, for every owner): :class:`Send`, :class:`StartTimer`, :class:`CancelTimer`, :class:`Deliver` (to
 the TU), :class:`Timeout` (a client transaction got no answer: the peer is gone) and
 :class:`Terminated` (forget the transaction). Nothing here sleeps or imports Twisted.
 

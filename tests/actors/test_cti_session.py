@@ -313,3 +313,113 @@ def test_t1_is_configurable_and_the_retransmissions_follow_it():
         assert gateway.status == {}  # 64 x T1 = 6.4 s without an ACK
     finally:
         ex.close()
+
+
+# -- terminating: the session waits for the answer to its BYE (RFC 3261 §15.1.1) ---------------
+def sessions_alive(ex):
+    return [a for a in ex.runtime.actors() if a.namespace == "cme.cti.session"]
+
+
+def clear_and_get_bye(ex, gateway, flow):
+    tag = open_session(ex, gateway, flow)
+    (session_id,) = gateway.status
+    assert gateway.clear(session_id)
+    ex.settle()
+    (bye,) = [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
+    return tag, bye
+
+
+def test_the_session_waits_in_terminating_and_ends_on_the_200_to_its_bye(lab):
+    ex, gateway, flow = lab
+    tag, bye = clear_and_get_bye(ex, gateway, flow)
+    (session,) = sessions_alive(ex)
+    assert session.state == "terminating" and len(gateway.dialogs) == 1
+    assert gateway.status == {} and gateway.sessions == {}  # no longer shown or clearable
+    send(ex, gateway, flow, parse_datagram(bye.response(200).encode()))
+    assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0
+
+
+def test_with_no_answer_to_its_bye_the_session_ends_on_timer_f(lab):
+    ex, gateway, flow = lab
+    clear_and_get_bye(ex, gateway, flow)
+    ex.advance(31.9)
+    assert [s.state for s in sessions_alive(ex)] == ["terminating"]
+    ex.advance(0.1)  # Timer F: 64*T1
+    assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0
+
+
+def test_a_second_clear_in_terminating_sends_no_second_bye(lab):
+    from actors.cti_session import Clear, Expire
+
+    ex, gateway, flow = lab
+    clear_and_get_bye(ex, gateway, flow)
+    (session,) = sessions_alive(ex)
+    assert not gateway.clear(session.session_id)
+    session.actor_ref.tell(Clear("again"))
+    session.actor_ref.tell(Expire(session._expiry_token))
+    ex.settle()
+    assert [m.method for m in flow.sent if isinstance(m, Request)] == ["BYE"]
+    assert session.state == "terminating" and session.actor_ref.is_alive()
+
+
+@pytest.mark.parametrize("method", ["INFO", "BYE", "INVITE"])
+def test_requests_in_terminating_get_481_and_change_nothing(lab, method):
+    ex, gateway, flow = lab
+    tag, bye = clear_and_get_bye(ex, gateway, flow)
+    (session,) = sessions_alive(ex)
+    cseq = session.dialog.remote_cseq
+    (answer,) = send(ex, gateway, flow, sip(method, to_tag=tag, cseq=cseq + 1,
+                                             body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
+    assert answer.status == 481
+    assert session.state == "terminating" and session.dialog.remote_cseq == cseq
+    send(ex, gateway, flow, parse_datagram(bye.response(200).encode()))
+    assert sessions_alive(ex) == []
+
+
+def test_the_connection_closing_in_terminating_ends_the_session_at_once(lab):
+    ex, gateway, flow = lab
+    clear_and_get_bye(ex, gateway, flow)
+    gateway.core.flow_lost(flow)
+    ex.settle()
+    assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0
+
+
+def test_session_timer_expiry_waits_for_the_byes_answer_too(lab):
+    ex, gateway, flow = lab
+    open_session(ex, gateway, flow)
+    ex.advance(1800)
+    (bye,) = [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
+    assert [s.state for s in sessions_alive(ex)] == ["terminating"]
+    send(ex, gateway, flow, parse_datagram(bye.response(481).encode()))  # any final answer
+    assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0
+
+
+def test_the_session_not_the_gateway_checks_cseq_order(lab):
+    ex, gateway, flow = lab
+    tag = open_session(ex, gateway, flow)
+    features = csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')
+    assert send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=5, body=features))[0].status == 200
+    (stale,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=4, body=features))
+    assert (stale.status, stale.reason) == (500, "CSeq Out of Order")
+    (session,) = sessions_alive(ex)
+    assert session.state == "active" and session.dialog.remote_cseq == 5
+
+
+def test_over_udp_a_clear_before_the_ack_stops_the_200_ok_retransmission():
+    ex = Exchange(DEFAULT)
+    try:
+        gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        send(ex, gateway, flow, sip("INVITE", body=STATUS))
+        (session_id,) = gateway.status
+        gateway.clear(session_id)
+        ex.settle()
+        ex.advance(0.5)
+        ex.advance(1)
+        statuses = [m.status for m in flow.sent if isinstance(m, Response)]
+        assert statuses == [200]  # sent once; the BYE (retransmitted on UDP) is what follows
+        assert {m.method for m in flow.sent if isinstance(m, Request)} == {"BYE"}
+        for _ in range(70):
+            ex.advance(0.5)
+        assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0  # Timer F
+    finally:
+        ex.close()

@@ -92,6 +92,13 @@ EXPECTED = {
         ("establishing", "transport_lost"): "terminated",
         ("active", "transport_lost"): "terminated",
         ("terminating", "transport_lost"): "terminated",
+        # the dialog's owner is the session: its requests, a re-INVITE's ACK, the BYE's wait
+        ("establishing", "in_dialog"): "establishing",
+        ("active", "in_dialog"): "active",
+        ("establishing", "refresh"): "establishing",
+        ("active", "ack"): "active",
+        ("terminating", "bye_timeout"): "terminated",
+        ("terminating", "abandon"): "terminated",
     },
     INVITE_SERVER: {
         ("proceeding", "invite"): "proceeding",
