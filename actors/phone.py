@@ -22,6 +22,7 @@ from actors.events import CallStep, Endpoint, EndpointDown, EndpointUp, FeatureE
 from actors.phone_user import PhoneUserMixin
 from actors.phone_view import can_prompt, render_feature
 from actors.runtime import ReactorActor
+from fsm.phone import PhoneMode
 from fsm.registration import REGISTRATION
 from sccp import softkeys
 from sccp.buttons import line_buttons, template_message
@@ -125,6 +126,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         self.calls: dict[int, tuple[int, str]] = {}  # call reference -> (dn tag, state)
         self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
         self.last_dialed = ""
+        self.mode = PhoneMode()  # what the user started that no line knows yet (fsm/phone.py)
         self._pending_digits = ""
         self._starting: int | None = None  # dn tag of the call asked for, until the line answers
         self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
@@ -260,7 +262,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
             for button in self.lines:
                 self.switch.tell_line(button.dn_tag, EndpointDown(self.device, reason))
         self.calls.clear()
-        self._starting, self._pending_digits = None, ""
+        self.reset_modes()
         self.status.calls.clear()
         if self._watchdog is not None and self._watchdog.active():
             self._watchdog.cancel()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from actors import calls as c
 from actors.events import CallStep
 from actors.phone_view import render
+from fsm.phone import PHONE_MODE
 from sccp import presenter as show
 from sccp import softkeys
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
@@ -32,7 +33,12 @@ class PhoneUserMixin:
         if m.call_id == 0:  # the line refused the new call (no free instance)
             if self._starting == m.line:
                 self._starting, self._pending_digits = None, ""
+                self._mode("refused")
+            elif self._pending_consult is not None and self._pending_consult[1] == m.line:
+                self._pending_consult = None
+                self._mode("refused")
             return
+        hang_up = False
         if m.state == "null":
             self._consults.pop(m.call_id, None)
             if self._blind == m.call_id:
@@ -45,9 +51,13 @@ class PhoneUserMixin:
                     and self._pending_consult[1] == m.line):
                 self._consults[m.call_id] = self._pending_consult[0]
                 self._pending_consult = None
+                self._mode("consult_started")
             if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.line:
-                # The call asked for, and the digits sent with it (off-hook and digits in one go).
+                # The call asked for, and the digits sent with it (off-hook and digits in one go);
+                # hung up at once if the user went on-hook before the line answered.
+                hang_up = self.mode.state == "abandoned"
                 self._starting = None
+                self._mode("call_started")
                 if self._pending_digits:
                     self.dialed[m.call_id], self._pending_digits = self._pending_digits, ""
             if m.state == "originated" and m.call_id in self.dialed:
@@ -59,6 +69,8 @@ class PhoneUserMixin:
                 self.link.send(message)
             if m.state == "null":
                 self._restore_indicators(m.line)
+        if hang_up:
+            self.switch.tell_line(m.line, c.UserAction(self.device, "onhook", m.call_id))
 
     def _restore_indicators(self, dn_tag: int) -> None:
         """A cleared call's on-hook sequence switches the button's lamp and the ringer off;
@@ -80,6 +92,24 @@ class PhoneUserMixin:
         else:
             mode = LampMode.WINK
         self.link.send(SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=mode))
+
+    def _mode(self, trigger: str) -> bool:
+        """Move the phone's mode (fsm/phone.py); a trigger its mode does not take is refused
+        as an ordinary outcome: logged, nothing changes."""
+        if PHONE_MODE.allows(self.mode, trigger):
+            PHONE_MODE.fire(self.mode, trigger)
+            return True
+        self.log.debug("{trigger} refused in mode {mode} on {device}", trigger=trigger, mode=self.mode.state,
+                       device=self.device)
+        return False
+
+    def reset_modes(self) -> None:
+        """The phone left (unregistered, restarted): nothing it had started goes on."""
+        self._starting, self._pending_digits = None, ""
+        self._forwarding, self._forward_digits, self._blind = None, "", None
+        self._pending_consult = None
+        self._consults.clear()
+        PHONE_MODE.fire(self.mode, "reset")
 
     def calls_states(self) -> list[str]:
         return [state for _, state in self.calls.values()]
@@ -105,10 +135,10 @@ class PhoneUserMixin:
         return self._find("initiated", "dialing", "originated", "connected", "fail", callref=callref)
 
     def _new_call(self, line_instance: int, *, speaker: bool) -> bool:
-        if self._starting is not None:
-            return True  # already asked for: the line has not answered yet
+        if self._starting is not None:  # already asked for: the line has not answered yet
+            return self._mode("new_call")  # (abandoned: the user is back; keep the call)
         dn_tag = self._dn_for(line_instance)
-        if dn_tag is None:
+        if dn_tag is None or not self._mode("new_call"):
             return False
         self._starting, self._pending_digits = dn_tag, ""
         self.switch.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
@@ -128,6 +158,8 @@ class PhoneUserMixin:
         active = self._active(m.call_reference)
         if active is not None:
             self._to_line(active, "onhook")
+        elif self._starting is not None:
+            self._mode("hook_on")  # the call asked for is not here yet: hang it up when it is
 
     def _dial(self, digits: str, line_instance: int, callref: int) -> None:
         if self._forwarding is not None:
@@ -139,7 +171,9 @@ class PhoneUserMixin:
             self._to_line(in_call, "digits", digits=digits)  # DTMF for the far end
             return
         if target is None:
-            if self._starting is None and (self._active() is not None or not self._new_call(line_instance, speaker=True)):
+            if self._active() is not None and self._starting is None:
+                return
+            if not self._new_call(line_instance, speaker=True):
                 return
             # The line handles the off-hook first (mailbox order), then these digits.
             self._pending_digits += digits
@@ -213,6 +247,8 @@ class PhoneUserMixin:
             self.switch.tell_line(dn_tag, c.SetForward(None))
             return
         line = line_instance or 1
+        if not self._mode("collect_forward"):
+            return
         self._forwarding, self._forward_digits = (dn_tag, line), ""
         for message in show.forward_prompt(line):
             self.link.send(message)
@@ -233,6 +269,7 @@ class PhoneUserMixin:
             return
         dn_tag, line = self._forwarding
         self._forwarding, self._forward_digits = None, ""
+        self._mode("number_done")
         blind, self._blind = self._blind, None
         if self.link is not None:
             for message in show.forward_prompt_done(line):
@@ -266,9 +303,11 @@ class PhoneUserMixin:
         line = self._line_instance_of(dn_tag)
         self._to_line(target, "hold")
         consult_tag = self._consult_line(dn_tag) if self._full_consult() else None
-        if consult_tag is not None:
+        if consult_tag is not None and self._mode("consult"):
             self._pending_consult = (target, consult_tag)
             self.switch.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
+            return
+        if not self._mode("collect_transfer"):
             return
         self._blind, self._forwarding, self._forward_digits = target, (dn_tag, line), ""
         if self.link is not None:

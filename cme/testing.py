@@ -58,6 +58,15 @@ class VirtualPhone:
             self.send(self.station.receive(message))
         return True
 
+    def burst(self, *actions) -> "VirtualPhone":
+        """Several Station actions written in one TCP segment, before the server answers
+        any of them (a fast user, or a hostile client): each is (name, *args)."""
+        messages = [m for name, *args in actions for m in getattr(self.station, name)(*args)]
+        if self.transport.connected:
+            self.protocol.dataReceived(b"".join(encode(m) for m in messages))
+        self.exchange.settle()
+        return self
+
     def do(self, action: str, *args, **kwargs):
         """Perform a Station action (off_hook, dial, answer, …) and settle the exchange."""
         self.send(getattr(self.station, action)(*args, **kwargs))

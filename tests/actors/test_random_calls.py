@@ -481,6 +481,16 @@ class RandomCalls(RuleBasedStateMachine):
             self.phone(callee).do("answer")
         self.after()
 
+    @rule(device=devices, actions=st.lists(st.sampled_from([
+        ("off_hook",), ("on_hook",), ("dial", "202"), ("dial", "2"), ("dial", "#"), ("answer",), ("hold",),
+        ("resume",), ("end_call",), ("softkey", SoftKeyEvent.NEW_CALL), ("softkey", SoftKeyEvent.TRANSFER),
+        ("softkey", SoftKeyEvent.CFWD_ALL)]), min_size=2, max_size=5))
+    def burst(self, device, actions):
+        """Several things a user does, in one TCP segment: the phone actor handles them all
+        before any line has answered the first (the race a hostile probe found)."""
+        self.phone(device).burst(*actions)
+        self.after()
+
     @rule(data=st.data())
     def answer(self, data):
         device = self.pick(data, CallState.RING_IN, CallState.CALL_WAITING)
