@@ -186,6 +186,24 @@ class BlindTransfer:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultOn:
+    """Phone -> its lines in turn (Trnsfer, full-consult): start the consultation call for
+    `held_call` here if this line has room, else pass it on to the next of `lines`."""
+
+    device: str
+    held_call: int
+    lines: tuple  # the dn tags still to ask after this one
+    own: bool  # this is the held call's DN: a free instance will do (else the line must be idle)
+
+
+@dataclass(frozen=True, slots=True)
+class NoConsultLine:
+    """Line -> phone: none of its lines had room for the consultation call."""
+
+    held_call: int
+
+
+@dataclass(frozen=True, slots=True)
 class Consulting:
     """Line -> phone: CTI started a consultation call; the phone's Transfer key may complete it."""
 

@@ -212,6 +212,7 @@ _HANDLERS = {
     c.SetForward: lambda self, m: self.features.set_forward(m),
     c.SetDnd: lambda self, m: self.features.set_dnd(m),
     c.SetMwi: lambda self, m: self.features.set_mwi(m),
+    c.ConsultOn: lambda self, m: self.transfers.consult_on(m),
     c.Transfer: lambda self, m: self.transfers.transfer(m),
     c.JoinWith: lambda self, m: self.transfers.join_with(m),
     c.Joined: lambda self, m: self.transfers.joined(m),

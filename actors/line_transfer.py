@@ -17,6 +17,19 @@ class Transfers:
     def __init__(self, calls, switch, log) -> None:
         self.calls, self.switch, self.log = calls, switch, log
 
+    def consult_on(self, m: c.ConsultOn) -> None:
+        """The phone's Trnsfer key asks for a consultation call: here if this line has room
+        (the held call's own DN on another instance; any other line only when idle)."""
+        calls = self.calls
+        room = calls.instances > 1 and calls.free_instance() is not None if m.own else not calls.connections
+        conn = calls.originate(m.device, speaker=True) if room else None
+        if conn is not None:
+            calls.audience.tell(m.device, c.Consulting(m.held_call, conn.call_id))
+        elif m.lines:
+            self.switch.tell_line(m.lines[0], c.ConsultOn(m.device, m.held_call, m.lines[1:], own=False))
+        else:
+            calls.audience.tell(m.device, c.NoConsultLine(m.held_call))
+
     def transfer(self, m: c.Transfer) -> None:
         """Consultative transfer, on the held call's line: hand its far end to the
         consultation line, which joins the two far ends and tells us when it is done."""

@@ -131,7 +131,6 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         self._starting: int | None = None  # dn tag of the call asked for, until the line answers
         self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
         self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
-        self._pending_consult: tuple[int, int] | None = None  # (held call, dn tag of the new call)
         self._blind: int | None = None  # held call waiting for a blind-transfer number
         self._forward_digits = ""
 
@@ -165,7 +164,9 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
                 for m in render_feature(message, self._instances.get(message.line, 1)):
                     self.link.send(m)
         elif isinstance(message, c.Consulting):
-            self._consults[message.consult_call] = message.held_call  # the Transfer key completes it
+            self._consulting(message)
+        elif isinstance(message, c.NoConsultLine):
+            self._no_consult_line(message)
         elif isinstance(message, CheckAlive):
             self._check_alive()
         elif isinstance(message, Restart):

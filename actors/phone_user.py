@@ -34,9 +34,6 @@ class PhoneUserMixin:
             if self._starting == m.line:
                 self._starting, self._pending_digits = None, ""
                 self._mode("refused")
-            elif self._pending_consult is not None and self._pending_consult[1] == m.line:
-                self._pending_consult = None
-                self._mode("refused")
             return
         hang_up = False
         if m.state == "null":
@@ -47,11 +44,6 @@ class PhoneUserMixin:
             self.status.calls.pop(m.call_id, None)
             self.dialed.pop(m.call_id, None)
         else:
-            if (m.call_id not in self.calls and self._pending_consult is not None
-                    and self._pending_consult[1] == m.line):
-                self._consults[m.call_id] = self._pending_consult[0]
-                self._pending_consult = None
-                self._mode("consult_started")
             if m.call_id not in self.calls and m.state == "initiated" and self._starting == m.line:
                 # The call asked for, and the digits sent with it (off-hook and digits in one go);
                 # hung up at once if the user went on-hook before the line answered.
@@ -107,7 +99,6 @@ class PhoneUserMixin:
         """The phone left (unregistered, restarted): nothing it had started goes on."""
         self._starting, self._pending_digits = None, ""
         self._forwarding, self._forward_digits, self._blind = None, "", None
-        self._pending_consult = None
         self._consults.clear()
         PHONE_MODE.fire(self.mode, "reset")
 
@@ -300,36 +291,45 @@ class PhoneUserMixin:
         if target is None:
             return
         dn_tag, _ = self.calls[target]
-        line = self._line_instance_of(dn_tag)
         self._to_line(target, "hold")
-        consult_tag = self._consult_line(dn_tag) if self._full_consult() else None
-        if consult_tag is not None and self._mode("consult"):
-            self._pending_consult = (target, consult_tag)
-            self.switch.tell_line(consult_tag, c.UserAction(self.device, "offhook", speaker=True))
+        if self._full_consult() and self._mode("consult"):
+            # The lines decide which of them has room: this DN's free instance, else
+            # another idle line of this phone (ConsultOn goes from one to the next).
+            others = tuple(b.dn_tag for b in self.lines if b.dn_tag != dn_tag)
+            self.switch.tell_line(dn_tag, c.ConsultOn(self.device, target, others, own=True))
             return
+        self._ask_transfer_number(target, dn_tag)
+
+    def _ask_transfer_number(self, held: int, dn_tag: int) -> None:
+        """Blind transfer: the held call goes to the number the user types next."""
+        line = self._line_instance_of(dn_tag)
         if not self._mode("collect_transfer"):
             return
-        self._blind, self._forwarding, self._forward_digits = target, (dn_tag, line), ""
+        self._blind, self._forwarding, self._forward_digits = held, (dn_tag, line), ""
         if self.link is not None:
             for message in show.transfer_prompt(line):
                 self.link.send(message)
+
+    def _consulting(self, m: c.Consulting) -> None:
+        """A consultation call started (Trnsfer here, or CTI's ConsultationCall): the
+        Transfer key pressed on it completes the transfer."""
+        self._consults[m.consult_call] = m.held_call
+        if self.mode.state == "consulting":
+            self._mode("consult_started")
+
+    def _no_consult_line(self, m: c.NoConsultLine) -> None:
+        """No line had room for a consultation call: ask for a number instead (blind)."""
+        if self.mode.state != "consulting" or m.held_call not in self.calls:
+            self._mode("refused")
+            return
+        self._mode("refused")
+        self._ask_transfer_number(m.held_call, self.calls[m.held_call][0])
 
     def _full_consult(self) -> bool:
         return self.telephony.config.telephony.transfer_system in ("full-consult", "local-consult")
 
     def _line_instance_of(self, dn_tag: int) -> int:
         return next((b.instance for b in self.lines if b.dn_tag == dn_tag), 1)
-
-    def _consult_line(self, dn_tag: int) -> int | None:
-        """The DN's second instance if it has one free, else another idle line here."""
-        config, board = self.telephony.config, self.telephony.board
-        dn = config.ephone_dns.get(dn_tag)
-        if dn is not None and (dn.dual_line or dn.octo_line) and len(board.lines[dn_tag].calls) < (8 if dn.octo_line else 2):
-            return dn_tag
-        for button in self.lines:
-            if button.dn_tag != dn_tag and not board.lines[button.dn_tag].calls:
-                return button.dn_tag
-        return None
 
     def _toggle_dnd(self) -> None:
         dns = [self.telephony.config.ephone_dns.get(b.dn_tag) for b in self.lines]
