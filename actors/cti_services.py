@@ -14,8 +14,6 @@ from dataclasses import replace
 
 from actors import calls as c
 from conf.pattern import ARG_TYPES, ArgError
-from actors.events import ConnectionID
-from fsm.connection import CSTA_STATE
 from sip.csta import requests as rq
 from sip.csta.errors import error_xml
 from sip.csta.responses import (ForwardItem, SnapshotItem, consultation_call_response, empty_response,
@@ -25,12 +23,11 @@ from sip.csta.responses import (ForwardItem, SnapshotItem, consultation_call_res
 
 DIGITS = ARG_TYPES["digits"]  # what `call-forward all` accepts in the configuration
 FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForwarding,
-            rq.SetMessageWaitingIndicator, rq.SnapshotDevice)
+            rq.SetMessageWaitingIndicator)
 
 
 def serve_feature(gateway, request, ns: str) -> bytes:
-    device = request.snapshot_object if isinstance(request, rq.SnapshotDevice) else request.device
-    digits = device.digits
+    digits = request.device.digits
     dn = gateway.config.dn_by_number(digits)
     line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
     if dn is None or line is None:
@@ -55,11 +52,6 @@ def serve_feature(gateway, request, ns: str) -> bytes:
     if isinstance(request, rq.SetMessageWaitingIndicator):
         line.tell(c.SetMwi(request.message_waiting_on))
         return empty_response("SetMessageWaitingIndicatorResponse", ns)
-    # SnapshotDevice: the device's connections as its line reports them
-    status = gateway.telephony.board.lines.get(dn.tag)
-    views = status.calls.values() if status is not None else ()
-    items = [SnapshotItem(ConnectionID(v.call_id, digits), CSTA_STATE[v.state]) for v in views]
-    return snapshot_device_response(items, ns)
 
 
 def _forwardable(target, own: str) -> bool:
@@ -88,6 +80,7 @@ CALL_CONTROL = {
     rq.ConsultationCall: ("consult", "existing_call", None),
     rq.TransferCall: ("transfer", "active_call", None),
     rq.GenerateDigits: ("digits", "connection_to_send_digits", "GenerateDigitsResponse"),
+    rq.SnapshotDevice: ("snapshot", None, None),  # the line owns its connections: it is asked
 }
 _NUMBER = {  # the request field holding the number (or digits) the service needs
     rq.DeflectCall: lambda r: r.new_destination.digits,
@@ -103,7 +96,9 @@ def call_control_target(gateway, request, ns: str):
     from actors.line_cti import CTICall
 
     service, field, _ = CALL_CONTROL[type(request)]
-    if isinstance(request, rq.MakeCall):
+    if isinstance(request, rq.SnapshotDevice):
+        digits, message = request.snapshot_object.digits, CTICall(service)
+    elif isinstance(request, rq.MakeCall):
         digits = request.calling_device.digits
         prompt = request.auto_originate == "prompt"
         message = CTICall(service, called=request.called_directory_number.digits, prompt=prompt)
@@ -121,7 +116,7 @@ def call_control_target(gateway, request, ns: str):
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
     if not dn.cti_watch:
         return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
-    if service != "make_call" and not all(directory.line_of_call(call_id) is not None
+    if service not in ("make_call", "snapshot") and not all(directory.line_of_call(call_id) is not None
                                           for call_id in (message.call_id, message.other_call) if call_id):
         # No such call anywhere (the directory routes every live call id to its line); a
         # call that exists but not at this device is the line's invalidConnectionID.
@@ -141,6 +136,8 @@ _RESPONSES = {  # the call-control responses that name a connection
 
 def call_control_answer(request, result, ns: str) -> bytes:
     """The CSTA response for what the line answered."""
+    if result[0] == "snapshot":
+        return snapshot_device_response([SnapshotItem(cid, state) for cid, state in result[1]], ns)
     if result[0] != "ok":
         return error_xml(result[1], result[2], ns)
     respond = _RESPONSES.get(type(request))

@@ -20,7 +20,7 @@ from fsm.connection import CONNECTION
 @dataclass(frozen=True, slots=True)
 class CTICall:
     service: str  # make_call, answer, clear, hold, retrieve, deflect, single_step, alternate,
-    #               reconnect, consult, transfer, digits
+    #               reconnect, consult, transfer, digits, snapshot
     call_id: int = 0
     called: str = ""  # the number (make_call, deflect, single_step, consult) or the DTMF digits
     other_call: int = 0  # alternate/reconnect/transfer: the held call
@@ -47,6 +47,8 @@ class CTIServices:
     def serve(self, m: CTICall):
         if m.service == "make_call":
             return self.make_call(m)
+        if m.service == "snapshot":  # SnapshotDevice: every connection here, in its CSTA state
+            return ("snapshot", [(self.calls.own(conn), conn.csta_state) for conn in self.calls.connections.values()])
         conn = self.calls.connections.get(m.call_id)
         if conn is None:
             return refusal("operation", "invalidConnectionID")
