@@ -146,6 +146,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
             link.close("phone actor failed")
         for button in self.lines:
             self.switch.tell_line(button.dn_tag, EndpointDown(self.device, "phone actor failed"))
+        self.switch.vacate(self.device)
         self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
         self.status.calls.clear()
         self.telephony.restart_phone(self.ephone)
@@ -197,7 +198,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
             why = f"registered again from {link.peer}" if link is not self.link else "registered again"
             self._leave("replaced", why, close=link is not self.link)
         limit = self.telephony.config.telephony.max_ephones
-        if limit is not None and self.telephony.board.live >= limit:
+        if not self.switch.admit(self.device, limit):
             REGISTRATION.fire(self, "reject")
             self.telephony.board.set_phone_state(self.status, "rejected", self.telephony.clock.seconds())
             self.status.reason = f"max-ephones {limit} reached"
@@ -257,6 +258,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         if was not in ("registering", "registered"):
             return
         REGISTRATION.fire(self, trigger)
+        self.switch.vacate(self.device)
         self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
         self.status.reason = reason
         if was == "registered":

@@ -25,6 +25,7 @@ class Switch:
         self._numbers: dict[str, int] = {}  # dial plan: ephone-dn number -> tag
         self._prefixes: set[str] = set()  # every proper prefix of a number
         self._call_ids = itertools.count(1)
+        self._registered: set[str] = set()  # devices holding a max-ephones slot
         self._on_features_changed = on_features_changed
         self._on_line_failed = on_line_failed
 
@@ -54,6 +55,19 @@ class Switch:
     @property
     def interdigit_timeout(self) -> float:
         return self.config.telephony.interdigit_timeout
+
+    # -- registrations: the max-ephones slots ---------------------------------------------------
+    def admit(self, device: str, limit: int | None) -> bool:
+        """A phone starts to register: it takes a slot, unless `limit` phones hold one."""
+        if device not in self._registered:
+            if limit is not None and len(self._registered) >= limit:
+                return False
+            self._registered.add(device)
+        return True
+
+    def vacate(self, device: str) -> None:
+        """The phone is no longer registering or registered: its slot is free."""
+        self._registered.discard(device)
 
     # -- ids ----------------------------------------------------------------------------------
     def new_call_id(self) -> int:
