@@ -1,0 +1,50 @@
+"""The SCCP phone's rendering of call steps: every step has one, in CallManager's order."""
+import pytest
+
+from actors.events import STEPS, CallStep, FeatureEvent
+from actors.phone_view import can_prompt, render, render_feature
+from sccp import messages as m
+from sccp.enums import CallState, LampMode, RingMode, Tone
+
+
+def step(name, **kw):
+    base = dict(step=name, line=1, call_id=42, state="connected", device="SEP1", calling="202", called="201")
+    base.update(kw)
+    return CallStep(**base)
+
+
+@pytest.mark.parametrize("name", sorted(STEPS - {"media"}))
+def test_every_step_renders_for_the_call_it_is_about(name):
+    out = render(step(name, digits="5"), 3)
+    for message in out:
+        for field, value in (("call_reference", 42), ("line_instance", 3)):
+            if hasattr(message, field) and getattr(message, field) not in (0, value):
+                pytest.fail(f"{name}: {type(message).__name__}.{field} = {getattr(message, field)}")
+
+
+def test_ringing_rings_unless_the_phone_is_busy_then_it_beeps():
+    ringing = render(step("ringing", outbound=False), 1)
+    assert any(isinstance(x, m.SetRingerMessage) and x.ring_mode == RingMode.INSIDE for x in ringing)
+    info = next(x for x in ringing if isinstance(x, m.CallInfoMessage))
+    assert (info.calling_party, info.called_party) == ("202", "201")
+    waiting = render(step("ringing"), 1, waiting=True)
+    assert not any(isinstance(x, m.SetRingerMessage) for x in waiting)
+    assert any(isinstance(x, m.CallStateMessage) and x.call_state == CallState.CALL_WAITING for x in waiting)
+
+
+def test_failed_plays_busy_or_reorder_and_media_starts_to_the_far_end():
+    assert render(step("failed", busy=True), 1)[-1].tone == Tone.BUSY
+    assert render(step("failed", busy=False), 1)[-1].tone == Tone.REORDER
+    (start,) = render(step("media", media=("10.0.0.9", 24580)), 1)
+    assert (str(start.remote_ip), start.remote_port) == ("10.0.0.9", 24580)
+
+
+def test_features_render_on_the_button_of_their_line():
+    (fwd,) = render_feature(FeatureEvent("forwarding", "201", True, "2424", line=1), 2)
+    assert fwd.forward_all_number == "2424" and fwd.line_number == 2
+    (lamp,) = render_feature(FeatureEvent("message_waiting", "201", True), 1)
+    assert lamp.lamp_mode == LampMode.ON
+
+
+def test_prompting_is_refused_on_the_models_cme_excludes():
+    assert can_prompt("7961") and not can_prompt("7921") and not can_prompt("ATA")
