@@ -19,10 +19,9 @@ from typing import Any, Protocol
 
 from actors import calls as c
 from actors.events import CallStep, Endpoint, EndpointDown, EndpointUp, FeatureEvent
-from actors.phone_user import PhoneUserMixin
-from actors.phone_view import can_prompt, render_feature
+from actors.phone_user import PhoneUser
+from actors.phone_view import can_prompt
 from actors.runtime import ReactorActor
-from fsm.phone import PhoneMode
 from fsm.registration import REGISTRATION
 from sccp import softkeys
 from sccp.buttons import line_buttons, template_message
@@ -103,7 +102,7 @@ class CheckAlive:
     """The keepalive watchdog's tick, sent by the actor's own timer."""
 
 
-class PhoneActor(PhoneUserMixin, ReactorActor):
+class PhoneActor(ReactorActor):
     namespace = "cme.phone"
 
     def __init__(self, ephone, telephony) -> None:
@@ -116,27 +115,35 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         REGISTRATION.start(self)
         self.link: PhoneLink | None = None
         self.lines = []
-        self._instances: dict[int, int] = {}  # dn tag -> the button it is on, as the lines know it
         self.last_heard = 0.0
         self.load_name = ""
         self._watchdog = None
         self._ack_second = -1.0
         self._acks_this_second = 0
         self._flood_logged = False
-        self.calls: dict[int, tuple[int, str]] = {}  # call reference -> (dn tag, state)
-        self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
-        self.last_dialed = ""
-        self.mode = PhoneMode()  # what the user started that no line knows yet (fsm/phone.py)
-        self._pending_digits = ""
-        self._starting: int | None = None  # dn tag of the call asked for, until the line answers
-        self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
-        self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
-        self._blind: int | None = None  # held call waiting for a blind-transfer number
-        self._forward_digits = ""
+        self.user = PhoneUser(self.device, self.switch, telephony.config, self.status, self.log,
+                              link=lambda: self.link, buttons=lambda: self.lines)
 
     @property
     def trace_id(self) -> str:
         return self.device
+
+    # what the phone shows and its user started: the user collaborator's (tests read them here)
+    @property
+    def calls(self):
+        return self.user.calls
+
+    @property
+    def dialed(self):
+        return self.user.dialed
+
+    @property
+    def mode(self):
+        return self.user.mode
+
+    @property
+    def _forwarding(self):
+        return self.user._forwarding
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
         """A bug must not leave a phone unable to register: drop its session (the phone
@@ -159,15 +166,13 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
             if message.link is self.link:
                 self._leave("connection_lost", message.reason, close=False)
         elif isinstance(message, CallStep):
-            self._show(message)
+            self.user.show(message)
         elif isinstance(message, FeatureEvent):
-            if self.link is not None:
-                for m in render_feature(message, self._instances.get(message.line, 1)):
-                    self.link.send(m)
+            self.user.feature(message)
         elif isinstance(message, c.Consulting):
-            self._consulting(message)
+            self.user.consulting(message)
         elif isinstance(message, c.NoConsultLine):
-            self._no_consult_line(message)
+            self.user.no_consult_line(message)
         elif isinstance(message, CheckAlive):
             self._check_alive()
         elif isinstance(message, Restart):
@@ -239,7 +244,7 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         REGISTRATION.fire(self, "capabilities")
         self.telephony.board.set_phone_state(self.status, "registered", self.telephony.clock.seconds())
         self.status.reason = ""
-        self._instances = {button.dn_tag: button.instance for button in self.lines}
+        self.user.instances = {button.dn_tag: button.instance for button in self.lines}
         config = self.telephony.config
         shows = frozenset(dn.number for dn in (config.ephone_dns.get(b.dn_tag) for b in self.lines)
                           if dn is not None and dn.number)
@@ -264,8 +269,8 @@ class PhoneActor(PhoneUserMixin, ReactorActor):
         if was == "registered":
             for button in self.lines:
                 self.switch.tell_line(button.dn_tag, EndpointDown(self.device, reason))
-        self.calls.clear()
-        self.reset_modes()
+        self.user.calls.clear()
+        self.user.reset()
         self.status.calls.clear()
         if self._watchdog is not None and self._watchdog.active():
             self._watchdog.cancel()
@@ -429,11 +434,11 @@ _HANDLERS = {
     VersionReqMessage: PhoneActor._version,
     AlarmMessage: PhoneActor._alarm,
     RegisterAvailableLinesMessage: PhoneActor._ignore,
-    OffHookMessage: PhoneActor._off_hook,
-    OnHookMessage: PhoneActor._on_hook,
-    KeypadButtonMessage: PhoneActor._keypad,
-    EnblocCallMessage: PhoneActor._enbloc,
-    SoftKeyEventMessage: PhoneActor._softkey,
-    StimulusMessage: PhoneActor._stimulus,
-    OpenReceiveChannelAckMessage: PhoneActor._media_ack,
+    OffHookMessage: lambda self, m: self.user.off_hook(m),
+    OnHookMessage: lambda self, m: self.user.on_hook(m),
+    KeypadButtonMessage: lambda self, m: self.user.keypad(m),
+    EnblocCallMessage: lambda self, m: self.user.enbloc(m),
+    SoftKeyEventMessage: lambda self, m: self.user.softkey(m),
+    StimulusMessage: lambda self, m: self.user.stimulus(m),
+    OpenReceiveChannelAckMessage: lambda self, m: self.user.media_ack(m),
 }

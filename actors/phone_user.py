@@ -1,7 +1,7 @@
 """What the user does on a phone, and what the lines show it.
 
-Part of the phone actor (`actors/phone.py`), kept apart because it is the other half of
-its job: registration and the phone's requests there, calls here. The phone turns each
+A collaborator of the phone actor (`actors/phone.py`), which keeps registration and the
+phone's requests; calls are here, with their dependencies passed in. The user turns each
 key, digit and hook change into a request to the line it concerns (`actors/calls.py`),
 decides which call a key is about, and collects the digits of the features that ask for a
 number (forward all, blind transfer). What lines want shown arrives as CallStep and
@@ -10,9 +10,9 @@ FeatureEvent (actors/events.py), rendered in actors/phone_view.py.
 from __future__ import annotations
 
 from actors import calls as c
-from actors.events import CallStep
-from actors.phone_view import render
-from fsm.phone import PHONE_MODE
+from actors.events import CallStep, FeatureEvent
+from actors.phone_view import render, render_feature
+from fsm.phone import PHONE_MODE, PhoneMode
 from sccp import presenter as show
 from sccp import softkeys
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
@@ -21,12 +21,43 @@ from sccp.enums import LampMode, SoftKeyEvent, Stimulus, keypad_digit
 from sccp.media import OpenReceiveChannelAckMessage
 
 
-class PhoneUserMixin:
-    """Mixed into PhoneActor: needs its `telephony`, `device`, `lines`, `link`, `log`,
-    `calls`, `status` and the digit/transfer bookkeeping set up in its __init__."""
+class PhoneUser:
+    """One phone's user: what it shows of its lines' calls, and what its keys ask of them.
+
+    `link()` is the phone's current connection (None while unregistered), `buttons()` its
+    line buttons (they change at each registration, with Extension Mobility)."""
+
+    def __init__(self, device: str, switch, config, status, log, *, link, buttons) -> None:
+        self.device, self.switch, self.config, self.status, self.log = device, switch, config, status, log
+        self._link, self._buttons = link, buttons
+        self.instances: dict[int, int] = {}  # dn tag -> the button it is on, as the lines know it
+        self.calls: dict[int, tuple[int, str]] = {}  # call reference -> (dn tag, state) shown
+        self.dialed: dict[int, str] = {}  # call reference -> digits the user sent
+        self.last_dialed = ""
+        self.mode = PhoneMode()  # what the user started that no line knows yet (fsm/phone.py)
+        self._pending_digits = ""
+        self._starting: int | None = None  # dn tag of the call asked for, until the line answers
+        self._forwarding: tuple[int, int] | None = None  # (dn tag, line) collecting a forward number
+        self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
+        self._blind: int | None = None  # held call waiting for a blind-transfer number
+        self._forward_digits = ""
+
+    @property
+    def link(self):
+        return self._link()
+
+    @property
+    def lines(self):
+        return self._buttons()
+
+    def feature(self, event: FeatureEvent) -> None:
+        link = self.link
+        if link is not None:
+            for message in render_feature(event, self.instances.get(event.line, 1)):
+                link.send(message)
 
     # -- calls: what lines show, what the user does ----------------------------------------
-    def _show(self, m: CallStep) -> None:
+    def show(self, m: CallStep) -> None:
         # A call rings beside one in progress: it beeps instead (call waiting).
         waiting = m.step == "ringing" and any(
             state not in ("alerting", "null") for ref, (_, state) in self.calls.items() if ref != m.call_id)
@@ -57,7 +88,7 @@ class PhoneUserMixin:
             self.calls[m.call_id] = (m.line, m.state)
             self.status.calls[m.call_id] = m.state
         if self.link is not None:
-            for message in render(m, self._instances.get(m.line, 1), waiting=waiting):
+            for message in render(m, self.instances.get(m.line, 1), waiting=waiting):
                 self.link.send(message)
             if m.state == "null":
                 self._restore_indicators(m.line)
@@ -95,7 +126,7 @@ class PhoneUserMixin:
                        device=self.device)
         return False
 
-    def reset_modes(self) -> None:
+    def reset(self) -> None:
         """The phone left (unregistered, restarted): nothing it had started goes on."""
         self._starting, self._pending_digits = None, ""
         self._forwarding, self._forward_digits, self._blind = None, "", None
@@ -135,14 +166,14 @@ class PhoneUserMixin:
         self.switch.tell_line(dn_tag, c.UserAction(self.device, "offhook", speaker=speaker))
         return True
 
-    def _off_hook(self, m: OffHookMessage) -> None:
+    def off_hook(self, m: OffHookMessage) -> None:
         ringing = self._find("alerting", callref=m.call_reference)
         if ringing is not None:
             self._to_line(ringing, "answer")
         elif self._active() is None:
             self._new_call(m.line_instance, speaker=False)
 
-    def _on_hook(self, m: OnHookMessage) -> None:
+    def on_hook(self, m: OnHookMessage) -> None:
         if self._forwarding is not None:
             self._end_forward(None)
             return
@@ -173,19 +204,19 @@ class PhoneUserMixin:
         self.dialed[target] = self.dialed.get(target, "") + digits
         self._to_line(target, "digits", digits=digits)
 
-    def _keypad(self, m: KeypadButtonMessage) -> None:
+    def keypad(self, m: KeypadButtonMessage) -> None:
         digit = keypad_digit(m.button)
         if digit == "?":
             self.log.info("keypad button {button} from {device} ignored", button=m.button, device=self.device)
             return
         self._dial(digit, m.line_instance, m.call_reference)
 
-    def _enbloc(self, m: EnblocCallMessage) -> None:
+    def enbloc(self, m: EnblocCallMessage) -> None:
         digits = "".join(ch for ch in m.called_party if ch in "0123456789*#")
         if digits:
             self._dial(digits + "#", m.line_instance, 0)
 
-    def _softkey(self, m: SoftKeyEventMessage) -> None:
+    def softkey(self, m: SoftKeyEventMessage) -> None:
         event, ref = m.soft_key_event, m.call_reference
         if self._forwarding is not None and event == SoftKeyEvent.END_CALL:
             self._end_forward(None)
@@ -233,7 +264,7 @@ class PhoneUserMixin:
         dn_tag = self._dn_for(line_instance)
         if dn_tag is None or self._active() is not None:
             return
-        dn = self.telephony.config.ephone_dns.get(dn_tag)
+        dn = self.config.ephone_dns.get(dn_tag)
         if dn is not None and dn.call_forward_all:
             self.switch.tell_line(dn_tag, c.SetForward(None))
             return
@@ -310,14 +341,14 @@ class PhoneUserMixin:
             for message in show.transfer_prompt(line):
                 self.link.send(message)
 
-    def _consulting(self, m: c.Consulting) -> None:
+    def consulting(self, m: c.Consulting) -> None:
         """A consultation call started (Trnsfer here, or CTI's ConsultationCall): the
         Transfer key pressed on it completes the transfer."""
         self._consults[m.consult_call] = m.held_call
         if self.mode.state == "consulting":
             self._mode("consult_started")
 
-    def _no_consult_line(self, m: c.NoConsultLine) -> None:
+    def no_consult_line(self, m: c.NoConsultLine) -> None:
         """No line had room for a consultation call: ask for a number instead (blind)."""
         if self.mode.state != "consulting" or m.held_call not in self.calls:
             self._mode("refused")
@@ -326,13 +357,13 @@ class PhoneUserMixin:
         self._ask_transfer_number(m.held_call, self.calls[m.held_call][0])
 
     def _full_consult(self) -> bool:
-        return self.telephony.config.telephony.transfer_system in ("full-consult", "local-consult")
+        return self.config.telephony.transfer_system in ("full-consult", "local-consult")
 
     def _line_instance_of(self, dn_tag: int) -> int:
         return next((b.instance for b in self.lines if b.dn_tag == dn_tag), 1)
 
     def _toggle_dnd(self) -> None:
-        dns = [self.telephony.config.ephone_dns.get(b.dn_tag) for b in self.lines]
+        dns = [self.config.ephone_dns.get(b.dn_tag) for b in self.lines]
         dns = [dn for dn in dns if dn is not None]
         if not dns:
             return
@@ -340,10 +371,10 @@ class PhoneUserMixin:
         for dn in dns:
             self.switch.tell_line(dn.tag, c.SetDnd(on))
 
-    def _stimulus(self, m: StimulusMessage) -> None:
+    def stimulus(self, m: StimulusMessage) -> None:
         self.log.debug("stimulus {stimulus} {instance} from {device}", stimulus=int(m.stimulus), instance=m.stimulus_instance, device=self.device)
 
-    def _media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
+    def media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
         if m.call_reference in self.calls and m.status == 0:
             dn_tag, _ = self.calls[m.call_reference]
             self.switch.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))

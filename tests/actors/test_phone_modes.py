@@ -93,7 +93,7 @@ def test_a_refused_offhook_returns_to_ready(ex):
     a.do("answer")
     # 201 has one call instance, in use: a second off-hook on it is refused by the line
     mode = phone_actor(ex, A).mode
-    phone_actor(ex, A)._new_call(1, speaker=True)
+    phone_actor(ex, A).user._new_call(1, speaker=True)
     assert mode.state == "starting"
     ex.settle()
     assert mode.state == "ready" and len(line(ex, 1).connections) == 1
