@@ -26,10 +26,10 @@ FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForw
             rq.SetMessageWaitingIndicator)
 
 
-def serve_feature(gateway, request, ns: str) -> bytes:
+def serve_feature(host, request, ns: str) -> bytes:
     digits = request.device.digits
-    dn = gateway.config.dn_by_number(digits)
-    line = gateway.telephony.directory.get(digits) if gateway.telephony is not None else None
+    dn = host.config.dn_by_number(digits)
+    line = host.directory.get(digits)
     if dn is None or line is None:
         return error_xml("operation", "invalidDeviceID", ns)
     if not dn.cti_watch:
@@ -91,7 +91,7 @@ _NUMBER = {  # the request field holding the number (or digits) the service need
 _TWO_CALLS = (rq.AlternateCall, rq.ReconnectCall, rq.TransferCall)  # also name a held call
 
 
-def call_control_target(gateway, request, ns: str):
+def call_control_target(host, request, ns: str):
     """(line ref, CTICall) for a call-control request, or the error XML to answer with."""
     from actors.line_cti import CTICall
 
@@ -109,9 +109,9 @@ def call_control_target(gateway, request, ns: str):
         if held and request.held_call.device.digits != conn.device.digits:
             return error_xml("operation", "requestIncompatibleWithObject", ns)  # one line at a time here
         digits, message = conn.device.digits, CTICall(service, call_id=conn.call_id, called=called, other_call=held)
-    dn = gateway.config.dn_by_number(digits)
-    directory = gateway.telephony.directory if gateway.telephony is not None else None
-    line = directory.get(digits) if directory is not None else None
+    dn = host.config.dn_by_number(digits)
+    directory = host.directory
+    line = directory.get(digits)
     if dn is None or line is None:
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
     if not dn.cti_watch:
@@ -121,10 +121,10 @@ def call_control_target(gateway, request, ns: str):
         # No such call anywhere (the directory routes every live call id to its line); a
         # call that exists but not at this device is the line's invalidConnectionID.
         return error_xml("operation", "invalidCallID", ns)
-    if message.prompt and gateway.config.voip.csta_mode_basic:
+    if message.prompt and host.config.voip.csta_mode_basic:
         # cme.md: no prompted MakeCall on a phone associated with a MOC client; the line
         # knows which phones show it and what else they show.
-        message = replace(message, moc_lines=gateway.session_lines())
+        message = replace(message, moc_lines=host.session_lines())
     return line, message
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
                                  serve_feature)
@@ -92,10 +93,32 @@ class TransportLost:
     """The connection the session's dialog runs on closed."""
 
 
+class SessionHost(Protocol):
+    """What a CTI session needs of the CTI interface that accepted it (cme/cti.py's
+    gateway): the SIP core to answer and send through, the configuration, the directory
+    that routes its requests to lines, and where it reports its state."""
+
+    config: Any
+    clock: Any
+    directory: Any  # actors.directory.Directory
+
+    def respond(self, tx, response) -> None: ...
+
+    def send(self, request, flow, on_response) -> None: ...
+
+    def session_status(self, session) -> None: ...
+
+    def session_closing(self, session) -> None: ...
+
+    def session_ended(self, session) -> None: ...
+
+    def session_lines(self) -> frozenset: ...
+
+
 class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
-    def __init__(self, session_id: int, dialog, flow, gateway, *, line_number: str, user: str,
+    def __init__(self, session_id: int, dialog, flow, gateway: SessionHost, *, line_number: str, user: str,
                  xml_namespace: str, invite=None) -> None:
         """``dialog`` is this session's from now on: only this actor changes it.
         ``invite`` is (request, server transaction, System Status response body, session
@@ -308,7 +331,7 @@ class CTISessionActor(ReactorActor):
 
     def _monitor_start(self, request, ns: str) -> bytes:
         digits = request.device.digits
-        line = self.gateway.telephony.directory.get(digits) if self.gateway.telephony else None
+        line = self.gateway.directory.get(digits)
         dn = self.gateway.config.dn_by_number(digits)
         if line is None or dn is None:
             return error_xml("operation", "invalidDeviceID", ns)

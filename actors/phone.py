@@ -239,7 +239,7 @@ class PhoneActor(ReactorActor):
         self.log.debug("register from {peer}, type {type}, protocol {version}", peer=link.peer, type=int(message.device_type), version=message.protocol_version)
 
     def _capabilities(self, message: CapabilitiesResMessage) -> None:
-        if self.state != "registering":
+        if not REGISTRATION.allows(self, "capabilities"):
             return  # a phone may answer CapabilitiesReq again later; nothing changes
         REGISTRATION.fire(self, "capabilities")
         self.telephony.board.set_phone_state(self.status, "registered", self.telephony.clock.seconds())

@@ -345,16 +345,13 @@ class PhoneUser:
         """A consultation call started (Trnsfer here, or CTI's ConsultationCall): the
         Transfer key pressed on it completes the transfer."""
         self._consults[m.consult_call] = m.held_call
-        if self.mode.state == "consulting":
+        if PHONE_MODE.allows(self.mode, "consult_started"):  # our Trnsfer asked for it
             self._mode("consult_started")
 
     def no_consult_line(self, m: c.NoConsultLine) -> None:
         """No line had room for a consultation call: ask for a number instead (blind)."""
-        if self.mode.state != "consulting" or m.held_call not in self.calls:
-            self._mode("refused")
-            return
-        self._mode("refused")
-        self._ask_transfer_number(m.held_call, self.calls[m.held_call][0])
+        if self._mode("no_consult_line") and m.held_call in self.calls:
+            self._ask_transfer_number(m.held_call, self.calls[m.held_call][0])
 
     def _full_consult(self) -> bool:
         return self.config.telephony.transfer_system in ("full-consult", "local-consult")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from actors.directory import Directory
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
@@ -52,6 +53,8 @@ class CTIGateway:
     def __init__(self, config, telephony, clock, *, timers: Timers = DEFAULT) -> None:
         self.config = config
         self.telephony = telephony
+        # device ID -> actor: the lines the sessions' requests are for (none without telephony)
+        self.directory = telephony.directory if telephony is not None else Directory()
         self.clock = clock
         self.timers = timers
         self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost, timers=timers)

@@ -35,6 +35,7 @@ PHONE_MODE = StateTable(
         {"trigger": "number_done", "source": ["forwarding", "transfer_number"], "dest": "ready"},
         {"trigger": "consult", "source": "ready", "dest": "consulting"},
         {"trigger": "consult_started", "source": "consulting", "dest": "ready"},
+        {"trigger": "no_consult_line", "source": "consulting", "dest": "ready"},  # then blind
         {"trigger": "reset", "source": MODES, "dest": "ready"},
     ],
     doc=__doc__,
