@@ -105,13 +105,18 @@ class CheckAlive:
 class PhoneActor(ReactorActor):
     namespace = "cme.phone"
 
-    def __init__(self, ephone, telephony) -> None:
+    def __init__(self, ephone, switch, board, *, em_profile=lambda ephone_tag: None, on_failed=None) -> None:
+        """`board` is the CLI's status board (this phone writes its record there, never
+        reads it to decide); `em_profile(tag)` the Extension Mobility profile logged in on
+        the ephone; `on_failed(ephone)` starts a fresh actor after a bug."""
         super().__init__()
         self.ephone = ephone
-        self.telephony = telephony
-        self.switch = telephony.switch
+        self.switch = switch
+        self.board = board
+        self.em_profile = em_profile
+        self.on_failed = on_failed
         self.device = ephone.device_name
-        self.status = telephony.board.phones[self.device]
+        self.status = board.phones[self.device]
         REGISTRATION.start(self)
         self.link: PhoneLink | None = None
         self.lines = []
@@ -121,7 +126,7 @@ class PhoneActor(ReactorActor):
         self._ack_second = -1.0
         self._acks_this_second = 0
         self._flood_logged = False
-        self.user = PhoneUser(self.device, self.switch, telephony.config, self.status, self.log,
+        self.user = PhoneUser(self.device, switch, switch.config, self.status, self.log,
                               link=lambda: self.link, buttons=lambda: self.lines)
 
     @property
@@ -154,9 +159,10 @@ class PhoneActor(ReactorActor):
         for button in self.lines:
             self.switch.tell_line(button.dn_tag, EndpointDown(self.device, "phone actor failed"))
         self.switch.vacate(self.device)
-        self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
+        self.board.set_phone_state(self.status, "unregistered", self.switch.clock.seconds())
         self.status.calls.clear()
-        self.telephony.restart_phone(self.ephone)
+        if self.on_failed is not None:
+            self.on_failed(self.ephone)
 
     # -- dispatch ------------------------------------------------------------------------
     def on_receive(self, message):
@@ -190,7 +196,7 @@ class PhoneActor(ReactorActor):
             self.log.info("message {name} from {peer} after its session ended; closing it", name=message.name, peer=link.peer)
             link.close("session replaced or ended")
             return
-        self.last_heard = self.telephony.clock.seconds()
+        self.last_heard = self.switch.clock.seconds()
         handler = _HANDLERS.get(type(message))
         if handler is None:
             self.log.debug("{name} from {device} not handled yet", name=message.name, device=self.device)
@@ -202,22 +208,22 @@ class PhoneActor(ReactorActor):
         if self.link is not None:
             why = f"registered again from {link.peer}" if link is not self.link else "registered again"
             self._leave("replaced", why, close=link is not self.link)
-        limit = self.telephony.config.telephony.max_ephones
+        limit = self.switch.config.telephony.max_ephones
         if not self.switch.admit(self.device, limit):
             REGISTRATION.fire(self, "reject")
-            self.telephony.board.set_phone_state(self.status, "rejected", self.telephony.clock.seconds())
+            self.board.set_phone_state(self.status, "rejected", self.switch.clock.seconds())
             self.status.reason = f"max-ephones {limit} reached"
             self.log.warn("{device} from {peer} rejected: max-ephones {limit} reached", device=self.device, peer=link.peer, limit=limit)
             link.send(RegisterRejectMessage(text=f"max-ephones {limit} reached"[:31]))
             link.close("registration rejected")
             return
-        now = self.telephony.clock.seconds()
+        now = self.switch.clock.seconds()
         self.link = link
         REGISTRATION.fire(self, "register")
-        self.telephony.board.set_phone_state(self.status, "registering", now)
+        self.board.set_phone_state(self.status, "registering", now)
         self.last_heard = now
         self.load_name = message.load_name
-        self.lines = line_buttons(self.ephone, self.telephony.config, self.telephony.em_profile(self.ephone.tag))
+        self.lines = line_buttons(self.ephone, self.switch.config, self.em_profile(self.ephone.tag))
         st = self.status
         st.ip, _, port = link.peer.rpartition(":")
         st.port = int(port) if port.isdigit() else 0
@@ -242,10 +248,10 @@ class PhoneActor(ReactorActor):
         if not REGISTRATION.allows(self, "capabilities"):
             return  # a phone may answer CapabilitiesReq again later; nothing changes
         REGISTRATION.fire(self, "capabilities")
-        self.telephony.board.set_phone_state(self.status, "registered", self.telephony.clock.seconds())
+        self.board.set_phone_state(self.status, "registered", self.switch.clock.seconds())
         self.status.reason = ""
         self.user.instances = {button.dn_tag: button.instance for button in self.lines}
-        config = self.telephony.config
+        config = self.switch.config
         shows = frozenset(dn.number for dn in (config.ephone_dns.get(b.dn_tag) for b in self.lines)
                           if dn is not None and dn.number)
         prompt = can_prompt(self.ephone.type or "")
@@ -264,7 +270,7 @@ class PhoneActor(ReactorActor):
             return
         REGISTRATION.fire(self, trigger)
         self.switch.vacate(self.device)
-        self.telephony.board.set_phone_state(self.status, "unregistered", self.telephony.clock.seconds())
+        self.board.set_phone_state(self.status, "unregistered", self.switch.clock.seconds())
         self.status.reason = reason
         if was == "registered":
             for button in self.lines:
@@ -290,12 +296,12 @@ class PhoneActor(ReactorActor):
     # -- keepalive ----------------------------------------------------------------------
     @property
     def keepalive_interval(self) -> int:
-        return self.telephony.config.telephony.keepalive
+        return self.switch.config.telephony.keepalive
 
     def _arm_watchdog(self, delay: float) -> None:
         if self._watchdog is not None and self._watchdog.active():
             self._watchdog.cancel()
-        self._watchdog = self.telephony.clock.callLater(delay, self._tick)
+        self._watchdog = self.switch.clock.callLater(delay, self._tick)
 
     def _tick(self) -> None:
         self._watchdog = None
@@ -306,7 +312,7 @@ class PhoneActor(ReactorActor):
         if self.link is None:
             return
         limit = 2 * self.keepalive_interval
-        silent = self.telephony.clock.seconds() - self.last_heard
+        silent = self.switch.clock.seconds() - self.last_heard
         if silent >= limit:
             self._leave("keepalive_timeout", f"no keepalive for {silent:.0f} s (limit {limit} s)")
         else:
@@ -315,7 +321,7 @@ class PhoneActor(ReactorActor):
     def _keepalive(self, message: KeepAliveMessage) -> None:
         REGISTRATION.fire(self, "keepalive")
         self.status.keepalives += 1
-        now = self.telephony.clock.seconds()
+        now = self.switch.clock.seconds()
         second = int(now)
         if second != self._ack_second:
             self._ack_second, self._acks_this_second = second, 0
@@ -342,12 +348,12 @@ class PhoneActor(ReactorActor):
     def _softkey_sets(self, message) -> None:
         self.link.send(softkeys.sets_message())
         self.link.send(SelectSoftKeysMessage(line_instance=0, call_reference=0, soft_key_set=SoftKeySetIndex.ON_HOOK))
-        self.link.send(DisplayPromptStatusMessage(timeout=0, text=self.telephony.prompt, line_instance=0, call_reference=0))
+        self.link.send(DisplayPromptStatusMessage(timeout=0, text=f"{self.switch.config.hostname} CME"[:32], line_instance=0, call_reference=0))
 
     def _line_for(self, instance: int):
         for button in self.lines:
             if button.instance == instance:
-                return self.telephony.config.ephone_dns.get(button.dn_tag)
+                return self.switch.config.ephone_dns.get(button.dn_tag)
         return None
 
     def _line_stat(self, message: LineStatReqMessage) -> None:
@@ -390,14 +396,14 @@ class PhoneActor(ReactorActor):
             ConfigStatResMessage(
                 device_name=self.device,
                 instance=1,
-                server_name=self.telephony.config.hostname,
+                server_name=self.switch.config.hostname,
                 number_of_lines=len(self.lines),
                 number_of_speed_dials=0,
             )
         )
 
     def _time_date(self, message) -> None:
-        now = self.telephony.clock.seconds()
+        now = self.switch.clock.seconds()
         t = time.localtime(now)
         self.link.send(
             DefineTimeDateMessage(

@@ -56,7 +56,7 @@ class Telephony:
             if device in self.board.phones:
                 continue  # a duplicate MAC: conf reports it; the first ephone keeps it
             self.board.phones[device] = PhoneStatus(tag=tag, device=device, mac=ephone.mac, model=ephone.type or "")
-            self.directory.register(device, PhoneActor.start(ephone, self))
+            self.directory.register(device, self._start_phone(ephone))
 
     def restart_line(self, tag: int, endpoints: dict) -> None:
         """A line actor failed: a new one takes the DN over, shown on the same endpoints."""
@@ -68,9 +68,12 @@ class Telephony:
         log.warn("line {number} restarted after a failure", number=dn.number or tag)
 
     def restart_phone(self, ephone) -> None:
-        ref = PhoneActor.start(ephone, self)
-        self.directory.register(ephone.device_name, ref)
+        self.directory.register(ephone.device_name, self._start_phone(ephone))
         log.warn("phone actor {device} restarted after a failure", device=ephone.device_name)
+
+    def _start_phone(self, ephone):
+        return PhoneActor.start(ephone, self.switch, self.board, em_profile=self.em_profile,
+                                on_failed=self.restart_phone)
 
     def phone_ref(self, device: str):
         if not device.startswith("SEP"):
