@@ -35,10 +35,6 @@ class Telephony:
         self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
 
     @property
-    def prompt(self) -> str:
-        return f"{self.config.hostname} CME"[:32]
-
-    @property
     def lines(self) -> dict[int, object]:
         """ephone-dn tag -> line actor ref (from the directory)."""
         return self.switch.lines()
@@ -75,11 +71,6 @@ class Telephony:
         return PhoneActor.start(ephone, self.switch, self.board, em_profile=self.em_profile,
                                 on_failed=self.restart_phone)
 
-    def phone_ref(self, device: str):
-        if not device.startswith("SEP"):
-            return None
-        return self.directory.get(device)
-
     def tell_phone(self, device: str, message) -> None:
         self.switch.tell_phone(device, message)
 
@@ -102,6 +93,6 @@ class Telephony:
             log.warn("telephony-service has no 'ip source-address': SCCP phones cannot register")
             return None
         # A power cut brings every phone back at once: a deep accept queue keeps their SYNs.
-        service = internet.TCPServer(t.port, SCCPServerFactory(self), backlog=LISTEN_BACKLOG, interface=t.source_address)
+        service = internet.TCPServer(t.port, SCCPServerFactory(self.directory, self.clock), backlog=LISTEN_BACKLOG, interface=t.source_address)
         service.setName("sccp")
         return service

@@ -36,7 +36,7 @@ class VirtualPhone:
 
     def _connect(self, station: Station, port: int) -> None:
         self.station = station
-        self.protocol = SCCPServerFactory(self.exchange.telephony).buildProtocol(None)
+        self.protocol = SCCPServerFactory(self.exchange.telephony.directory, self.exchange.clock).buildProtocol(None)
         self.transport = StringTransportWithDisconnection(peerAddress=IPv4Address("TCP", "127.0.0.1", port))
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)

@@ -25,8 +25,10 @@ log = TraceLogger(namespace="cme.sccp")
 
 
 class SCCPServerProtocol(protocol.Protocol):
-    def __init__(self, telephony) -> None:
-        self.telephony = telephony
+    """`directory` routes a Register's device name to its phone actor (actors/directory.py)."""
+
+    def __init__(self, directory, clock) -> None:
+        self.directory, self.clock = directory, clock
         self.decoder = Decoder()
         self.peer = "?"
         self.phone = None  # the phone actor's ref once a Register was accepted
@@ -55,7 +57,7 @@ class SCCPServerProtocol(protocol.Protocol):
             set_no_delay(True)
         addr = self.transport.getPeer()
         self.peer = f"{getattr(addr, 'host', '?')}:{getattr(addr, 'port', '?')}"
-        self._timeout = self.telephony.clock.callLater(REGISTER_TIMEOUT, self._register_timeout)
+        self._timeout = self.clock.callLater(REGISTER_TIMEOUT, self._register_timeout)
         log.debug("connection from {peer}", peer=self.peer)
 
     def dataReceived(self, data: bytes) -> None:
@@ -95,7 +97,7 @@ class SCCPServerProtocol(protocol.Protocol):
 
     def _register(self, message: RegisterMessage) -> None:
         device = (message.device_name or "").upper()
-        phone = self.telephony.phone_ref(device)
+        phone = self.directory.get(device) if device.startswith("SEP") else None
         if phone is None:
             shown = device if device.isprintable() and device else repr(message.device_name)
             log.warn("Register from {peer} for unknown device {device} rejected", peer=self.peer, device=shown)
@@ -136,10 +138,10 @@ class SCCPServerProtocol(protocol.Protocol):
 class SCCPServerFactory(protocol.ServerFactory):
     noisy = False
 
-    def __init__(self, telephony) -> None:
-        self.telephony = telephony
+    def __init__(self, directory, clock) -> None:
+        self.directory, self.clock = directory, clock
 
     def buildProtocol(self, addr):
-        p = SCCPServerProtocol(self.telephony)
+        p = SCCPServerProtocol(self.directory, self.clock)
         p.factory = self
         return p

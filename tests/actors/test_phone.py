@@ -58,7 +58,7 @@ class Peer:
 
     def __init__(self, lab, port):
         self.lab = lab
-        self.protocol = SCCPServerFactory(lab.telephony).buildProtocol(None)
+        self.protocol = SCCPServerFactory(lab.telephony.directory, lab.telephony.clock).buildProtocol(None)
         self.transport = StringTransportWithDisconnection(peerAddress=TwistedAddress("TCP", "127.0.0.1", port))
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)

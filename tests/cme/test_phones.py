@@ -159,7 +159,7 @@ def server():
         previous = set_runtime(runtime)
         telephony = Telephony(conf.parse_text(text).config, clock=reactor)
         telephony.start()
-        port = reactor.listenTCP(0, SCCPServerFactory(telephony), interface="127.0.0.1")
+        port = reactor.listenTCP(0, SCCPServerFactory(telephony.directory, telephony.clock), interface="127.0.0.1")
         started.append((port, runtime, previous))
         return telephony, port.getHost().port
 
