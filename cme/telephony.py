@@ -3,7 +3,8 @@
 Built from the configuration at start: one LineActor per ephone-dn and one PhoneActor per
 ephone with a MAC address, whether or not anything registers, so CTI can watch a line
 before its phone is up and `show ephone` lists phones that never came. Actors reach each
-other through this object (by DN tag, by device name), never by import.
+other through the switch it builds (actors/switch.py: by DN tag, device name, call id),
+never by import and never through this object.
 """
 from __future__ import annotations
 
