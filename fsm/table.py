@@ -112,7 +112,8 @@ class StateTable:
             key = (src, trigger, dest)
             if key not in seen:
                 seen.add(key)
-                lines.append(f"    {src} --> {dest}: {trigger}")
+                guards = " or ".join(" and ".join(row) for row in self.conditions(src, trigger) if row)
+                lines.append(f"    {src} --> {dest}: {trigger}" + (f" [{guards}]" if guards else ""))
         return "\n".join(lines) + "\n"
 
 
