@@ -99,3 +99,19 @@ def test_fsm_imports_no_actor_protocol_or_twisted():
 )
 def test_the_walk_sees_every_kind_of_import(source, module, expected):
     assert expected in [name for _, name in imported_modules(source, module)]
+
+
+#: The call core: the line and what it is made of. It speaks the line-to-line protocol and
+#: protocol-neutral events only, so any kind of endpoint can take part in its calls.
+CALL_CORE = ("line", "line_", "connection", "calls", "events", "switch", "directory")
+
+
+def test_the_call_core_imports_nothing_of_sccp_or_sip():
+    core = [p for p in sorted((ROOT / "actors").glob("*.py")) if p.stem.startswith(CALL_CORE)]
+    assert any(p.stem == "line_calls" for p in core) and len(core) >= 10
+    out = []
+    for path in core:
+        for line, name in imported_modules(path.read_text(encoding="utf-8"), _module_name(path)):
+            if any(_within(name, top) for top in ("sccp", "sip")):
+                out.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert out == []
