@@ -87,9 +87,10 @@ class PhoneUser:
                 self.last_dialed = self.dialed[m.call_id].rstrip("#")
             self.calls[m.call_id] = (m.line, m.state)
             self.status.calls[m.call_id] = m.state
-        if self.link is not None:
+        link = self.link
+        if link is not None:
             for message in render(m, self.instances.get(m.line, 1), waiting=waiting):
-                self.link.send(message)
+                link.send(message)
             if m.state == "null":
                 self._restore_indicators(m.line)
         if hang_up:

@@ -45,8 +45,25 @@ class StateTable:
             queued=False,
             ignore_invalid_triggers=False,
         )
+        self._plain = self._plain_rows()
         if register:  # drawn by `make diagrams`
             TABLES[name] = self
+
+    _CALLBACKS = ("conditions", "unless", "before", "after", "prepare")
+
+    def _plain_rows(self) -> dict[tuple[str, str], str | None]:
+        """(state, trigger) -> destination, for the rows that only move the state (no
+        condition or callback, the only row for that state and trigger). Firing one is
+        `model.state = dest`, without the library's event machinery: most rows are like
+        this, and an actor fires several per call step."""
+        rows: dict[tuple[str, str], list] = {}
+        for t in self.transitions:
+            sources = t["source"]
+            for src in self.states if sources == "*" else ([sources] if isinstance(sources, str) else sources):
+                rows.setdefault((src, t["trigger"]), []).append(t)
+        return {key: (None if found[0].get("dest") in (None, "=") else found[0]["dest"])
+                for key, found in rows.items()
+                if len(found) == 1 and not any(found[0].get(k) for k in self._CALLBACKS)}
 
     def start(self, model: Any) -> None:
         """Put `model` in the initial state."""
@@ -55,6 +72,12 @@ class StateTable:
     def fire(self, model: Any, trigger: str, *args: Any, **kwargs: Any) -> bool:
         """Apply `trigger` to `model`. Returns False when a condition vetoed it;
         raises IllegalEvent when the trigger is not legal in the current state."""
+        key = (model.state, trigger)
+        if key in self._plain:
+            dest = self._plain[key]
+            if dest is not None:
+                model.state = dest
+            return True
         event = self.machine.events.get(trigger)
         if event is None:
             raise IllegalEvent(self.name, model.state, trigger)
