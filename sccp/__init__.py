@@ -1,4 +1,8 @@
-"""SCCP (Skinny) for CME phones: a sans-I/O codec (no Twisted, no sockets here).
+"""SCCP (Skinny) for CME phones: a sans-I/O codec, and the thin Twisted protocols on it.
+
+The codec modules below import no Twisted and keep no sockets; `sccp.server` (the phones'
+listener, which hands each decoded message to the phone's actor) and `sccp.client` /
+`sccp.phonebank` (virtual phones over TCP) are the only ones that do I/O.
 
 - :mod:`sccp.framing`: ``Decoder().feed(bytes) -> [Message]``, ``encode(Message) -> bytes``,
   ``FramingError`` (close the connection), ``MAX_LENGTH``.
