@@ -8,8 +8,10 @@ runs (SIGTERM and Ctrl-C both end here, and twistd exits 0).
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 
 from twisted.application.service import MultiService
+from twisted.internet.error import CannotListenError
 from twisted.logger import globalLogPublisher
 
 from actors.runtime import Runtime, current_runtime, set_runtime
@@ -61,7 +63,13 @@ class CMEService(MultiService):
         # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
         gc.collect()
         gc.freeze()
-        super().startService()
+        with _one_line_if_a_port_is_taken():
+            super().startService()
+
+    def privilegedStartService(self) -> None:
+        # twistd binds the listeners here, before startService
+        with _one_line_if_a_port_is_taken():
+            super().privilegedStartService()
 
     def listening(self) -> list[str]:
         """`name host:port` for every listener that is bound (port 0 resolved)."""
@@ -95,3 +103,17 @@ class CMEService(MultiService):
             return result
 
         return d.addBoth(stop_actors)
+
+
+@contextmanager
+def _one_line_if_a_port_is_taken():
+    """A listener that cannot bind ends the server with one line that says which address
+    and why, not twistd's traceback."""
+    try:
+        yield
+    except CannotListenError as e:
+        why = e.socketError.strerror if isinstance(e.socketError, OSError) else str(e.socketError)
+        where = f"{e.interface or '*'}:{e.port}"
+        log.error("cannot listen on {where}: {why}", where=where, why=why)
+        raise SystemExit(f"cme: cannot listen on {where}: {why} (another server running? choose other "
+                         "ports in the configuration, or with --ssh-port/--telnet-port)") from None

@@ -130,3 +130,18 @@ def test_strict_refuses_a_config_with_errors(tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert "Invalid input" in out
+
+
+def test_a_port_already_in_use_is_one_clear_line_not_a_traceback(tmp_path):
+    cfg = tmp_path / "cme.cfg"
+    cfg.write_text(MINIMAL)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = twistd("--config", str(cfg), "--ssh-port", str(port), "--telnet-port", str(free_port()),
+                      "--state-dir", str(tmp_path / "state"))
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in out and "in use" in out, out
+    assert "Traceback" not in out, out
