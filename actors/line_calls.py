@@ -82,6 +82,15 @@ class LineCalls:
         self.switch.directory.call_started(conn.call_id, self.dn.tag)
         return conn
 
+    def connection(self, m) -> Connection | None:
+        """The connection a message names; a message for one that is gone (a late reply,
+        a stale timer) changes nothing and is traced."""
+        conn = self.connections.get(m.call_id)
+        if conn is None:
+            self.log.debug("{message} for call {call}: not a call here (any more)",
+                           message=type(m).__name__, call=m.call_id)
+        return conn
+
     def dialing_on(self, device: str) -> Connection | None:
         return next((x for x in self.connections.values()
                      if x.device == device and CONNECTION.can(x.state, "digit")), None)
@@ -123,7 +132,7 @@ class LineCalls:
             self.route(conn, final=False)
 
     def digit_timeout(self, m: c.DigitTimeout) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is not None and CONNECTION.can(conn.state, "dial") and conn.digits == m.digits:
             self.route(conn, final=True)
 
@@ -253,7 +262,7 @@ class LineCalls:
                                         last_redirection=self.number))
 
     def diverted(self, m: c.Diverted) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is None:
             return
         conn.last_redirection = m.diverting
@@ -263,7 +272,7 @@ class LineCalls:
                      new_destination=m.new_destination, last_redirection=m.diverting)
 
     def alerting(self, m: c.Alerting) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is not None and conn.transferred and conn.peer is None:
             conn.peer = m.callee  # a blind transfer's target rings
             self.send_media(conn)
@@ -281,7 +290,7 @@ class LineCalls:
                      calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
 
     def reject(self, m: c.Reject) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is not None and conn.transferred and conn.peer is None:
             self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody
             return
@@ -289,7 +298,7 @@ class LineCalls:
             self.fail(conn, m.cause, busy=m.cause in ("busy", "doNotDisturb"), failing=m.callee_number)
 
     def answered(self, m: c.Answered) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is not None and conn.transferred and conn.state in ("connected", "hold"):
             conn.peer, conn.far_answered = m.callee, True  # the target of a transfer answered
             self.send_media(conn)
@@ -298,6 +307,8 @@ class LineCalls:
             self.start_media(conn)
             return
         if conn is None or not CONNECTION.allows(conn, "answered"):
+            if conn is not None:
+                self.log.debug("Answered for call {call} in {state}: ignored", call=m.call_id, state=conn.state)
             return
         CONNECTION.fire(conn, "answered")
         conn.peer, conn.far_answered = m.callee, True
@@ -307,7 +318,7 @@ class LineCalls:
         self.start_media(conn)
 
     def released(self, m: c.Released) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is None:
             return
         if m.releasing.tag != self.dn.tag:  # a call within this DN: its own clear said it
@@ -316,7 +327,7 @@ class LineCalls:
         self.release(conn, m.cause, tell_peer=False)
 
     def peer_held(self, m: c.PeerHeld) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is None:
             return
         conn.peer_held = m.held
@@ -332,7 +343,7 @@ class LineCalls:
 
     # -- media ------------------------------------------------------------------------------
     def media_opened(self, m: c.MediaOpened) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is None or conn.device != m.device:
             return
         conn.media = (m.ip, m.port)
@@ -345,7 +356,7 @@ class LineCalls:
             self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media))
 
     def peer_media(self, m: c.PeerMedia) -> None:
-        conn = self.connections.get(m.call_id)
+        conn = self.connection(m)
         if conn is None:
             return
         conn.peer_media = m.address

@@ -22,6 +22,6 @@ class Dtmf:
         return True
 
     def received(self, m: c.Dtmf) -> None:
-        conn = self.calls.connections.get(m.call_id)
+        conn = self.calls.connection(m)
         if conn is not None and CONNECTION.allows(conn, "play_dtmf") and conn.device is not None:
             self.calls.show(conn, "dtmf", digits=m.digits)

@@ -52,6 +52,6 @@ class Prompting:
         calls.digits(conn, conn.prompt_for + "#")
 
     def timeout(self, m: c.PromptTimeout) -> None:
-        conn = self.calls.connections.get(m.call_id)
+        conn = self.calls.connection(m)
         if conn is not None and conn.state == "prompting":
             self.calls.release(conn, "alertTimeExpired")

@@ -33,7 +33,7 @@ class Transfers:
     def transfer(self, m: c.Transfer) -> None:
         """Consultative transfer, on the held call's line: hand its far end to the
         consultation line, which joins the two far ends and tells us when it is done."""
-        conn = self.calls.connections.get(m.call_id)
+        conn = self.calls.connection(m)
         if conn is None or not CONNECTION.allows(conn, "join_held"):
             self.log.info("transfer of call {call}: not a held, answered call here", call=m.call_id)
             return
@@ -41,7 +41,7 @@ class Transfers:
 
     def join_with(self, m: c.JoinWith) -> bool:
         calls = self.calls
-        conn = calls.connections.get(m.call_id)
+        conn = calls.connection(m)
         if conn is None or not CONNECTION.allows(conn, "join_active") or m.party is None:
             self.log.info("transfer to call {call} abandoned: consultation not up", call=m.call_id)
             return False
@@ -63,7 +63,7 @@ class Transfers:
 
     def joined(self, m: c.Joined) -> None:
         calls = self.calls
-        conn = calls.connections.get(m.call_id)
+        conn = calls.connection(m)
         if conn is None:
             return
         if m.secondary.tag != calls.dn.tag:  # (same DN: the consultation line reported it)
@@ -75,7 +75,7 @@ class Transfers:
 
     def blind_transfer(self, m: c.BlindTransfer) -> bool:
         calls = self.calls
-        conn = calls.connections.get(m.call_id)
+        conn = calls.connection(m)
         if conn is None or not CONNECTION.allows(conn, "transfer_away"):
             self.log.info("blind transfer of call {call}: its far end is not in the call", call=m.call_id)
             return False
@@ -96,7 +96,7 @@ class Transfers:
     def replace(self, m: c.Replace) -> None:
         """We were the far end of a transfer: new peer, fresh media with it."""
         calls = self.calls
-        conn = calls.connections.get(m.call_id)
+        conn = calls.connection(m)
         if conn is None:
             return
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
