@@ -1,4 +1,4 @@
-"""SCCP enumerations (values from ../shared/reference/sccp.md).
+"""SCCP enumerations (values as real CallManagers and phones use them; see the sccp.md reading notes).
 
 Decoders map a wire value to one of these when it is known and keep the plain int when
 it is not: phones send values newer than any table, and an unknown lamp mode is no

@@ -2,7 +2,7 @@
 
 Read from the status board like `show ephone-dn` (the line actors keep `app.board.lines`
 current), so a `show` never waits on an actor. The shapes and column widths are those of
-Cisco's command reference (see shared/reference/cme.md):
+Cisco's command reference (as the cme.md reading notes quote it):
 
     Router# show cti call
     DN    CallID   GCID                                  Calling  Called  State
