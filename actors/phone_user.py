@@ -189,6 +189,9 @@ class PhoneUser:
             self._collect_forward(digits)
             return
         target = self._find("initiated", "dialing", callref=callref)
+        if target is None and PHONE_MODE.allows(self.mode, "type_ahead"):
+            self._pending_digits += digits  # for the consultation call asked for, once it is here
+            return
         in_call = self._find("connected", callref=callref)
         if target is None and in_call is not None and self._starting is None:
             self._to_line(in_call, "digits", digits=digits)  # DTMF for the far end
@@ -348,11 +351,18 @@ class PhoneUser:
         self._consults[m.consult_call] = m.held_call
         if PHONE_MODE.allows(self.mode, "consult_started"):  # our Trnsfer asked for it
             self._mode("consult_started")
+            digits, self._pending_digits = self._pending_digits, ""
+            if digits and m.consult_call in self.calls:  # typed before the call was here
+                self.dialed[m.consult_call] = self.dialed.get(m.consult_call, "") + digits
+                self._to_line(m.consult_call, "digits", digits=digits)
 
     def no_consult_line(self, m: c.NoConsultLine) -> None:
         """No line had room for a consultation call: ask for a number instead (blind)."""
+        digits, self._pending_digits = self._pending_digits, ""
         if self._mode("no_consult_line") and m.held_call in self.calls:
             self._ask_transfer_number(m.held_call, self.calls[m.held_call][0])
+            if digits and self._forwarding is not None:
+                self._collect_forward(digits)  # typed ahead: the start of the number
 
     def _full_consult(self) -> bool:
         return self.config.telephony.transfer_system in ("full-consult", "local-consult")

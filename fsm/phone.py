@@ -10,7 +10,8 @@ abandoned: the user hung up while starting. The call the line then starts is hun
     before the line's answer was lost and the line was left dialling.)
 forwarding: collecting a call-forward-all number (CFwdAll).
 transfer_number: collecting a blind-transfer number (Trnsfer without full-consult).
-consulting: Trnsfer held the call and asked a line for the consultation call.
+consulting: Trnsfer held the call and asked a line for the consultation call; digits
+    typed meanwhile are kept for it (or for the blind-transfer number, if no line has room).
 
 `reset` (the phone unregistered or its actor restarted) returns to ready from anywhere.
 """
@@ -34,6 +35,7 @@ PHONE_MODE = StateTable(
         {"trigger": "collect_digits", "source": ["forwarding", "transfer_number"], "dest": None},
         {"trigger": "number_done", "source": ["forwarding", "transfer_number"], "dest": "ready"},
         {"trigger": "consult", "source": "ready", "dest": "consulting"},
+        {"trigger": "type_ahead", "source": "consulting", "dest": None},  # digits before the call is here
         {"trigger": "consult_started", "source": "consulting", "dest": "ready"},
         {"trigger": "no_consult_line", "source": "consulting", "dest": "ready"},  # then blind
         {"trigger": "reset", "source": MODES, "dest": "ready"},

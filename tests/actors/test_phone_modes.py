@@ -106,3 +106,53 @@ def test_a_mode_refuses_what_it_does_not_take_without_raising():
     PHONE_MODE.fire(mode, "collect_forward")
     assert not PHONE_MODE.allows(mode, "new_call")  # typing a forward number is not a call
     assert PHONE_MODE.allows(mode, "reset")
+
+
+CONSULT = """
+hostname lab
+telephony-service
+ ip source-address 127.0.0.1 port 2000
+ transfer-system full-consult
+ephone-dn 1 {dual}
+ number 201
+ephone-dn 2
+ number 202
+ephone-dn 3
+ number 203
+ephone 1
+ mac-address 001E.4A34.A35F
+ button 1:1
+ephone 2
+ mac-address 0000.0000.0002
+ button 1:2
+ephone 3
+ mac-address 0000.0000.0003
+ button 1:3
+"""
+
+
+@pytest.mark.parametrize("dual", ["dual-line", ""], ids=["consultation", "blind"])
+def test_digits_typed_with_trnsfer_in_one_write_reach_the_transfer(dual):
+    """Trnsfer and the number in one segment: the digits arrive before the consultation
+    call exists (or before the phone knows there is no room for one); they are kept for
+    it, not lost."""
+    from sccp.enums import SoftKeyEvent
+
+    ex = Exchange(CONSULT.format(dual=dual))
+    try:
+        a, b, c = ex.phone(A), ex.phone("SEP000000000002"), ex.phone("SEP000000000003")
+        b.do("off_hook").do("dial", "201")
+        a.do("answer")
+        a.burst(("softkey", SoftKeyEvent.TRANSFER), ("dial", "203"))
+        assert c.ringing()
+        if dual:  # consultative: C answers the consultation call, Trnsfer again joins B and C
+            c.do("answer")
+            a.do("softkey", SoftKeyEvent.TRANSFER)
+        else:  # blind: B is sent on to 203 and rings C itself
+            c.do("answer")
+        assert line(ex, 1).connections == {}
+        (b_conn,) = line(ex, 2).connections.values()
+        (c_conn,) = line(ex, 3).connections.values()
+        assert b_conn.state == c_conn.state == "connected" and b_conn.peer.tag == 3
+    finally:
+        ex.close()
