@@ -17,9 +17,6 @@ from actors.connection import Connection
 from actors.events import CallEvent, CallStep, ConnectionID
 from fsm.connection import CONNECTION
 
-NO_PEER = None
-
-
 class LineCalls:
     def __init__(self, dn, switch, audience, log, mailbox) -> None:
         self.dn = dn
@@ -160,7 +157,7 @@ class LineCalls:
     def fail(self, conn: Connection, cause: str, *, busy: bool, failing: str | None = None) -> None:
         conn.cancel_timer()
         CONNECTION.fire(conn, "fail")
-        conn.peer = NO_PEER  # nobody at the far end any more (a diverted call may have had one)
+        conn.peer = None  # nobody at the far end any more (a diverted call may have had one)
         self.show(conn, "failed", busy=busy)
         about = ConnectionID(conn.call_id, failing or conn.called or conn.digits)
         self.publish("failed", conn, about, cause, calling=self.number, called=conn.called or conn.digits,
@@ -266,7 +263,7 @@ class LineCalls:
         if conn is None:
             return
         conn.last_redirection = m.diverting
-        conn.peer = NO_PEER  # the line that rang is out of the call; the next one will say Alerting
+        conn.peer = None  # the line that rang is out of the call; the next one will say Alerting
         self.publish("diverted", conn, ConnectionID(m.connection or conn.call_id, m.diverting), m.cause,
                      calling=self.number, called=conn.called, diverting=m.diverting,
                      new_destination=m.new_destination, last_redirection=m.diverting)

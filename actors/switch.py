@@ -92,8 +92,8 @@ class Switch:
 
     def lines(self) -> dict[int, object]:
         """ephone-dn tag -> line actor ref, for every live line."""
-        return {key: self.directory.get(key) for key in self.directory if isinstance(key, int)
-                and self.directory.get(key) is not None}
+        refs = {key: self.directory.get(key) for key in self.directory if isinstance(key, int)}
+        return {tag: ref for tag, ref in refs.items() if ref is not None}
 
     def tell_phone(self, device: str, message) -> None:
         ref = self.directory.get(device)

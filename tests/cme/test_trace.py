@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from twisted.logger import LogLevel, LogPublisher, Logger, PredicateResult
+from twisted.logger import LogLevel, LogPublisher, Logger
 from twisted.python.failure import Failure
 
 from cme import trace as T
