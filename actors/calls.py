@@ -31,6 +31,25 @@ class MediaOpened:
     call_id: int
     ip: str
     port: int
+    codec: str = ""  # what the endpoint receives ("g711ulaw", "g711alaw"); "": the default
+
+
+# -- a network endpoint (trunk leg) -> its line: what the far network said ---------------------
+@dataclass(frozen=True, slots=True)
+class FarAlerting:
+    """The far end rings (SIP 180/183): the caller may hear ringback now."""
+
+    device: str
+    call_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FarRefused:
+    """The network refused the call offered through this endpoint (a 4xx-6xx, no answer)."""
+
+    device: str
+    call_id: int
+    cause: str  # busy, destNotObtainable, incompatibleDestination, networkOutOfOrder, ...
 
 
 # -- features: set from a phone's soft keys, or by CTI -------------------------------------------
@@ -91,6 +110,15 @@ class Alerting:
 
 
 @dataclass(frozen=True, slots=True)
+class Reached:
+    """The called side is a network interface: the call left the switch through it
+    (CSTA NetworkReached). Alerting follows if and when the far network says so."""
+
+    call_id: int  # the receiver's connection
+    callee: Party
+
+
+@dataclass(frozen=True, slots=True)
 class Reject:
     call_id: int
     cause: str  # busy, destNotObtainable, doNotDisturb
@@ -116,6 +144,7 @@ class PeerMedia:
 
     call_id: int
     address: tuple[str, int] | None
+    codec: str = ""
 
 
 @dataclass(frozen=True, slots=True)

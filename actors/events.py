@@ -21,8 +21,8 @@ class ConnectionID:
 
 @dataclass(frozen=True, slots=True)
 class CallEvent:
-    kind: str  # service_initiated, originated, delivered, established, connection_cleared,
-    #            held, retrieved, diverted, transferred, failed
+    kind: str  # service_initiated, originated, network_reached, delivered, established,
+    #            connection_cleared, held, retrieved, diverted, transferred, failed
     device: str  # the publishing line's number
     connection: ConnectionID  # the connection the event is about
     local_state: str  # CSTA state of the publishing line's own connection
@@ -39,6 +39,7 @@ class CallEvent:
     last_redirection: str | None = None
     diverting: str | None = None
     new_destination: str | None = None
+    network: str | None = None  # network_reached: the network interface the call left through
     extra: dict = field(default_factory=dict)  # event-specific (transferred, diverted)
 
 
@@ -87,7 +88,8 @@ STEPS = frozenset({
     "peer_held",       # the far end put us on hold: stop media
     "peer_retrieved",  # the far end took us back: open media again
     "peer_replaced",   # a transfer gave us a new far end: media starts over
-    "media",           # transmit to `media` (ip, port), where the far end receives
+    "media",           # transmit to `media` (ip, port), where the far end receives, in `codec`
+    "open_media",      # the call goes out to a network: open a receive channel now (its address goes in the offer)
     "dtmf",            # the far end sent `digits`
 })
 
@@ -111,17 +113,21 @@ class CallStep:
     busy: bool = False  # failed: the far end was busy (or does not disturb)
     media: tuple[str, int] | None = None  # media: where the far end receives RTP
     digits: str = ""  # dtmf
+    codec: str = ""  # media: the codec to send ("": the default, G.711 mu-law)
+    receiving: bool = False  # connected: the endpoint's receive channel is already open
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """What a line knows of an endpoint that shows it (a phone now; trunk legs later)."""
+    """What a line knows of an endpoint that shows it: a phone, or a trunk leg."""
 
     device: str
     ref: object  # where CallSteps, FeatureEvents and Consulting go (ActorRef or callable)
     instance: int = 1  # the button the line is on there
     can_prompt: bool = True  # may ring for a prompted MakeCall (not 792x, 793x, ATA, ...)
     shows: frozenset = frozenset()  # every number the endpoint shows (cme.md: MOC association)
+    network: bool = False  # a network interface (trunk leg): calls offered to it leave the
+    #                        switch (NetworkReached); it says itself when the far end alerts
 
 
 @dataclass(frozen=True, slots=True)

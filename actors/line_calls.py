@@ -152,7 +152,7 @@ class LineCalls:
         self.show(conn, "proceeding")
         self.publish("originated", conn, self.own(conn), conn.cause, calling=self.number, called=conn.called)
         cause = "newCall" if conn.cause in ("makeCall", "consultation") else conn.cause  # Delivered says newCall
-        self.switch.tell_line(target_tag, c.Offer(self.party(conn), conn.called, conn.gcid, cause))
+        self.switch.offer(target_tag, c.Offer(self.party(conn), conn.called, conn.gcid, cause))
 
     def fail(self, conn: Connection, cause: str, *, busy: bool, failing: str | None = None) -> None:
         conn.cancel_timer()
@@ -173,6 +173,7 @@ class LineCalls:
                      last_redirection=conn.last_redirection or None)
         if conn.peer is not None:
             self.tell_far(conn, c.Answered(conn.peer.call_id, self.party(conn)))
+        self.start_media(conn)  # a network caller's media is known before the answer
 
     def stop_ringing_elsewhere(self, conn: Connection, device: str | None) -> None:
         for other in list(self.audience.endpoints):
@@ -246,10 +247,51 @@ class LineCalls:
         CONNECTION.fire(conn, "offer")
         for device in list(self.audience.endpoints):
             self.show(conn, "ringing", device)
+        if self.network_endpoints():  # the call leaves here; the far network says when it rings
+            self.switch.tell_line(caller.tag, c.Reached(caller.call_id, self.party(conn)))
+            return conn
         self.publish("delivered", conn, self.own(conn), m.cause, alerting=self.number,
                      calling=caller.number, called=m.called_number, last_redirection=m.last_redirection or None)
         self.switch.tell_line(caller.tag, c.Alerting(caller.call_id, self.party(conn)))
         return conn
+
+    def network_endpoints(self) -> list[str]:
+        return [d for d, e in self.audience.endpoints.items() if e.network]
+
+    def far_alerting(self, m: c.FarAlerting) -> None:
+        """The network a call left through says the far end rings."""
+        conn = self.connection(m)
+        if conn is not None and conn.state == "alerting" and conn.peer is not None:
+            self.publish("delivered", conn, self.own(conn), "newCall", alerting=self.number,
+                         calling=conn.calling, called=conn.dialled or self.number)
+            self.tell_far(conn, c.Alerting(conn.peer.call_id, self.party(conn)))
+
+    def far_refused(self, m: c.FarRefused) -> None:
+        """The network refused a call offered through it: the caller hears why (busy,
+        reorder), as if this line had refused the offer."""
+        conn = self.connection(m)
+        if conn is None or conn.state != "alerting":
+            return
+        caller = conn.peer
+        self.release(conn, m.cause, tell_peer=False)
+        if caller is not None:
+            self.switch.tell_line(caller.tag, c.Reject(caller.call_id, m.cause, self.number))
+
+    def reached(self, m: c.Reached) -> None:
+        """Our call left the switch through a network interface (a trunk)."""
+        conn = self.connection(m)
+        if conn is None or not CONNECTION.allows(conn, "far_alerting"):
+            self.switch.tell_line(m.callee.tag, c.Released(m.callee.call_id, "normalClearing",
+                                                           c.Party(self.dn.tag, m.call_id, self.number)))
+            return
+        conn.peer, conn.reached = m.callee, True
+        self.publish("network_reached", conn, self.far(conn), conn.cause if conn.cause != "makeCall" else "newCall",
+                     calling=self.number, called=conn.called, network=m.callee.number,
+                     last_redirection=conn.last_redirection or None)
+        if conn.media is not None:
+            self.send_media(conn)
+        else:  # the network wants our media address in its offer: open a channel now
+            self.show(conn, "open_media")
 
     def publish_diverted(self, caller: c.Party, target: str, cause: str, connection: int = 0) -> None:
         about = ConnectionID(connection or caller.call_id, self.number)  # forward all: no connection here
@@ -281,7 +323,9 @@ class LineCalls:
                                                            c.Party(self.dn.tag, m.call_id, self.number)))
             return
         conn.peer = m.callee
-        self.show(conn, "ringback")
+        self.send_media(conn)  # a network caller knows its media already; a phone not yet
+        # early media already playing: the far end's own ringback, no local tone over it
+        self.show(conn, "ringback", media=conn.early[0] if conn.early else None)
         cause = "redirected" if conn.last_redirection else "newCall"  # as the called side says
         self.publish("delivered", conn, self.far(conn), cause, alerting=m.callee.number,
                      calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
@@ -309,10 +353,12 @@ class LineCalls:
             return
         CONNECTION.fire(conn, "answered")
         conn.peer, conn.far_answered = m.callee, True
-        self.show(conn, "connected")
+        self.show(conn, "connected", receiving=conn.media is not None)
         self.publish("established", conn, self.far(conn), "newCall", answering=m.callee.number,
                      calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
-        self.start_media(conn)
+        early, conn.early = conn.early, None
+        if early != (conn.peer_media, conn.peer_codec):  # early media goes on as it was
+            self.start_media(conn)
 
     def released(self, m: c.Released) -> None:
         conn = self.connection(m)
@@ -341,24 +387,34 @@ class LineCalls:
     # -- media ------------------------------------------------------------------------------
     def media_opened(self, m: c.MediaOpened) -> None:
         conn = self.connection(m)
-        if conn is None or conn.device != m.device:
+        if conn is None:
             return
-        conn.media = (m.ip, m.port)
+        if conn.device != m.device and not (conn.device is None and m.device in self.network_endpoints()):
+            return  # a network's media comes before its answer (183, or the offer in an INVITE)
+        conn.media, conn.codec = (m.ip, m.port), m.codec
         if conn.peer is not None:
-            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media))
+            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec))
 
     def send_media(self, conn: Connection) -> None:
         """Tell a new far end where our endpoint already receives (a transfer's new peer)."""
         if conn.media is not None and conn.peer is not None:
-            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media))
+            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec))
 
     def peer_media(self, m: c.PeerMedia) -> None:
         conn = self.connection(m)
         if conn is None:
             return
-        conn.peer_media = m.address
+        conn.peer_media, conn.peer_codec = m.address, m.codec
+        if conn.state == "alerting" and m.address is not None:
+            for device in self.network_endpoints():  # a trunk leg offers the caller's media
+                self.show(conn, "media", device, media=m.address, codec=m.codec)
         self.start_media(conn)
 
     def start_media(self, conn: Connection) -> None:
-        if conn.state == "connected" and conn.peer_media is not None and not conn.peer_held:
-            self.show(conn, "media", media=conn.peer_media)
+        if conn.peer_media is None or conn.peer_held:
+            return
+        if conn.state == "connected":
+            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec)
+        elif conn.state == "originated" and conn.reached and conn.media is not None:
+            conn.early = (conn.peer_media, conn.peer_codec)  # the network's early media (183)
+            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec)

@@ -127,7 +127,7 @@ class CTIServices:
         caller = conn.peer
         calls.publish_diverted(caller, m.called, "redirected", conn.call_id)
         self.switch.tell_line(caller.tag, c.Diverted(caller.call_id, calls.number, m.called, "redirected", conn.call_id))
-        self.switch.tell_line(tag, c.Offer(caller, conn.dialled or calls.number, conn.gcid, "redirected",
+        self.switch.offer(tag, c.Offer(caller, conn.dialled or calls.number, conn.gcid, "redirected",
                                            last_redirection=calls.number))
         calls.release(conn, "redirected", tell_peer=False)
         return self._ok(conn)

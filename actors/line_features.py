@@ -67,5 +67,5 @@ class Features:
         cause = "callForwardImmediate"
         self.calls.publish_diverted(caller, target, cause)
         self.switch.tell_line(caller.tag, c.Diverted(caller.call_id, self.calls.number, target, cause))
-        self.switch.tell_line(tag, c.Offer(caller, m.called_number, m.gcid, "redirected",
+        self.switch.offer(tag, c.Offer(caller, m.called_number, m.gcid, "redirected",
                                            last_redirection=self.calls.number, hops=m.hops + 1))

@@ -88,7 +88,7 @@ class Transfers:
                  "transferring": calls.number, "transferred_to": m.number,
                  "connections": [(ConnectionID(far.call_id, far.number), None, far.number), (None, None, m.number)]}
         self.switch.tell_line(far.tag, c.Replace(far.call_id, None, calls.number, m.number, cause=m.cause, extra=extra))
-        self.switch.tell_line(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=calls.number))
+        self.switch.offer(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=calls.number))
         calls.publish("transferred", conn, calls.own(conn), m.cause, local_state="null", extra=extra)
         calls.release(conn, m.cause, tell_peer=False)
         return True

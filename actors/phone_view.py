@@ -32,11 +32,11 @@ _RENDER = {
     "dialtone": lambda s, line, waiting: show.off_hook(line, s.call_id, speaker=s.speaker),
     "digits": lambda s, line, waiting: show.first_digit(line, s.call_id),
     "proceeding": lambda s, line, waiting: show.proceeding(line, s.call_id, s.called, _info(s, line)),
-    "ringback": lambda s, line, waiting: show.ring_out(line, s.call_id),
+    "ringback": lambda s, line, waiting: show.ring_out(line, s.call_id, tone=s.media is None),
     "ringing": lambda s, line, waiting: show.ring_in(line, s.call_id, _info(s, line), waiting=waiting),
     "answered": _answered,
     "picked_up": lambda s, line, waiting: show.answering(line, s.call_id),
-    "connected": lambda s, line, waiting: show.connected(line, s.call_id, _info(s, line)),
+    "connected": lambda s, line, waiting: show.connected(line, s.call_id, _info(s, line), receiving=s.receiving),
     "held": lambda s, line, waiting: show.hold(line, s.call_id),
     "resumed": lambda s, line, waiting: show.resume(line, s.call_id, _info(s, line)),
     "failed": lambda s, line, waiting: show.failed(line, s.call_id, busy=s.busy),
@@ -47,7 +47,9 @@ _RENDER = {
     "peer_held": lambda s, line, waiting: show.stop_media(s.call_id),
     "peer_retrieved": lambda s, line, waiting: [show.open_receive(s.call_id)],
     "peer_replaced": lambda s, line, waiting: show.stop_media(s.call_id) + [show.open_receive(s.call_id)],
-    "media": lambda s, line, waiting: show.start_media(s.call_id, *s.media),
+    "media": lambda s, line, waiting: ([show.stop_tone(line, s.call_id)] if s.state == "originated" else [])
+    + show.start_media(s.call_id, *s.media, codec=s.codec),  # early media replaces the ringback tone
+    "open_media": lambda s, line, waiting: [show.open_receive(s.call_id)],
     "dtmf": lambda s, line, waiting: show.dtmf(line, s.call_id, s.digits),
 }
 

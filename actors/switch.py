@@ -10,15 +10,37 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
+from actors.calls import Reject
 from actors.directory import Directory
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkRoute:
+    """A number that leaves the building: the dial-peers that may carry it, in hunting
+    order (conf/destination.py). The far "line" is seized only when the call is placed."""
+
+    number: str
+    peers: tuple[int, ...]  # dial-peer tags
+
+
+class Trunks(Protocol):
+    """The outside world, as the call core sees it (cme/trunks.py is the SIP one)."""
+
+    def route(self, digits: str) -> tuple[TrunkRoute | None, bool]:
+        """(a route for `digits` as dialled so far or None, whether more digits could match)."""
+
+    def seize(self, route: TrunkRoute) -> int | None:
+        """Start a trunk line for one call through `route`; its line tag (None: cannot)."""
 
 
 class Switch:
     def __init__(self, config, *, clock, directory: Directory | None = None,
                  on_features_changed: Callable[[object], None] | None = None,
-                 on_line_failed: Callable[[int, dict], None] | None = None) -> None:
+                 on_line_failed: Callable[[int, dict], None] | None = None,
+                 trunks: Trunks | None = None) -> None:
         self.config = config
         self.clock = clock
         self.directory = directory if directory is not None else Directory()
@@ -28,6 +50,7 @@ class Switch:
         self._registered: set[str] = set()  # devices holding a max-ephones slot
         self._on_features_changed = on_features_changed
         self._on_line_failed = on_line_failed
+        self.trunks = trunks  # None: no dial-peers, every call stays inside
 
     # -- the dial plan ----------------------------------------------------------------------
     def add_line(self, tag: int, number: str | None, ref) -> None:
@@ -44,13 +67,34 @@ class Switch:
         if dn is not None and dn.number and self._numbers.get(dn.number) == tag:
             self.directory.register(dn.number, ref)
 
-    def route(self, digits: str) -> tuple[int | None, bool]:
-        """(ephone-dn tag whose number is exactly `digits` or None, whether a longer
-        number could still match)."""
-        return self._numbers.get(digits), digits in self._prefixes
+    def route(self, digits: str) -> tuple[int | TrunkRoute | None, bool]:
+        """(where `digits` go: the ephone-dn tag whose number they are, else a trunk
+        route, else None; whether a longer number could still match).
 
-    def dn(self, tag: int):
-        return self.config.ephone_dns.get(tag)
+        A DN's number is all explicit digits, so it is the longest match there is: it wins
+        over any dial-peer and is dialled at once, even where a variable pattern (`2T`)
+        could take more digits."""
+        tag = self._numbers.get(digits)
+        longer = digits in self._prefixes
+        if tag is not None or self.trunks is None:
+            return tag, longer
+        route, more = self.trunks.route(digits)
+        return route, longer or more
+
+    def offer(self, target: int | TrunkRoute, message) -> None:
+        """Offer a call to where route() said: a DN's line, or a trunk line seized now."""
+        if isinstance(target, TrunkRoute):
+            if self.trunks is None:
+                return
+            route, target = target, self.trunks.seize(target)
+            if target is None:  # no trunk line could be started: the caller hears it at once
+                caller = message.caller
+                self.tell_line(caller.tag, Reject(caller.call_id, "resourcesNotAvailable", route.number))
+                return
+        self.tell_line(target, message)
+
+    def dn(self, tag):
+        return self.config.ephone_dns.get(tag) if isinstance(tag, int) else None
 
     @property
     def interdigit_timeout(self) -> float:
@@ -91,8 +135,9 @@ class Switch:
         return self.directory.get(tag)
 
     def lines(self) -> dict[int, object]:
-        """ephone-dn tag -> line actor ref, for every live line."""
-        refs = {key: self.directory.get(key) for key in self.directory if isinstance(key, int)}
+        """ephone-dn tag -> line actor ref, for every live line (trunk lines, whose tags are
+        negative, are not DNs)."""
+        refs = {key: self.directory.get(key) for key in self.directory if isinstance(key, int) and key > 0}
         return {tag: ref for tag, ref in refs.items() if ref is not None}
 
     def tell_phone(self, device: str, message) -> None:

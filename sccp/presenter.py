@@ -15,6 +15,7 @@ from sccp.enums import (CallState, CallType, Codec, LampMode, RingMode, SoftKeyS
 
 PACKET_MS = 20
 CODEC = Codec.G711_ULAW  # every SCCP phone speaks it; no transcoding needed phone to phone
+CODECS = {"": CODEC, "g711ulaw": Codec.G711_ULAW, "g711alaw": Codec.G711_ALAW}  # IOS's codec names
 
 
 def _state(state, line, ref):
@@ -56,9 +57,12 @@ def proceeding(line, ref, number, info):
             m.DialedNumberMessage(number=number, line_instance=line, call_reference=ref), info]
 
 
-def ring_out(line, ref):
-    return [m.StartToneMessage(tone=Tone.ALERTING, direction=0, line_instance=line, call_reference=ref),
-            _state(CallState.RING_OUT, line, ref), _keys(SoftKeySetIndex.RING_OUT, line, ref)]
+def ring_out(line, ref, *, tone=True):
+    """`tone`: the phone plays ringback itself (not when early media brings the far end's)."""
+    out = [_state(CallState.RING_OUT, line, ref), _keys(SoftKeySetIndex.RING_OUT, line, ref)]
+    if tone:
+        out.insert(0, m.StartToneMessage(tone=Tone.ALERTING, direction=0, line_instance=line, call_reference=ref))
+    return out
 
 
 def ring_in(line, ref, info, *, waiting=False):
@@ -78,23 +82,28 @@ def answering(line, ref):
             _state(CallState.OFF_HOOK, line, ref), m.ActivateCallPlaneMessage(line_instance=line)]
 
 
-def connected(line, ref, info):
-    return [m.StopToneMessage(line_instance=line, call_reference=ref), info,
-            _state(CallState.CONNECTED, line, ref), _keys(SoftKeySetIndex.CONNECTED, line, ref),
-            open_receive(ref)]
+def connected(line, ref, info, *, receiving=False):
+    """`receiving`: the receive channel was opened before the answer (a call to a trunk)."""
+    out = [m.StopToneMessage(line_instance=line, call_reference=ref), info,
+           _state(CallState.CONNECTED, line, ref), _keys(SoftKeySetIndex.CONNECTED, line, ref)]
+    return out if receiving else out + [open_receive(ref)]
 
 
-def open_receive(ref):
+def stop_tone(line, ref):
+    return m.StopToneMessage(line_instance=line, call_reference=ref)
+
+
+def open_receive(ref, codec: str = ""):
     return m.OpenReceiveChannelMessage(
         conference_id=ref, pass_thru_party_id=ref, packet_size_ms=PACKET_MS,
-        compression_type=CODEC, call_reference=ref,
+        compression_type=CODECS.get(codec, CODEC), call_reference=ref,
     )
 
 
-def start_media(ref, ip: str, port: int):
+def start_media(ref, ip: str, port: int, codec: str = ""):
     return [m.StartMediaTransmissionMessage(
         conference_id=ref, pass_thru_party_id=ref, remote_ip=IPv4Address(ip), remote_port=port,
-        packet_size_ms=PACKET_MS, compression_type=CODEC, call_reference=ref,
+        packet_size_ms=PACKET_MS, compression_type=CODECS.get(codec, CODEC), call_reference=ref,
     )]
 
 

@@ -47,6 +47,13 @@ EVENTS = {
         f"{d('alertingDevice', 203)}{d('callingDevice', 201)}{d('calledDevice', 202)}"
         "<lastRedirectionDevice><numberDialed>202</numberDialed></lastRedirectionDevice>"
         "<localConnectionInfo>alerting</localConnectionInfo><cause>redirected</cause></DeliveredEvent>"),
+    "network_reached": (
+        CallEvent("network_reached", "201", ConnectionID(44, "95551234"), "connected", "newCall",
+                  calling="201", called="95551234", network="95551234"),
+        f"<NetworkReachedEvent>{X}<outboundConnection><callID>44</callID><deviceID>95551234</deviceID>"
+        f"</outboundConnection>{d('networkInterfaceUsed', 95551234)}{d('callingDevice', 201)}"
+        f"{d('calledDevice', 95551234)}{unknown('lastRedirectionDevice')}"
+        "<localConnectionInfo>connected</localConnectionInfo><cause>newCall</cause></NetworkReachedEvent>"),
     "established": (
         CallEvent("established", "202", ConnectionID(43, "202"), "connected", "newCall", answering="202",
                   calling="201", called="202"),
