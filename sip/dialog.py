@@ -57,8 +57,10 @@ class DialogTableFull(Exception):
 
 
 class Dialog:
-    """A confirmed-or-early UAS dialog. ``via_factory()`` returns our Via without a
-    branch (``"SIP/2.0/TCP 192.0.2.1:5060"``); ``local_contact`` is our Contact URI."""
+    """A confirmed-or-early dialog, UAS (:meth:`from_invite`) or UAC
+    (:meth:`from_response`): either way ``local_tag`` is ours and ``remote_tag`` the far
+    end's. ``via_factory()`` returns our Via without a branch
+    (``"SIP/2.0/TCP 192.0.2.1:5060"``); ``local_contact`` is our Contact URI."""
 
     __slots__ = ("call_id", "local_tag", "remote_tag", "local_address", "remote_address",
                  "remote_target", "route_set", "remote_cseq", "local_cseq", "secure",
