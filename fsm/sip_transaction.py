@@ -8,6 +8,41 @@ act (re-send, absorb, pass up) — `sip/transaction.py` says what each row does.
 """
 from fsm.table import StateTable
 
+INVITE_CLIENT = StateTable(
+    "sip-invite-client-transaction",
+    states=["calling", "proceeding", "accepted", "completed", "terminated"],
+    initial="calling",
+    transitions=[
+        {"trigger": "timer_a", "source": "calling", "dest": None},
+        {"trigger": "timer_b", "source": ["calling", "proceeding"], "dest": "terminated"},
+        {"trigger": "transport_error", "source": ["calling", "proceeding"],
+         "dest": "terminated"},
+        {"trigger": "provisional", "source": ["calling", "proceeding"], "dest": "proceeding"},
+        # §9.1: a CANCEL was sent; if no final comes in 64*T1 the INVITE is given up (B)
+        {"trigger": "cancel", "source": "proceeding", "dest": None},
+        # RFC 6026: a 2xx moves to Accepted, where other 2xx (retransmissions, forks)
+        # still go up to the TU, which ACKs each
+        {"trigger": "final_2xx", "source": ["calling", "proceeding", "accepted"],
+         "dest": "accepted"},
+        {"trigger": "final_error", "source": ["calling", "proceeding"], "dest": "completed"},
+        {"trigger": "final_error", "source": "completed", "dest": None},
+        {"trigger": "timer_m", "source": "accepted", "dest": "terminated"},
+        {"trigger": "timer_d", "source": "completed", "dest": "terminated"},
+    ],
+    doc="""RFC 3261 §17.1.1 INVITE client transaction, with RFC 6026 §7.2's Accepted state:
+the INVITEs a SIP trunk places.
+
+calling: the INVITE was sent; Timer A re-sends it on UDP (T1, doubling, no cap; at most
+    ``max_sends`` times in all); Timer B (64*T1) or a transport error: no answer.
+proceeding: a 1xx arrived and went up to the TU; no more retransmissions. A CANCEL sent
+    for it (`cancel`) restarts Timer B, so a 487 that never comes ends it.
+accepted: a 2xx went up to the TU, which ACKs it outside the transaction; further 2xx
+    (retransmissions, other forks) go up too until Timer M (64*T1).
+completed: a 300-699 went up once and the transaction ACKed it; a retransmitted final
+    re-sends that ACK until Timer D (32 s on UDP, zero on TCP).
+""",
+)
+
 INVITE_SERVER = StateTable(
     "sip-invite-server-transaction",
     states=["proceeding", "accepted", "completed", "confirmed", "terminated"],

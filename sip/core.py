@@ -9,6 +9,13 @@ goes to the transaction user, ``on_request(request, server_transaction, flow)``,
 answers with :meth:`UASCore.respond`. An ACK (no response possible) reaches it with
 ``server_transaction=None``.
 
+It also sends: non-INVITE requests (:meth:`UASCore.send_request`: INFO, BYE), a trunk's
+INVITEs (:meth:`UASCore.send_invite`, every response to the TU), their CANCEL
+(:meth:`UASCore.cancel`, held until a provisional has come, §9.1) and the ACK of a 2xx,
+which belongs to no transaction (:meth:`UASCore.send_stateless`). With
+``UASPolicy.sent_by`` set, an INVITE that carries a Via of ours with the branch of an
+INVITE we are still sending came back to us: 482 (a loop through the trunk).
+
 The TU owns the dialogs, so an in-dialog request for an unknown dialog is the TU's to
 refuse (481). The default TU, :meth:`UASCore.refuse`, is what a listener runs before a CTI
 session layer exists: 481 to in-dialog requests and CANCEL, 501 to anything else.
@@ -18,11 +25,12 @@ from __future__ import annotations
 from typing import Callable
 
 from actors.trace import TraceLogger
-from sip.inspection import UASPolicy, inspect_request
+from sip.cancel import cancel_request
+from sip.inspection import UASPolicy, inspect_request, loop_detected
 from sip.message import Request, Response
 from sip.executor import Executor
 from sip.timers import DEFAULT, Timers
-from sip.transaction import DEFAULT_LIMIT, TransactionTable
+from sip.transaction import DEFAULT_LIMIT, InviteClientTransaction, Send, TransactionTable
 
 log = TraceLogger(namespace="cme.sip")
 
@@ -43,9 +51,11 @@ class UASCore:
         self.executor = Executor(clock, on_timer=self._timer_fired, on_deliver=self._deliver,
                                  on_timeout=self._timed_out, on_terminated=self._terminated)
         self._waiting: dict[object, Callable] = {}  # client transaction -> on_response
-        self._counts = dict.fromkeys(
+        self._invites: dict[InviteClientTransaction, Callable] = {}  # -> on_response
+        self._cancels: dict[InviteClientTransaction, object] = {}  # -> CANCEL tx, or None
+        self._counts = dict.fromkeys(                              # until a 1xx comes
             ("requests", "retransmissions", "responses", "stray_responses", "rejected",
-             "options", "delivered", "tu_errors"), 0)
+             "options", "delivered", "tu_errors", "invites", "cancels", "loops"), 0)
 
     # -- from the transport ------------------------------------------------------------
     def receive(self, message: Request | Response, flow) -> None:
@@ -55,7 +65,10 @@ class UASCore:
             if tx is None:
                 self._counts["stray_responses"] += 1
                 log.debug("stray {status} from {flow!r} dropped", status=message.status, flow=flow)
-            self._execute(tx, effects, flow)
+            # an error final's ACK goes where the INVITE went (§17.1.1.3), not to wherever
+            # the response came from
+            self._execute(tx, effects, tx.peer if tx is not None and tx.peer is not None
+                          else flow)
             return
         self._counts["requests"] += 1
         if message.method != "ACK" and self.table.find_server(message) is not None:
@@ -67,7 +80,7 @@ class UASCore:
         """A stream closed: the requests we sent on it will get no answer (their
         `on_response` hears None at once, not after Timer F). Server transactions answer
         on whatever flow their peer is."""
-        for tx in [tx for tx in self._waiting if tx.peer is flow]:
+        for tx in [tx for tx in [*self._waiting, *self._invites] if tx.peer is flow]:
             self._execute(tx, self.table.transport_error(tx), flow)
         if self.on_flow_lost is not None:
             self.on_flow_lost(flow)
@@ -85,6 +98,76 @@ class UASCore:
             self._waiting[tx] = on_response
         self._execute(tx, effects, flow)
         return tx
+
+    # -- a trunk's calls ---------------------------------------------------------------------
+    def send_invite(self, request: Request, flow, on_response: Callable, *,
+                    max_sends: int | None = None) -> InviteClientTransaction:
+        """Send an INVITE on `flow` in an INVITE client transaction (§17.1.1).
+
+        `on_response(response)` hears every response the transaction passes up: each
+        1xx, the 2xx and every 2xx after it (retransmissions, other forks: the TU ACKs
+        each with :meth:`send_stateless`), or the one error final (already ACKed).
+        `on_response(None)` once if it gives up with no final response (Timer B, the
+        `max_sends` limit, a lost flow). Raises TransactionTableFull."""
+        tx, effects = self.table.send_request(request, reliable=flow.reliable, peer=flow,
+                                              max_sends=max_sends)
+        self._counts["invites"] += 1
+        self._invites[tx] = on_response
+        self._execute(tx, effects, flow)
+        return tx
+
+    def send_stateless(self, request: Request, flow) -> None:
+        """Send `request` on `flow` outside any transaction: the ACK of a 2xx
+        (§13.2.2.4), which the TU re-sends itself for each retransmitted 2xx."""
+        self.executor.run(None, [Send(request)], flow)
+
+    def cancel(self, tx: InviteClientTransaction):
+        """CANCEL the INVITE of `tx` (§9.1), in a non-INVITE client transaction of its
+        own, returned. Before any provisional the CANCEL is held (None is returned) and
+        sent when the first 1xx arrives: a CANCEL that overtakes its INVITE would find
+        nothing to cancel, and the INVITE would then ring. Once a final response has
+        come, or a CANCEL was already sent or is held, nothing happens (None). The
+        INVITE's own answer (487, or a 2xx that crossed the CANCEL: the TU ACKs and BYEs
+        it) still reaches `on_response`."""
+        if tx not in self._invites or tx in self._cancels or tx.state not in (
+                "calling", "proceeding"):
+            return None
+        if tx.state == "calling":
+            self._cancels[tx] = None
+            return None
+        return self._send_cancel(tx)
+
+    def _send_cancel(self, tx: InviteClientTransaction):
+        self._counts["cancels"] += 1
+        cancel = self.send_request(cancel_request(tx.request), tx.peer)
+        self._cancels[tx] = cancel
+        self._execute(tx, self.table.cancelled(tx), tx.peer)
+        return cancel
+
+    def _invite_response(self, tx: InviteClientTransaction, response: Response) -> None:
+        if tx in self._cancels and self._cancels[tx] is None:
+            if response.status < 200:
+                self._send_cancel(tx)  # the held CANCEL: there is something to cancel now
+            else:
+                del self._cancels[tx]
+        callback = self._invites.get(tx)
+        if callback is None:
+            return
+        try:
+            callback(response)
+        except Exception:
+            self._counts["tu_errors"] += 1
+            log.failure("SIP TU failed on {response!r} to {tx!r}", response=response, tx=tx)
+
+    def _invite_ended(self, tx, response: Response | None) -> None:
+        self._cancels.pop(tx, None)
+        callback = self._invites.pop(tx, None)
+        if callback is not None and response is None and tx.last_response is None:
+            try:
+                callback(None)
+            except Exception:
+                self._counts["tu_errors"] += 1
+                log.failure("SIP TU failed on the timeout of {tx!r}", tx=tx)
 
     def _answer_waiting(self, tx, response: Response | None) -> None:
         callback = self._waiting.pop(tx, None)
@@ -131,10 +214,16 @@ class UASCore:
         self.executor.run(tx, effects, flow)
 
     def _terminated(self, tx) -> None:
+        if tx in self._invites:
+            self._invite_ended(tx, None)  # None to the TU only if no final ever came
+            return
         self._answer_waiting(tx, None)  # ended with no final response
 
     def _timed_out(self, tx, timer: str, flow) -> None:
         log.info("transaction {tx!r} to {flow!r} timed out ({timer})", tx=tx, flow=flow, timer=timer)
+        if tx in self._invites:
+            self._invite_ended(tx, None)
+            return
         self._answer_waiting(tx, None)
 
     def _timer_fired(self, tx, name: str) -> None:
@@ -142,7 +231,9 @@ class UASCore:
 
     def _deliver(self, tx, message: Request | Response, flow) -> None:
         if not isinstance(message, Request):
-            if message.status >= 200:
+            if isinstance(tx, InviteClientTransaction):
+                self._invite_response(tx, message)
+            elif message.status >= 200:
                 self._answer_waiting(tx, message)
             return
         if message.method == "ACK":
@@ -152,6 +243,10 @@ class UASCore:
         if rejection is not None:
             self._counts["rejected"] += 1
             self.respond(tx, rejection)
+            return
+        if loop_detected(message, self.policy, self.table.sent_invite):
+            self._counts["loops"] += 1
+            self.respond(tx, message.response(482))
             return
         if message.method == "OPTIONS":
             self._counts["options"] += 1

@@ -1,4 +1,7 @@
-"""UAS dialogs (RFC 3261 §12): the state a CTI session keeps about its SIP dialog.
+"""Dialogs (RFC 3261 §12): the state a CTI session or a trunk call keeps about its SIP
+dialog. UAS dialogs come from an INVITE we answer (:meth:`Dialog.from_invite`); UAC
+dialogs, a trunk's outgoing calls, from a response to our INVITE
+(:meth:`Dialog.from_response`), which :func:`invite_request` builds.
 
 The application's INVITE creates the dialog (§12.1.1): Call-ID, our tag (the To tag we
 put in the 2xx), its tag (the From tag), the remote target (its Contact URI), the route
@@ -13,14 +16,14 @@ from __future__ import annotations
 import secrets
 from typing import Callable, Iterable
 
-from sip.address import Address
+from sip.address import Address, parse_address
 from sip.grammar import Params
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
 from sip.timers import DEFAULT, Timers
 from sip.transaction import CancelTimer, Effect, Send, StartTimer, Timeout
-from sip.uri import SIPURI, URI
+from sip.uri import SIPURI, URI, parse_uri
 
 MAX_FORWARDS = 70
 DEFAULT_LIMIT = 10_000
@@ -29,6 +32,11 @@ allows, but a bound all the same (a flood of INVITEs gets 503, not memory)."""
 
 TARGET_REFRESH = frozenset({"INVITE", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER"})
 """Methods whose Contact replaces the remote target (RFC 3261 §12.2, RFC 6665)."""
+
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+"""What a trunk call does in a dialog: no UPDATE, PRACK or REFER (so a peer does not
+try them), INFO for DTMF relay."""
+SUPPORTED = "timer"
 
 
 def new_branch() -> str:
@@ -49,8 +57,10 @@ class DialogTableFull(Exception):
 
 
 class Dialog:
-    """A confirmed-or-early UAS dialog. ``via_factory()`` returns our Via without a
-    branch (``"SIP/2.0/TCP 192.0.2.1:5060"``); ``local_contact`` is our Contact URI."""
+    """A confirmed-or-early dialog, UAS (:meth:`from_invite`) or UAC
+    (:meth:`from_response`): either way ``local_tag`` is ours and ``remote_tag`` the far
+    end's. ``via_factory()`` returns our Via without a branch
+    (``"SIP/2.0/TCP 192.0.2.1:5060"``); ``local_contact`` is our Contact URI."""
 
     __slots__ = ("call_id", "local_tag", "remote_tag", "local_address", "remote_address",
                  "remote_target", "route_set", "remote_cseq", "local_cseq", "secure",
@@ -101,9 +111,47 @@ class Dialog:
                    local_contact=local_contact, via_factory=via_factory,
                    secure=invite.uri.scheme == "sips")
 
+    @classmethod
+    def from_response(cls, invite: Request, response: Response, *,
+                      via_factory: Callable[[], str] | None = None,
+                      local_contact: URI | str | None = None) -> "Dialog":
+        """The dialog a 2xx (or a 1xx with a To tag: an early dialog) to our ``invite``
+        creates (§12.1.2): their tag from the To, the remote target from the response's
+        Contact, the route set the response's Record-Route *reversed* (a UAC reads it
+        from its end), our CSeq the INVITE's (the next request takes the one after), no
+        remote CSeq yet. Each fork's 2xx makes a dialog of its own. ``secure`` when the
+        Request-URI is sips. ``confirmed`` for a 2xx: for us the dialog stands once we
+        have it (our ACK is not answered)."""
+        if invite.method != "INVITE":
+            raise ValueError("a UAC dialog is created by an INVITE")
+        if response.to_tag is None:
+            raise ValueError("a response without a To tag creates no dialog")
+        contact = response.contact_uri
+        if contact is None:
+            raise ValueError(f"{response.status} without Contact cannot create a dialog")
+        cseq = invite.cseq
+        dialog = cls(call_id=invite.call_id, local_tag=invite.from_tag,
+                     remote_tag=response.to_tag, local_address=invite.from_,
+                     remote_address=invite.to, remote_target=contact,
+                     route_set=list(reversed(response.record_route)), remote_cseq=None,
+                     local_cseq=cseq.number if cseq else 0, local_contact=local_contact,
+                     via_factory=via_factory, secure=invite.uri.scheme == "sips")
+        dialog.confirmed = 200 <= response.status < 300
+        dialog.invite_cseq = None  # the far end has sent no INVITE in this dialog yet
+        return dialog
+
     @property
     def key(self) -> tuple:
         return (self.call_id, self.local_tag, self.remote_tag)
+
+    def update_from_response(self, response: Response) -> None:
+        """An early dialog's 2xx (§12.1.2 / §13.2.2.4): the remote target from its
+        Contact (the route set stays as the first response set it), and it stands."""
+        contact = response.contact_uri
+        if contact is not None:
+            self.remote_target = contact
+        if 200 <= response.status < 300:
+            self.confirmed = True
 
     # -- responses to the (re-)INVITE ------------------------------------------------------
     def invite_ok(self, invite: Request, *, body: bytes = b"",
@@ -168,15 +216,33 @@ class Dialog:
     def request(self, method: str, body: bytes = b"", content_type: str | None = None,
                 headers: Iterable[tuple[str, str]] = (), *,
                 via_factory: Callable[[], str] | None = None) -> Request:
-        """An in-dialog request (INFO, BYE, ...) from us (§12.2.1.1): Request-URI and Route
-        from the route set and remote target (loose or strict routing), From with our tag,
-        To with theirs, the next local CSeq, a Via with a fresh branch."""
+        """An in-dialog request (INFO, BYE, a re-INVITE, ...) from us (§12.2.1.1):
+        Request-URI and Route from the route set and remote target (loose or strict
+        routing), From with our tag, To with theirs, the next local CSeq, a Via with a
+        fresh branch, our Contact for a target refresh (a re-INVITE)."""
+        if method in ("ACK", "CANCEL"):
+            raise ValueError(f"{method} takes the CSeq of its INVITE; not built here")
+        factory = self._factory(via_factory)
+        self.local_cseq += 1
+        return self._build(method, self.local_cseq, factory, body, content_type, headers)
+
+    def ack(self, invite_cseq: int, body: bytes = b"", content_type: str | None = None,
+            *, via_factory: Callable[[], str] | None = None) -> Request:
+        """The ACK of a 2xx to our (re-)INVITE (§13.2.2.4): an in-dialog request of its
+        own, so a new branch and the route set, but the INVITE's CSeq number (the local
+        CSeq does not move). Sent once per 2xx that arrives (retransmissions included),
+        outside any transaction. ``body``: the answer, when the INVITE had no offer."""
+        return self._build("ACK", invite_cseq, self._factory(via_factory), body,
+                           content_type, ())
+
+    def _factory(self, via_factory: Callable[[], str] | None) -> Callable[[], str]:
         factory = via_factory or self.via_factory
         if factory is None:
             raise ValueError("no via_factory: cannot build a Via")
-        if method in ("ACK", "CANCEL"):
-            raise ValueError(f"{method} takes the CSeq of its INVITE; not built here")
-        self.local_cseq += 1
+        return factory
+
+    def _build(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
+               content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:
         uri, routes = self._target()
         out = Headers()
         out.add("Via", f"{factory()};branch={new_branch()}")
@@ -186,7 +252,7 @@ class Dialog:
         out.add("From", _tagged(self.local_address, self.local_tag))
         out.add("To", _tagged(self.remote_address, self.remote_tag))
         out.add("Call-ID", self.call_id)
-        out.add("CSeq", f"{self.local_cseq} {method}")
+        out.add("CSeq", f"{cseq} {method}")
         if method in TARGET_REFRESH and self.local_contact is not None:
             out.add("Contact", f"<{self.local_contact}>")
         for name, value in headers:
@@ -262,12 +328,20 @@ class DialogTable:
             del self._dialogs[key]
 
     def find(self, request: Request):
-        """What is stored for the dialog of an in-dialog request from the application:
-        its To tag is ours, its From tag theirs. None for out-of-dialog requests too (no
-        To tag)."""
+        """What is stored for the dialog of an in-dialog request from the far end (the
+        application, or the gateway of a trunk call we placed): its To tag is ours, its
+        From tag theirs, whichever side created the dialog. None for out-of-dialog
+        requests too (no To tag)."""
         if request.to_tag is None:
             return None
         return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))
+
+    def find_response(self, response: Response):
+        """What is stored for the dialog a response to our request belongs to: its From
+        tag is ours, its To tag theirs (a second fork's 2xx finds none: a new dialog)."""
+        if response.to_tag is None:
+            return None
+        return self._dialogs.get((response.call_id, response.from_tag, response.to_tag))
 
 
 class OkRetransmission:
@@ -308,6 +382,36 @@ class OkRetransmission:
             self.done = True
             return ([] if self.timers.reliable else [CancelTimer("2xx")]) + [Timeout("ack")]
         return []
+
+
+def invite_request(*, request_uri: URI | str, from_address: str, to_address: str,
+                   local_tag: str, call_id: str, via: str, contact: str, body: bytes,
+                   content_type: str | None = "application/sdp", max_forwards: int = MAX_FORWARDS,
+                   headers: Iterable[tuple[str, str]] = ()) -> Request:
+    """A new out-of-dialog INVITE (§8.1.1), the start of a trunk call: From with
+    ``local_tag``, To without a tag, CSeq 1, ``via`` (``"SIP/2.0/UDP 192.0.2.1:5060"``)
+    with a fresh branch, ``contact`` (a URI, bracketed if it is not yet), Allow and
+    Supported, then ``headers`` (P-Asserted-Identity, Diversion, Route to an outbound
+    proxy, ...). An empty ``body`` is a delayed offer: no Content-Type. ``max_forwards``
+    is the incoming leg's less one when a B2BUA relays a call."""
+    if not 0 <= max_forwards <= 255:
+        raise ValueError(f"bad Max-Forwards {max_forwards}")
+    uri = parse_uri(request_uri) if isinstance(request_uri, str) else request_uri
+    out = Headers()
+    out.add("Via", f"{via};branch={new_branch()}")
+    out.add("Max-Forwards", str(max_forwards))
+    out.add("From", _tagged(parse_address(from_address), local_tag))
+    out.add("To", _tagged(parse_address(to_address), None))
+    out.add("Call-ID", call_id)
+    out.add("CSeq", "1 INVITE")
+    out.add("Contact", contact if "<" in contact else f"<{contact}>")
+    out.add("Allow", ALLOW)
+    out.add("Supported", SUPPORTED)
+    for name, value in headers:
+        out.add(name, value)
+    if body and content_type is not None:
+        out.set("Content-Type", content_type)
+    return Request("INVITE", uri, out, body)
 
 
 def no_dialog(request: Request) -> Response | None:

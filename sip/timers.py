@@ -37,7 +37,7 @@ class Timers:
         reliable = transport if isinstance(transport, bool) else is_reliable(transport)
         return self if reliable == self.reliable else replace(self, reliable=reliable)
 
-    # -- INVITE client (kept for completeness; this server sends no INVITE) ------------
+    # -- INVITE client (a SIP trunk's calls) ---------------------------------------------
     @property
     def A(self) -> float | None:
         """First INVITE retransmission interval; doubles each time (UDP only)."""
@@ -57,6 +57,12 @@ class Timers:
     def D(self) -> float:
         """Wait time for response retransmissions (>= 32 s on UDP)."""
         return 0.0 if self.reliable else max(32.0, 64 * self.t1)
+
+    @property
+    def M(self) -> float:
+        """RFC 6026 Accepted state of an INVITE client transaction: how long further 2xx
+        (retransmissions, other forks) still reach the TU."""
+        return 64 * self.t1
 
     # -- non-INVITE client ---------------------------------------------------------------
     @property

@@ -19,16 +19,20 @@ Choices:
   the 2xx until the ACK comes is the TU's job (§13.3.1.4), and the 2xx's ACK, which has
   a branch of its own, reaches the TU through :class:`TransactionTable` as a stray ACK.
 - No automatic 100 Trying: the CTI TU answers an INVITE at once (well inside 200 ms).
-- A zero-length timer (I, J, K over TCP) fires inline, so the effects end in Terminated.
+- INVITE client (a SIP trunk's calls) follows RFC 6026 too: after a 2xx it stays in
+  Accepted for Timer M so that 2xx retransmissions and other forks' 2xx reach the TU,
+  which ACKs each one outside the transaction (§13.2.2.4). A 300-699 is ACKed by the
+  transaction itself (§17.1.1.3: :func:`error_ack`) and goes up to the TU once.
+- A zero-length timer (D, I, J, K over TCP) fires inline, so the effects end in Terminated.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Union
 
-from fsm.sip_transaction import INVITE_SERVER, NON_INVITE_CLIENT, NON_INVITE_SERVER
+from fsm.sip_transaction import INVITE_CLIENT, INVITE_SERVER, NON_INVITE_CLIENT, NON_INVITE_SERVER
 from fsm.table import StateTable
-from sip.message import Request, Response
+from sip.message import Headers, Request, Response
 from sip.response import make_response
 from sip.timers import DEFAULT, Timers, is_reliable
 
@@ -70,8 +74,9 @@ class Deliver:
 
 @dataclass(frozen=True, slots=True)
 class Timeout:
-    """A client transaction got no final response: ``timer`` is ``"F"``, or
-    ``"transport"`` for a transport error. For the CTI server: the application is gone."""
+    """A client transaction got no final response: ``timer`` is ``"F"`` (non-INVITE),
+    ``"B"`` (INVITE, also when ``max_sends`` ran out), or ``"transport"`` for a transport
+    error. For the CTI server: the application is gone; for a trunk: try the next route."""
     timer: str
 
 
@@ -288,9 +293,152 @@ class NonInviteServerTransaction(_Transaction):
         return out
 
 
-class NonInviteClientTransaction(_Transaction):
+class _ClientTransaction(_Transaction):
+    __slots__ = ()
+
+    def transport_error(self) -> list[Effect]:
+        if not self._legal("transport_error"):
+            return []
+        self._fire("transport_error")
+        out: list[Effect] = [Timeout("transport")]
+        self._terminate(out, "transport error")
+        return out
+
+
+def error_ack(invite: Request, response: Response) -> Request:
+    """The ACK an INVITE client transaction sends for a 300-699 (§17.1.1.3): the
+    INVITE's Request-URI, its top Via only (so the same branch: the ACK belongs to the
+    transaction), its Max-Forwards, Route, From, Call-ID and CSeq number, with the
+    response's To (its tag names the far end's side) and method ACK; no body."""
+    out = Headers()
+    out.add("Via", invite.headers.values("Via")[0])
+    max_forwards = invite.headers.get("Max-Forwards")
+    if max_forwards is not None:
+        out.add("Max-Forwards", max_forwards)
+    for route in invite.headers.get_all("Route"):
+        out.add("Route", route)
+    out.add("From", invite.headers.get("From"))
+    out.add("To", response.headers.get("To"))
+    out.add("Call-ID", invite.headers.get("Call-ID"))
+    out.add("CSeq", f"{invite.cseq.number} ACK")
+    return Request("ACK", invite.uri, out)
+
+
+class InviteClientTransaction(_ClientTransaction):
+    """RFC 3261 §17.1.1 + RFC 6026 §7.2 (table: fsm.sip_transaction.INVITE_CLIENT): the
+    INVITEs a trunk sends. Every 1xx and 2xx goes up to the TU, a 300-699 once.
+
+    ``max_sends`` is IOS's ``sip-ua / retry invite N`` (as ``N + 1``: the first INVITE
+    and N retransmissions): when Timer A comes round with the INVITE already sent that
+    often, the transaction gives up as Timer B would, a gateway that does not answer
+    costing a few seconds instead of 32. None: Timer B alone decides."""
+
+    TABLE = INVITE_CLIENT
+    __slots__ = ("max_sends", "_sends", "_ack")
+
+    def __init__(self, request: Request, timers: Timers = DEFAULT, *, key=None,
+                 peer: object = None, max_sends: int | None = None) -> None:
+        if request.method != "INVITE":
+            raise ValueError(f"an INVITE client transaction cannot send {request.method}")
+        if max_sends is not None and max_sends < 1:
+            raise ValueError("max_sends counts the first INVITE: at least 1")
+        super().__init__(request, timers, key=key, peer=peer)
+        self.max_sends = max_sends
+        self._sends = 0
+        self._ack: Request | None = None
+
+    @property
+    def ack(self) -> Request | None:
+        """The ACK this transaction sent for a 300-699 (None before one came)."""
+        return self._ack
+
+    def start(self) -> list[Effect]:
+        out: list[Effect] = [Send(self.request)]
+        self._sends = 1
+        self._interval = self.timers.A
+        self._start(out, "A", self._interval)
+        self._start(out, "B", self.timers.B)
+        return out
+
+    def receive(self, message: Request | Response) -> list[Effect]:
+        if not isinstance(message, Response):
+            return []
+        if message.status < 200:
+            trigger = "provisional"
+        elif message.status < 300:
+            trigger = "final_2xx"
+        else:
+            trigger = "final_error"
+        if not self._legal(trigger):
+            return []  # a 1xx after the final, a 2xx after an error: absorbed
+        prior = self.state
+        self._fire(trigger)
+        out: list[Effect] = []
+        if prior == "calling":
+            self._cancel(out, "A")
+            self._cancel(out, "B")  # §17.1.1.2: B runs in Calling only
+        if trigger == "provisional":
+            out.append(Deliver(message))
+        elif trigger == "final_2xx":
+            out.append(Deliver(message))  # every 2xx: the TU ACKs each (RFC 6026)
+            if prior != "accepted":
+                self.last_response = message
+                self._cancel(out, "B")  # a CANCEL's Timer B in Proceeding
+                self._start(out, "M", self.timers.M)
+        elif prior == "completed":
+            out.append(Send(self._ack))  # a retransmitted final: ACK it again, nothing up
+        else:
+            self.last_response = message
+            self._ack = error_ack(self.request, message)
+            self._cancel(out, "B")
+            out += [Send(self._ack), Deliver(message)]
+            self._start(out, "D", self.timers.D)
+        return out
+
+    def cancelled(self) -> list[Effect]:
+        """The TU sent a CANCEL for this INVITE (§9.1): if no final response comes
+        within 64*T1, the INVITE is given up (Timeout "B"), so a peer that never sends
+        the 487 does not keep the transaction forever. Only in Proceeding: a CANCEL
+        waits for a 1xx."""
+        if not self._legal("cancel"):
+            return []
+        self._fire("cancel")
+        out: list[Effect] = []
+        self._start(out, "B", self.timers.B)
+        return out
+
+    def _on_timer_a(self) -> list[Effect]:
+        if self.max_sends is not None and self._sends >= self.max_sends:
+            return self._on_timer_b()  # retry invite N: given up early, as B would
+        self._fire("timer_a")
+        out: list[Effect] = [Send(self.request)]
+        self._sends += 1
+        self._interval = 2 * self._interval  # §17.1.1.2: doubling, no T2 cap for INVITE
+        self._start(out, "A", self._interval)
+        return out
+
+    def _on_timer_b(self) -> list[Effect]:
+        self._fire("timer_b")
+        out: list[Effect] = [Timeout("B")]
+        self._terminate(out, "timeout")
+        return out
+
+    def _on_timer_d(self) -> list[Effect]:
+        self._fire("timer_d")
+        out: list[Effect] = []
+        self._terminate(out, "completed")
+        return out
+
+    def _on_timer_m(self) -> list[Effect]:
+        self._fire("timer_m")
+        out: list[Effect] = []
+        self._terminate(out, "accepted")
+        return out
+
+
+class NonInviteClientTransaction(_ClientTransaction):
     """RFC 3261 §17.1.2 (table: fsm.sip_transaction.NON_INVITE_CLIENT): the INFO and BYE
-    requests the server sends."""
+    requests the server sends, and a trunk's CANCEL."""
 
     TABLE = NON_INVITE_CLIENT
     __slots__ = ()
@@ -342,18 +490,11 @@ class NonInviteClientTransaction(_Transaction):
         self._terminate(out, "completed")
         return out
 
-    def transport_error(self) -> list[Effect]:
-        if not self._legal("transport_error"):
-            return []
-        self._fire("transport_error")
-        out: list[Effect] = [Timeout("transport")]
-        self._terminate(out, "transport error")
-        return out
-
 
 ServerTransaction = Union[InviteServerTransaction, NonInviteServerTransaction]
+ClientTransaction = Union[InviteClientTransaction, NonInviteClientTransaction]
 Transaction = Union[InviteServerTransaction, NonInviteServerTransaction,
-                    NonInviteClientTransaction]
+                    InviteClientTransaction, NonInviteClientTransaction]
 
 
 # -- matching ------------------------------------------------------------------------------
@@ -394,7 +535,7 @@ class TransactionTable:
         self.timers = timers
         self.limit = limit
         self._server: dict[tuple, ServerTransaction] = {}
-        self._client: dict[tuple, NonInviteClientTransaction] = {}
+        self._client: dict[tuple, ClientTransaction] = {}
         self._merge: dict[tuple, ServerTransaction] = {}
 
     def __len__(self) -> int:
@@ -448,29 +589,46 @@ class TransactionTable:
 
     # -- client side ---------------------------------------------------------------------
     def send_request(self, request: Request, *, reliable: bool | None = None,
-                     peer: object = None) -> tuple[NonInviteClientTransaction, list[Effect]]:
-        """Start a client transaction for a non-INVITE request we send (its top Via must
-        carry a fresh z9hG4bK branch, as :meth:`sip.dialog.Dialog.request` makes).
-        Raises TransactionTableFull when the table is at its limit."""
-        if request.method in ("INVITE", "ACK"):
-            raise ValueError(f"no client transaction for {request.method} here")
+                     peer: object = None, max_sends: int | None = None
+                     ) -> tuple[ClientTransaction, list[Effect]]:
+        """Start a client transaction for a request we send: an INVITE (§17.1.1, with
+        ``max_sends`` as :class:`InviteClientTransaction` says) or any other but ACK
+        (§17.1.2). Its top Via must carry a fresh z9hG4bK branch, as
+        :meth:`sip.dialog.Dialog.request` makes; a CANCEL carries its INVITE's branch,
+        which is no clash: the key holds the method. Raises TransactionTableFull when
+        the table is at its limit."""
+        if request.method == "ACK":
+            raise ValueError("no client transaction for ACK: it is sent as it is")
         if len(self) >= self.limit:
             raise TransactionTableFull(f"{len(self)} live transactions")
         key = client_key(request)
         if key in self._client:
             raise ValueError(f"branch {request.branch!r} already in use")
-        tx = NonInviteClientTransaction(request, self._timers_for(request, reliable),
-                                        key=key, peer=peer)
+        timers = self._timers_for(request, reliable)
+        if request.method == "INVITE":
+            tx: ClientTransaction = InviteClientTransaction(
+                request, timers, key=key, peer=peer, max_sends=max_sends)
+        else:
+            tx = NonInviteClientTransaction(request, timers, key=key, peer=peer)
         self._client[key] = tx
         return tx, self._run(tx, tx.start())
 
     def receive_response(self, response: Response) -> tuple[
-            NonInviteClientTransaction | None, list[Effect]]:
+            ClientTransaction | None, list[Effect]]:
         """A response from the network; one matching no transaction is dropped."""
         tx = self._client.get(client_key(response))
         if tx is None:
             return None, []
         return tx, self._run(tx, tx.receive(response))
+
+    def cancelled(self, tx: InviteClientTransaction) -> list[Effect]:
+        """The TU sent a CANCEL for ``tx`` (see :meth:`InviteClientTransaction.cancelled`)."""
+        return self._run(tx, tx.cancelled())
+
+    def sent_invite(self, branch: str | None) -> bool:
+        """Whether an INVITE client transaction of ours with this branch is live: a
+        request carrying it in a Via of our own sent-by came back to us (a loop)."""
+        return branch is not None and (branch, "INVITE") in self._client
 
     # -- either ----------------------------------------------------------------------------
     def timer_fired(self, tx: Transaction, name: str) -> list[Effect]:
@@ -485,7 +643,7 @@ class TransactionTable:
         return effects
 
     def _forget(self, tx: Transaction) -> None:
-        table = self._client if isinstance(tx, NonInviteClientTransaction) else self._server
+        table = self._client if isinstance(tx, _ClientTransaction) else self._server
         if table.get(tx.key) is tx:
             del table[tx.key]
         merge = _merge_key(tx.request)

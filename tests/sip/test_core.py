@@ -188,3 +188,192 @@ def test_a_lost_stream_answers_none_at_once():
     core.flow_lost(flow)
     assert heard == [None]
     assert core.stats()["transactions"] == 0 and core.stats()["timers"] == 0
+
+
+# -- a trunk's INVITEs, their CANCEL and ACK -----------------------------------------------
+def trunk_invite(branch: str = "z9hG4bKtr1", transport: str = "UDP") -> Request:
+    text = ("INVITE sip:5551234@198.51.100.5 SIP/2.0\r\n"
+            f"Via: SIP/2.0/{transport} 192.0.2.1:5060;branch={branch}\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:201@192.0.2.1>;tag=ours1\r\n"
+            "To: <sip:5551234@198.51.100.5>\r\n"
+            "Call-ID: trunk-1@192.0.2.1\r\n"
+            "CSeq: 1 INVITE\r\n"
+            "Contact: <sip:201@192.0.2.1:5060>\r\n"
+            "Content-Length: 0\r\n\r\n")
+    message = parse_datagram(text.encode())
+    assert isinstance(message, Request)
+    return message
+
+
+def test_send_invite_hears_every_response_and_nothing_more():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    inv = trunk_invite()
+    tx = core.send_invite(inv, flow, heard.append)
+    assert flow.sent == [inv] and core.stats()["invites"] == 1
+    ringing, ok = answer(inv, 180), answer(inv, 200)
+    for response in (answer(inv, 100), ringing, ok, ok):
+        core.receive(response, flow)
+    assert [r.status for r in heard] == [100, 180, 200, 200]
+    assert flow.sent == [inv]  # the 2xx's ACK is the TU's (send_stateless)
+    clock.advance(32)  # Timer M
+    assert tx.terminated and core.stats()["transactions"] == 0
+    assert len(heard) == 4  # no None after a final response
+
+
+def test_send_invite_error_final_is_acked_to_where_the_invite_went():
+    clock, flow, elsewhere = task.Clock(), FakeFlow(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    inv = trunk_invite()
+    core.send_invite(inv, flow, heard.append)
+    busy = answer(inv, 486)
+    core.receive(busy, elsewhere)
+    core.receive(busy, elsewhere)
+    assert [r.status for r in heard] == [486]
+    assert [m.method for m in flow.sent] == ["INVITE", "ACK", "ACK"] and elsewhere.sent == []
+    clock.advance(32)  # Timer D
+    assert core.stats()["transactions"] == 0 and heard == [busy]
+
+
+def test_send_invite_no_answer_is_none_once_and_max_sends_gives_up_early():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    core.send_invite(trunk_invite(), flow, heard.append)
+    clock.pump([0.5] * 63)  # 31.5 s: A at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5
+    assert heard == [] and len(flow.sent) == 7
+    clock.advance(0.5)
+    assert heard == [None] and core.stats()["transactions"] == 0
+    heard.clear()
+    flow.sent.clear()
+    core.send_invite(trunk_invite(branch="z9hG4bKtr2"), flow, heard.append, max_sends=2)
+    clock.pump([0.5] * 3)  # sent at 0 and 0.5; at 1.5 the third would go: given up
+    assert heard == [None] and len(flow.sent) == 2
+
+
+def test_send_invite_over_a_lost_stream_is_none_at_once():
+    clock, flow = task.Clock(), FakeFlow(reliable=True)
+    core = UASCore(clock)
+    heard = []
+    core.send_invite(trunk_invite(transport="TCP"), flow, heard.append)
+    core.flow_lost(flow)
+    assert heard == [None] and core.stats()["timers"] == 0
+
+
+def test_send_stateless_sends_once_in_no_transaction():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    ack = parse_datagram(trunk_invite().encode().replace(b"1 INVITE", b"1 ACK")
+                         .replace(b"INVITE sip:", b"ACK sip:"))
+    core.send_stateless(ack, flow)
+    assert flow.sent == [ack] and core.stats()["transactions"] == 0
+    assert clock.getDelayedCalls() == [] and core.stats()["sent"] == 1
+
+
+def test_cancel_waits_for_a_provisional():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    inv = trunk_invite()
+    tx = core.send_invite(inv, flow, heard.append)
+    assert core.cancel(tx) is None          # §9.1: nothing to cancel yet
+    assert core.cancel(tx) is None          # asked twice: still one CANCEL
+    clock.advance(0.5)
+    assert [m.method for m in flow.sent] == ["INVITE", "INVITE"]
+    core.receive(answer(inv, 100), flow)
+    cancel = flow.sent[-1]
+    assert cancel.method == "CANCEL" and cancel.branch == inv.branch
+    assert str(cancel.cseq) == "1 CANCEL" and [r.status for r in heard] == [100]
+    core.receive(answer(inv, 180), flow)
+    assert [m.method for m in flow.sent].count("CANCEL") == 1
+    core.receive(answer(cancel, 200), flow)
+    core.receive(answer(inv, 487), flow)
+    assert [r.status for r in heard] == [100, 180, 487]
+    assert flow.sent[-1].method == "ACK" and core.stats()["cancels"] == 1
+    clock.advance(32)
+    assert core.stats()["transactions"] == 0 and core.stats()["timers"] == 0
+
+
+def test_cancel_in_proceeding_goes_at_once_and_a_missing_487_ends_the_invite():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    heard = []
+    inv = trunk_invite()
+    tx = core.send_invite(inv, flow, heard.append)
+    core.receive(answer(inv, 183), flow)
+    ctx = core.cancel(tx)
+    assert ctx is not None and flow.sent[-1] is ctx.request and ctx.request.method == "CANCEL"
+    assert core.cancel(tx) is None          # one CANCEL per INVITE
+    core.receive(answer(ctx.request, 200), flow)
+    clock.advance(32)                       # no 487 in 64*T1: given up (§9.1)
+    assert heard[-1] is None and tx.terminated
+
+
+def test_held_cancel_is_dropped_when_a_final_comes_first_and_none_after_a_final():
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    inv = trunk_invite()
+    tx = core.send_invite(inv, flow, lambda r: None)
+    core.cancel(tx)
+    core.receive(answer(inv, 200), flow)   # answered before any 1xx: no CANCEL
+    assert [m.method for m in flow.sent] == ["INVITE"]
+    assert core.cancel(tx) is None
+    assert core.stats()["cancels"] == 0
+
+
+def test_tu_failing_on_a_response_is_counted_and_the_transaction_goes_on():
+    def broken(response):
+        raise RuntimeError("boom")
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock)
+    inv = trunk_invite()
+    tx = core.send_invite(inv, flow, broken)
+    core.receive(answer(inv, 180), flow)
+    core.receive(answer(inv, 486), flow)
+    assert core.stats()["tu_errors"] == 2 and tx.state == "completed"
+
+
+# -- relaying UAs: Max-Forwards and loops --------------------------------------------------
+def test_a_relaying_ua_answers_max_forwards_zero_483_but_a_plain_uas_does_not():
+    from sip.inspection import UASPolicy
+    seen = []
+    flow = FakeFlow()
+    relay = UASCore(task.Clock(), policy=UASPolicy(relays=True),
+                    on_request=lambda *a: seen.append(a))
+    zero = parse_datagram(request("INVITE", branch="z9hG4bKmf").encode()
+                          .replace(b"Max-Forwards: 70", b"Max-Forwards: 0"))
+    relay.receive(zero, flow)
+    options = parse_datagram(request().encode().replace(b"Max-Forwards: 70", b"Max-Forwards: 0"))
+    relay.receive(options, flow)
+    assert [r.status for r in flow.sent] == [483, 200] and seen == []
+    plain = UASCore(task.Clock(), on_request=lambda *a: seen.append(a))
+    plain.receive(zero, FakeFlow())
+    assert len(seen) == 1
+
+
+def test_our_own_invite_coming_back_is_482_loop_detected():
+    from sip.inspection import UASPolicy
+    seen = []
+    clock, flow = task.Clock(), FakeFlow()
+    core = UASCore(clock, policy=UASPolicy(sent_by=frozenset({"192.0.2.1:5060"})),
+                   on_request=lambda *a: seen.append(a))
+    inv = trunk_invite()
+    core.send_invite(inv, flow, lambda r: None)
+    # the gateway routes it back to us through a proxy: its Via on top, ours below
+    looped = parse_datagram(inv.encode().replace(
+        b"Via: SIP/2.0/UDP 192.0.2.1:5060",
+        b"Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKprx1\r\n"
+        b"Via: SIP/2.0/UDP 192.0.2.1:5060"))
+    core.receive(looped, flow)
+    assert flow.sent[-1].status == 482 and seen == [] and core.stats()["loops"] == 1
+    # a Via of ours with a branch we are not sending, or another host's: no loop
+    for via in (b"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKold",
+                b"Via: SIP/2.0/UDP 192.0.2.77:5060;branch=z9hG4bKtr1"):
+        other = parse_datagram(inv.encode().replace(
+            b"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtr1", via)
+            .replace(b"trunk-1@", b"trunk-2@" + via[-3:]))
+        core.receive(other, flow)
+    assert len(seen) == 2

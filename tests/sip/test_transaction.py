@@ -54,10 +54,10 @@ def starts(effects):
 # -- timers ------------------------------------------------------------------------------------
 def test_timer_values_udp_and_tcp():
     assert (UDP.A, UDP.B, UDP.E, UDP.F, UDP.G, UDP.H) == (0.5, 32.0, 0.5, 32.0, 0.5, 32.0)
-    assert (UDP.D, UDP.I, UDP.J, UDP.K, UDP.L) == (32.0, 5.0, 32.0, 5.0, 32.0)
+    assert (UDP.D, UDP.I, UDP.J, UDP.K, UDP.L, UDP.M) == (32.0, 5.0, 32.0, 5.0, 32.0, 32.0)
     assert (TCP.A, TCP.E, TCP.G) == (None, None, None)
     assert (TCP.D, TCP.I, TCP.J, TCP.K) == (0.0, 0.0, 0.0, 0.0)
-    assert (TCP.B, TCP.F, TCP.H) == (32.0, 32.0, 32.0)
+    assert (TCP.B, TCP.F, TCP.H, TCP.M) == (32.0, 32.0, 32.0, 32.0)
 
 
 def test_configurable_t1_scales_everything():
@@ -300,7 +300,7 @@ def test_table_client_side_and_stray_responses():
     with pytest.raises(ValueError):
         table.send_request(request(branch="z9hG4bKsrv1"))
     with pytest.raises(ValueError):
-        table.send_request(invite())
+        table.send_request(ack(branch="z9hG4bKack"))  # an ACK is sent as it is
     assert table.timer_fired(tx, "F")[0] == Timeout("F")
     assert len(table) == 0
 
