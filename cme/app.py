@@ -39,6 +39,7 @@ class Application:
     runtime: object = None  # the actors.runtime.Runtime, set when the service starts
     telephony: object = None  # cme.telephony.Telephony, the SCCP side
     cti: object = None  # cme.cti.CTIGateway, the SIP/uaCSTA side
+    trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

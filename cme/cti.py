@@ -67,6 +67,7 @@ class CTIGateway:
         self._lines: dict[int, str] = {}  # session id -> the line it was opened on
         self._ids = itertools.count(1)
         self.managers = SessionManagers(config, clock, self._manager_gone)
+        self.trunks = None  # cme.trunks.TrunkGateway: it takes the trunk calls' requests
 
     # -- for the session actors ---------------------------------------------------------
     def respond(self, tx, response) -> None:
@@ -120,6 +121,10 @@ class CTIGateway:
 
     # -- the transaction user -------------------------------------------------------------
     def on_request(self, request, tx, flow) -> None:
+        trunks = self.trunks
+        if trunks is not None and trunks.takes(request):
+            trunks.on_request(request, tx, flow)  # a trunk call's, not a CTI session's
+            return
         if request.method == "ACK":
             ref = self.dialogs.find(request)
             if ref is not None and ref.is_alive():

@@ -72,6 +72,7 @@ def makeService(options: Options):
 
     from cme import em
     from cme.cli import builtin, cti, ephone
+    from cme.cli import trunks as trunk_cli
     from cme.cli import em as em_cli
     from cme.cli.server import cli_services
     from cme.service import CMEService
@@ -96,9 +97,16 @@ def makeService(options: Options):
 
     app.cti = CTIGateway(app.config, app.telephony, reactor, timers=Timers(t1=options["sip-t1"]))
     g = app.config.register_global
+    from cme.trunks import TrunkGateway
+    app.trunks = TrunkGateway(app.config, app.telephony.switch, app.cti.core, reactor,
+                              local_host=g.source_address or "127.0.0.1", local_port=g.port,
+                              timers=app.cti.timers)
+    app.telephony.switch.trunks = app.cti.trunks = app.trunks
     if g.source_address:  # like CME: the CTI (SIP) side listens once it is configured
         for listener in sip_services(app.cti.core, g.source_address, g.port):
             listener.setServiceParent(service)
+            if listener.name == "sip-udp":
+                app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket
     for child in cli_services(
         options.app,
         ssh_port=options["ssh-port"],
@@ -106,7 +114,7 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=cti.register(em_cli.register(ephone.register(builtin.default_table()))),
+        table=trunk_cli.register(cti.register(em_cli.register(ephone.register(builtin.default_table())))),
     ):
         child.setServiceParent(service)
 

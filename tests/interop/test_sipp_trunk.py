@@ -1,0 +1,237 @@
+"""sipp (nobody here wrote it) as the far end of a SIP trunk, against the real server.
+
+The server runs the default configuration plus dial-peers: `9T` goes to a sipp UAS on
+loopback (udp), and one more peer behind it for hunting. A virtual SCCP phone on 201 dials
+out; each scenario in tests/interop/trunk/ checks what the far end must see (the SDP offer
+with the phone's address, ACK, CANCEL, BYE, re-INVITEs, INFO) and answers as a gateway
+would; the test checks what the phone lived (media to the far end's SDP address, busy or
+reorder) and that nothing is left in the server. sipp as a UAC then calls in to 201.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import defer, error, protocol
+
+from sccp.client import connect as connect_phone
+from sccp.enums import CallState, DeviceType
+from sccp.station import Station
+from tests.interop.conftest import ROOT, free_port
+
+import socket
+
+SCENARIOS = Path(__file__).with_name("trunk")
+TIMEOUT = 20
+A = "SEP001E4A34A35F"  # ephone 1 of conf/cme.cfg: 201
+
+
+class _Sipp(protocol.ProcessProtocol):
+    def __init__(self):
+        self.output = []
+        self.done = defer.Deferred()
+
+    def outReceived(self, data):
+        self.output.append(data)
+
+    errReceived = outReceived
+
+    def processEnded(self, reason):
+        code = reason.value.exitCode if reason.check(error.ProcessTerminated) else 0
+        self.done.callback((code, b"".join(self.output).decode(errors="replace")))
+
+
+def _sipp():
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("sipp (Debian package sip-tester) is required when CI=true")
+        pytest.skip("sipp not installed (apt install sip-tester): the trunk interop scenarios did not run")
+    return sipp
+
+
+@pytest.fixture
+def trunk(tmp_path):
+    """twistd with dial-peers 100 (9T -> sipp) and 101 (9T, preference 2 -> a second sipp)."""
+    sipp = _sipp()
+    sip_port, sccp_port = free_port(), free_port()
+    far, second = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    text = (ROOT / "conf" / "cme.cfg").read_text()
+    text = text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
+    text = text.replace("\nend", f"""
+dial-peer voice 100 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target ipv4:127.0.0.1:{far}
+ session transport udp
+ codec g711ulaw
+ dtmf-relay sip-info
+ preference 1
+!
+dial-peer voice 101 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target ipv4:127.0.0.1:{second}
+ codec g711ulaw
+ preference 2
+!
+dial-peer voice 200 voip
+ incoming called-number 20.
+ session protocol sipv2
+!
+end""")
+    cfg = tmp_path / "cme.cfg"
+    cfg.write_text(text)
+    log = tmp_path / "server.log"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
+         "--ssh-port", "-1", "--telnet-port", "-1", "--state-dir", str(tmp_path)],
+        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    yield {"sipp": sipp, "sip": sip_port, "sccp": sccp_port, "far": far, "second": second, "log": log,
+           "dir": tmp_path}
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def run_sipp(reactor, t, scenario, *, port=None, media=None, uac=None):
+    run = _Sipp()
+    args = [t["sipp"], "-sf", str(SCENARIOS / f"{scenario}.xml"), "-m", "1", "-nostdin", "-timeout", f"{TIMEOUT}s",
+            "-trace_msg", "-message_file", str(t["dir"] / f"sipp_{scenario}.log"), "-i", "127.0.0.1",
+            "-p", str(port or t["far"]), "-mp", str(media or free_port(socket.SOCK_DGRAM))]
+    if uac is not None:
+        args += ["-s", uac, f"127.0.0.1:{t['sip']}"]
+    process = reactor.spawnProcess(run, t["sipp"], args, env=dict(os.environ), path=str(t["dir"]))
+    return run, process
+
+
+@pytest_twisted.inlineCallbacks
+def _scenario(t, scenario, act, *, expect_code=0, second=None):
+    from twisted.internet import reactor
+    runs = [run_sipp(reactor, t, scenario)]
+    if second is not None:
+        runs.append(run_sipp(reactor, t, second, port=t["second"]))
+    yield _later(reactor, 0.3)  # sipp binds its port first
+    phone = yield connect_phone(reactor, "127.0.0.1", t["sccp"], Station(A, DeviceType.CISCO_7961))
+    try:
+        yield phone.when_registered().addTimeout(TIMEOUT, reactor)
+        yield act(reactor, phone)
+        for run, process in runs:
+            try:
+                code, output = yield run.done.addTimeout(TIMEOUT + 10, reactor)
+            except defer.TimeoutError:
+                process.signalProcess("KILL")
+                raise
+            trace = (t["dir"] / f"sipp_{scenario}.log")
+            assert code == expect_code, output[-3000:] + (trace.read_text()[-6000:] if trace.exists() else "")
+        yield phone.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
+        server_log = t["log"].read_text()
+        assert "Traceback" not in server_log, server_log[-5000:]
+    finally:
+        phone.transport.loseConnection()
+
+
+def dial(phone, number):
+    phone.send(phone.station.off_hook())
+    phone.send(phone.station.dial(number + "#"))
+
+
+def _far_media(phone):
+    return [(str(ch.remote_ip), ch.remote_port) for ch in phone.station.transmissions.values()]
+
+
+def test_an_outbound_call_is_answered_talks_and_the_phone_hangs_up(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        assert [ip for ip, _ in _far_media(phone)] == ["127.0.0.1"]
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "answer", act)
+
+
+def test_a_busy_far_end_gives_busy_tone(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: any(c.state == CallState.BUSY for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "busy", act)
+
+
+def test_an_unknown_number_gives_reorder(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: any(c.state == CallState.INVALID_NUMBER for c in s.calls().values())
+                         ).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "unknown", act)
+
+
+def test_a_503_hunts_to_the_next_dial_peer(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "unavailable", act, second="answer")
+
+
+def test_hanging_up_while_it_rings_cancels_the_invite(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: any(c.state == CallState.RING_OUT for c in s.calls().values())
+                         ).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "no_answer", act)
+
+
+def test_early_media_reaches_the_phone_before_the_answer(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: bool(s.transmissions)).addTimeout(TIMEOUT, reactor)
+        assert not phone.station.in_call()  # the far end's announcement, before any answer
+        yield phone.when(lambda s: s.in_call()).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "early_media", act)
+
+
+def test_hold_and_resume_are_re_invites(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.hold())
+        yield phone.when(lambda s: any(c.state == CallState.HOLD for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
+        yield _later(reactor, 0.3)
+        phone.send(phone.station.resume())
+        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield _later(reactor, 0.3)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "hold_resume", act)
+
+
+def test_keypad_digits_go_to_the_far_end_as_info(trunk):
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, "95551234")
+        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        phone.send(phone.station.dial("5"))
+        yield _later(reactor, 0.3)
+        phone.send(phone.station.on_hook())
+    return _scenario(trunk, "dtmf_info", act)
+
+
+def _later(reactor, seconds):
+    from twisted.internet import task
+    return task.deferLater(reactor, seconds, lambda: None)
