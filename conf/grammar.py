@@ -40,6 +40,7 @@ class Command:
     nodes: tuple = field(init=False, compare=False)
     no_nodes: tuple = field(init=False, compare=False)
     spellings: list = field(init=False, compare=False)
+    name: str = field(init=False, compare=False)  # its fixed words: `session target`, `voice-class codec`
 
     def __post_init__(self) -> None:
         nodes = compile_pattern(self.pattern)
@@ -55,6 +56,12 @@ class Command:
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "no_nodes", no_nodes)
         object.__setattr__(self, "spellings", leading_keywords(nodes))
+        fixed = []
+        for node in nodes:
+            if not (isinstance(node, Keyword) and node.name is None and len(node.words) == 1):
+                break
+            fixed.append(node.words[0])
+        object.__setattr__(self, "name", " ".join(fixed))
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ class Parser:
             return
         word = cmd.spellings[0][0]
         self.where[(key, word)] = number
-        self.where[(key, " ".join(cmd.spellings[0]))] = number  # `session target` beside `session protocol`
+        self.where[(key, cmd.name)] = number  # `session target` beside `session protocol`
         for name in ("number", "buttons", "preference"):
             if name in caps:
                 self.where[(key, word, str(caps[name]))] = number
