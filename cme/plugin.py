@@ -71,7 +71,7 @@ def makeService(options: Options):
     from twisted.internet import reactor
 
     from cme import em
-    from cme.cli import builtin, cti, ephone
+    from cme.cli import builtin, cti, dialpeer, ephone
     from cme.cli import em as em_cli
     from cme.cli.server import cli_services
     from cme.service import CMEService
@@ -106,7 +106,7 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=cti.register(em_cli.register(ephone.register(builtin.default_table()))),
+        table=dialpeer.register(cti.register(em_cli.register(ephone.register(builtin.default_table())))),
     ):
         child.setServiceParent(service)
 
