@@ -3,10 +3,11 @@ and snr; as text and bytes, rendered back in IOS's order, and what the checks fi
 
 import ipaddress
 
-from conf import parse_bytes, render
+from conf import load_file, parse_bytes, render
+from conf.destination import inbound_peer, outbound_peers
 from conf.model import DialPeer, SessionTarget, Snr, VoiceClassCodec
 
-from .helpers import messages, parse
+from .helpers import SEEDS, messages, parse
 
 TRUNK = """\
 dial-peer voice 100 voip
@@ -204,3 +205,19 @@ def test_checks_name_the_lines():
 
 def test_a_peer_without_a_pattern_needs_no_target():
     assert parse("dial-peer voice 5 voip\nincoming called-number 20.\n").findings == []
+
+
+def test_trunk_example_loads_clean_and_is_in_canonical_form():
+    result = load_file(SEEDS / "trunk.cfg")
+    assert result.findings == []
+    assert render(result.config) == (SEEDS / "trunk.cfg").read_text()
+    c = result.config
+    assert (len(c.ephone_dns), len(c.ephones)) == (2, 2)
+    assert [p.tag for p in outbound_peers(c.dial_peers.values(), "95551234")] == [9]
+    assert str(c.dial_peers[9].session_target) == "ipv4:127.0.0.1:5070"
+    assert c.dial_peers[9].session_transport == "udp"
+    assert inbound_peer(c.dial_peers.values(), "202", "5551234").tag == 20
+    snr = c.ephone_dns[1].snr
+    assert (snr.number, snr.delay, snr.timeout) == ("95551234", 5, 15)
+    assert outbound_peers(c.dial_peers.values(), snr.number)  # the SNR call has a way out
+    assert c.sip_ua.configured and c.voip.trusted == [ipaddress.IPv4Network("127.0.0.1/32")]
