@@ -71,7 +71,7 @@ def makeService(options: Options):
     from twisted.internet import reactor
 
     from cme import em
-    from cme.cli import builtin, cti, ephone
+    from cme.cli import builtin, cti, dialpeer, ephone
     from cme.cli import trunks as trunk_cli
     from cme.cli import em as em_cli
     from cme.cli.server import cli_services
@@ -114,7 +114,8 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=trunk_cli.register(cti.register(em_cli.register(ephone.register(builtin.default_table())))),
+        table=trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
+            builtin.default_table()))))),
     ):
         child.setServiceParent(service)
 

@@ -6,14 +6,15 @@
 
 from conf.findings import Finding
 from conf.load import MAX_CONFIG_BYTES, ConfigError, LoadResult, load_file, parse_bytes, parse_text
-from conf.model import (Account, Button, Config, Ephone, EphoneDn, EphoneDnTemplate, LogoutProfile,
-                        ProfileNumber, RegisterGlobal, RouterBlock, SessionServer, Telephony, UserProfile,
-                        Voip, XmlUser)
+from conf.model import (Account, Button, Config, DialPeer, Ephone, EphoneDn, EphoneDnTemplate, LogoutProfile,
+                        ProfileNumber, RegisterGlobal, RouterBlock, SessionServer, SessionTarget, SipUa, Snr,
+                        Telephony, UserProfile, VoiceClassCodec, Voip, XmlUser)
 from conf.render import render
 
 __all__ = [
-    "Account", "Button", "Config", "ConfigError", "Ephone", "EphoneDn", "EphoneDnTemplate", "Finding",
+    "Account", "Button", "Config", "ConfigError", "DialPeer", "Ephone", "EphoneDn", "EphoneDnTemplate", "Finding",
     "LoadResult", "LogoutProfile", "MAX_CONFIG_BYTES", "ProfileNumber", "RegisterGlobal", "RouterBlock",
-    "SessionServer", "Telephony", "UserProfile", "Voip", "XmlUser", "load_file", "parse_bytes",
+    "SessionServer", "SessionTarget", "SipUa", "Snr", "Telephony", "UserProfile", "VoiceClassCodec", "Voip",
+    "XmlUser", "load_file", "parse_bytes",
     "parse_text", "render",
 ]

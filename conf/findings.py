@@ -137,6 +137,33 @@ def references_resolve(cfg: Config, where: Where) -> Iterator[tuple[str, int, st
                 f"% ephone-dn {tag}: ephone-dn-template {dn.template} is not configured"
 
 
+def dial_peers_can_route(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    for tag, peer in sorted(cfg.dial_peers.items()):
+        key = ("dial-peer", tag)
+        if peer.kind != "voip":
+            continue
+        if peer.session_protocol not in (None, "sipv2"):
+            yield ERROR, _line(where, key, "session protocol"), \
+                f"% dial-peer voice {tag}: session protocol {peer.session_protocol} is not supported, only sipv2"
+        if peer.destination_pattern and peer.session_target is None:
+            yield WARNING, _line(where, key, "destination-pattern"), \
+                f"% dial-peer voice {tag} has a destination-pattern but no session target: it cannot route calls"
+        if peer.voice_class_codec is not None and peer.voice_class_codec not in cfg.codec_classes:
+            yield ERROR, _line(where, key, "voice-class codec"), \
+                f"% dial-peer voice {tag}: voice class codec {peer.voice_class_codec} is not configured"
+
+
+def codec_classes_name_each_codec_once(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    for tag, cls in sorted(cfg.codec_classes.items()):
+        first: dict[str, int] = {}
+        for number, codec in sorted(cls.preferences.items()):
+            if codec in first:
+                yield ERROR, _line(where, ("voice class codec", tag), "codec", str(number)), \
+                    (f"% voice class codec {tag}: codec preference {number} {codec} repeats "
+                     f"preference {first[codec]}")
+            first.setdefault(codec, number)
+
+
 CHECKS: tuple[Check, ...] = (
     buttons_name_known_dns,
     numbers_are_unique,
@@ -145,6 +172,8 @@ CHECKS: tuple[Check, ...] = (
     cti_phones_avoid_shared_and_overlay_lines,
     profile_numbers_are_dns,
     references_resolve,
+    dial_peers_can_route,
+    codec_classes_name_each_codec_once,
 )
 
 

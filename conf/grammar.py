@@ -15,11 +15,12 @@ use. They load without complaint and are kept verbatim, like router commands.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from conf import model as m
-from conf.pattern import BUTTON_KINDS, Keyword, Optional, compile_pattern, leading_keywords
+from conf.pattern import BUTTON_KINDS, ArgError, Keyword, Optional, compile_pattern, leading_keywords
 
 Lines = list[str]
 Section = tuple[tuple, str, Any]  # (comment key, header line, sub-mode object)
@@ -39,6 +40,7 @@ class Command:
     nodes: tuple = field(init=False, compare=False)
     no_nodes: tuple = field(init=False, compare=False)
     spellings: list = field(init=False, compare=False)
+    name: str = field(init=False, compare=False)  # its fixed words: `session target`, `voice-class codec`
 
     def __post_init__(self) -> None:
         nodes = compile_pattern(self.pattern)
@@ -54,6 +56,12 @@ class Command:
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "no_nodes", no_nodes)
         object.__setattr__(self, "spellings", leading_keywords(nodes))
+        fixed = []
+        for node in nodes:
+            if not (isinstance(node, Keyword) and node.name is None and len(node.words) == 1):
+                break
+            fixed.append(node.words[0])
+        object.__setattr__(self, "name", " ".join(fixed))
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Mode:
     title: str  # how messages name the mode
     commands: tuple[Command, ...]
     extras: tuple[tuple[str, ...], ...] = ()
-    extra_attr: str = "extra"
+    extra_attr: str | None = "extra"  # where its extras are kept; None when it has none
 
     def extra_match(self, words: list[str]) -> bool:
         w = [x.lower() for x in words]
@@ -138,6 +146,42 @@ def _show_registrar(voip: m.Voip) -> Lines:
     return [f"registrar server expires max {voip.registrar_expires_max} min {voip.registrar_expires_min}"]
 
 
+def _enter_trusted(voip: m.Voip, caps: dict) -> m.Voip:
+    voip.trusted_list = True
+    return voip
+
+
+def _network(caps: dict) -> ipaddress.IPv4Network:
+    text = f"{caps['addr']}/{caps.get('mask', '255.255.255.255')}"
+    try:
+        return ipaddress.IPv4Network(text)
+    except ValueError:
+        # host bits under the mask: most likely a typing slip, so not silently widened
+        raise ArgError(f"{caps['addr']} {caps['mask']} is not a network: "
+                       f"{ipaddress.IPv4Network(text, strict=False).network_address} is") from None
+
+
+def _trust(voip: m.Voip, caps: dict) -> None:
+    network = _network(caps)
+    if network not in voip.trusted:
+        voip.trusted.append(network)
+
+
+def _distrust(voip: m.Voip, caps: dict) -> None:
+    network = _network(caps)
+    voip.trusted = [n for n in voip.trusted if n != network]
+
+
+def _show_trusted(voip: m.Voip) -> Lines:
+    return [f"ipv4 {n.network_address}" if n.prefixlen == 32 else f"ipv4 {n.network_address} {n.netmask}"
+            for n in voip.trusted]
+
+
+TRUSTED_LIST = Mode("trusted-list", "the 'ip address trusted list' sub-mode of 'voice service voip'", (
+    Command("ipv4 <addr:ipv4> [<mask:netmask>]", apply=_trust, no=_distrust,
+            no_pattern="ipv4 <addr:ipv4> [<mask:netmask>]", show=_show_trusted),
+), extra_attr=None)  # IPv6 entries are not taken: the SIP side is IPv4 only
+
 SIP = Mode("sip", "the 'sip' sub-mode of 'voice service voip' (enter 'sip' first)", (
     Command("registrar server [expires [max <max:600-86400>] [min <min:60-3600>]]", apply=_registrar,
             no=_reset("registrar", "registrar_expires_max", "registrar_expires_min"),
@@ -149,6 +193,10 @@ SIP = Mode("sip", "the 'sip' sub-mode of 'voice service voip' (enter 'sip' first
    extra_attr="sip_extra")
 
 VOIP = Mode("voip", "'voice service voip'", (
+    # IOS shows the trusted list first in the section
+    Command("ip address trusted list", apply=_enter_trusted, enters="trusted-list",
+            no=_reset("trusted_list", "trusted"),
+            sections=lambda v: [((), "ip address trusted list", v)] if (v.trusted_list or v.trusted) else []),
     Command("allow-connections {a=sip|h323} to {b=sip|h323}", apply=_allow, no=_disallow,
             show=lambda v: [f"allow-connections {a} to {b}" for a, b in sorted(v.allow_connections)],
             no_pattern="allow-connections {a=sip|h323} to {b=sip|h323}"),
@@ -162,7 +210,8 @@ VOIP = Mode("voip", "'voice service voip'", (
     Command("sip", apply=_enter_sip, enters="sip",
             no=_reset("sip", "registrar", "registrar_expires_max", "registrar_expires_min", "sip_extra"),
             sections=lambda v: [((), "sip", v)] if (v.sip or v.registrar or v.sip_extra) else []),
-), extras=_extras("fax protocol, fax rate, fax nsf, fax-relay, modem, h323, rtp-port, media, mode, shutdown, ip address, address-hiding, redirect, "
+), extras=_extras("fax protocol, fax rate, fax nsf, fax-relay, modem, h323, rtp-port, media, mode, shutdown, "
+                  "ip address trusted authenticate, ip address trusted call-block, address-hiding, redirect, "
                   "notify, qsig, signaling, stun, srtp, trace, vpn, supplementary-service h450, "
                   "supplementary-service media-renegotiate, supplementary-service sip handle-replaces, "
                   "h225, rtcp"))
@@ -301,12 +350,13 @@ _DN_EXTRAS = _extras(
     "translate, translation-profile, intercom, paging, park-slot, trunk, conference, caller-id, "
     "call-forward max-length, call-forward night-service, call-forward noan-suppress, ring, night-service, "
     "mailbox-selection, application, loopback-dn, moh, feature-ring, busy-trigger-per-button, "
-    "max-calls-per-button, no-reg, snr, mobility, fwd-final, pin, cor, dnd")
+    "max-calls-per-button, no-reg, snr calling-number, snr answer-too-soon, snr ring-stop, snr mode, "
+    "mobility, fwd-final, pin, cor, dnd")
 
 EPHONE_DN_TEMPLATE = Mode("ephone-dn-template", "'ephone-dn-template'", (
     flag("cti watch", "cti_watch"),
     flag("cti notify", "cti_notify"),
-), extras=_DN_EXTRAS + _extras("call-forward, name, label"))
+), extras=_DN_EXTRAS + _extras("call-forward, name, label, snr"))
 
 
 def _number(dn: m.EphoneDn, caps: dict) -> None:
@@ -331,6 +381,10 @@ EPHONE_DN = Mode("ephone-dn", "'ephone-dn'", (
             no=_reset("call_forward_noan", "call_forward_noan_timeout"),
             show=lambda d: [f"call-forward noan {d.call_forward_noan} timeout {d.call_forward_noan_timeout}"]
             if d.call_forward_noan else []),
+    Command("snr <number:dial-digits> delay <delay:0-30> timeout <timeout:5-60>",
+            apply=lambda d, c: setattr(d, "snr", m.Snr(c["number"], c["delay"], c["timeout"])),
+            no=_reset("snr"), no_pattern="snr [<rest:line>]",
+            show=lambda d: [f"snr {d.snr.number} delay {d.snr.delay} timeout {d.snr.timeout}"] if d.snr else []),
     flag("cti notify", "cti_notify_own"),
     flag("cti watch", "cti_watch_own"),
     # cme-cti additions, not IOS: the state a phone or CTI set, kept by `write memory`
@@ -375,6 +429,79 @@ EPHONE = Mode("ephone", "'ephone'", (
     "transfer-pattern, capf-auth-str, cert-oper, reset, restart, phone-ui, user-locale, network-locale, "
     "always-use-primary-line, calling-number, dialplan-pattern, em-logout, hold-alert, line-mode, "
     "park-slot, snr, mute-button"))
+
+# --- SIP trunks: dial-peer voice, voice class codec, sip-ua ---------------------------------
+
+CODECS = "g711ulaw|g711alaw"
+SESSION_PROTOCOLS = "sipv2|cisco|multicast|smtp|aal2-trunk"  # IOS's; check.py wants sipv2
+
+
+def _dtmf_relay(peer: m.DialPeer, caps: dict) -> None:
+    peer.dtmf_relay = tuple(dict.fromkeys(caps["dtmf_relay"]))  # a method named twice counts once
+
+
+DIAL_PEER = Mode("dial-peer", "'dial-peer voice'", (
+    value("description <description:line>", "description", "description {}"),
+    value("preference <preference:0-10>", "preference", "preference {}"),
+    flag("huntstop", "huntstop"),
+    value("destination-pattern <destination_pattern:dest-pattern>", "destination_pattern",
+          "destination-pattern {}"),
+    value(f"session protocol {{session_protocol={SESSION_PROTOCOLS}}}", "session_protocol", "session protocol {}"),
+    value("session target <session_target:session-target>", "session_target", "session target {}"),
+    value("session transport {session_transport=udp|tcp}", "session_transport", "session transport {}"),
+    value("incoming called-number <incoming_called_number:dest-pattern>", "incoming_called_number",
+          "incoming called-number {}"),
+    value("voice-class codec <voice_class_codec:1-10000>", "voice_class_codec", "voice-class codec {}"),
+    Command("dtmf-relay <dtmf_relay:dtmf>...", apply=_dtmf_relay, no=_reset("dtmf_relay"),
+            show=lambda p: ["dtmf-relay " + " ".join(p.dtmf_relay)] if p.dtmf_relay else [],
+            no_pattern="dtmf-relay [<rest:line>]"),
+    value(f"codec {{codec={CODECS}}}", "codec", "codec {}"),
+    flag("shutdown", "shutdown"),
+), extras=_extras(
+    "port, prefix, forward-digits, direct-inward-dial, service, translation-profile, answer-address, "
+    "numbering-type, voice-class sip, voice-class h323, voice-class e164-pattern-map, voice-class sip-profiles, "
+    "voice-class uri, max-conn, fax, modem, vad, ip qos, req-qos, acc-qos, b2bua, supplementary-service, "
+    "information-type, clid, progress_ind, rtp, media, session server, session target sip-server, "
+    "session target registrar, session target enum, destination uri, incoming uri, trunkgroup, tone, "
+    "alert-timeout, call-block, monitor, trunk-group, playout-delay, expect-factor, icpif"))
+
+
+def _codec_preference(cls: m.VoiceClassCodec, caps: dict) -> None:
+    cls.preferences[caps["preference"]] = caps["codec"]
+
+
+CODEC_CLASS = Mode("codec-class", "'voice class codec'", (
+    Command(f"codec preference <preference:1-14> {{codec={CODECS}}}", apply=_codec_preference,
+            no=lambda c, caps: c.preferences.pop(caps["preference"], None),
+            no_pattern="codec preference <preference:1-14> [<rest:line>]",
+            show=lambda c: [f"codec preference {n} {codec}" for n, codec in sorted(c.preferences.items())]),
+), extras=_extras("video codec"))
+
+SIP_UA = Mode("sip-ua", "'sip-ua'", (
+    value("retry invite <retry_invite:1-10>", "retry_invite", "retry invite {}"),
+    value("retry bye <retry_bye:1-10>", "retry_bye", "retry bye {}"),
+    value("retry cancel <retry_cancel:1-10>", "retry_cancel", "retry cancel {}"),
+    value("timers trying <timers_trying:100-1000>", "timers_trying", "timers trying {}"),
+), extras=_extras(
+    "registrar, credentials, authentication, transport, mwi-server, sip-server, nat, xfer, set, permit, "
+    "disable-early-media, connection-reuse, notify, protocol, registration, min-se, keepalive, "
+    "pass-thru, reason-header, timers expires, timers connect, timers register, timers refresh, timers buffer-invite, "
+    "timers comet, timers prack, timers rel1xx, timers notify, timers hold, timers info, timers keepalive, "
+    "timers dns, timers blocking, timers disconnect, timers options, timers update, timers cac, "
+    "retry prack, retry notify, retry refer, retry register, retry options, retry info, retry update, "
+    "retry subscribe, retry comet, retry rel1xx, retry response, retry keepalive, localhost, "
+    "no-remote-party-id, host-registrar, handle-replaces, calling-info, g729, sdspfarm, srtp, crypto"))
+
+
+def _enter_peer(cfg: m.Config, caps: dict) -> m.DialPeer:
+    tag, kind = caps["tag"], caps["kind"]
+    peer = cfg.dial_peers.get(tag)
+    if peer is None:
+        peer = cfg.dial_peers[tag] = m.DialPeer(tag, kind)
+    elif peer.kind != kind:  # as IOS: a peer's type is fixed once it exists
+        raise ArgError(f"dial-peer {tag} is a {peer.kind} peer; 'no dial-peer voice {tag}' first to make it {kind}")
+    return peer
+
 
 # --- global ---------------------------------------------------------------------------
 
@@ -453,6 +580,10 @@ GLOBAL = Mode("global", "global configuration", (
     Command("voice service voip", apply=_singleton("voip"), no=_clear("voip"), enters="voip",
             sections=lambda cfg: [(("voice service voip",), "voice service voip", cfg.voip)] if _shown(cfg.voip) else [],
             key=lambda c: ("voice service voip",), rank=96),
+    Command("voice class codec <tag:1-10000>", apply=_keyed("codec_classes", m.VoiceClassCodec),
+            no=_delete("codec_classes"), enters="codec-class",
+            sections=_listing("codec_classes", "voice class codec {obj.tag}", "voice class codec"),
+            key=lambda c: ("voice class codec", c["tag"]), rank=100),
     Command("voice register global", apply=_singleton("register_global"), no=_clear("register_global"),
             enters="register-global",
             sections=lambda cfg: [(("voice register global",), "voice register global", cfg.register_global)]
@@ -470,6 +601,14 @@ GLOBAL = Mode("global", "global configuration", (
             no=_delete("user_profiles"), enters="user-profile",
             sections=_listing("user_profiles", "voice user-profile {obj.tag}", "user-profile"),
             key=lambda c: ("user-profile", c["tag"]), rank=99),
+    Command("dial-peer voice <tag:1-2147483647> {kind=voip|pots}", apply=_enter_peer, no=_delete("dial_peers"),
+            no_pattern="dial-peer voice <tag:1-2147483647> [{kind=voip|pots}]", enters="dial-peer",
+            sections=lambda cfg: [(("dial-peer", t), f"dial-peer voice {t} {p.kind}", p)
+                                  for t, p in sorted(cfg.dial_peers.items())],
+            key=lambda c: ("dial-peer", c["tag"]), rank=184),
+    Command("sip-ua", apply=_singleton("sip_ua"), no=_clear("sip_ua"), enters="sip-ua",
+            sections=lambda cfg: [(("sip-ua",), "sip-ua", cfg.sip_ua)] if _shown(cfg.sip_ua) else [],
+            key=lambda c: ("sip-ua",), rank=188),
     Command("telephony-service", apply=_singleton("telephony"), no=_clear("telephony"), enters="telephony",
             sections=lambda cfg: [(("telephony-service",), "telephony-service", cfg.telephony)]
             if _shown(cfg.telephony) else [],
@@ -488,8 +627,8 @@ GLOBAL = Mode("global", "global configuration", (
 ))
 
 MODES: dict[str, Mode] = {mode.name: mode for mode in (
-    GLOBAL, VOIP, SIP, REGISTER_GLOBAL, SESSION_SERVER, LOGOUT_PROFILE, USER_PROFILE, TELEPHONY,
-    EPHONE_DN_TEMPLATE, EPHONE_DN, EPHONE)}
+    GLOBAL, VOIP, TRUSTED_LIST, SIP, REGISTER_GLOBAL, SESSION_SERVER, LOGOUT_PROFILE, USER_PROFILE, TELEPHONY,
+    EPHONE_DN_TEMPLATE, EPHONE_DN, EPHONE, CODEC_CLASS, DIAL_PEER, SIP_UA)}
 
 # Which mode each sub-mode is entered from (for messages: "a command of the 'sip' sub-mode").
 PARENT: dict[str, str] = {cmd.enters: mode.name for mode in MODES.values() for cmd in mode.commands if cmd.enters}

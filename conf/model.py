@@ -9,6 +9,7 @@ them back, so nothing here is frozen.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 
@@ -42,6 +43,10 @@ class Voip:
     registrar: bool = False
     registrar_expires_max: int = 3600  # 600-86400
     registrar_expires_min: int = 60  # 60-3600 (IOS's range; the document gives none)
+    # `ip address trusted list`: the hosts and networks SIP calls are taken from (IOS
+    # drops calls from other sources once the list is configured)
+    trusted_list: bool = False  # the sub-mode was entered
+    trusted: list[ipaddress.IPv4Network] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     sip_extra: list[str] = field(default_factory=list)
 
@@ -134,6 +139,15 @@ class EphoneDnTemplate:
 
 
 @dataclass
+class Snr:
+    """`snr NUMBER delay S timeout S` (Single Number Reach): a call to the DN also rings
+    NUMBER, `delay` seconds after it starts, for `timeout` seconds."""
+    number: str
+    delay: int  # 0-30 s
+    timeout: int  # 5-60 s
+
+
+@dataclass
 class EphoneDn:
     """`ephone-dn TAG [dual-line|octo-line]`: one directory number."""
     tag: int
@@ -152,6 +166,7 @@ class EphoneDn:
     call_forward_noan: str | None = None
     call_forward_noan_timeout: int | None = None
     template: int | None = None  # ephone-dn-template tag
+    snr: Snr | None = None
     extra: list[str] = field(default_factory=list)
     # The configuration's templates, shared by reference so that a template changed at
     # run time takes effect at once.
@@ -216,6 +231,71 @@ class Ephone:
 
 
 @dataclass
+class SessionTarget:
+    """Where a voip dial-peer sends its calls: `ipv4:A.B.C.D[:PORT]` or `dns:HOST[:PORT]`."""
+    kind: str  # "ipv4" or "dns"
+    host: str
+    port: int | None = None  # None: SIP's 5060
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.host}" + (f":{self.port}" if self.port is not None else "")
+
+
+@dataclass
+class VoiceClassCodec:
+    """`voice class codec TAG`: codecs in the order a call offers them."""
+    tag: int
+    preferences: dict[int, str] = field(default_factory=dict)  # preference number -> codec
+    extra: list[str] = field(default_factory=list)  # like every mode: IOS lines we do not use
+
+    def codecs(self) -> list[str]:
+        return [codec for _, codec in sorted(self.preferences.items())]
+
+
+DEFAULT_CODEC = "g711ulaw"  # what we offer when a peer names none (IOS's would be g729r8)
+
+
+@dataclass
+class DialPeer:
+    """`dial-peer voice TAG voip|pots`: a route for calls. Only voip peers (SIP trunks)
+    carry calls here; pots peers load, with their ports kept in `extra`."""
+    tag: int  # 1-2147483647
+    kind: str = "voip"  # "voip" or "pots"
+    description: str | None = None
+    destination_pattern: str | None = None  # as written (conf/destination.py reads it)
+    session_protocol: str | None = None  # "sipv2"; IOS's default would be H.323
+    session_target: SessionTarget | None = None
+    session_transport: str = "udp"  # "udp" | "tcp"
+    codec: str | None = None  # "g711ulaw" | "g711alaw"
+    voice_class_codec: int | None = None
+    dtmf_relay: tuple[str, ...] = ()  # of "sip-info", "rtp-nte", in the order written
+    preference: int = 0  # 0-10, lower is tried first
+    huntstop: bool = False
+    incoming_called_number: str | None = None
+    shutdown: bool = False
+    extra: list[str] = field(default_factory=list)
+
+    def codecs(self, classes: dict[int, VoiceClassCodec]) -> list[str]:
+        """The codecs a call through this peer offers, in order."""
+        if self.voice_class_codec is not None and self.voice_class_codec in classes:
+            chosen = classes[self.voice_class_codec].codecs()
+            if chosen:
+                return chosen
+        return [self.codec] if self.codec else [DEFAULT_CODEC]
+
+
+@dataclass
+class SipUa:
+    """`sip-ua`: the SIP user agent's retries and timers (IOS's defaults)."""
+    configured: bool = False
+    retry_invite: int = 6  # 1-10
+    retry_bye: int = 10
+    retry_cancel: int = 8
+    timers_trying: int = 500  # ms, 100-1000
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RouterBlock:
     """A router command that is not CME's, kept verbatim with its sub-lines."""
     line: str
@@ -238,6 +318,9 @@ class Config:
     ephone_dn_templates: dict[int, EphoneDnTemplate] = field(default_factory=dict)
     ephone_dns: dict[int, EphoneDn] = field(default_factory=dict)
     ephones: dict[int, Ephone] = field(default_factory=dict)
+    codec_classes: dict[int, VoiceClassCodec] = field(default_factory=dict)
+    dial_peers: dict[int, DialPeer] = field(default_factory=dict)
+    sip_ua: SipUa = field(default_factory=SipUa)
     router: list[RouterBlock] = field(default_factory=list)
     # `! ...` comment lines, by the section they stand before: ("ephone-dn", 1), ("end",)
     comments: dict[tuple, list[str]] = field(default_factory=dict)

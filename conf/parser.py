@@ -20,7 +20,7 @@ from conf import router
 from conf.findings import ERROR, Finding, check
 from conf.grammar import GLOBAL, MODES, Command, Mode
 from conf.model import Config, RouterBlock
-from conf.pattern import BAD_ARG, INCOMPLETE, Failure, Token, match, tokenize
+from conf.pattern import BAD_ARG, INCOMPLETE, ArgError, Failure, Token, match, tokenize
 
 MAX_LINE = 4096  # characters; IOS's own limit is lower
 
@@ -119,7 +119,7 @@ class Parser:
             hit = match_mode(frame.mode, tokens, line)
             if isinstance(hit, _Hit):
                 del self.stack[depth + 1:]
-                self._run(frame, hit, tokens, number)
+                self._run(frame, hit, line, tokens, number)
                 return
             if frame.mode.extra_match(words):
                 del self.stack[depth + 1:]
@@ -127,13 +127,15 @@ class Parser:
                 return
             failures.append(hit)
         vocabulary = router.lookup(words)
-        if vocabulary is not None:
+        # A CME command with a bad argument (`dial-peer voice 0 voip`) is reported, not
+        # taken for the router command that shares its first word.
+        if vocabulary is not None and failures[-1].kind != BAD_ARG:
             del self.stack[1:]
             self._router_command(number, line.strip(), tokens, vocabulary)
             return
         self._report(number, line, tokens, failures)
 
-    def _run(self, frame: _Frame, hit: _Hit, tokens: list[Token], number: int) -> None:
+    def _run(self, frame: _Frame, hit: _Hit, line: str, tokens: list[Token], number: int) -> None:
         cmd, caps = hit.command, hit.caps
         key = frame.key
         if frame.mode is GLOBAL and cmd.key is not None:
@@ -146,10 +148,16 @@ class Parser:
             assert cmd.no is not None
             cmd.no(frame.obj, caps)
             return
-        result = cmd.apply(frame.obj, caps)
+        try:
+            result = cmd.apply(frame.obj, caps)
+        except ArgError as e:  # a value its type allows that the command does not (a host address as a network)
+            at = tokens[min(len(cmd.spellings[0]), len(tokens) - 1)]
+            self._error(number, line, at.start, f"% {e}")
+            return
         word = cmd.spellings[0][0]
         self.where[(key, word)] = number
-        for name in ("number", "buttons"):
+        self.where[(key, cmd.name)] = number  # `session target` beside `session protocol`
+        for name in ("number", "buttons", "preference"):
             if name in caps:
                 self.where[(key, word, str(caps[name]))] = number
         if cmd.enters:
@@ -196,6 +204,8 @@ class Parser:
         negated = words[0].lower() == "no" and len(words) > 1
         pos = min(max(best.pos, 0), len(tokens))
         column = tokens[pos].start if pos < len(tokens) else len(line)
+        if best.kind == BAD_ARG and pos < len(tokens):
+            column += min(best.offset, len(tokens[pos].text) - 1)
         at = f" (at '{tokens[pos].text}')" if pos < len(tokens) else ""
         chain = [frame.mode for frame in self.stack]
         if best.kind == BAD_ARG:

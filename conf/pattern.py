@@ -25,9 +25,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from conf.destination import Pattern, PatternError
+from conf.model import SessionTarget
+
 
 class ArgError(ValueError):
-    """An argument word that does not fit its type; the text names the range or form."""
+    """An argument word that does not fit its type; the text names the range or form.
+    `offset` is where in the word the caret goes (a pattern's bad character)."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,61 @@ def _button(word: str) -> tuple[int, str, tuple[int, ...]]:
     return number, BUTTON_KINDS[sep], tags
 
 
+def _dial_digits(word: str) -> str:
+    if not re.fullmatch(r"[0-9]{1,31}", word):
+        raise ArgError(f"'{word}' is not a number to dial (1-31 digits 0-9)")
+    return word
+
+
+def _netmask(word: str) -> str:
+    try:
+        ipaddress.IPv4Network(f"0.0.0.0/{word}")
+    except ValueError:
+        raise ArgError(f"'{word}' is not a network mask (A.B.C.D, ones then zeros)") from None
+    return word
+
+
+def _dest_pattern(word: str) -> str:
+    try:
+        Pattern.parse(word)
+    except PatternError as e:
+        raise ArgError(f"destination pattern '{word}': {e.reason} (character {e.column + 1})", e.column) from None
+    return word
+
+
+def _session_target(word: str) -> object:
+    kind, sep, rest = word.partition(":")
+    if not sep or kind.lower() not in ("ipv4", "dns"):
+        raise ArgError(f"'{word}' is not a session target (ipv4:A.B.C.D[:PORT] or dns:HOST[:PORT])")
+    kind = kind.lower()
+    host, sep, port_text = rest.partition(":")
+    at, written = len(kind) + 1, host
+    if kind == "ipv4":
+        try:
+            host = str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise ArgError(f"session target '{word}': '{host}' is not an IPv4 address (A.B.C.D)", at) from None
+    elif not _DNS_NAME.fullmatch(host) or len(host) > 253:
+        raise ArgError(f"session target '{word}': '{host}' is not a host name", at)
+    port = None
+    if sep:
+        at += len(written) + 1
+        if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 1 <= int(port_text) <= 65535:
+            raise ArgError(f"session target '{word}': port '{port_text}' is not in range 1-65535", at)
+        port = int(port_text)
+    return SessionTarget(kind, host, port)
+
+
+_DNS_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+DTMF_RELAYS = ("sip-info", "rtp-nte")
+
+
+def _dtmf(word: str) -> str:
+    if word.lower() not in DTMF_RELAYS:
+        raise ArgError(f"'{word}' is not a DTMF relay this server offers ({', '.join(DTMF_RELAYS)})")
+    return word.lower()
+
+
 def _word(word: str) -> str:
     return word
 
@@ -137,6 +200,8 @@ def _word(word: str) -> str:
 ARG_TYPES: dict[str, Callable[[str], object]] = {
     "word": _word, "ipv4": _ipv4, "mac": _mac, "digits": _digits, "digit-list": _digit_list,
     "alnum30": _alnum30, "hostname": _hostname, "time": _time, "button": _button,
+    "dial-digits": _dial_digits, "netmask": _netmask, "dest-pattern": _dest_pattern,
+    "session-target": _session_target, "dtmf": _dtmf,
 }
 
 
@@ -244,10 +309,12 @@ class Failure:
     kind: int = INVALID
     reason: str = ""
     expected: set[str] = field(default_factory=set)
+    offset: int = 0  # into the offending word, for a bad argument
 
-    def note(self, pos: int, kind: int, reason: str = "", expected: tuple[str, ...] = ()) -> None:
+    def note(self, pos: int, kind: int, reason: str = "", expected: tuple[str, ...] = (), offset: int = 0) -> None:
         if (pos, kind) > (self.pos, self.kind):
             self.pos, self.kind, self.reason, self.expected = pos, kind, reason, set(expected)
+            self.offset = offset
         elif (pos, kind) == (self.pos, self.kind):
             self.expected.update(expected)
             if not self.reason:
@@ -291,7 +358,7 @@ def _walk(nodes: tuple, toks: list[Token], i: int, caps: dict, line: str,
         try:
             value = node.convert(word)
         except ArgError as e:
-            fail.note(i, BAD_ARG, str(e))
+            fail.note(i, BAD_ARG, str(e), offset=e.offset)
             return
         if node.repeat:
             got = caps.get(node.name, ()) + (value,)

@@ -34,7 +34,8 @@ def render_mode(mode: Mode, obj: Any, indent: str = " ") -> list[str]:
                 out.extend(render_mode(MODES[cmd.enters], sub, indent + " "))
         else:
             out.extend(indent + line for line in cmd.show(obj))
-    out.extend(indent + line for line in getattr(obj, mode.extra_attr))
+    if mode.extra_attr:
+        out.extend(indent + line for line in getattr(obj, mode.extra_attr))
     return out
 
 

@@ -1,14 +1,17 @@
 """Every CME command of the table: what it sets, its `no` form, its range and default,
 and that it renders back to a line that parses to the same value."""
 
+import ipaddress
+
 import pytest
 
 from conf import ProfileNumber, XmlUser, render
-from conf.model import Config, Telephony, Voip
+from conf.model import Config, SessionTarget, Snr, Telephony, Voip
 
 from .helpers import messages, parse
 
 DN = "ephone-dn 1\nnumber 201\n"
+ROUTED = "dial-peer voice 100 voip\nsession target ipv4:192.0.2.10"  # a pattern alone is a warning
 
 # (sub-mode entry, the command, the line that undoes it, what it sets, value, default)
 CASES = [
@@ -128,6 +131,43 @@ CASES = [
      lambda c: [(n, b.dn_tag, b.kind) for n, b in c.ephones[1].buttons.items()], [(1, 1, "normal")], []),
     ("voice logout-profile 4\nephone 1", "logout-profile 4", "no logout-profile",
      lambda c: c.ephones[1].logout_profile, 4, None),
+    # dial-peer voice, voice class codec, sip-ua, the trusted list, snr
+    ("dial-peer voice 100 voip", "description to the PSTN gateway", "no description",
+     lambda c: c.dial_peers[100].description, "to the PSTN gateway", None),
+    (ROUTED, "destination-pattern 9T", "no destination-pattern",
+     lambda c: c.dial_peers[100].destination_pattern, "9T", None),
+    (ROUTED, "destination-pattern +1408[2-9]..%", "no destination-pattern +1408[2-9]..%",
+     lambda c: c.dial_peers[100].destination_pattern, "+1408[2-9]..%", None),
+    ("dial-peer voice 100 voip", "session protocol sipv2", "no session protocol",
+     lambda c: c.dial_peers[100].session_protocol, "sipv2", None),
+    ("dial-peer voice 100 voip", "session target ipv4:192.0.2.10:5060", "no session target",
+     lambda c: str(c.dial_peers[100].session_target), "ipv4:192.0.2.10:5060", "None"),
+    ("dial-peer voice 100 voip", "session target dns:gw.example.com", "no session target",
+     lambda c: c.dial_peers[100].session_target, SessionTarget("dns", "gw.example.com"), None),
+    ("dial-peer voice 100 voip", "session transport tcp", "no session transport",
+     lambda c: c.dial_peers[100].session_transport, "tcp", "udp"),
+    ("dial-peer voice 100 voip", "codec g711alaw", "no codec", lambda c: c.dial_peers[100].codec, "g711alaw", None),
+    ("voice class codec 1\ndial-peer voice 100 voip", "voice-class codec 1", "no voice-class codec",
+     lambda c: c.dial_peers[100].voice_class_codec, 1, None),
+    ("dial-peer voice 100 voip", "dtmf-relay rtp-nte sip-info rtp-nte", "no dtmf-relay",
+     lambda c: c.dial_peers[100].dtmf_relay, ("rtp-nte", "sip-info"), ()),
+    ("dial-peer voice 100 voip", "preference 10", "no preference", lambda c: c.dial_peers[100].preference, 10, 0),
+    ("dial-peer voice 100 voip", "huntstop", "no huntstop", lambda c: c.dial_peers[100].huntstop, True, False),
+    ("dial-peer voice 100 voip", "incoming called-number 20.", "no incoming called-number",
+     lambda c: c.dial_peers[100].incoming_called_number, "20.", None),
+    ("dial-peer voice 100 voip", "shutdown", "no shutdown", lambda c: c.dial_peers[100].shutdown, True, False),
+    ("voice class codec 1", "codec preference 2 g711ulaw", "no codec preference 2",
+     lambda c: c.codec_classes[1].preferences, {2: "g711ulaw"}, {}),
+    ("sip-ua", "retry invite 4", "no retry invite", lambda c: c.sip_ua.retry_invite, 4, 6),
+    ("sip-ua", "retry bye 1", "no retry bye", lambda c: c.sip_ua.retry_bye, 1, 10),
+    ("sip-ua", "retry cancel 10", "no retry cancel 10", lambda c: c.sip_ua.retry_cancel, 10, 8),
+    ("sip-ua", "timers trying 1000", "no timers trying", lambda c: c.sip_ua.timers_trying, 1000, 500),
+    ("voice service voip\nip address trusted list", "ipv4 192.0.2.0 255.255.255.0", "no ipv4 192.0.2.0 255.255.255.0",
+     lambda c: c.voip.trusted, [ipaddress.IPv4Network("192.0.2.0/24")], []),
+    ("voice service voip\nip address trusted list", "ipv4 198.51.100.7", "no ipv4 198.51.100.7",
+     lambda c: c.voip.trusted, [ipaddress.IPv4Network("198.51.100.7/32")], []),
+    ("ephone-dn 1", "snr 5551234 delay 5 timeout 15", "no snr",
+     lambda c: c.ephone_dns[1].snr, Snr("5551234", 5, 15), None),
     # global
     ("", "hostname cme", "no hostname", lambda c: c.hostname, "cme", "Router"),
     ("", "username admin password cisco", "no username admin", lambda c: c.usernames, {"admin": "cisco"}, {}),
@@ -186,6 +226,28 @@ RANGES = [
     ("voice register session-server 1", "register-id " + "a" * 31, "is not 1-30 alphanumeric characters"),
     ("voice register session-server 1", "register-id app-1", "% 'app-1' is not 1-30 alphanumeric characters"),
     ("", "hostname 1router", "is not a host name"),
+    ("", "dial-peer voice 0 voip", "% voice 0 out of range 1-2147483647"),
+    ("", "voice class codec 10001", "% codec 10001 out of range 1-10000"),
+    ("dial-peer voice 1 voip", "preference 11", "% preference 11 out of range 0-10"),
+    ("dial-peer voice 1 voip", "destination-pattern 9T1", "% destination pattern '9T1': 'T' may only end"),
+    ("dial-peer voice 1 voip", "incoming called-number 2[0-", "% destination pattern '2[0-': unclosed '['"),
+    ("dial-peer voice 1 voip", "session target ipv4:192.0.2.300",
+     "% session target 'ipv4:192.0.2.300': '192.0.2.300' is not an IPv4 address (A.B.C.D)"),
+    ("dial-peer voice 1 voip", "session target ipv4:192.0.2.3:0",
+     "% session target 'ipv4:192.0.2.3:0': port '0' is not in range 1-65535"),
+    ("dial-peer voice 1 voip", "session target ipv4:192.0.2.3:65536", "port '65536' is not in range 1-65535"),
+    ("dial-peer voice 1 voip", "session target dns:-gw.example", "'-gw.example' is not a host name"),
+    ("dial-peer voice 1 voip", "session target gw.example.com", "is not a session target"),
+    ("dial-peer voice 1 voip", "dtmf-relay h245-alphanumeric", "is not a DTMF relay this server offers"),
+    ("voice class codec 1", "codec preference 15 g711ulaw", "% preference 15 out of range 1-14"),
+    ("sip-ua", "retry invite 11", "% invite 11 out of range 1-10"),
+    ("sip-ua", "timers trying 99", "% trying 99 out of range 100-1000"),
+    ("voice service voip\nip address trusted list", "ipv4 192.0.2.1 255.255.255.0",
+     "% 192.0.2.1 255.255.255.0 is not a network: 192.0.2.0 is"),
+    ("voice service voip\nip address trusted list", "ipv4 192.0.2.0 255.0.255.0", "is not a network mask"),
+    ("ephone-dn 1", "snr 555-1234 delay 5 timeout 15", "% '555-1234' is not a number to dial (1-31 digits 0-9)"),
+    ("ephone-dn 1", "snr 5551234 delay 31 timeout 15", "% delay 31 out of range 0-30"),
+    ("ephone-dn 1", "snr 5551234 delay 5 timeout 4", "% timeout 4 out of range 5-60"),
 ]
 
 

@@ -183,10 +183,17 @@ def test_router_blocks_keep_their_sub_lines():
     assert blocks["archive"] == [" log config", " hidekeys"]
     assert blocks["ixi transport http"] == [" response size 64", " no shutdown"]
     assert blocks["line con 0"] == [" exec-timeout 0 0", " logging synchronous"]
-    assert blocks["dial-peer voice 1 voip"][-1] == " service mysvc"
+    assert "dial-peer voice 1 voip" not in blocks  # CME's own now, see test_dial_peer.py
     assert blocks["banner motd ^C"] == ["Authorized access only!", "hostname ignored inside a banner", "^C"]
     assert blocks["ip access-list extended ACL"] == [" permit ip any any"]
     assert blocks["ip route 0.0.0.0 0.0.0.0 10.0.0.254"] == []
+
+
+def test_cme_sections_among_router_commands_keep_their_unused_lines():
+    c = parse(ROUTER_TEXT).config
+    assert c.dial_peers[1].extra == ["service mysvc"]
+    assert c.sip_ua.extra == ["registrar ipv4:10.0.0.2 expires 3600"]
+    assert c.codec_classes[1].codecs() == ["g711ulaw"]
 
 
 def test_router_text_round_trips():

@@ -1,6 +1,7 @@
 """Properties: no text makes the parser raise, and parse∘render is stable, both on
 arbitrary text and on generated models."""
 
+import ipaddress
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,8 @@ from conf import (Account, Button, Config, Ephone, EphoneDn, EphoneDnTemplate, F
                   render)
 from conf.grammar import PHONE_TYPES, _shown
 from conf.load import ConfigError
-from conf.model import RegisterGlobal, Telephony, Voip
+from conf.model import (DialPeer, RegisterGlobal, SessionTarget, SipUa, Snr, Telephony, VoiceClassCodec,
+                        Voip)
 from conf.pattern import BUTTON_KINDS
 from conf.router import VOCABULARY
 
@@ -89,6 +91,12 @@ IP = st.ip_addresses(v=4).map(str)
 MAC = st.from_regex(r"[0-9A-F]{4}\.[0-9A-F]{4}\.[0-9A-F]{4}", fullmatch=True)
 FLAG = st.booleans()
 PAIRS = st.sets(st.tuples(st.sampled_from(["sip", "h323"]), st.sampled_from(["sip", "h323"])), max_size=4)
+NETWORK = st.tuples(st.ip_addresses(v=4), st.integers(8, 32)).map(
+    lambda t: ipaddress.IPv4Network(f"{t[0]}/{t[1]}", strict=False))
+PATTERNS = st.sampled_from(["9T", "20.", "201", "+14085551234", "[2-5]..", "9[^0]%", "1?2+", "*7#", "T"])
+TARGETS = st.builds(SessionTarget, st.sampled_from(["ipv4"]), IP, st.none() | st.integers(1, 65535)) | \
+    st.builds(SessionTarget, st.just("dns"), st.from_regex(r"[a-z]([a-z0-9-]{0,7}[a-z0-9])?(\.[a-z]{2,5}){0,2}", fullmatch=True),
+              st.none() | st.integers(1, 65535))
 NUMBER_TYPES = ["normal", "silent-ring", "beep-ring", "feature-ring", "monitor-ring", "overlay", "cw-overlay"]
 
 
@@ -100,7 +108,9 @@ def voips(draw):
                 csta_mode_basic=draw(FLAG), suppress_conversion=draw(FLAG), sip=draw(FLAG) or registrar,
                 registrar=registrar,
                 registrar_expires_max=draw(st.integers(600, 86400)) if registrar else 3600,
-                registrar_expires_min=draw(st.integers(60, 3600)) if registrar else 60)
+                registrar_expires_min=draw(st.integers(60, 3600)) if registrar else 60,
+                trusted=(trusted := draw(st.lists(NETWORK, unique=True, max_size=3))),
+                trusted_list=draw(FLAG) or bool(trusted))
 
 
 @st.composite
@@ -138,7 +148,22 @@ def dns(draw, tag):
                     cti_watch_own=draw(FLAG), cti_notify_own=draw(FLAG),
                     call_forward_all=draw(st.none() | DIGITS), call_forward_busy=draw(st.none() | DIGITS),
                     call_forward_noan=noan, call_forward_noan_timeout=draw(st.integers(3, 60000)) if noan else None,
-                    template=draw(st.none() | st.integers(1, 15)))
+                    template=draw(st.none() | st.integers(1, 15)),
+                    snr=draw(st.none() | st.builds(Snr, DIGITS, st.integers(0, 30), st.integers(5, 60))))
+
+
+@st.composite
+def dial_peers(draw, tag):
+    return DialPeer(tag, kind=draw(st.sampled_from(["voip", "pots"])), description=draw(st.none() | TEXT),
+                    destination_pattern=draw(st.none() | PATTERNS),
+                    session_protocol=draw(st.none() | st.sampled_from(["sipv2", "cisco"])),
+                    session_target=draw(st.none() | TARGETS), session_transport=draw(st.sampled_from(["udp", "tcp"])),
+                    codec=draw(st.none() | st.sampled_from(["g711ulaw", "g711alaw"])),
+                    voice_class_codec=draw(st.none() | st.integers(1, 10000)),
+                    dtmf_relay=tuple(draw(st.lists(st.sampled_from(["sip-info", "rtp-nte"]), unique=True))),
+                    preference=draw(st.integers(0, 10)), huntstop=draw(FLAG),
+                    incoming_called_number=draw(st.none() | PATTERNS), shutdown=draw(FLAG),
+                    extra=draw(st.lists(st.sampled_from(["port 0/0/0", "forward-digits 4", "vad"]), unique=True)))
 
 
 @st.composite
@@ -158,7 +183,7 @@ def ephones(draw, tag):
 ROUTER_BLOCKS = st.lists(st.sampled_from([
     ("version 12.4", 20, []), ("ip route 0.0.0.0 0.0.0.0 10.0.0.1", 150, []),
     ("interface FastEthernet0/0", 130, [" ip address 10.0.0.1 255.255.255.0", " duplex auto"]),
-    ("sip-ua", 188, []), ("line con 0", 210, [" logging synchronous"]), ("voice-port 0/0/0", 175, []),
+    ("gateway", 186, [" timer receive-rtp 1200"]), ("line con 0", 210, [" logging synchronous"]), ("voice-port 0/0/0", 175, []),
     ("fax interface-type fax-mail", 110, []), ("application", 188, [" service x flash:x.tcl"]),
 ]), max_size=5).map(lambda rows: [RouterBlock(line, rank, list(sub)) for line, rank, sub in rows])
 
@@ -192,7 +217,13 @@ def configs(draw):
         ephone_dn_templates=draw(_tags(lambda t: st.builds(EphoneDnTemplate, st.just(t), FLAG, FLAG), 1, 15)),
         ephone_dns=draw(_tags(lambda t: dns(t), 1, 15000)),
         ephones=draw(_tags(lambda t: ephones(t), 1, 10000)),
+        codec_classes=draw(_tags(lambda t: st.builds(VoiceClassCodec, st.just(t), st.dictionaries(
+            st.integers(1, 14), st.sampled_from(["g711ulaw", "g711alaw"]), max_size=3)), 1, 10000)),
+        dial_peers=draw(_tags(lambda t: dial_peers(t), 1, 2147483647)),
+        sip_ua=draw(st.builds(SipUa, FLAG, st.integers(1, 10), st.integers(1, 10), st.integers(1, 10),
+                              st.integers(100, 1000))),
         router=draw(ROUTER_BLOCKS))
+    config.sip_ua.configured = _shown(config.sip_ua)
     for profile in config.user_profiles.values():
         if draw(FLAG):
             profile.user, profile.password = draw(NAME), draw(WORD)
