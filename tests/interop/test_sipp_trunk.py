@@ -112,7 +112,7 @@ def run_sipp(reactor, t, scenario, *, port=None, media=None, uac=None):
     return run, process
 
 
-@pytest_twisted.inlineCallbacks
+@defer.inlineCallbacks
 def _scenario(t, scenario, act, *, expect_code=0, second=None):
     from twisted.internet import reactor
     runs = [run_sipp(reactor, t, scenario)]
@@ -139,62 +139,68 @@ def _scenario(t, scenario, act, *, expect_code=0, second=None):
 
 
 def dial(phone, number):
-    phone.send(phone.station.off_hook())
-    phone.send(phone.station.dial(number + "#"))
+    phone.off_hook()
+    phone.dial(number + "#")
 
 
 def _far_media(phone):
     return [(str(ch.remote_ip), ch.remote_port) for ch in phone.station.transmissions.values()]
 
 
+@pytest_twisted.inlineCallbacks
 def test_an_outbound_call_is_answered_talks_and_the_phone_hangs_up(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
         assert [ip for ip, _ in _far_media(phone)] == ["127.0.0.1"]
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "answer", act)
+        phone.on_hook()
+    yield _scenario(trunk, "answer", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_a_busy_far_end_gives_busy_tone(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: any(c.state == CallState.BUSY for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "busy", act)
+        phone.on_hook()
+    yield _scenario(trunk, "busy", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_an_unknown_number_gives_reorder(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: any(c.state == CallState.INVALID_NUMBER for c in s.calls().values())
                          ).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "unknown", act)
+        phone.on_hook()
+    yield _scenario(trunk, "unknown", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_a_503_hunts_to_the_next_dial_peer(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "unavailable", act, second="answer")
+        phone.on_hook()
+    yield _scenario(trunk, "unavailable", act, second="answer")
 
 
+@pytest_twisted.inlineCallbacks
 def test_hanging_up_while_it_rings_cancels_the_invite(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: any(c.state == CallState.RING_OUT for c in s.calls().values())
                          ).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "no_answer", act)
+        phone.on_hook()
+    yield _scenario(trunk, "no_answer", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_early_media_reaches_the_phone_before_the_answer(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
@@ -202,34 +208,36 @@ def test_early_media_reaches_the_phone_before_the_answer(trunk):
         yield phone.when(lambda s: bool(s.transmissions)).addTimeout(TIMEOUT, reactor)
         assert not phone.station.in_call()  # the far end's announcement, before any answer
         yield phone.when(lambda s: s.in_call()).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "early_media", act)
+        phone.on_hook()
+    yield _scenario(trunk, "early_media", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_hold_and_resume_are_re_invites(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.hold())
+        phone.hold()
         yield phone.when(lambda s: any(c.state == CallState.HOLD for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
         yield _later(reactor, 0.3)
-        phone.send(phone.station.resume())
+        phone.resume()
         yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
         yield _later(reactor, 0.3)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "hold_resume", act)
+        phone.on_hook()
+    yield _scenario(trunk, "hold_resume", act)
 
 
+@pytest_twisted.inlineCallbacks
 def test_keypad_digits_go_to_the_far_end_as_info(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
         yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
-        phone.send(phone.station.dial("5"))
+        phone.dial("5")
         yield _later(reactor, 0.3)
-        phone.send(phone.station.on_hook())
-    return _scenario(trunk, "dtmf_info", act)
+        phone.on_hook()
+    yield _scenario(trunk, "dtmf_info", act)
 
 
 def _later(reactor, seconds):
