@@ -135,6 +135,8 @@ class TrunkLegActor(ReactorActor):
         if invite is not None:
             self.invite, self.invite_tx, self.flow = invite
             self.called = called
+            if offer is not None:  # the gateway checked that it shares a codec with us
+                self.codec, _ = sdp.answer(offer, codecs=network.inbound_codecs(), want_telephone_event=False)
         switch.tell_line(line_tag, EndpointUp(Endpoint(self.device, self.actor_ref, 1, can_prompt=False,
                                                        network=True)))
         if self.inbound:

@@ -22,6 +22,7 @@ from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, 
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
 from sip.core import UASCore
+from sip.inspection import UASPolicy
 from sip.csta import requests as rq
 from sip.csta.devices import dial_digits
 from sip.csta.errors import CSTAParseError
@@ -57,7 +58,13 @@ class CTIGateway:
         self.directory = telephony.directory if telephony is not None else Directory()
         self.clock = clock
         self.timers = timers
-        self.core = UASCore(clock, on_request=self.on_request, on_flow_lost=self.flow_lost, timers=timers)
+        g = config.register_global
+        # one core for both transaction users: CTI sessions (CSTA XML) and trunk calls (SDP, DTMF relay)
+        policy = UASPolicy(body_types=frozenset({CSTA_XML, "application/sdp", "application/dtmf-relay"}),
+                           response_types=frozenset({CSTA_XML, "application/sdp"}),
+                           sent_by=frozenset({f"{g.source_address or '127.0.0.1'}:{g.port}".lower()}))
+        self.core = UASCore(clock, policy=policy, on_request=self.on_request, on_flow_lost=self.flow_lost,
+                            timers=timers)
         self.dialogs = DialogTable()  # dialog key -> CTISessionActor ref, until the session ends
         # the open sessions (not yet terminating): what the CLI, session managers and a
         # lost connection act on

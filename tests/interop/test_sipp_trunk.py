@@ -19,7 +19,7 @@ import pytest_twisted
 from twisted.internet import defer, error, protocol
 
 from sccp.client import connect as connect_phone
-from sccp.enums import CallState, DeviceType
+from sccp.enums import CallState, Codec, DeviceType
 from sccp.station import Station
 from tests.interop.conftest import ROOT, free_port
 
@@ -243,3 +243,30 @@ def test_keypad_digits_go_to_the_far_end_as_info(trunk):
 def _later(reactor, seconds):
     from twisted.internet import task
     return task.deferLater(reactor, seconds, lambda: None)
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_call_from_the_trunk_rings_201_which_answers_with_its_media_and_the_far_end_hangs_up(trunk):
+    from twisted.internet import reactor
+    phone = yield connect_phone(reactor, "127.0.0.1", trunk["sccp"], Station(A, DeviceType.CISCO_7961, auto_answer=0))
+    try:
+        yield phone.when_registered().addTimeout(TIMEOUT, reactor)
+        talked = phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        run, process = run_sipp(reactor, trunk, "inbound", port=free_port(socket.SOCK_DGRAM), uac="201")
+        try:
+            code, output = yield run.done.addTimeout(TIMEOUT + 10, reactor)
+        except defer.TimeoutError:
+            process.signalProcess("KILL")
+            raise
+        trace = trunk["dir"] / "sipp_inbound.log"
+        assert code == 0, output[-3000:] + (trace.read_text()[-6000:] if trace.exists() else "")
+        yield talked
+        # the phone sent to the address of the offer, in the codec the offer preferred
+        ((ip, _),) = _far_media(phone)
+        assert ip == "127.0.0.1"
+        (channel,) = phone.station.transmissions.values()
+        assert channel.codec == Codec.G711_ALAW  # the offer's first choice (PCMA), which we allow
+        yield phone.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
+        assert "Traceback" not in trunk["log"].read_text()
+    finally:
+        phone.transport.loseConnection()
