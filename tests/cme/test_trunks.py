@@ -177,3 +177,28 @@ def test_a_call_out_with_no_reachable_peer_gives_reorder_and_leaks_nothing(ex):
     a.do("on_hook")
     ex.settle()
     nothing_left(ex)
+
+
+def test_the_cli_shows_a_trunk_call_while_it_lasts(ex):
+    from types import SimpleNamespace
+
+    from cme.cli.trunks import show_call_active_voice_brief, show_sip_ua_calls
+    ctx = SimpleNamespace(app=SimpleNamespace(trunks=ex.trunks))
+    assert show_sip_ua_calls(ctx).startswith("Total SIP call legs:0")
+    a, flow = ex.phone(A), FakeFlow()
+    ex.cti.core.receive(invite(), flow)
+    ex.settle()
+    a.do("answer")
+    ex.settle()
+    text = show_sip_ua_calls(ctx)
+    assert "User Agent Server:1" in text and "in-1@192.0.2.7" in text and "CONFIRMED" in text
+    assert "Calling Number          : 5551234" in text and "Remote media            : 192.0.2.7:30000" in text
+    assert "pid:200 5551234 -> 201 CONFIRMED" in show_call_active_voice_brief(ctx)
+    a.do("on_hook")
+    ex.settle()
+    (bye,) = [m for m in flow.sent if getattr(m, "method", None) == "BYE"]
+    assert "ENDING" in show_sip_ua_calls(ctx)  # until the far end answers the BYE
+    ex.cti.core.receive(bye.response(200), flow)
+    ex.settle()
+    assert show_sip_ua_calls(ctx).startswith("Total SIP call legs:0")
+    nothing_left(ex)
