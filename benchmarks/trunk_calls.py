@@ -26,8 +26,10 @@ Each phase: --warmup seconds, then calls ending inside --duration seconds are co
 its rounds). Reported: calls/s of each and their ratio, p50/p99 of post-dial delay (last
 digit written → the caller's phone CONNECTED; for phone-to-phone that includes the
 callee's answer, done at once on RING_IN), failures by stage, the server's CPU (100 % =
-one core) and its CPU per call, sipp's CPU, and errors, warnings and the first traceback
-in the server log (kept, path printed, when it has any).
+one core) and its CPU per call, this process's CPU (the phones), sipp's CPU, and errors,
+warnings and the first traceback in the server log (kept, path printed, when it has any).
+At low concurrency the phone-to-phone rate is bound by Nagle/delayed ACK on the phones'
+TCP (the trunk's SIP leg is UDP): --nodelay, as in calls.py.
 """
 from __future__ import annotations
 
@@ -113,6 +115,7 @@ class Phase:
     seconds: float = 0.0
     server_cpu: float = 0.0  # CPU seconds
     sipp_cpu: float = 0.0
+    own_cpu: float = 0.0  # this process: the phones
     lost: list = field(default_factory=list)
 
     def add(self, driver, cpu, inside, sipp_seconds: float) -> None:
@@ -121,6 +124,7 @@ class Phase:
         self.seconds += cpu.seconds
         self.server_cpu += cpu.server * cpu.seconds
         self.sipp_cpu += sipp_seconds
+        self.own_cpu += cpu.own * cpu.seconds
         self.lost += driver.lost_pairs
 
     @property
@@ -134,7 +138,7 @@ class Phase:
         return (f"{self.name:<15} {len(self.calls):>6} {self.rate:>8.1f} {sum(self.failed.values()):>6} "
                 f"{pct(pdd, 50):>8.1f} {pct(pdd, 99):>8.1f} {pct(cycle, 50):>8.1f} "
                 f"{self.server_cpu / self.seconds * 100:>8.0f} {per_call:>8.2f} "
-                f"{self.sipp_cpu / self.seconds * 100:>8.0f}")
+                f"{self.own_cpu / self.seconds * 100:>8.0f} {self.sipp_cpu / self.seconds * 100:>8.0f}")
 
 
 def start_sipp(sipp: str, port: int, workdir) -> subprocess.Popen:
@@ -243,12 +247,15 @@ def run(reactor, args):
         stop_server(server)
 
     print(f"{'':<15} {'calls':>6} {'calls/s':>8} {'failed':>6} {'pdd p50':>8} {'pdd p99':>8} "
-          f"{'cycle50':>8} {'srv CPU%':>8} {'srv ms/c':>8} {'sipp CPU':>8}")
-    print(f"{'':<15} {'':>6} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'':>8} {'ms':>8} {'%':>8}")
+          f"{'cycle50':>8} {'srv CPU%':>8} {'srv ms/c':>8} {'ph CPU%':>8} {'sipp CPU':>8}")
+    print(f"{'':<15} {'':>6} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'':>8} {'ms':>8} {'':>8} {'%':>8}")
     for phase in (p2p, trunk):
         print(phase.row())
     ratio = trunk.rate / p2p.rate if p2p.rate else float("nan")
-    print(f"ratio trunk / phone-to-phone: {ratio:.2f}   (goal >= 0.5)")
+    cost = ((p2p.server_cpu / len(p2p.calls)) / (trunk.server_cpu / len(trunk.calls))
+            if p2p.calls and trunk.calls else float("nan"))
+    print(f"ratio trunk / phone-to-phone: {ratio:.2f}   (goal >= 0.5)   "
+          f"server CPU per call, phone-to-phone / trunk: {cost:.2f}")
     for phase in (p2p, trunk):
         if phase.failed:
             print(f"failures {phase.name} (by stage, incl. warm-up and drain): {dict(phase.failed)}")
