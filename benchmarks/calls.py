@@ -176,7 +176,7 @@ class Driver:
         """One call on `pair` by `steps`; a failure is recorded by stage and the pair recovered."""
         call = self.new_call()
         try:
-            if pair.caller.lost or pair.callee.lost:
+            if any(phone.lost for phone in (pair.caller, pair.callee) if phone is not None):
                 raise CallFailed("connection", "lost")
             yield self.steps(pair, call)
         except CallFailed as exc:
@@ -249,26 +249,34 @@ class Driver:
                 yield task.deferLater(self.reactor, 0.01, lambda: None)
                 continue
             pair = self.pairs.popleft()
-            yield self.one_call(pair)
+            call = yield self.one_call(pair)
+            if call.failed:  # one that failed without waiting must not starve the reactor
+                yield task.deferLater(self.reactor, 0.01, lambda: None)
             if not pair.broken:
                 self.pairs.append(pair)
+
+
+@defer.inlineCallbacks
+def drive(reactor, driver, k: int, server_pid: int, args):
+    """K workers on `driver`; after args.warmup seconds, a window of args.duration seconds,
+    then the workers drain. Returns (CPU over the window, the calls that ended inside it)."""
+    workers = [driver.worker() for _ in range(k)]
+    yield task.deferLater(reactor, args.warmup, lambda: None)
+    before = CPU.sample(server_pid)
+    yield task.deferLater(reactor, args.duration, lambda: None)
+    after = CPU.sample(server_pid)
+    driver.stopping = True
+    yield defer.DeferredList(workers, consumeErrors=True)
+    inside = [c for c in driver.calls if before[0] <= c.end < after[0]]
+    return CPU.between(before, after), inside
 
 
 @defer.inlineCallbacks
 def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
     driver = Driver(reactor, pairs, args)
     log_mark = log_path.stat().st_size
-    workers = [driver.worker() for _ in range(k)]
-    yield task.deferLater(reactor, args.warmup, lambda: None)
-    before = CPU.sample(server.pid)
-    yield task.deferLater(reactor, args.duration, lambda: None)
-    after = CPU.sample(server.pid)
-    driver.stopping = True
-    yield defer.DeferredList(workers, consumeErrors=True)
-    t0, t1 = before[0], after[0]
-    cpu = CPU.between(before, after)
+    cpu, inside = yield drive(reactor, driver, k, server.pid, args)
     window = cpu.seconds
-    inside = [c for c in driver.calls if t0 <= c.end < t1]
     ok = [c for c in inside if not c.failed]
     failed = Counter(c.failed for c in driver.calls if c.failed)
     ring = [(c.ring - c.dialed) * 1000 for c in ok]
