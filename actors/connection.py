@@ -14,7 +14,7 @@ class Connection:
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
                  "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred",
-                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early")
+                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early", "remote")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -30,6 +30,7 @@ class Connection:
         self.peer_codec = ""  # what the far endpoint receives
         self.reached = False  # the call left through a network (it may send early media)
         self.early: tuple | None = None  # (address, codec) of the early media shown
+        self.remote = ""  # dial-via-office: the user's remote phone, where this call's user is
         self.peer_held = False
         self.timer = None
         self.cause = "newCall"

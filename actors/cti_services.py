@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from actors import calls as c
+from conf.destination import outbound_peers
 from conf.pattern import ARG_TYPES, ArgError
 from sip.csta import requests as rq
 from sip.csta.errors import error_xml
@@ -91,7 +92,7 @@ _NUMBER = {  # the request field holding the number (or digits) the service need
 _TWO_CALLS = (rq.AlternateCall, rq.ReconnectCall, rq.TransferCall)  # also name a held call
 
 
-def call_control_target(host, request, ns: str):
+def call_control_target(host, request, ns: str, session_line: str = ""):
     """(line ref, CTICall) for a call-control request, or the error XML to answer with."""
     from actors.line_cti import CTICall
 
@@ -102,6 +103,8 @@ def call_control_target(host, request, ns: str):
         digits = request.calling_device.digits
         prompt = request.auto_originate == "prompt"
         message = CTICall(service, called=request.called_directory_number.digits, prompt=prompt)
+        if host.config.dn_by_number(digits) is None:  # not a DN: dial-via-office, or refused
+            return _dial_via_office(host, message, digits, session_line, ns)
     else:
         conn = getattr(request, field)
         called = _NUMBER[type(request)](request) if type(request) in _NUMBER else ""
@@ -126,6 +129,20 @@ def call_control_target(host, request, ns: str):
         # knows which phones show it and what else they show.
         message = replace(message, moc_lines=host.session_lines())
     return line, message
+
+
+def _dial_via_office(host, message, remote: str, session_line: str, ns: str):
+    """CME 8.8 dial-via-office: MakeCall on the session's line whose callingDevice is the
+    user's remote phone. Only the number the line's `snr` names may be rung this way (an
+    application must not make the server call two arbitrary outside numbers); any other
+    outside number is `privilegeViolationSpecifiedDevice`."""
+    dn = host.config.dn_by_number(session_line) if session_line else None
+    line = host.directory.get(session_line) if dn is not None else None
+    snr = getattr(dn, "snr", None)
+    if dn is None or line is None or snr is None or snr.number != remote or not dn.cti_watch:
+        outside = bool(outbound_peers(host.config.dial_peers.values(), remote))  # one we could call
+        return error_xml("operation", "privilegeViolationSpecifiedDevice" if outside else "invalidCallingDeviceID", ns)
+    return line, replace(message, remote=remote, prompt=True, remote_timeout=snr.timeout)
 
 
 _RESPONSES = {  # the call-control responses that name a connection

@@ -294,7 +294,7 @@ class CTISessionActor(ReactorActor):
 
     def _call_control(self, csta_request, ns: str, request, tx) -> None:
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
-        target = call_control_target(self.gateway, csta_request, ns)
+        target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number)
         if isinstance(target, bytes):
             self._answer(request, tx, target)
             return

@@ -270,6 +270,9 @@ class LineCalls:
         """The network refused a call offered through it: the caller hears why (busy,
         reorder), as if this line had refused the offer."""
         conn = self.connection(m)
+        if conn is not None and conn.state == "prompting":  # dial-via-office: the remote phone refused
+            self.release(conn, m.cause)
+            return
         if conn is None or conn.state != "alerting":
             return
         caller = conn.peer

@@ -28,6 +28,8 @@ class CTICall:
     # make_call with prompt, `cti csta mode basic`: the lines CTI sessions were opened on. A
     # phone showing one of them is associated with a MOC client and may not be prompted.
     moc_lines: frozenset = frozenset()
+    remote: str = ""  # make_call, dial-via-office: the user's remote phone (the DN's snr number), rung first
+    remote_timeout: int = 0  # how long it may ring (snr ... timeout S)
 
 
 def refusal(category: str, value: str):
@@ -187,10 +189,12 @@ class CTIServices:
         if m.prompt and m.moc_lines and self._moc_associated(m.moc_lines):
             # cme.md: prompted MakeCall is not supported on a phone associated with a MOC client
             return refusal("operation", "requestIncompatibleWithObject")
-        if not calls.in_service():
-            return refusal("systemResourceAvailibility", "deviceOutOfService")
         if self.switch.route(m.called)[0] is None:
             return refusal("operation", "invalidCalledDeviceID")
+        if m.remote:  # the user is at the remote phone: the desk phone need not be up
+            return self._dial_via_office(m)
+        if not calls.in_service():
+            return refusal("systemResourceAvailibility", "deviceOutOfService")
         if m.prompt:
             conn = self.prompting.start(m.called)
             if conn == "unpromptable":
@@ -202,6 +206,24 @@ class CTIServices:
         if conn is None:
             return NO_ROOM  # no free instance
         calls.digits(conn, m.called + "#")
+        return self._ok(conn)
+
+    def _dial_via_office(self, m: CTICall):
+        """Ring the user's remote phone through its dial-peer, presenting this line; it
+        stands in for the line's phone for this call, so its answer dials the destination
+        as a prompted MakeCall does (actors/line_prompt.py)."""
+        calls = self.calls
+        route, _ = self.switch.route(m.remote)
+        if route is None or isinstance(route, int):
+            return refusal("operation", "invalidCallingDeviceID")  # no dial-peer reaches it
+        if calls.free_instance() is None:
+            return NO_ROOM
+        endpoint = self.switch.attach(route, calls.dn.tag)
+        if endpoint is None:
+            return refusal("systemResourceAvailibility", "resourceBusy")
+        calls.audience.endpoints[endpoint.device] = endpoint  # before it rings; its EndpointUp follows
+        conn = self.prompting.start(m.called, devices=[endpoint.device], remote=m.remote,
+                                    timeout=m.remote_timeout or None)
         return self._ok(conn)
 
     def _moc_associated(self, lines: frozenset) -> bool:

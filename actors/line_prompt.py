@@ -10,6 +10,7 @@ endpoints may be prompted is theirs to say (`Endpoint.can_prompt`).
 from __future__ import annotations
 
 from actors import calls as c
+from actors.events import ConnectionID
 from fsm.connection import CONNECTION
 
 PROMPT_RING_SECONDS = 180  # IOS `timeouts ringing` default
@@ -19,11 +20,15 @@ class Prompting:
     def __init__(self, calls, switch) -> None:
         self.calls, self.switch = calls, switch
 
-    def start(self, called: str):
+    def start(self, called: str, *, devices=None, remote: str = "", timeout: float | None = None):
         """Ring the calling endpoint(s): the connection, or the reason it cannot start
-        ("unpromptable": no endpoint may be prompted; "busy": no free instance)."""
+        ("unpromptable": no endpoint may be prompted; "busy": no free instance).
+
+        Dial-via-office rings only `devices` (the remote phone's leg, `remote` its number):
+        the call is announced as the line's own (ServiceInitiated) and the remote leg by
+        NetworkReached, since the line's user is there, not at a phone here."""
         calls = self.calls
-        devices = calls.prompted_endpoints()
+        devices = calls.prompted_endpoints() if devices is None else devices
         if not devices:
             return "unpromptable"
         instance = calls.free_instance()
@@ -36,9 +41,15 @@ class Prompting:
         conn.called = called
         for device in devices:
             calls.show(conn, "ringing", device, state="alerting")
-        calls.publish("delivered", conn, calls.own(conn), "makeCall", alerting=calls.number,
-                      calling=calls.number, called=called)
-        calls.arm_timer(conn, PROMPT_RING_SECONDS, c.PromptTimeout(conn.call_id))
+        if remote:
+            conn.remote = remote
+            calls.publish("service_initiated", conn, calls.own(conn), "makeCall", initiating=calls.number)
+            calls.publish("network_reached", conn, ConnectionID(conn.call_id, remote), "makeCall",
+                          calling=calls.number, called=remote, network=remote)
+        else:
+            calls.publish("delivered", conn, calls.own(conn), "makeCall", alerting=calls.number,
+                          calling=calls.number, called=called)
+        calls.arm_timer(conn, timeout or PROMPT_RING_SECONDS, c.PromptTimeout(conn.call_id))
         return conn
 
     def answered(self, conn, device: str) -> None:

@@ -35,6 +35,10 @@ class Trunks(Protocol):
     def seize(self, route: TrunkRoute) -> int | None:
         """Start a trunk line for one call through `route`; its line tag (None: cannot)."""
 
+    def attach(self, route: TrunkRoute, line_tag: int):
+        """Start a leg through `route` that stands in for line `line_tag`'s phone for one
+        call (dial-via-office's remote phone); its actors.events.Endpoint (None: cannot)."""
+
 
 class Switch:
     def __init__(self, config, *, clock, directory: Directory | None = None,
@@ -92,6 +96,9 @@ class Switch:
                 self.tell_line(caller.tag, Reject(caller.call_id, "resourcesNotAvailable", route.number))
                 return
         self.tell_line(target, message)
+
+    def attach(self, route: TrunkRoute, line_tag: int):
+        return self.trunks.attach(route, line_tag) if self.trunks is not None else None
 
     def dn(self, tag):
         return self.config.ephone_dns.get(tag) if isinstance(tag, int) else None

@@ -102,7 +102,10 @@ class TrunkLegActor(ReactorActor):
     namespace = "cme.trunk"
 
     def __init__(self, leg_id: int, line_tag: int, switch, network, *, targets=(), invite=None,
-                 offer: sdp.Media | None = None, called: str = "", timers=DEFAULT, dial_peer: int = 0) -> None:
+                 offer: sdp.Media | None = None, called: str = "", timers=DEFAULT, dial_peer: int = 0,
+                 remote: bool = False) -> None:
+        """`remote`: dial-via-office; the leg stands in for a DN's phone (it shows line
+        `line_tag` and is prompted for one call) instead of being a trunk line's network."""
         super().__init__()
         self.leg_id, self.line_tag, self.switch, self.network = leg_id, line_tag, switch, network
         self.device = f"SIP-{leg_id}"  # how the line knows this endpoint
@@ -112,7 +115,8 @@ class TrunkLegActor(ReactorActor):
         self.timers = timers
         TRUNK_LEG.start(self)
         self.call_id = 0  # the trunk line's connection
-        self.calling = self.calling_name = self.called = ""
+        self.calling = self.calling_name = ""
+        self.called = called  # the number the INVITE goes to (outbound: until the line says)
         self.flow = None
         self.invite = None  # our INVITE (outbound) or theirs (inbound)
         self.invite_tx = None
@@ -132,17 +136,19 @@ class TrunkLegActor(ReactorActor):
         self.executor = Executor(switch.clock, on_timer=lambda owner, name: self._mail(LegTimer(name)),
                                  on_timeout=lambda owner, timer, flow: self._mail(LegTimer("no_ack")))
         self.inbound = invite is not None
+        self.remote = remote
         if invite is not None:
             self.invite, self.invite_tx, self.flow = invite
-            self.called = called
             if offer is not None:  # the gateway checked that it shares a codec with us
                 self.codec, _ = sdp.answer(offer, codecs=network.inbound_codecs(), want_telephone_event=False)
-        switch.tell_line(line_tag, EndpointUp(Endpoint(self.device, self.actor_ref, 1, can_prompt=False,
-                                                       network=True)))
+        switch.tell_line(line_tag, EndpointUp(self.endpoint()))
         if self.inbound:
             TRUNK_LEG.fire(self, "invite_in")
             self.network.respond(self.invite_tx, self.invite.response(100))
             self._tell_line(c.UserAction(self.device, "offhook"))
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.device, self.actor_ref, 1, can_prompt=self.remote, network=not self.remote)
 
     @property
     def trace_id(self) -> str:
@@ -187,14 +193,19 @@ class TrunkLegActor(ReactorActor):
             TRUNK_LEG.fire(self, "done")
         self._disarm()
         self._tell_line(EndpointDown(self.device, "trunk call ended"))
-        self.network.line_done(self.line_tag)
+        if not self.remote:  # a DN's line outlives the remote leg that stood in for its phone
+            self.network.line_done(self.line_tag)
         self.stop()
 
     # -- what the line says ---------------------------------------------------------------------
     def _step(self, s: CallStep) -> None:
+        if self.call_id and s.call_id != self.call_id:
+            return  # a remote leg shows a DN with other calls: only its own is its business
         if s.call_id and not self.call_id:
             self.call_id = s.call_id
-            self.calling, self.calling_name, self.called = s.calling, s.calling_name, s.called or self.called
+            self.calling, self.calling_name = s.calling, s.calling_name
+            if not self.remote:  # a remote leg calls the remote phone, not the call's destination
+                self.called = s.called or self.called
         handler = _STEPS.get(s.step)
         if handler is not None:
             handler(self, s)
@@ -203,7 +214,9 @@ class TrunkLegActor(ReactorActor):
         if self.inbound or self.state != "idle":
             return
         TRUNK_LEG.fire(self, "offered_out")
-        if s.media is not None:
+        if self.remote:  # the destination is not called yet: offer inactive, re-INVITE on its media
+            self._next_target()
+        elif s.media is not None:
             self.media = s.media
             self._next_target()
         else:
@@ -376,6 +389,10 @@ class TrunkLegActor(ReactorActor):
             return self._gone(None)
         TRUNK_LEG.fire(self, "answered")
         self.status = str(r.status)
+        if self.remote:  # the line takes our media once the answer made us the call's endpoint
+            self._tell_line(c.UserAction(self.device, "answer", self.call_id))
+            self._take_sdp(r)
+            return
         self._take_sdp(r)
         self._tell_line(c.UserAction(self.device, "answer", self.call_id))
 

@@ -19,6 +19,7 @@ import ipaddress
 import itertools
 from dataclasses import dataclass
 
+from actors.events import Endpoint
 from actors.switch import TrunkRoute
 from actors.trace import TraceLogger
 from actors.trunk_leg import Cancelled, PeerTarget, SipRequest, TrunkLegActor
@@ -105,6 +106,18 @@ class TrunkGateway:
         self.legs[leg_id] = ref
         self.calls_placed += 1
         return tag
+
+    def attach(self, route: TrunkRoute, line_tag: int):
+        """Dial-via-office: a leg to the remote phone that shows DN `line_tag`."""
+        targets = [t for t in (self._target(tag) for tag in route.peers) if t is not None]
+        if not targets:
+            return None
+        leg_id = next(self._leg_ids)
+        ref = TrunkLegActor.start(leg_id, line_tag, self.switch, self, targets=targets, called=route.number,
+                                  timers=self._timers(), remote=True)
+        self.legs[leg_id] = ref
+        self.calls_placed += 1
+        return Endpoint(f"SIP-{leg_id}", ref, 1, can_prompt=True)
 
     def _target(self, tag: int) -> PeerTarget | None:
         peer = self.config.dial_peers.get(tag)
