@@ -4,6 +4,7 @@
     cme csta --line 201 [--follow] make-call 202 [prompt] | answer | clear | hold | retrieve
                                  | deflect N | transfer [N] | consult N | digits 123#
                                  | dnd on|off | forward on N|off | mwi on|off | snapshot
+                                 | dial-via-office DEST [REMOTE]
 
 `monitor` opens a CTI session on the line, starts a monitor and prints each event as it
 comes, one line each, until Ctrl-C, which stops the monitor and ends the session with BYE.
@@ -12,7 +13,10 @@ Every other command sends one request over its own session and prints the respon
 The call commands act on the line's call in the fitting state (found with SnapshotDevice):
 `transfer N` is SingleStepTransferCall of the call in progress to N; `transfer` alone is
 TransferCall, joining the held call with the active (consultation) one; `consult N` holds
-the call and calls N (ConsultationCall); `digits` is GenerateDigits.
+the call and calls N (ConsultationCall); `digits` is GenerateDigits. `dial-via-office DEST`
+(CME 8.8) has the server ring the line's remote phone first (REMOTE, by default the
+number of the DN's `snr` in --config), then DEST: MakeCall with the remote phone as the
+calling device and autoOriginate prompt.
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ def describe(body: bytes) -> str:
     return " ".join(parts)
 
 
-SERVICES = ("make-call", "answer", "clear", "hold", "retrieve", "deflect", "transfer", "consult", "digits",
+SERVICES = ("make-call", "dial-via-office", "answer", "clear", "hold", "retrieve", "deflect", "transfer", "consult", "digits",
             "dnd", "forward", "mwi", "snapshot")
 _WANTED = {"answer": ("alerting",), "clear": ("connected", "alerting", "hold", "initiated", "fail"),
            "hold": ("connected",), "retrieve": ("hold",), "deflect": ("alerting",),
@@ -91,6 +95,13 @@ def build_request(command: str, line: str, arguments: list[str], snapshot: bytes
         mode = "prompt" if arguments[1:] else "doNotPrompt"
         return csta(f"<MakeCall{ns}><callingDevice>{line}</callingDevice><calledDirectoryNumber>{arguments[0]}"
                     f"</calledDirectoryNumber><autoOriginate>{mode}</autoOriginate></MakeCall>")
+    if command == "dial-via-office":
+        if len(arguments) != 2:
+            raise ValueError("dial-via-office takes the destination, then the remote phone's number "
+                             "(by default the DN's snr number in the configuration)")
+        destination, remote = arguments
+        return csta(f"<MakeCall{ns}><callingDevice>{escape(remote)}</callingDevice><calledDirectoryNumber>"
+                    f"{escape(destination)}</calledDirectoryNumber><autoOriginate>prompt</autoOriginate></MakeCall>")
     if command == "transfer" and not arguments:
         held = _call_in(snapshot, ("hold",)) if snapshot is not None else "0"
         active = _call_in(snapshot, ("connected",)) if snapshot is not None else "0"
@@ -121,6 +132,14 @@ def build_request(command: str, line: str, arguments: list[str], snapshot: bytes
                 f"{extra}</{root}>")
 
 
+def snr_number(config_path: str, line: str) -> str:
+    """The remote phone of DN `line`: its `snr NUMBER` in the configuration."""
+    dn = conf.load_file(config_path).config.dn_by_number(line)
+    if dn is None or dn.snr is None:
+        raise ValueError(f"ephone-dn {line} has no 'snr NUMBER' in {config_path}: name the remote phone")
+    return dn.snr.number
+
+
 def server_address(args) -> tuple[str, int]:
     if args.server:
         host, _, port = args.server.rpartition(":")
@@ -139,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", choices=["monitor", *SERVICES])
     ap.add_argument("arguments", nargs="*")
     args = ap.parse_args(argv)
+    if args.command == "dial-via-office" and len(args.arguments) == 1:
+        try:
+            remote = snr_number(args.config, args.line)
+        except (conf.ConfigError, OSError, ValueError) as e:
+            print(f"cme csta: {e}", file=sys.stderr)
+            return 2
+        args.arguments.append(remote)
     if args.command != "monitor":
         try:
             build_request(args.command, args.line, args.arguments, None)

@@ -54,3 +54,20 @@ def test_arguments_cannot_inject_xml():
     with pytest.raises(Exception) as caught:  # the server's parser refuses it as not DTMF
         parse_request(body)
     assert "not DTMF" in str(caught.value)
+
+
+def test_dial_via_office_is_a_prompted_make_call_from_the_remote_phone():
+    made = parsed("dial-via-office", "202", "95551234")
+    assert isinstance(made, rq.MakeCall) and made.auto_originate == "prompt"
+    assert made.calling_device.digits == "95551234" and made.called_directory_number.digits == "202"
+    with pytest.raises(ValueError):
+        build_request("dial-via-office", "201", ["202"], None)
+
+
+def test_dial_via_office_takes_the_remote_phone_from_the_dns_snr(tmp_path):
+    from cme.csta import snr_number
+    from pathlib import Path
+    cfg = Path(__file__).resolve().parents[2] / "conf" / "examples" / "trunk.cfg"
+    assert snr_number(str(cfg), "201") == "95551234"
+    with pytest.raises(ValueError, match="no 'snr NUMBER'"):
+        snr_number(str(cfg), "202")

@@ -62,6 +62,7 @@ def trunk(tmp_path):
     far, second = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     text = (ROOT / "conf" / "cme.cfg").read_text()
     text = text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
+    text = text.replace(" number 201\n", " number 201\n snr 95551234 delay 0 timeout 20\n")
     text = text.replace("\nend", f"""
 dial-peer voice 100 voip
  destination-pattern 9T
@@ -240,6 +241,15 @@ def test_keypad_digits_go_to_the_far_end_as_info(trunk):
     yield _scenario(trunk, "dtmf_info", act)
 
 
+@defer.inlineCallbacks
+def _until(reactor, predicate):
+    """Wait (bounded by TIMEOUT) for something that arrives by the network, not a phone."""
+    for _ in range(int(TIMEOUT / 0.05)):
+        if predicate():
+            return
+        yield _later(reactor, 0.05)
+
+
 def _later(reactor, seconds):
     from twisted.internet import task
     return task.deferLater(reactor, seconds, lambda: None)
@@ -252,6 +262,7 @@ def test_a_call_from_the_trunk_rings_201_which_answers_with_its_media_and_the_fa
     try:
         yield phone.when_registered().addTimeout(TIMEOUT, reactor)
         talked = phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        talked.addCallback(lambda s: list(s.transmissions.values()))  # as they were in the call
         run, process = run_sipp(reactor, trunk, "inbound", port=free_port(socket.SOCK_DGRAM), uac="201")
         try:
             code, output = yield run.done.addTimeout(TIMEOUT + 10, reactor)
@@ -260,13 +271,56 @@ def test_a_call_from_the_trunk_rings_201_which_answers_with_its_media_and_the_fa
             raise
         trace = trunk["dir"] / "sipp_inbound.log"
         assert code == 0, output[-3000:] + (trace.read_text()[-6000:] if trace.exists() else "")
-        yield talked
+        (channel,) = yield talked
         # the phone sent to the address of the offer, in the codec the offer preferred
-        ((ip, _),) = _far_media(phone)
-        assert ip == "127.0.0.1"
-        (channel,) = phone.station.transmissions.values()
+        assert str(channel.remote_ip) == "127.0.0.1"
         assert channel.codec == Codec.G711_ALAW  # the offer's first choice (PCMA), which we allow
         yield phone.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
         assert "Traceback" not in trunk["log"].read_text()
     finally:
         phone.transport.loseConnection()
+
+
+@pytest_twisted.inlineCallbacks
+def test_dial_via_office_rings_the_remote_phone_first_then_202_and_joins_them(trunk):
+    """sipp is the user's remote phone (201's snr number); a virtual phone answers on 202."""
+    from twisted.internet import reactor
+    from sip.client import ED3, connect, csta
+    run, process = run_sipp(reactor, trunk, "remote_phone")
+    yield _later(reactor, 0.3)
+    b = yield connect_phone(reactor, "127.0.0.1", trunk["sccp"],
+                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
+    events = []
+    client = yield connect(reactor, "127.0.0.1", trunk["sip"], on_event=events.append)
+    try:
+        yield b.when_registered().addTimeout(TIMEOUT, reactor)
+        yield client.open("201")
+        yield client.request(csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject>'
+                                  '</monitorObject></MonitorStart>'))
+        answer = yield client.request(csta(
+            f'<MakeCall xmlns="{ED3}"><callingDevice>95551234</callingDevice><calledDirectoryNumber>202'
+            '</calledDirectoryNumber><autoOriginate>prompt</autoOriginate></MakeCall>'))
+        assert b"MakeCallResponse" in answer, answer
+        station = yield b.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        ((ip, _),) = _far_media(b)
+        assert ip == "127.0.0.1"  # 202 sends straight to the remote phone (sipp's SDP)
+        yield _later(reactor, 0.3)
+        b.on_hook()
+        try:
+            code, output = yield run.done.addTimeout(TIMEOUT + 10, reactor)
+        except defer.TimeoutError:
+            process.signalProcess("KILL")
+            raise
+        trace = trunk["dir"] / "sipp_remote_phone.log"
+        assert code == 0, output[-3000:] + (trace.read_text()[-6000:] if trace.exists() else "")
+        yield b.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
+        yield _until(reactor, lambda: any(b"ConnectionClearedEvent" in e for e in events))  # its INFO may trail
+        names = [e.split(b">", 2)[1].split(b" ")[0].lstrip(b"<") for e in events]
+        for expected in (b"ServiceInitiatedEvent", b"NetworkReachedEvent", b"OriginatedEvent",
+                         b"DeliveredEvent", b"EstablishedEvent", b"ConnectionClearedEvent"):
+            assert expected in names, (expected, names)
+        assert names.index(b"ServiceInitiatedEvent") < names.index(b"OriginatedEvent") < names.index(b"EstablishedEvent")
+        assert "Traceback" not in trunk["log"].read_text()
+    finally:
+        yield client.close()
+        b.transport.loseConnection()
