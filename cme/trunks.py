@@ -275,6 +275,8 @@ class TrunkGateway:
 
         if not self._trusted(flow):
             return refuse(403, "Not in the trusted list")
+        if request.max_forwards == 0:  # §16.3: a call we would place onward may go no further
+            return refuse(483, "Too Many Hops")
         called = _user(request.uri) or _user(request.to.uri)
         calling = _user(request.from_.uri) if request.from_ is not None else ""
         peer = inbound_peer(self._peers(), called, calling)

@@ -126,6 +126,17 @@ def test_a_dial_peer_target_counts_as_trusted(ex):
     assert statuses(flow) == [100, 180]
 
 
+def test_an_invite_with_no_hops_left_gets_483(ex):
+    ex.phone(A)
+    flow = FakeFlow()
+    request = invite()
+    request.headers.set("Max-Forwards", "0")
+    ex.cti.core.receive(request, flow)
+    ex.settle()
+    assert statuses(flow) == [483]
+    nothing_left(ex)
+
+
 def test_a_number_that_is_no_dn_gets_404(ex):
     ex.phone(A)
     flow = FakeFlow()
