@@ -1,0 +1,256 @@
+"""Trunk calls driven end to end: CTI services across dial-peers, the SIP leg's 2xx
+retransmission and CANCEL races, TCP to a peer, and the CLI's view of trunk legs.
+
+The far end is played by feeding SIP into the server's one core: outbound requests are
+what the gateway writes on a fake UDP socket (`trunks.udp`), inbound ones and every
+response are parsed from text as the peer would send them. The phones are virtual
+(cme.testing.Exchange), the actors run on a task.Clock.
+"""
+from __future__ import annotations
+
+import pytest
+
+from cme.testing import Exchange
+from cme.trunks import TrunkGateway
+from sccp.enums import CallState
+from sip.framing import parse_datagram
+from sip.message import Request, Response
+from sip.transport import DatagramFlow
+from tests.actors.test_cti_consult import DUAL, Lab, conn, name_of, text_of
+from tests.actors.test_cti_session import ED3
+
+PEER = ("198.51.100.20", 5060)
+DIAL_PEER = """dial-peer voice 100 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target ipv4:198.51.100.20:5060
+!
+end
+"""
+CONFIG = DUAL.rsplit("end", 1)[0] + DIAL_PEER
+FAR_SDP = ("v=0\r\no=gw 1 1 IN IP4 198.51.100.30\r\ns=-\r\nc=IN IP4 198.51.100.30\r\nt=0 0\r\n"
+           "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+class FakeUDP:
+    """The SIP listener's datagram socket: what the gateway writes, with its address."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[object, tuple[str, int]]] = []
+
+    def write_message(self, message, address) -> None:
+        self.sent.append((parse_datagram(message.encode()), address))  # as the peer reads it
+
+
+class Far:
+    """The trunk peer: reads what we sent it, answers by feeding the core."""
+
+    def __init__(self, ex: Exchange, core, udp: FakeUDP) -> None:
+        self.ex, self.core, self.udp = ex, core, udp
+        self.flow = DatagramFlow(udp, PEER)
+        self.tag = "far1"
+        self._cseq = iter(range(100, 1000))
+
+    def requests(self, method: str | None = None) -> list[Request]:
+        return [m for m, _ in self.udp.sent if isinstance(m, Request) and (method is None or m.method == method)]
+
+    def responses(self) -> list[Response]:
+        return [m for m, _ in self.udp.sent if isinstance(m, Response)]
+
+    def invites(self) -> list[Request]:
+        """The INVITEs sent, each once (UDP retransmissions, same branch, left out)."""
+        seen, out = set(), []
+        for m in self.requests("INVITE"):
+            if m.via.branch not in seen:
+                seen.add(m.via.branch)
+                out.append(m)
+        return out
+
+    def answer(self, request: Request, status: int, *, sdp: str | None = None) -> None:
+        headers = [("Contact", f"<sip:far@{PEER[0]}:{PEER[1]}>")] if status < 300 else []
+        body = sdp.encode() if sdp else b""
+        response = request.response(status, to_tag=self.tag if status != 100 else None, headers=headers,
+                                    body=body, content_type="application/sdp" if body else None)
+        self.core.receive(parse_datagram(response.encode()), self.flow)
+        self.ex.settle()
+
+    def request(self, method: str, invite: Request, *, body: str = "") -> None:
+        """An in-dialog request from the far end of the call `invite` started."""
+        payload = body.encode()
+        contact = invite.contact_uri
+        text = (f"{method} {contact} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {PEER[0]}:{PEER[1]};branch=z9hG4bKfar{next(self._cseq)}\r\n"
+                "Max-Forwards: 70\r\n"
+                f"From: <sip:{invite.uri.user}@{PEER[0]}>;tag={self.tag}\r\n"
+                f"To: {invite.headers.get('From')}\r\n"
+                f"Call-ID: {invite.call_id}\r\nCSeq: {next(self._cseq)} {method}\r\n"
+                f"Contact: <sip:far@{PEER[0]}:{PEER[1]}>\r\n"
+                + ("Content-Type: application/sdp\r\n" if payload else "")
+                + f"Content-Length: {len(payload)}\r\n\r\n")
+        self.core.receive(parse_datagram(text.encode() + payload), self.flow)
+        self.ex.settle()
+
+
+class TrunkLab(Lab):
+    """A CTI session on 201 with monitors on 201-203, and dial-peer 100 (9T) to PEER."""
+
+    def __init__(self, text: str = CONFIG) -> None:
+        super().__init__(text)
+        self.trunks = TrunkGateway(self.ex.config, self.ex.telephony.switch, self.gateway.core, self.ex.clock,
+                                   local_host="127.0.0.1", local_port=5060)
+        self.udp = self.trunks.udp = FakeUDP()
+        self.ex.telephony.switch.trunks = self.gateway.trunks = self.trunks
+        self.far = Far(self.ex, self.gateway.core, self.udp)
+
+    def dial_out(self) -> Request:
+        """The INVITE that went out (the number ends on `#` or on the 9T interdigit timeout)."""
+        if not self.far.invites():
+            self.ex.advance(self.ex.config.telephony.interdigit_timeout)
+        (invite,) = self.far.invites()
+        return invite
+
+    def nothing_left(self) -> None:
+        assert not self.trunks.legs and not len(self.trunks.dialogs) and not self.trunks.pending
+        assert self.idle()
+        directory = self.ex.telephony.directory
+        assert not [k for k in directory if isinstance(k, int) and k < 0 and directory.get(k) is not None]
+
+
+@pytest.fixture
+def lab():
+    lab = TrunkLab()
+    yield lab
+    lab.ex.close()
+
+
+def offers(invite, phone) -> bool:
+    return (f"c=IN IP4 {phone.ip}".encode() in invite.body
+            and f"m=audio {phone.rtp_port} ".encode() in invite.body)
+
+
+def names(events, dn="201"):
+    return [name for d, name, _ in events if d == dn]
+
+
+def make_call(lab, number="95551234") -> tuple[int, Request]:
+    body = lab.ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice><calledDirectoryNumber>{number}'
+                   '</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>')
+    assert name_of(body) == "MakeCallResponse"
+    return int(text_of(body, "callID")), lab.dial_out()
+
+
+def connected_call(lab) -> int:
+    lab.a.do("off_hook").do("dial", "202")
+    lab.b.do("answer")
+    (call_id,) = lab.calls(1)
+    lab.events()
+    return call_id
+
+
+# -- 1. CTI services across trunks ---------------------------------------------------------------
+def test_make_call_to_an_outside_number_goes_out_and_reports_each_step(lab):
+    call_id, invite = make_call(lab)
+    assert invite.from_.uri.user == "201" and invite.uri.user == "95551234"
+    assert offers(invite, lab.a)
+    assert names(lab.events()) == ["ServiceInitiatedEvent", "OriginatedEvent", "NetworkReachedEvent"]
+    lab.far.answer(invite, 100)
+    lab.far.answer(invite, 180)
+    assert names(lab.events()) == ["DeliveredEvent"]
+    lab.far.answer(invite, 200, sdp=FAR_SDP)
+    assert names(lab.events()) == ["EstablishedEvent"]
+    assert lab.far.requests("ACK")
+    (ch,) = lab.a.transmissions.values()
+    assert (str(ch.remote_ip), ch.remote_port) == ("198.51.100.30", 40000)
+    lab.far.request("BYE", invite)
+    assert [r.status for r in lab.far.responses()][-1] == 200
+    assert set(names(lab.events())) == {"ConnectionClearedEvent"}  # the far party's, then 201's (as 202's would)
+    assert not lab.a.in_call()
+    lab.nothing_left()
+
+
+def answered(lab, invite) -> None:
+    lab.far.answer(invite, 180)
+    lab.far.answer(invite, 200, sdp=FAR_SDP)
+
+
+def talks_to_the_far_end(phone) -> bool:
+    return any((str(ch.remote_ip), ch.remote_port) == ("198.51.100.30", 40000) for ch in phone.transmissions.values())
+
+
+def far_hangs_up(lab, invite) -> None:
+    lab.far.request("BYE", invite)
+    assert lab.far.responses()[-1].status == 200
+    lab.events()
+    lab.nothing_left()
+
+
+def test_single_step_transfer_of_a_connected_call_to_an_outside_number(lab):
+    first = connected_call(lab)
+    body = lab.ask(f'<SingleStepTransferCall xmlns="{ED3}"><activeCall>{conn(first)}</activeCall>'
+                   '<transferredTo>95551234</transferredTo></SingleStepTransferCall>')
+    assert name_of(body) == "SingleStepTransferCallResponse"
+    invite = lab.dial_out()
+    assert offers(invite, lab.b)  # 202 is the party that goes on talking
+    assert not lab.a.in_call()
+    assert names(lab.events(), "202") == ["TransferedEvent", "NetworkReachedEvent"]
+    answered(lab, invite)
+    assert talks_to_the_far_end(lab.b)
+    assert set(lab.calls(2).values()) == {"connected"}
+    assert names(lab.events(), "202") == ["DeliveredEvent", "EstablishedEvent"]
+    far_hangs_up(lab, invite)
+
+
+def test_deflect_of_a_ringing_call_to_an_outside_number(lab):
+    lab.b.do("off_hook").do("dial", "201")
+    (ringing,) = lab.calls(1)
+    lab.events()
+    body = lab.ask(f'<DeflectCall xmlns="{ED3}"><callToBeDiverted>{conn(ringing)}</callToBeDiverted>'
+                   '<newDestination>95551234</newDestination></DeflectCall>')
+    assert name_of(body) == "DeflectCallResponse"
+    invite = lab.dial_out()
+    assert offers(invite, lab.b) and invite.from_.uri.user == "202"
+    assert not lab.a.ringing() and lab.calls(1) == {}
+    answered(lab, invite)
+    assert talks_to_the_far_end(lab.b)
+    far_hangs_up(lab, invite)
+
+
+def test_forwarding_to_an_outside_number_sends_the_next_call_out(lab):
+    body = lab.ask(f'<SetForwarding xmlns="{ED3}"><device>201</device><forwardingType>forwardImmediate'
+                   '</forwardingType><activateForward>true</activateForward><forwardDN>95551234</forwardDN>'
+                   '</SetForwarding>')
+    assert name_of(body) == "SetForwardingResponse"
+    lab.b.do("off_hook").do("dial", "201")
+    invite = lab.dial_out()
+    assert offers(invite, lab.b) and invite.uri.user == "95551234"
+    assert not lab.a.ringing()
+    answered(lab, invite)
+    assert talks_to_the_far_end(lab.b)
+    far_hangs_up(lab, invite)
+
+
+def test_consultation_to_an_outside_number_then_transfer_re_points_the_trunk_media(lab):
+    first = connected_call(lab)
+    body = lab.ask(f'<ConsultationCall xmlns="{ED3}"><existingCall>{conn(first)}</existingCall>'
+                   '<consultedDevice>95551234</consultedDevice></ConsultationCall>')
+    assert name_of(body) == "ConsultationCallResponse"
+    consult = int(text_of(body, "callID"))
+    invite = lab.dial_out()
+    assert offers(invite, lab.a)  # 201 consults
+    answered(lab, invite)
+    assert talks_to_the_far_end(lab.a)
+    lab.events()
+    body = lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall>'
+                   f'<activeCall>{conn(consult)}</activeCall></TransferCall>')
+    assert name_of(body) == "TransferCallResponse"
+    assert not lab.a.in_call() and lab.calls(1) == {}
+    reinvites = lab.far.invites()[1:]
+    assert reinvites, "the trunk leg must re-INVITE the far end with 202's media"
+    reinvite = reinvites[-1]
+    assert reinvite.call_id == invite.call_id and reinvite.to_tag == lab.far.tag
+    assert offers(reinvite, lab.b) and b"a=sendrecv" in reinvite.body
+    lab.far.answer(reinvite, 200, sdp=FAR_SDP)
+    assert talks_to_the_far_end(lab.b)
+    assert len(lab.far.requests("ACK")) >= 2  # the re-INVITE's 2xx was ACKed too
+    assert set(lab.calls(2).values()) == {"connected"}
+    far_hangs_up(lab, invite)
