@@ -254,3 +254,95 @@ def test_consultation_to_an_outside_number_then_transfer_re_points_the_trunk_med
     assert len(lab.far.requests("ACK")) >= 2  # the re-INVITE's 2xx was ACKed too
     assert set(lab.calls(2).values()) == {"connected"}
     far_hangs_up(lab, invite)
+
+
+# -- 3. the 2xx of an inbound call over UDP ------------------------------------------------------
+IN_SDP = FAR_SDP
+
+
+def inbound_invite(to="201", call_id="in-7@198.51.100.20") -> Request:
+    payload = IN_SDP.encode()
+    text = (f"INVITE sip:{to}@127.0.0.1 SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {PEER[0]}:{PEER[1]};branch=z9hG4bKinbound7\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: \"Outside\" <sip:5551234@{PEER[0]}>;tag=gw7\r\n"
+            f"To: <sip:{to}@127.0.0.1>\r\n"
+            f"Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+            f"Contact: <sip:5551234@{PEER[0]}:{PEER[1]}>\r\n"
+            f"Content-Type: application/sdp\r\nContent-Length: {len(payload)}\r\n\r\n")
+    return parse_datagram(text.encode() + payload)
+
+
+def answered_inbound(lab) -> Request:
+    invite = inbound_invite()
+    lab.gateway.core.receive(invite, lab.far.flow)
+    lab.ex.settle()
+    assert lab.a.ringing()
+    lab.a.do("answer")
+    oks = [r for r in lab.far.responses() if r.status == 200]
+    assert len(oks) == 1 and offers(oks[0], lab.a)
+    return invite
+
+
+def ack_for(invite: Request, ok: Response) -> Request:
+    text = (f"ACK {ok.contact_uri} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {PEER[0]}:{PEER[1]};branch=z9hG4bKack7\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: {invite.headers.get('From')}\r\nTo: {ok.headers.get('To')}\r\n"
+            f"Call-ID: {invite.call_id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")
+    return parse_datagram(text.encode())
+
+
+def oks(lab) -> list[Response]:
+    return [r for r in lab.far.responses() if r.status == 200 and r.cseq.method == "INVITE"]
+
+
+def test_the_2xx_of_an_inbound_call_is_resent_over_udp_until_the_ack(lab):
+    invite = answered_inbound(lab)
+    t1 = lab.trunks._timers().t1
+    lab.ex.advance(t1)
+    assert len(oks(lab)) == 2  # T1
+    lab.ex.advance(2 * t1)
+    assert len(oks(lab)) == 3  # 2*T1 later
+    lab.gateway.core.receive(ack_for(invite, oks(lab)[0]), lab.far.flow)
+    lab.ex.settle()
+    lab.ex.advance(64 * t1)
+    assert len(oks(lab)) == 3 and not lab.far.requests("BYE")  # the ACK stopped it; the call goes on
+    assert lab.a.in_call() and lab.trunks.legs
+    lab.a.do("on_hook")
+    (bye,) = lab.far.requests("BYE")
+    lab.far.answer(bye, 200)
+    lab.nothing_left()
+
+
+def test_an_inbound_call_whose_2xx_is_never_acked_ends_with_bye_after_64_t1(lab):
+    answered_inbound(lab)
+    t1 = lab.trunks._timers().t1
+    for _ in range(127):  # small steps: each re-send is re-armed by the leg actor after the last
+        lab.ex.advance(t1 / 2)
+    assert not lab.far.requests("BYE")
+    assert len(oks(lab)) == 11  # at 0, T1, 3T1, 7T1, then every T2 (4 s) until 64*T1
+    lab.ex.advance(t1 / 2)
+    (bye,) = {r.via.branch: r for r in lab.far.requests("BYE")}.values()
+    assert bye.call_id == "in-7@198.51.100.20"
+    assert not lab.a.in_call()  # 201 hears the call end when the leg gives up, not after the BYE's answer
+    lab.far.answer(bye, 200)
+    lab.nothing_left()
+
+
+# -- 4. a 2xx that crosses our CANCEL ----------------------------------------------------------
+def test_a_2xx_that_crosses_our_cancel_is_acked_then_byed(lab):
+    lab.a.do("off_hook").do("dial", "95551234#")
+    invite = lab.dial_out()
+    lab.far.answer(invite, 180)
+    lab.a.do("on_hook")
+    (cancel,) = {r.via.branch: r for r in lab.far.requests("CANCEL")}.values()
+    lab.far.answer(cancel, 200)
+    lab.far.answer(invite, 200, sdp=FAR_SDP)  # the far end answered before it saw the CANCEL
+    acks = lab.far.requests("ACK")
+    assert acks and acks[-1].to_tag == lab.far.tag and acks[-1].cseq.number == invite.cseq.number
+    (bye,) = {r.via.branch: r for r in lab.far.requests("BYE")}.values()
+    assert bye.call_id == invite.call_id and bye.to_tag == lab.far.tag
+    assert not lab.a.in_call()
+    lab.far.answer(bye, 200)
+    lab.nothing_left()
