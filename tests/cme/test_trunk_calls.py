@@ -346,3 +346,18 @@ def test_a_2xx_that_crosses_our_cancel_is_acked_then_byed(lab):
     assert not lab.a.in_call()
     lab.far.answer(bye, 200)
     lab.nothing_left()
+
+
+def test_a_2xx_to_an_invite_whose_cancel_was_still_held_is_acked_then_byed(lab):
+    lab.a.do("off_hook").do("dial", "95551234#")
+    invite = lab.dial_out()
+    lab.a.do("on_hook")  # no provisional yet: the CANCEL waits (§9.1)
+    assert not lab.far.requests("CANCEL")
+    lab.far.answer(invite, 200, sdp=FAR_SDP)
+    lab.far.answer(invite, 200, sdp=FAR_SDP)  # retransmitted: ACKed again, BYEd once
+    assert not lab.far.requests("CANCEL")
+    acks = lab.far.requests("ACK")
+    assert len(acks) == 2 and all(a.cseq.number == invite.cseq.number for a in acks)
+    (bye,) = {r.via.branch: r for r in lab.far.requests("BYE")}.values()
+    lab.far.answer(bye, 200)
+    lab.nothing_left()
