@@ -9,11 +9,15 @@ response are parsed from text as the peer would send them. The phones are virtua
 from __future__ import annotations
 
 import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.task import deferLater
 
 from cme.testing import Exchange
 from cme.trunks import TrunkGateway
 from sccp.enums import CallState
-from sip.framing import parse_datagram
+from sip.framing import StreamFramer, parse_datagram
 from sip.message import Request, Response
 from sip.transport import DatagramFlow
 from tests.actors.test_cti_consult import DUAL, Lab, conn, name_of, text_of
@@ -361,3 +365,87 @@ def test_a_2xx_to_an_invite_whose_cancel_was_still_held_is_acked_then_byed(lab):
     (bye,) = {r.via.branch: r for r in lab.far.requests("BYE")}.values()
     lab.far.answer(bye, 200)
     lab.nothing_left()
+
+
+# -- 2. `session transport tcp`: the gateway connects to the peer ---------------------------------
+class TcpPeer(Protocol):
+    """A trunk peer on a real loopback listener: frames what it reads with sip.framing."""
+
+    def __init__(self, peer: "TcpPeerFactory") -> None:
+        self.peer, self.framer = peer, StreamFramer()
+
+    def connectionMade(self) -> None:
+        self.peer.connections.append(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.peer.received.extend(m for m in self.framer.feed(data) if isinstance(m, (Request, Response)))
+
+    def send(self, message) -> None:
+        self.transport.write(message.encode())
+
+
+class TcpPeerFactory(Factory):
+    def __init__(self) -> None:
+        self.connections: list[TcpPeer] = []
+        self.received: list = []
+
+    def buildProtocol(self, addr):
+        return TcpPeer(self)
+
+    def requests(self, method):
+        return [m for m in self.received if isinstance(m, Request) and m.method == method]
+
+
+def until(ex, condition, seconds: float = 5.0):
+    """Let the real reactor run (the connection, its bytes) and settle the actors until
+    `condition()` holds."""
+    for _ in range(int(seconds / 0.01)):
+        ex.settle()
+        if condition():
+            return
+        yield deferLater(reactor, 0.01, lambda: None)
+    raise AssertionError("timed out")
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_tcp_dial_peer_is_reached_over_a_connection_the_gateway_makes_and_reuses():
+    peer = TcpPeerFactory()
+    port = reactor.listenTCP(0, peer, interface="127.0.0.1")
+    text = CONFIG.replace("session target ipv4:198.51.100.20:5060",
+                          f"session target ipv4:127.0.0.1:{port.getHost().port}\n session transport tcp")
+    lab = TrunkLab(text)
+    try:
+        ex = lab.ex
+        lab.a.do("off_hook").do("dial", "95551234#")
+        yield from until(ex, lambda: peer.requests("INVITE"))
+        (invite,) = peer.requests("INVITE")
+        assert not lab.udp.sent  # nothing on the UDP socket
+        assert invite.via.transport == "TCP" and "transport=tcp" in str(invite.uri)
+        assert "transport=tcp" in str(invite.contact_uri) and offers(invite, lab.a)
+        (conn_,) = peer.connections
+        conn_.send(invite.response(180, to_tag="tcp1"))
+        conn_.send(invite.response(200, to_tag="tcp1", headers=[("Contact", "<sip:far@127.0.0.1;transport=tcp>")],
+                                   body=FAR_SDP.encode(), content_type="application/sdp"))
+        yield from until(ex, lambda: peer.requests("ACK") and talks_to_the_far_end(lab.a))
+        lab.a.do("on_hook")
+        yield from until(ex, lambda: peer.requests("BYE"))
+        (bye,) = peer.requests("BYE")
+        conn_.send(bye.response(200))
+        yield from until(ex, lambda: not lab.trunks.legs)
+        # the next call goes on the same connection
+        lab.a.do("off_hook").do("dial", "95551234#")
+        yield from until(ex, lambda: len(peer.requests("INVITE")) == 2)
+        assert len(peer.connections) == 1
+        second = peer.requests("INVITE")[1]
+        conn_.send(second.response(486, to_tag="tcp2"))
+        yield from until(ex, lambda: not lab.trunks.legs)
+        assert peer.requests("ACK")[-1].cseq.number == second.cseq.number  # the 486's ACK, same connection
+        lab.a.do("on_hook")
+        lab.nothing_left()
+    finally:
+        for c in peer.connections:
+            c.transport.loseConnection()
+        for stream in lab.trunks._streams.values():
+            stream.close()
+        lab.ex.close()
+        yield port.stopListening()
