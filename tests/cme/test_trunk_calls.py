@@ -449,3 +449,30 @@ def test_a_tcp_dial_peer_is_reached_over_a_connection_the_gateway_makes_and_reus
             stream.close()
         lab.ex.close()
         yield port.stopListening()
+
+
+# -- 5. `show cti call` shows the trunk legs --------------------------------------------------------
+def show_cti_call(lab) -> list[str]:
+    from types import SimpleNamespace
+
+    from cme.cli import builtin, cti, ephone
+    from cme.cli.testing import run
+    app = SimpleNamespace(config=lab.ex.config, board=lab.ex.telephony.board, trunks=lab.trunks, hostname="lab")
+    result = run(cti.register(ephone.register(builtin.default_table())), "show cti call", app)
+    assert result.ok, result.output
+    return result.output.rstrip("\n").splitlines()
+
+
+def test_show_cti_call_lists_the_trunk_side_of_a_call_out(lab):
+    call_id, invite = make_call(lab)
+    lab.far.answer(invite, 180)
+    rows = show_cti_call(lab)
+    (trunk,) = [r for r in rows if r.startswith("95551234")]
+    (gcid,) = {v.gcid for v in lab.ex.telephony.board.lines[1].calls.values()}
+    assert trunk.split() == ["95551234", trunk.split()[1], gcid, "201", "95551234", "ALERT"]
+    assert any(r.startswith("201 ") and r.endswith("RINGBACK") for r in rows)
+    lab.far.answer(invite, 200, sdp=FAR_SDP)
+    assert [r.split()[-1] for r in show_cti_call(lab)[1:]] == ["ACT", "ACT"]
+    lab.far.request("BYE", invite)
+    assert len(show_cti_call(lab)) == 1  # the header only: the trunk line went with its call
+    lab.nothing_left()
