@@ -476,3 +476,77 @@ def test_show_cti_call_lists_the_trunk_side_of_a_call_out(lab):
     lab.far.request("BYE", invite)
     assert len(show_cti_call(lab)) == 1  # the header only: the trunk line went with its call
     lab.nothing_left()
+
+
+# -- 6. `debug ccsip messages` -----------------------------------------------------------------------
+def test_debug_ccsip_messages_switches_the_message_trace_on_and_off():
+    from cme.cli.builtin import default_table
+    from cme.cli.testing import FakeApplication, run
+    app, table = FakeApplication(), default_table()
+    assert run(table, "debug ccsip messages", app).output.strip() == "SIP messages debugging is on"
+    assert app.trace.enabled() == ["cme.sip.messages"]
+    run(table, "undebug ccsip messages", app)
+    assert app.trace.enabled() == []
+    run(table, "debug ccsip messages", app)
+    run(table, "no debug ccsip messages", app)
+    assert app.trace.enabled() == []
+
+
+@pytest.fixture
+def sip_log():
+    from twisted.logger import LogLevel, formatEvent, globalLogPublisher
+
+    from actors.trace import TRACE
+    seen = []
+
+    def observe(event):
+        if event.get("log_namespace") == "cme.sip.messages" and event.get("log_level") is LogLevel.debug:
+            seen.append(formatEvent(event))
+
+    globalLogPublisher.addObserver(observe)
+    yield seen
+    globalLogPublisher.removeObserver(observe)
+    TRACE.disable("cme.sip.messages")
+
+
+OPTIONS = (b"OPTIONS sip:cme.example SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKtrace1\r\n"
+           b"Max-Forwards: 70\r\nFrom: <sip:app@192.0.2.7>;tag=f1\r\nTo: <sip:cme.example>\r\n"
+           b"Call-ID: trace-1@192.0.2.7\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize("transport", ["UDP", "TCP"])
+def test_sip_messages_are_traced_in_and_out_only_while_debug_ccsip_messages_is_on(sip_log, transport):
+    from twisted.internet import task
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.testing import StringTransport
+
+    from actors.trace import TRACE
+    from sip.core import UASCore
+    from sip.transport import SIPDatagramProtocol, SIPStreamFactory
+
+    core = UASCore(task.Clock())
+    if transport == "UDP":
+        proto = SIPDatagramProtocol(core)
+        proto.transport = StringTransport()
+        proto.transport.write = lambda data, address=None: None
+
+        def deliver(data):
+            proto.datagramReceived(data, ("192.0.2.7", 5070))
+    else:
+        proto = SIPStreamFactory(core).buildProtocol(None)
+        proto.makeConnection(StringTransport(peerAddress=IPv4Address("TCP", "192.0.2.7", 5070)))
+
+        def deliver(data):
+            proto.dataReceived(data)
+    data = OPTIONS.replace(b"UDP", transport.encode())
+    deliver(data)
+    assert sip_log == []  # off: nothing logged (nor formatted)
+    TRACE.enable("cme.sip.messages")
+    deliver(data.replace(b"trace1", b"trace2").replace(b"trace-1", b"trace-2"))
+    received, sent = sip_log
+    assert received.startswith(f"Received from 192.0.2.7:5070 ({transport}):\n")
+    assert "OPTIONS sip:cme.example SIP/2.0\r\n" in received and "branch=z9hG4bKtrace2" in received
+    assert sent.startswith(f"Sent to 192.0.2.7:5070 ({transport}):\n") and "SIP/2.0 200 OK\r\n" in sent
+    TRACE.disable("cme.sip.messages")
+    deliver(data.replace(b"trace1", b"trace3").replace(b"trace-1", b"trace-3"))
+    assert len(sip_log) == 2
