@@ -550,3 +550,61 @@ def test_sip_messages_are_traced_in_and_out_only_while_debug_ccsip_messages_is_o
     TRACE.disable("cme.sip.messages")
     deliver(data.replace(b"trace1", b"trace3").replace(b"trace-1", b"trace-3"))
     assert len(sip_log) == 2
+
+
+def test_an_inbound_trunk_call_transferred_to_202_re_points_the_far_media_to_202(lab):
+    invite = answered_inbound(lab)
+    lab.gateway.core.receive(ack_for(invite, oks(lab)[0]), lab.far.flow)
+    lab.ex.settle()
+    (first,) = lab.calls(1)
+    lab.events()
+    body = lab.ask(f'<ConsultationCall xmlns="{ED3}"><existingCall>{conn(first)}</existingCall>'
+                   '<consultedDevice>202</consultedDevice></ConsultationCall>')
+    consult = int(text_of(body, "callID"))
+    lab.b.do("answer")
+    before = len(lab.udp.sent)
+    lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall>'
+            f'<activeCall>{conn(consult)}</activeCall></TransferCall>')
+    assert not lab.a.in_call()
+    reinvites = [m for m, _ in lab.udp.sent[before:] if isinstance(m, Request) and m.method == "INVITE"]
+    assert reinvites and reinvites[-1].call_id == invite.call_id
+    assert offers(reinvites[-1], lab.b) and b"a=sendrecv" in reinvites[-1].body
+    assert talks_to_the_far_end(lab.b)
+    lab.far.answer(reinvites[-1], 200, sdp=FAR_SDP)
+    lab.b.do("on_hook")
+    (bye,) = {r.via.branch: r for r in lab.far.requests("BYE")}.values()
+    lab.far.answer(bye, 200)
+    lab.nothing_left()
+
+
+def test_a_trunk_call_transferred_to_another_trunk_call_joins_the_two_far_ends(lab):
+    """201 talks to an outside caller, consults an outside number and transfers: each leg
+    re-INVITEs its far end with the other far end's media (the server carries no RTP)."""
+    invite = answered_inbound(lab)
+    lab.gateway.core.receive(ack_for(invite, oks(lab)[0]), lab.far.flow)
+    lab.ex.settle()
+    (first,) = lab.calls(1)
+    body = lab.ask(f'<ConsultationCall xmlns="{ED3}"><existingCall>{conn(first)}</existingCall>'
+                   '<consultedDevice>95551234</consultedDevice></ConsultationCall>')
+    consult = int(text_of(body, "callID"))
+    (out,) = [i for i in lab.far.invites() if i.call_id != invite.call_id]
+    lab.far.tag = "far2"
+    other = FAR_SDP.replace("198.51.100.30", "198.51.100.31").replace("40000", "41000")
+    lab.far.answer(out, 200, sdp=other)
+    before = len(lab.udp.sent)
+    lab.ask(f'<TransferCall xmlns="{ED3}"><heldCall>{conn(first)}</heldCall>'
+            f'<activeCall>{conn(consult)}</activeCall></TransferCall>')
+    assert not lab.a.in_call() and lab.calls(1) == {}
+    sent = [m for m, _ in lab.udp.sent[before:] if isinstance(m, Request) and m.method == "INVITE"]
+    by_call = {m.call_id: m for m in sent}
+    assert b"c=IN IP4 198.51.100.31" in by_call[invite.call_id].body  # the caller now hears the consulted
+    assert b"m=audio 41000 " in by_call[invite.call_id].body
+    assert b"c=IN IP4 198.51.100.30" in by_call[out.call_id].body  # and the consulted the caller
+    assert b"m=audio 40000 " in by_call[out.call_id].body
+    for m in sent:
+        lab.far.answer(m, 200, sdp=FAR_SDP)
+    lab.far.request("BYE", out)  # the consulted hangs up: the caller's leg ends too
+    byes = [b for b in lab.far.requests("BYE") if b.call_id == invite.call_id]
+    assert byes
+    lab.far.answer(byes[-1], 200)
+    lab.nothing_left()
