@@ -608,3 +608,13 @@ def test_a_trunk_call_transferred_to_another_trunk_call_joins_the_two_far_ends(l
     assert byes
     lab.far.answer(byes[-1], 200)
     lab.nothing_left()
+
+
+def test_a_single_step_transfer_the_outside_number_refuses_ends_the_transferred_call(lab):
+    first = connected_call(lab)
+    lab.ask(f'<SingleStepTransferCall xmlns="{ED3}"><activeCall>{conn(first)}</activeCall>'
+            '<transferredTo>95551234</transferredTo></SingleStepTransferCall>')
+    invite = lab.dial_out()
+    lab.far.answer(invite, 486)
+    assert lab.calls(2) == {} and not lab.b.in_call()  # 202 is not left in a call with nobody
+    lab.nothing_left()
