@@ -340,8 +340,8 @@ class LineCalls:
 
     def reject(self, m: c.Reject) -> None:
         conn = self.connection(m)
-        if conn is not None and conn.transferred and conn.peer is None:
-            self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody
+        if conn is not None and conn.transferred and (conn.peer is None or conn.reached and not conn.far_answered):
+            self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody (or was refused outside)
             return
         if conn is not None and CONNECTION.allows(conn, "far_rejected"):
             self.fail(conn, m.cause, busy=m.cause in ("busy", "doNotDisturb"), failing=m.callee_number)
