@@ -16,7 +16,6 @@ from twisted.internet.task import deferLater
 
 from cme.testing import Exchange
 from cme.trunks import TrunkGateway
-from sccp.enums import CallState
 from sip.framing import StreamFramer, parse_datagram
 from sip.message import Request, Response
 from sip.transport import DatagramFlow
