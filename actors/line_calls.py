@@ -283,6 +283,13 @@ class LineCalls:
     def reached(self, m: c.Reached) -> None:
         """Our call left the switch through a network interface (a trunk)."""
         conn = self.connection(m)
+        if conn is not None and conn.transferred and conn.peer is None:
+            conn.peer, conn.reached = m.callee, True  # a blind transfer's target is outside
+            self.publish("network_reached", conn, self.far(conn), conn.transferred, calling=self.number,
+                         called=m.callee.number, network=m.callee.number,
+                         last_redirection=conn.last_redirection or None)
+            self.send_media(conn)  # our endpoint receives already: that goes into the offer
+            return
         if conn is None or not CONNECTION.allows(conn, "far_alerting"):
             self.switch.tell_line(m.callee.tag, c.Released(m.callee.call_id, "normalClearing",
                                                            c.Party(self.dn.tag, m.call_id, self.number)))
@@ -315,9 +322,10 @@ class LineCalls:
 
     def alerting(self, m: c.Alerting) -> None:
         conn = self.connection(m)
-        if conn is not None and conn.transferred and conn.peer is None:
+        if conn is not None and conn.transferred and (conn.peer is None or conn.reached and _same(conn.peer, m.callee)):
+            if conn.peer is None:  # (an outside target was reached first and has our media)
+                self.send_media(conn)
             conn.peer = m.callee  # a blind transfer's target rings
-            self.send_media(conn)
             self.publish("delivered", conn, self.far(conn), conn.transferred, alerting=m.callee.number,
                          calling=self.number, called=m.callee.number, last_redirection=conn.last_redirection or None)
             return
@@ -335,8 +343,8 @@ class LineCalls:
 
     def reject(self, m: c.Reject) -> None:
         conn = self.connection(m)
-        if conn is not None and conn.transferred and conn.peer is None:
-            self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody
+        if conn is not None and conn.transferred and (conn.peer is None or conn.reached and not conn.far_answered):
+            self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody (or was refused outside)
             return
         if conn is not None and CONNECTION.allows(conn, "far_rejected"):
             self.fail(conn, m.cause, busy=m.cause in ("busy", "doNotDisturb"), failing=m.callee_number)
@@ -421,3 +429,7 @@ class LineCalls:
         elif conn.state == "originated" and conn.reached and conn.media is not None:
             conn.early = (conn.peer_media, conn.peer_codec)  # the network's early media (183)
             self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec)
+
+
+def _same(a: c.Party, b: c.Party) -> bool:
+    return a.tag == b.tag and a.call_id == b.call_id

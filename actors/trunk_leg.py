@@ -556,7 +556,8 @@ class TrunkLegActor(ReactorActor):
         elif name in ("bye_done", "give_up") and self.state == "ending":
             self._end()
         elif name == "no_ack" and self.state == "confirmed":
-            self._gone(None)
+            self.log.info("call {call}: no ACK for our 2xx in 64*T1, cleared with BYE", call=self.call_id)
+            self._tell_line(c.UserAction(self.device, "onhook", self.call_id))  # the line clears; BYE on "cleared"
         elif name in ("2xx", "ack") and self.ok is not None:
             self.executor.run(self.ok, self.ok.timer_fired(name), self.flow)
 

@@ -34,8 +34,11 @@ class OutsideParty:
     call_forward_noan_timeout: int | None = None
 
 
-def start_trunk_line(switch, party: OutsideParty):
-    """Start the line and put it in the directory under its tag (not in the dial plan)."""
-    ref = LineActor.start(party, LineStatus(tag=party.tag, number=party.number, name=party.name), switch)
+def start_trunk_line(switch, party: OutsideParty, status: LineStatus | None = None):
+    """Start the line and put it in the directory under its tag (not in the dial plan).
+    `status` is where it writes what the CLI prints (never read by an actor)."""
+    if status is None:
+        status = LineStatus(tag=party.tag, number=party.number, name=party.name)
+    ref = LineActor.start(party, status, switch)
     switch.directory.register(party.tag, ref)
     return ref

@@ -20,6 +20,7 @@ import itertools
 from dataclasses import dataclass
 
 from actors.events import Endpoint
+from actors.status import LineStatus
 from actors.switch import TrunkRoute
 from actors.trace import TraceLogger
 from actors.trunk_leg import Cancelled, PeerTarget, SipRequest, TrunkLegActor
@@ -68,6 +69,7 @@ class TrunkGateway:
         self.pending: dict[tuple, object] = {}  # inbound INVITE (Call-ID, From tag) -> leg ref
         self.legs: dict[int, object] = {}  # leg id -> leg actor ref (to clear them)
         self.views: dict[int, LegView] = {}  # leg id -> what the CLI prints
+        self.lines: dict[int, LineStatus] = {}  # trunk line tag -> its calls, as `show cti call` prints them
         self._leg_ids = itertools.count(1)
         self._line_tags = itertools.count(-1, -1)
         self._streams: dict[tuple, object] = {}  # (host, port) -> SIPStreamProtocol, TCP to peers
@@ -99,7 +101,7 @@ class TrunkGateway:
         if not targets:
             return None
         tag = next(self._line_tags)
-        start_trunk_line(self.switch, OutsideParty(tag, route.number, dial_peer=targets[0].tag))
+        self._start_line(OutsideParty(tag, route.number, dial_peer=targets[0].tag))
         leg_id = next(self._leg_ids)
         ref = TrunkLegActor.start(leg_id, tag, self.switch, self, targets=targets, called=route.number,
                                   timers=self._timers())
@@ -118,6 +120,10 @@ class TrunkGateway:
         self.legs[leg_id] = ref
         self.calls_placed += 1
         return Endpoint(f"SIP-{leg_id}", ref, 1, can_prompt=True)
+
+    def _start_line(self, party: OutsideParty) -> None:
+        status = self.lines[party.tag] = LineStatus(tag=party.tag, number=party.number, name=party.name)
+        start_trunk_line(self.switch, party, status)
 
     def _target(self, tag: int) -> PeerTarget | None:
         peer = self.config.dial_peers.get(tag)
@@ -229,6 +235,7 @@ class TrunkGateway:
             self.pending.pop((leg.invite.call_id, leg.invite.from_tag), None)
 
     def line_done(self, tag: int) -> None:
+        self.lines.pop(tag, None)
         ref = self.switch.directory.get(tag)
         if ref is not None:
             ref.stop(block=False)
@@ -301,8 +308,7 @@ class TrunkGateway:
             return refuse(503, "Too many calls")
         tag = next(self._line_tags)
         name = request.from_.display_name or "" if request.from_ is not None else ""
-        start_trunk_line(self.switch, OutsideParty(tag, calling or "unknown", name=name,
-                                                   dial_peer=peer.tag if peer is not None else 0))
+        self._start_line(OutsideParty(tag, calling or "unknown", name=name, dial_peer=peer.tag if peer is not None else 0))
         leg_id = next(self._leg_ids)
         ref = TrunkLegActor.start(leg_id, tag, self.switch, self, invite=(request, tx, flow), offer=offer,
                                   called=called, timers=self._timers(), dial_peer=peer.tag if peer is not None else 0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from twisted.application import internet
 from twisted.internet import protocol
 
-from actors.trace import TraceLogger
+from actors.trace import TRACE, TraceLogger
 from sip.framing import FramingError, StreamFramer, parse_datagram
 from sip.grammar import split_list
 from sip.headers import Via
@@ -33,6 +33,8 @@ from sip.parser import SIPParseError
 from sip.response import error_response
 
 log = TraceLogger(namespace="cme.sip")
+MESSAGES = "cme.sip.messages"  # `debug ccsip messages`: every message in and out, in full
+messages_log = TraceLogger(namespace=MESSAGES)
 
 DEFAULT_PORT = 5060
 LISTEN_BACKLOG = 128
@@ -151,6 +153,14 @@ def _peer(address) -> tuple[str, int]:
     return getattr(address, "host", "?"), getattr(address, "port", 0)
 
 
+def _trace(direction: str, data, peer: tuple[str, int], transport: str) -> None:
+    """Log one message at debug in MESSAGES; callers check TRACE first, so a message is
+    neither encoded nor decoded for it while the trace is off."""
+    text = (data if isinstance(data, bytes) else data.encode()).decode("utf-8", "replace")
+    messages_log.debug("{direction} {peer} ({transport}):\n{text}", direction=direction,
+                       peer=f"{peer[0]}:{peer[1]}", transport=transport, text=text)
+
+
 def _hand_over(core, message: Request | Response, flow: Flow) -> None:
     try:
         core.receive(message, flow)
@@ -210,11 +220,16 @@ class SIPStreamProtocol(protocol.Protocol):
             if isinstance(event, SIPParseError):
                 _answer_error(event, self.flow)
             else:
+                if TRACE.is_enabled(MESSAGES):
+                    _trace("Received from", event, self.flow.peer, self.transport_name)
                 _hand_over(self.core, _stamped(event, self.flow), self.flow)
 
     def write_message(self, message: Request | Response) -> None:
         if not self.closing:
-            self.transport.write(message.encode())
+            data = message.encode()
+            if TRACE.is_enabled(MESSAGES) and self.flow is not None:
+                _trace("Sent to", data, self.flow.peer, self.transport_name)
+            self.transport.write(data)
 
     def close(self) -> None:
         if not self.closing:
@@ -260,6 +275,8 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
 
     def datagramReceived(self, data: bytes, addr) -> None:
         flow = DatagramFlow(self, (addr[0], addr[1]))
+        if TRACE.is_enabled(MESSAGES) and data.strip():
+            _trace("Received from", data, flow.peer, "UDP")
         try:
             message = parse_datagram(data)
         except SIPParseError as error:
@@ -270,7 +287,10 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
 
     def write_message(self, message: Request | Response, address: tuple[str, int]) -> None:
         if self.transport is not None:
-            self.transport.write(message.encode(), address)
+            data = message.encode()
+            if TRACE.is_enabled(MESSAGES):
+                _trace("Sent to", data, address, "UDP")
+            self.transport.write(data, address)
 
 
 def sip_services(core, address: str = "", port: int = DEFAULT_PORT) -> list:

@@ -45,6 +45,7 @@ DEBUG_TARGETS = (
     DebugTarget("ephone-dn", "cme.line", "Ephone-dn", "Directory numbers (ephone-dns)"),
     DebugTarget("line", "cme.line", "Line", "Directory numbers (lines)"),
     DebugTarget("ccsip", "cme.sip", "SIP", "Call Control SIP"),
+    DebugTarget("ccsip messages", "cme.sip.messages", "SIP messages", "SIP messages sent and received, in full"),
     DebugTarget("sccp", "cme.sccp", "SCCP", "Skinny Client Control Protocol"),
 )
 

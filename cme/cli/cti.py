@@ -32,6 +32,8 @@ Choices where the documentation shows nothing:
       hold               -> HOLD
       fail               -> FAIL      (busy or invalid number: reorder/busy tone)
       null               -> IDLE      (only in the instant a connection clears)
+- `show cti call` also lists the calls of trunk lines (a call through a dial-peer: DN is
+  the outside number), after the ephone-dns, from the trunk gateway's own record.
 - `show cti gcid` lists only calls that have a GCID, each GCID once (in order of its lowest
   call id) with all its call ids ascending, each followed by a comma as in the sample.
 - `show cti line-node` lists the lines that have calls. In `59291(C7C )` the parenthesised
@@ -72,9 +74,15 @@ def _or_dash(text: str | None) -> str:
     return text or "-"
 
 
-def _lines_with_calls(app):
-    """(line number as shown, line status, its calls by call id) for lines that have calls."""
-    for tag, line in sorted(app.board.lines.items()):
+def _lines_with_calls(app, *, trunks: bool = False):
+    """(line number as shown, line status, its calls by call id) for lines that have calls;
+    with `trunks`, then the trunk lines (the outside numbers of calls through dial-peers,
+    cme/trunks.py), newest last."""
+    lines = sorted(app.board.lines.items())
+    gateway = getattr(app, "trunks", None) if trunks else None
+    if gateway is not None:
+        lines += sorted(gateway.lines.items(), reverse=True)  # tags -1, -2, ...
+    for tag, line in lines:
         if line.calls:
             yield line.number or str(tag), line, [line.calls[k] for k in sorted(line.calls)]
 
@@ -85,7 +93,7 @@ def state_word(state: str) -> str:
 
 def show_cti_call(ctx: Context) -> str:
     rows = [CALL_HEADER]
-    for number, _, calls in _lines_with_calls(ctx.app):
+    for number, _, calls in _lines_with_calls(ctx.app, trunks=True):
         for call in calls:
             cells = (number, str(call.call_id), _or_dash(call.gcid), _or_dash(call.calling),
                      _or_dash(call.called))
