@@ -57,7 +57,10 @@ class LegView:
 
 
 class TrunkGateway:
-    def __init__(self, config, switch, core, clock, *, local_host: str, local_port: int, timers=None) -> None:
+    def __init__(self, config, switch, core, clock, *, local_host: str, local_port: int, timers=None,
+                 resolve=None) -> None:
+        """`resolve(name)` -> Deferred of an IPv4 address, for `session target dns:NAME`
+        (the reactor's resolver by default)."""
         self.config = config
         self.switch = switch
         self.core = core
@@ -65,6 +68,7 @@ class TrunkGateway:
         self.local_host, self.local_port = local_host, local_port
         self.timers = timers
         self.udp = None  # the SIP listener's SIPDatagramProtocol (set when it exists)
+        self.resolve = resolve
         self.dialogs = DialogTable()  # dialog key -> leg ref
         self.pending: dict[tuple, object] = {}  # inbound INVITE (Call-ID, From tag) -> leg ref
         self.legs: dict[int, object] = {}  # leg id -> leg actor ref (to clear them)
@@ -183,8 +187,16 @@ class TrunkGateway:
         try:
             ipaddress.IPv4Address(host)
         except ValueError:
-            from twisted.internet import reactor
-            reactor.resolve(host).addCallbacks(then, lambda failure: then(None))
+            resolve = self.resolve
+            if resolve is None:
+                from twisted.internet import reactor
+                resolve = reactor.resolve
+
+            def failed(failure):
+                log.info("dial-peer target {host} does not resolve: {why}", host=host, why=failure.getErrorMessage())
+                then(None)
+
+            resolve(host).addCallbacks(then, failed)
             return
         then(host)
 

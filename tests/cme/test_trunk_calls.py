@@ -16,6 +16,7 @@ from twisted.internet.task import deferLater
 
 from cme.testing import Exchange
 from cme.trunks import TrunkGateway
+from sccp.enums import CallState
 from sip.framing import StreamFramer, parse_datagram
 from sip.message import Request, Response
 from sip.transport import DatagramFlow
@@ -617,3 +618,58 @@ def test_a_single_step_transfer_the_outside_number_refuses_ends_the_transferred_
     lab.far.answer(invite, 486)
     assert lab.calls(2) == {} and not lab.b.in_call()  # 202 is not left in a call with nobody
     lab.nothing_left()
+
+
+# -- session target dns:NAME ------------------------------------------------------------------
+DNS_PEERS = """dial-peer voice 100 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target dns:gw.example.net:5070
+ preference 1
+!
+dial-peer voice 101 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target dns:backup.example.net
+ preference 2
+!
+end
+"""
+
+
+@pytest.mark.parametrize("answers,where", [({"gw.example.net": "198.51.100.20"}, ("198.51.100.20", 5070)),
+                                           ({"backup.example.net": "198.51.100.21"}, ("198.51.100.21", 5060))])
+def test_a_dns_target_is_resolved_and_one_that_does_not_resolve_hunts_to_the_next_peer(answers, where):
+    from twisted.internet import defer
+    from twisted.internet.error import DNSLookupError
+    asked = []
+
+    def resolve(name):
+        asked.append(name)
+        return defer.succeed(answers[name]) if name in answers else defer.fail(DNSLookupError(name))
+
+    lab = TrunkLab(DUAL.rsplit("end", 1)[0] + DNS_PEERS)
+    try:
+        lab.trunks.resolve = resolve
+        lab.a.do("off_hook").do("dial", "95551234#")
+        (sent,) = [address for m, address in lab.udp.sent if isinstance(m, Request) and m.method == "INVITE"][:1]
+        assert sent == where
+        assert asked[0] == "gw.example.net"
+    finally:
+        lab.ex.close()
+
+
+def test_no_target_resolving_gives_reorder_and_leaks_nothing():
+    from twisted.internet import defer
+    from twisted.internet.error import DNSLookupError
+    lab = TrunkLab(DUAL.rsplit("end", 1)[0] + DNS_PEERS)
+    try:
+        lab.trunks.resolve = lambda name: defer.fail(DNSLookupError(name))
+        lab.a.do("off_hook").do("dial", "95551234#")
+        assert not lab.udp.sent
+        (call,) = lab.a.calls().values()
+        assert call.state == CallState.INVALID_NUMBER
+        lab.a.do("on_hook")
+        lab.nothing_left()
+    finally:
+        lab.ex.close()
