@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from actors.events import Endpoint
 from actors.status import LineStatus
@@ -201,8 +201,11 @@ class TrunkGateway:
         then(host)
 
     def send_invite(self, request, flow, on_response):
-        return self.core.send_invite(request, flow, on_response,
-                                     max_sends=self.config.sip_ua.retry_invite + 1)
+        """IOS `sip-ua`: `retry invite N` sends it N more times at most; `timers trying MS`
+        is the wait before the first retransmission (UDP), doubling after."""
+        ua = self.config.sip_ua
+        timers = replace(self._timers(), t1=ua.timers_trying / 1000, t2=max(self._timers().t2, ua.timers_trying / 1000))
+        return self.core.send_invite(request, flow, on_response, max_sends=ua.retry_invite + 1, timers=timers)
 
     def cancel(self, tx) -> None:
         if tx is not None:

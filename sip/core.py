@@ -101,16 +101,17 @@ class UASCore:
 
     # -- a trunk's calls ---------------------------------------------------------------------
     def send_invite(self, request: Request, flow, on_response: Callable, *,
-                    max_sends: int | None = None) -> InviteClientTransaction:
+                    max_sends: int | None = None, timers: Timers | None = None) -> InviteClientTransaction:
         """Send an INVITE on `flow` in an INVITE client transaction (§17.1.1).
 
         `on_response(response)` hears every response the transaction passes up: each
         1xx, the 2xx and every 2xx after it (retransmissions, other forks: the TU ACKs
         each with :meth:`send_stateless`), or the one error final (already ACKed).
         `on_response(None)` once if it gives up with no final response (Timer B, the
-        `max_sends` limit, a lost flow). Raises TransactionTableFull."""
+        `max_sends` limit, a lost flow). `timers` replaces the core's for this INVITE
+        (its T1 is the first retransmission interval). Raises TransactionTableFull."""
         tx, effects = self.table.send_request(request, reliable=flow.reliable, peer=flow,
-                                              max_sends=max_sends)
+                                              max_sends=max_sends, timers=timers)
         self._counts["invites"] += 1
         self._invites[tx] = on_response
         self._execute(tx, effects, flow)

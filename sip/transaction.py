@@ -589,7 +589,7 @@ class TransactionTable:
 
     # -- client side ---------------------------------------------------------------------
     def send_request(self, request: Request, *, reliable: bool | None = None,
-                     peer: object = None, max_sends: int | None = None
+                     peer: object = None, max_sends: int | None = None, timers: Timers | None = None
                      ) -> tuple[ClientTransaction, list[Effect]]:
         """Start a client transaction for a request we send: an INVITE (§17.1.1, with
         ``max_sends`` as :class:`InviteClientTransaction` says) or any other but ACK
@@ -604,7 +604,11 @@ class TransactionTable:
         key = client_key(request)
         if key in self._client:
             raise ValueError(f"branch {request.branch!r} already in use")
-        timers = self._timers_for(request, reliable)
+        if timers is not None:  # the caller's own T1 (IOS `sip-ua / timers trying` for INVITE)
+            transport = request.via.transport if request.via is not None else "UDP"
+            timers = timers.over(reliable if reliable is not None else transport)
+        else:
+            timers = self._timers_for(request, reliable)
         if request.method == "INVITE":
             tx: ClientTransaction = InviteClientTransaction(
                 request, timers, key=key, peer=peer, max_sends=max_sends)

@@ -673,3 +673,24 @@ def test_no_target_resolving_gives_reorder_and_leaks_nothing():
         lab.nothing_left()
     finally:
         lab.ex.close()
+
+
+def test_sip_ua_timers_trying_and_retry_invite_bound_an_unanswered_invite():
+    text = DUAL.rsplit("end", 1)[0] + "sip-ua\n retry invite 2\n timers trying 200\n!\n" + DIAL_PEER
+    lab = TrunkLab(text)
+    try:
+        lab.a.do("off_hook").do("dial", "95551234#")
+        sends = lambda: len(lab.far.requests("INVITE"))  # noqa: E731 - retransmissions included
+        assert sends() == 1
+        lab.ex.advance(0.2)
+        assert sends() == 2  # the first retransmission after `timers trying`
+        lab.ex.advance(0.4)
+        assert sends() == 3  # doubling; `retry invite 2`: no more
+        lab.ex.advance(0.8)
+        assert sends() == 3
+        (call,) = lab.a.calls().values()
+        assert call.state == CallState.INVALID_NUMBER  # no answer from the only peer: fast busy
+        lab.a.do("on_hook")
+        lab.nothing_left()
+    finally:
+        lab.ex.close()
