@@ -105,7 +105,9 @@ class LineActor(ReactorActor):
             state = "idle"
         else:
             state = ",".join(conn.state for conn in self.connections.values())
-        if (state == "down") != (self.status.state == "down"):
+        # a trunk line (negative tag) lives for one call: its up/down would be two log
+        # lines per trunk call saying what the leg's own "call ... through dial-peer" says
+        if self.dn.tag > 0 and (state == "down") != (self.status.state == "down"):
             self.log.info("line {number} is {state}", number=self.number, state="down" if state == "down" else "up")
         self.status.state = state
         self.status.phones = set(self.audience.endpoints)

@@ -131,11 +131,11 @@ def server_log_errors(log_path: Path, mark: int) -> list[str]:
                 if re.search(r"#(error|critical|warn)\]|Traceback|Unhandled", line)]
 
 
-def launch(config_text: str, log_dir: str | None, prefix: str):
+def launch(config_text: str, log_dir: str | None, prefix: str, twistd_args: tuple[str, ...] = ()):
     """The server on `config_text` in a child process: (process, work directory, its log)."""
     workdir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix=prefix))
     workdir.mkdir(parents=True, exist_ok=True)
-    server = start_server(config_text, workdir)
+    server = start_server(config_text, workdir, twistd_args)
     (log_path,) = sorted(workdir.glob("bench-*.log"), key=lambda p: p.stat().st_mtime)[-1:]
     return server, workdir, log_path
 

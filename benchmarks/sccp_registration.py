@@ -53,13 +53,14 @@ def raise_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def start_server(config_text: str, workdir: Path) -> subprocess.Popen:
+def start_server(config_text: str, workdir: Path, twistd_args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`twistd -n cme` on config_text; twistd_args go before `cme` (e.g. --profile=...)."""
     stamp = time.monotonic_ns()
     cfg = workdir / f"bench-{stamp}.cfg"
     cfg.write_text(config_text)
     log = workdir / f"bench-{stamp}.log"  # a file, not a pipe: nobody reads the server's log
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme",
+        [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *twistd_args, "cme",
          "--config", str(cfg), "--ssh-port", "-1", "--telnet-port", "-1", "--state-dir", str(workdir)],
         stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=raise_nofile, cwd=ROOT,
     )

@@ -205,7 +205,10 @@ def run(reactor, args):
     config = (generate_config(n).replace("port 2000", f"port {port}")
               .replace("port 5060", f"port {free_udp_port()}")
               .replace("\nend", "\n" + DIAL_PEER.format(port=far)))
-    server, workdir, log_path = launch(config, args.log_dir, "cme-trunk-calls-")
+    twistd_args = ()
+    if args.profile:  # cProfile over the server's whole run, written when it stops
+        twistd_args = (f"--profile={os.path.abspath(args.profile)}", "--profiler=cprofile", "--savestats")
+    server, workdir, log_path = launch(config, args.log_dir, "cme-trunk-calls-", twistd_args)
     sipp = start_sipp(sipp_path, far, workdir)
     errors, p2p, trunk = [], Phase("phone-to-phone"), Phase("trunk (sipp)")
     try:
@@ -231,6 +234,8 @@ def run(reactor, args):
         for _ in range(args.rounds):
             for phase, driver in ((p2p, Driver(reactor, pairs, args)),
                                   (trunk, TrunkDriver(reactor, lines, args))):
+                if args.only and args.only != ("trunk" if phase is trunk else "p2p"):
+                    continue
                 yield measure(reactor, phase, driver, min(k, len(driver.pairs)), server, sipp, args)
                 pairs[:] = [p for p in pairs if not p.broken]
                 lines[:] = [p for p in lines if not p.broken]
@@ -250,7 +255,8 @@ def run(reactor, args):
           f"{'cycle50':>8} {'srv CPU%':>8} {'srv ms/c':>8} {'ph CPU%':>8} {'sipp CPU':>8}")
     print(f"{'':<15} {'':>6} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'':>8} {'ms':>8} {'':>8} {'%':>8}")
     for phase in (p2p, trunk):
-        print(phase.row())
+        if phase.seconds:
+            print(phase.row())
     ratio = trunk.rate / p2p.rate if p2p.rate else float("nan")
     cost = ((p2p.server_cpu / len(p2p.calls)) / (trunk.server_cpu / len(trunk.calls))
             if p2p.calls and trunk.calls else float("nan"))
@@ -293,6 +299,10 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds for any one wait")
     ap.add_argument("--stagger", type=float, default=0.001, help="seconds between phone starts")
     ap.add_argument("--nodelay", action="store_true", help="TCP_NODELAY on the phones' sockets")
+    ap.add_argument("--only", choices=("trunk", "p2p"), help="run one phase (e.g. to profile it)")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="the server under cProfile (twistd --profile --profiler=cprofile --savestats): "
+                         "pstats written to FILE when it stops")
     ap.add_argument("--log-dir", help="keep the configuration, server log and sipp files here")
     args = ap.parse_args()
     task.react(run, [args])

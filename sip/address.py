@@ -63,7 +63,7 @@ def parse_address(text: str) -> Address:
         angle = text.find("<", sc.pos)
         prefix = text[sc.pos:angle] if angle >= 0 else ""
         if angle >= 0 and ":" not in prefix:
-            if any(c not in _DISPLAY_TOKENS for c in prefix):
+            if not _DISPLAY_TOKENS.issuperset(prefix):
                 raise GrammarError("display name must be tokens or a quoted string")
             display = " ".join(prefix.split()) or None
             sc.pos = angle
@@ -80,7 +80,7 @@ def parse_address(text: str) -> Address:
         uri_text = text[start:sc.pos]
     if not uri_text:
         raise GrammarError("empty URI")
-    if any(c in WSP for c in uri_text):
+    if " " in uri_text or "\t" in uri_text:  # WSP
         raise GrammarError("whitespace inside URI")
     uri = parse_uri(uri_text)
     return Address(uri, display, sc.params())

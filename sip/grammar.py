@@ -21,6 +21,17 @@ HOST_VALUE_CHARS = TOKEN_CHARS | frozenset(":[]")
 WSP = " \t"
 
 _DIGITS = re.compile(r"[0-9]+\Z")
+_BLANKS = re.compile(r"[ \t]*")
+_RUNS: dict[frozenset, re.Pattern] = {}
+
+
+def _run(chars: frozenset) -> re.Pattern:
+    """A pattern matching the longest run of `chars` (possibly empty), compiled once."""
+    pattern = _RUNS.get(chars)
+    if pattern is None:
+        body = "".join(re.escape(c) for c in sorted(chars))
+        pattern = _RUNS[chars] = re.compile(f"[{body}]*" if body else "")
+    return pattern
 
 
 class GrammarError(ValueError):
@@ -28,7 +39,7 @@ class GrammarError(ValueError):
 
 
 def is_token(text: str) -> bool:
-    return bool(text) and all(c in TOKEN_CHARS for c in text)
+    return bool(text) and TOKEN_CHARS.issuperset(text)
 
 
 def decimal(text: str, maximum: int, what: str) -> int:
@@ -62,6 +73,13 @@ def split_list(value: str) -> list[str]:
     not separate. Elements are stripped; empty ones are kept so that the caller can
     reject ``a,,b``. An unterminated quote or ``<`` raises :class:`GrammarError`.
     """
+    if '"' not in value:  # the common case, without the character walk
+        if "<" not in value:
+            return [element.strip(WSP) for element in value.split(",")]
+        if "," not in value:
+            if value.rfind("<") > value.rfind(">"):
+                raise GrammarError("unterminated <")
+            return [value.strip(WSP)]
     elements: list[str] = []
     start = i = 0
     n = len(value)
@@ -159,8 +177,7 @@ class Scanner:
 
     def skip_ws(self) -> bool:
         start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] in WSP:
-            self.pos += 1
+        self.pos = _BLANKS.match(self.text, start).end()
         return self.pos > start
 
     def expect(self, char: str, what: str) -> None:
@@ -173,10 +190,8 @@ class Scanner:
 
     def take(self, chars: frozenset) -> str:
         start = self.pos
-        text = self.text
-        while self.pos < len(text) and text[self.pos] in chars:
-            self.pos += 1
-        return text[start:self.pos]
+        self.pos = _run(chars).match(self.text, start).end()
+        return self.text[start:self.pos]
 
     def token(self, what: str = "token") -> str:
         value = self.take(TOKEN_CHARS)

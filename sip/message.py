@@ -18,48 +18,75 @@ from sip.grammar import decimal
 from sip.uri import URI
 
 
+_KEYS: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    """The lookup key of a header name: its canonical spelling, lower case (remembered:
+    the names looked up are the stack's own few)."""
+    key = _KEYS.get(name)
+    if key is None:
+        if len(_KEYS) >= 512:
+            _KEYS.clear()
+        key = _KEYS[name] = canonical(name).lower()
+    return key
+
+
 class Headers:
     """Ordered header fields; names case-insensitive, compact forms stored long.
 
     Each field is one header line; a line holding a comma list stays one field (its
-    elements are in :meth:`values`).
+    elements are in :meth:`values`). ``_keys`` holds each field's lower-case name, in
+    step with ``_fields``.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_keys")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()):
         self._fields: list[tuple[str, str]] = []
+        self._keys: list[str] = []
         for name, value in fields:
             self.add(name, value)
 
     def add(self, name: str, value: str) -> None:
-        self._fields.append((canonical(name), value))
+        name = canonical(name)
+        self._fields.append((name, value))
+        self._keys.append(name.lower())
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of this name by one, where the first one was (else last)."""
         name = canonical(name)
         lname = name.lower()
-        for i, (key, _) in enumerate(self._fields):
-            if key.lower() == lname:
-                self._fields[i] = (name, value)
-                self._fields[i + 1:] = [f for f in self._fields[i + 1:]
-                                        if f[0].lower() != lname]
-                return
+        keys = self._keys
+        if lname in keys:
+            i = keys.index(lname)
+            fields = [(name, value) if j == i else f for j, f in enumerate(self._fields)
+                      if j <= i or keys[j] != lname]
+            self._fields = fields
+            self._keys = [k for j, k in enumerate(keys) if j <= i or k != lname]
+            return
         self._fields.append((name, value))
+        keys.append(lname)
 
     def remove(self, name: str) -> None:
-        lname = canonical(name).lower()
-        self._fields = [f for f in self._fields if f[0].lower() != lname]
+        lname = _key(name)
+        if lname in self._keys:
+            kept = [(k, f) for k, f in zip(self._keys, self._fields) if k != lname]
+            self._keys = [k for k, _ in kept]
+            self._fields = [f for _, f in kept]
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first field's value."""
-        lname = canonical(name).lower()
-        return next((v for k, v in self._fields if k.lower() == lname), default)
+        lname = _key(name)
+        try:
+            return self._fields[self._keys.index(lname)][1]
+        except ValueError:
+            return default
 
     def get_all(self, name: str) -> list[str]:
         """Every field's value, one per header line."""
-        lname = canonical(name).lower()
-        return [v for k, v in self._fields if k.lower() == lname]
+        lname = _key(name)
+        return [f[1] for k, f in zip(self._keys, self._fields) if k == lname]
 
     def values(self, name: str) -> list[str]:
         """The elements of a comma-list header across all its lines (RFC 3261 §7.3.1)."""
@@ -71,6 +98,7 @@ class Headers:
     def copy(self) -> "Headers":
         new = Headers()
         new._fields = list(self._fields)
+        new._keys = list(self._keys)
         return new
 
     def __contains__(self, name: str) -> bool:
@@ -85,8 +113,8 @@ class Headers:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Headers):
             return NotImplemented
-        return ([(k.lower(), v) for k, v in self._fields]
-                == [(k.lower(), v) for k, v in other._fields])
+        return (self._keys == other._keys
+                and [v for _, v in self._fields] == [v for _, v in other._fields])
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"

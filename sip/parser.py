@@ -186,11 +186,16 @@ def _check_call_id(value: str) -> None:
         raise GrammarError("must be word[@word]")
 
 
-def _check_list(value: str, parse) -> None:
+def _check_list(value: str, parse):
+    """Check every element; returns (first element, what parse made of it)."""
+    first = None
     for element in split_list(value):
         if not element:
             raise GrammarError("empty list element")
-        parse(element)
+        parsed = parse(element)
+        if first is None:
+            first = (element, parsed)
+    return first
 
 
 def _check_contact(element: str) -> None:
@@ -222,13 +227,18 @@ _CHECKS = {
     "Session-Expires": SessionExpires.parse,
     "Min-SE": lambda v: SessionExpires.parse(v, "Min-SE"),
     "Content-Type": ContentType.parse,
-    "Via": lambda v: _check_list(v, Via.parse),
+    # Via: checked in build_message, which keeps the top one parsed
     "Contact": lambda v: _check_list(v, _check_contact),
     "Route": lambda v: _check_list(v, parse_address),
     "Record-Route": lambda v: _check_list(v, parse_address),
     "Require": lambda v: _check_list(v, _token_list),
     "Proxy-Require": lambda v: _check_list(v, _token_list),
 }
+
+
+_REMEMBERED = frozenset(("CSeq", "From", "To"))
+"""Checked headers whose parsed value the message keeps for its accessors (Message._parse):
+the transaction, dialog and session layers read them at once, so they are not parsed twice."""
 
 
 def build_message(head: Head, body: bytes = b"") -> Request | Response:
@@ -241,6 +251,7 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         if name not in headers:
             raise head.error(400, f"Missing {name} header")
     seen: set[str] = set()
+    known = message._parsed
     for name, value in headers:
         lname = name.lower()
         if lname in SINGLE_HEADERS:
@@ -250,9 +261,18 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         check = _CHECKS.get(name)
         if check is not None:
             try:
-                check(value)
+                parsed = check(value)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
+            if name in _REMEMBERED and name not in known:
+                known[name] = (value, parsed)
+        elif name == "Via":
+            try:
+                first = _check_list(value, Via.parse)
+            except GrammarError as exc:
+                raise head.error(400, f"Bad {name}: {exc}") from None
+            if first is not None and name not in known:
+                known[name] = first  # the top Via: (its text, parsed), as Message.via keys it
     if isinstance(message, Request):
         cseq = message.cseq
         if cseq.method != message.method:

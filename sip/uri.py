@@ -28,10 +28,10 @@ _OPAQUE_FORBIDDEN = frozenset(' \t\r\n<>"')
 
 
 def _check(text: str, allowed: frozenset, what: str) -> str:
-    bad = next((c for c in text if c not in allowed), None)
-    if bad is not None:
+    if not allowed.issuperset(text):
+        bad = next(c for c in text if c not in allowed)
         raise GrammarError(f"{bad!r} not allowed in URI {what}")
-    if _ESCAPE.search(text):
+    if "%" in text and _ESCAPE.search(text):
         raise GrammarError(f"bad %-escape in URI {what}")
     return text
 
@@ -49,7 +49,7 @@ def parse_host(text: str, what: str = "host") -> str:
         if not _IPV6.match(text):
             raise GrammarError(f"bad IPv6 reference in {what}")
         return text
-    if not text or any(c not in _HOSTNAME for c in text):
+    if not text or not _HOSTNAME.issuperset(text):
         raise GrammarError(f"bad {what} {text!r}")
     return text
 
