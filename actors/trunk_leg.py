@@ -499,9 +499,9 @@ class TrunkLegActor(ReactorActor):
             if held and not was_held:
                 self._tell_line(c.UserAction(self.device, "hold", self.call_id))
             elif not held:
-                self._tell_line(c.MediaOpened(self.device, self.call_id, offer.address, offer.port, self.codec))
-                if was_held:
+                if was_held:  # retrieve first: a held peer takes no media (line_calls.start_media)
                     self._tell_line(c.UserAction(self.device, "resume", self.call_id))
+                self._tell_line(c.MediaOpened(self.device, self.call_id, offer.address, offer.port, self.codec))
         direction = sdp.reverse(self.far.direction) if self.far is not None else "sendrecv"
         ok = dialog.invite_ok(request, body=self._sdp(direction, offer=False), content_type="application/sdp")
         self.network.respond(tx, ok)
