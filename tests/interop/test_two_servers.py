@@ -191,7 +191,10 @@ def _monitor(reactor, server, line, events):
 
 
 @defer.inlineCallbacks
-def _call_across(t, caller_name, callee_name):
+def _call_across(t, caller_name, callee_name, *, callee_acts=False):
+    """A call from a phone on one server to a phone on the other; the caller holds,
+    resumes and hangs up (with `callee_acts`, the one who answered does, in its dialog
+    as the UAS)."""
     from twisted.internet import reactor
 
     caller_server, callee_server = t[caller_name], t[callee_name]
@@ -227,17 +230,20 @@ def _call_across(t, caller_name, callee_name):
             callee.when(lambda s: s.in_call() and _media(s) == [caller_at])]))
 
         # hold: the far phone is told to stop; resume: both send again
-        caller.hold()
+        actor, other = (callee, caller) if callee_acts else (caller, callee)
+        actor_dn = callee_dn if callee_acts else caller_dn
+        other_dn = caller_dn if callee_acts else callee_dn
+        actor.hold()
         yield wait(defer.gatherResults([
-            caller.when(lambda s: any(c.state == CallState.HOLD for c in s.calls().values()) and not s.transmissions),
-            callee.when(lambda s: not s.transmissions)]))
-        caller.resume()
+            actor.when(lambda s: any(c.state == CallState.HOLD for c in s.calls().values()) and not s.transmissions),
+            other.when(lambda s: not s.transmissions)]))
+        actor.resume()
         yield wait(defer.gatherResults([
             caller.when(lambda s: s.in_call() and _media(s) == [callee_at]),
             callee.when(lambda s: s.in_call() and _media(s) == [caller_at])]))
 
         # hang up: both idle
-        caller.on_hook()
+        actor.on_hook()
         yield wait(defer.gatherResults([p.when(lambda s: not s.calls()) for p in phones]))
 
         # the monitors saw the call, in order, with the right numbers
@@ -262,12 +268,11 @@ def _call_across(t, caller_name, callee_name):
             fields = _first(theirs, name)
             assert (fields["callingDevice"], fields["calledDevice"]) == (caller_dn, callee_dn), (name, theirs)
         assert _first(theirs, "DeliveredEvent")["alertingDevice"] == callee_dn, theirs
-        assert _first(theirs, "HeldEvent")["holdingDevice"] == caller_dn, theirs
-        assert _first(theirs, "RetrievedEvent")["retrievingDevice"] == caller_dn, theirs
-
-        for events in (mine, theirs):  # the caller hung up: its side clears first, at both monitors
+        for events in (mine, theirs):  # both monitors see who held, and who hung up clears first
+            assert _first(events, "HeldEvent")["holdingDevice"] == actor_dn, events
+            assert _first(events, "RetrievedEvent")["retrievingDevice"] == actor_dn, events
             cleared = [fields for n, fields in events if n == "ConnectionClearedEvent"]
-            assert [f["releasingDevice"] for f in cleared][:2] == [caller_dn, callee_dn], events
+            assert [f["releasingDevice"] for f in cleared][:2] == [actor_dn, other_dn], events
 
         # nothing left: neither line has a call, neither server complained
         for client, dn in zip(clients, (caller_dn, callee_dn)):
@@ -296,3 +301,70 @@ def test_201_on_a_calls_301_on_b_over_udp_holds_resumes_and_hangs_up(servers):
 @pytest_twisted.inlineCallbacks
 def test_301_on_b_calls_201_on_a_over_tcp_holds_resumes_and_hangs_up(servers):
     yield _call_across(servers, "B", "A")
+
+
+@pytest_twisted.inlineCallbacks
+def test_the_answering_side_holds_resumes_and_hangs_up_over_udp(servers):
+    yield _call_across(servers, "A", "B", callee_acts=True)
+
+
+@pytest_twisted.inlineCallbacks
+def test_the_answering_side_holds_resumes_and_hangs_up_over_tcp(servers):
+    yield _call_across(servers, "B", "A", callee_acts=True)
+
+
+@defer.inlineCallbacks
+def _unanswered(t, number):
+    """201 on A calls `number` on B: 301 rings and 201 gives up (CANCEL), or B has no such
+    number (404: reorder). Either way both phones end idle, both lines empty."""
+    from twisted.internet import reactor
+
+    a_events, b_events = [], []
+    phones, clients = [], []
+    try:
+        for server in (t["A"], t["B"]):
+            phones.append((yield connect_phone(reactor, "127.0.0.1", server.sccp,
+                                               Station(PHONE, DeviceType.CISCO_7961, rtp_port=RTP[server.name]))))
+        caller, callee = phones
+        yield defer.gatherResults([p.when_registered() for p in phones]).addTimeout(TIMEOUT, reactor)
+        clients.append((yield _monitor(reactor, t["A"], "201", a_events)))
+        clients.append((yield _monitor(reactor, t["B"], "301", b_events)))
+        caller.off_hook()
+        caller.dial(number)
+        if number == "301":
+            yield callee.when_ringing().addTimeout(TIMEOUT, reactor)
+        else:
+            yield caller.when(lambda s: any(c.state == CallState.INVALID_NUMBER for c in s.calls().values())
+                              ).addTimeout(TIMEOUT, reactor)
+        caller.on_hook()
+        yield defer.gatherResults([p.when(lambda s: not s.calls()) for p in phones]).addTimeout(TIMEOUT, reactor)
+        yield _until(reactor, lambda: "ConnectionClearedEvent" in [n for n, _ in _events(a_events)],
+                     "ConnectionCleared at A")
+        if number == "301":
+            yield _until(reactor, lambda: "ConnectionClearedEvent" in [n for n, _ in _events(b_events)],
+                         "ConnectionCleared at B")
+            assert _in_order([n for n, _ in _events(b_events)], ["DeliveredEvent", "ConnectionClearedEvent"]), b_events
+        for client, dn in zip(clients, ("201", "301")):
+            snapshot = yield client.request(csta(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>{dn}'
+                                                 '</snapshotObject></SnapshotDevice>')).addTimeout(TIMEOUT, reactor)
+            assert b"<snapshotData/>" in snapshot, (dn, snapshot)
+        for client in clients:
+            yield client.close().addTimeout(TIMEOUT, reactor)
+        clients.clear()
+        for server in (t["A"], t["B"]):
+            assert not server.problems(), server.log.read_text()[-6000:]
+    finally:
+        for client in clients:
+            client.transport.loseConnection()
+        for phone in phones:
+            phone.transport.loseConnection()
+
+
+@pytest_twisted.inlineCallbacks
+def test_hanging_up_while_the_far_phone_rings_cancels_it(servers):
+    yield _unanswered(servers, "301")
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_number_the_far_server_lacks_gives_reorder(servers):
+    yield _unanswered(servers, "399")
