@@ -5,7 +5,7 @@ UDP; server B has DNs 301/302 and the mirror peer `2..` to A over TCP; each has 
 peer for its own numbers. Both are twistd child processes on loopback (free SCCP and SIP
 ports, CLI off). A virtual phone on one server calls a DN of the other: the far phone
 rings and answers, each phone transmits straight to the other's RTP address (the servers
-carry no RTP), the caller holds (the far phone stops transmitting) and resumes, and hangs
+carry no RTP), keypad digits reach the far user, the caller holds (the far phone stops transmitting) and resumes, and hangs
 up. CTI sessions on both sides monitor the two lines and must see the call's events in
 order, with the right numbers; afterwards both lines are empty (SnapshotDevice) and
 neither server logged an error.
@@ -231,6 +231,9 @@ def _call_across(t, caller_name, callee_name, *, callee_acts=False):
 
         # hold: the far phone is told to stop; resume: both send again
         actor, other = (callee, caller) if callee_acts else (caller, callee)
+        # the keypad during the call: SIP INFO (dtmf-relay sip-info), played to the far user
+        actor.dial("5#")
+        yield wait(other.when(lambda s: "".join(s.heard_digits.values()) == "5#"))
         actor_dn = callee_dn if callee_acts else caller_dn
         other_dn = caller_dn if callee_acts else callee_dn
         actor.hold()
