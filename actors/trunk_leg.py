@@ -16,6 +16,7 @@ turns what the far end says back into the messages a phone would send its line:
     UserAction offhook, digits        <- INVITE from a trunk peer (inbound)
     ringback, connected + media       180, 200 with the SDP answer
     UserAction hold / resume          <- re-INVITE a=sendonly|inactive / sendrecv
+    UserAction digits (connected)     <- INFO application/dtmf-relay (Signal=d)
     UserAction onhook                 <- BYE, CANCEL
 
 The server carries no RTP: the SDP names the phone's address, and the phone is told the
@@ -495,6 +496,9 @@ class TrunkLegActor(ReactorActor):
             self._far_reinvite(request, tx, dialog)
         elif method == "INFO":
             self.network.respond(tx, dialog.response(request, 200))
+            digit = _dtmf_signal(request)
+            if digit and self.state == "confirmed":  # the far keypad: for our user (line_dtmf)
+                self._tell_line(c.UserAction(self.device, "digits", self.call_id, digits=digit))
         else:
             self.network.respond(tx, dialog.response(request, 501))
 
@@ -516,9 +520,9 @@ class TrunkLegActor(ReactorActor):
             if held and not was_held:
                 self._tell_line(c.UserAction(self.device, "hold", self.call_id))
             elif not held:
-                self._tell_line(c.MediaOpened(self.device, self.call_id, offer.address, offer.port, self.codec))
-                if was_held:
+                if was_held:  # retrieve first: a held peer takes no media (line_calls.start_media)
                     self._tell_line(c.UserAction(self.device, "resume", self.call_id))
+                self._tell_line(c.MediaOpened(self.device, self.call_id, offer.address, offer.port, self.codec))
         direction = sdp.reverse(self.far.direction) if self.far is not None else "sendrecv"
         ok = dialog.invite_ok(request, body=self._sdp(direction, offer=False), content_type="application/sdp")
         self.network.respond(tx, ok)
@@ -566,6 +570,18 @@ class TrunkLegActor(ReactorActor):
             self._tell_line(c.UserAction(self.device, "onhook", self.call_id))
         else:
             self._end()
+
+
+def _dtmf_signal(request) -> str:
+    """The digit of an INFO `application/dtmf-relay` body (`Signal=5`), else ""."""
+    if request.content_type != "application/dtmf-relay" or not request.body:
+        return ""
+    for line in request.body.decode("ascii", "replace").splitlines():
+        name, _, value = line.partition("=")
+        value = value.strip().upper()
+        if name.strip().lower() == "signal" and len(value) == 1 and value in "0123456789*#ABCD":
+            return value
+    return ""
 
 
 def _address(name: str, uri: str) -> str:
