@@ -333,7 +333,7 @@ class TrunkLegActor(ReactorActor):
             via=net.via(m.flow), contact=f"<sip:{self.calling}@{net.contact_host(m.flow)}>", body=body)
         TRUNK_LEG.fire(self, "invite")
         self.invite_tx = net.send_invite(self.invite, m.flow, lambda r, tx=None: self._mail(SipResponse(r, tx)))
-        self.log.info("call {call} to {number} through dial-peer {tag} ({host}:{port})", call=self.call_id,
+        self.log.debug("call {call} to {number} through dial-peer {tag} ({host}:{port})", call=self.call_id,
                       number=user, tag=t.tag, host=t.host, port=t.port)
 
     def _response(self, m: SipResponse) -> None:

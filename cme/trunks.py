@@ -330,7 +330,7 @@ class TrunkGateway:
         self.pending[(request.call_id, request.from_tag)] = ref
         self.legs[leg_id] = ref
         self.calls_received += 1
-        log.info("trunk call {leg} from {calling} to {called} via dial-peer {peer}", leg=leg_id,
+        log.debug("trunk call {leg} from {calling} to {called} via dial-peer {peer}", leg=leg_id,
                  calling=calling, called=called, peer=peer.tag if peer is not None else 0)
 
     def _trusted(self, flow) -> bool:
