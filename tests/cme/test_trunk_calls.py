@@ -694,3 +694,17 @@ def test_sip_ua_timers_trying_and_retry_invite_bound_an_unanswered_invite():
         lab.nothing_left()
     finally:
         lab.ex.close()
+
+
+def test_a_far_end_that_vanished_mid_call_still_lets_the_phone_hang_up_and_leaks_nothing(lab):
+    lab.a.do("off_hook").do("dial", "95551234#")
+    invite = lab.dial_out()
+    answered(lab, invite)
+    assert talks_to_the_far_end(lab.a)
+    lab.a.do("on_hook")  # the far end is gone: the BYE is never answered
+    assert not lab.a.in_call()
+    byes = len(lab.far.requests("BYE"))
+    assert byes == 1
+    lab.ex.advance(64 * 0.5 + 1)  # Timer F: the BYE gives up, and the leg with it
+    assert len(lab.far.requests("BYE")) > byes  # retransmitted over UDP meanwhile
+    lab.nothing_left()
