@@ -324,3 +324,47 @@ def test_dial_via_office_rings_the_remote_phone_first_then_202_and_joins_them(tr
     finally:
         yield client.close()
         b.transport.loseConnection()
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_call_transferred_to_a_trunk_goes_on_with_the_far_phone_talking_to_sipp(trunk):
+    """201 talks to 202, then transfers 202 to an outside number (SingleStepTransferCall):
+    sipp's INVITE offers 202's media, 202 talks to sipp, and 202's hang-up is sipp's BYE."""
+    from twisted.internet import reactor
+    from cme.csta import build_request
+    from sip.client import connect
+    run, process = run_sipp(reactor, trunk, "answer")
+    yield _later(reactor, 0.3)
+    a = yield connect_phone(reactor, "127.0.0.1", trunk["sccp"], Station(A, DeviceType.CISCO_7961))
+    b = yield connect_phone(reactor, "127.0.0.1", trunk["sccp"],
+                            Station("SEP000F8FC7B681", DeviceType.CISCO_7960, auto_answer=0))
+    client = yield connect(reactor, "127.0.0.1", trunk["sip"])
+    try:
+        yield defer.gatherResults([a.when_registered(), b.when_registered()]).addTimeout(TIMEOUT, reactor)
+        a.off_hook()
+        a.dial("202")
+        yield b.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        before = set(_far_media(b))
+        yield client.open("201")
+        snapshot = yield client.request(build_request("snapshot", "201", [], None))
+        answer = yield client.request(build_request("transfer", "201", ["95551234"], snapshot))
+        assert b"SingleStepTransferCallResponse" in answer, answer
+        yield a.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
+        # 202 now sends to sipp's SDP address (its port is not the phone 201's)
+        yield b.when(lambda s: s.in_call() and s.transmissions and set(_far_media(b)) != before
+                     ).addTimeout(TIMEOUT, reactor)
+        yield _later(reactor, 0.3)
+        b.on_hook()
+        try:
+            code, output = yield run.done.addTimeout(TIMEOUT + 10, reactor)
+        except defer.TimeoutError:
+            process.signalProcess("KILL")
+            raise
+        trace = trunk["dir"] / "sipp_answer.log"
+        assert code == 0, output[-3000:] + (trace.read_text()[-6000:] if trace.exists() else "")
+        yield b.when(lambda s: not s.calls()).addTimeout(TIMEOUT, reactor)
+        assert "Traceback" not in trunk["log"].read_text()
+    finally:
+        yield client.close()
+        a.transport.loseConnection()
+        b.transport.loseConnection()
