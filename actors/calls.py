@@ -32,6 +32,7 @@ class MediaOpened:
     ip: str
     port: int
     codec: str = ""  # what the endpoint receives ("g711ulaw", "g711alaw"); "": the default
+    dtmf_payload: int = 0  # RFC 4733 telephone-event payload type agreed for this stream (0: none)
 
 
 # -- a network endpoint (trunk leg) -> its line: what the far network said ---------------------
@@ -145,6 +146,7 @@ class PeerMedia:
     call_id: int
     address: tuple[str, int] | None
     codec: str = ""
+    dtmf_payload: int = 0
 
 
 @dataclass(frozen=True, slots=True)

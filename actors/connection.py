@@ -14,7 +14,7 @@ class Connection:
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
                  "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred",
-                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early", "remote")
+                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early", "remote", "dtmf_payload", "peer_dtmf_payload")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -28,6 +28,7 @@ class Connection:
         self.peer_media: tuple[str, int] | None = None  # where the far endpoint receives
         self.codec = ""  # what our endpoint receives ("": the default)
         self.peer_codec = ""  # what the far endpoint receives
+        self.dtmf_payload = self.peer_dtmf_payload = 0  # RFC 4733 payload types of those streams
         self.reached = False  # the call left through a network (it may send early media)
         self.early: tuple | None = None  # (address, codec) of the early media shown
         self.remote = ""  # dial-via-office: the user's remote phone, where this call's user is

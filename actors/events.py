@@ -114,6 +114,7 @@ class CallStep:
     media: tuple[str, int] | None = None  # media: where the far end receives RTP
     digits: str = ""  # dtmf
     codec: str = ""  # media: the codec to send ("": the default, G.711 mu-law)
+    dtmf_payload: int = 0  # media: send keypad digits as RFC 4733 events with this payload type (0: none)
     receiving: bool = False  # connected: the endpoint's receive channel is already open
 
 

@@ -402,20 +402,20 @@ class LineCalls:
             return
         if conn.device != m.device and not (conn.device is None and m.device in self.network_endpoints()):
             return  # a network's media comes before its answer (183, or the offer in an INVITE)
-        conn.media, conn.codec = (m.ip, m.port), m.codec
+        conn.media, conn.codec, conn.dtmf_payload = (m.ip, m.port), m.codec, m.dtmf_payload
         if conn.peer is not None:
-            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec))
+            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec, conn.dtmf_payload))
 
     def send_media(self, conn: Connection) -> None:
         """Tell a new far end where our endpoint already receives (a transfer's new peer)."""
         if conn.media is not None and conn.peer is not None:
-            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec))
+            self.tell_far(conn, c.PeerMedia(conn.peer.call_id, conn.media, conn.codec, conn.dtmf_payload))
 
     def peer_media(self, m: c.PeerMedia) -> None:
         conn = self.connection(m)
         if conn is None:
             return
-        conn.peer_media, conn.peer_codec = m.address, m.codec
+        conn.peer_media, conn.peer_codec, conn.peer_dtmf_payload = m.address, m.codec, m.dtmf_payload
         if conn.state == "alerting" and m.address is not None:
             for device in self.network_endpoints():  # a trunk leg offers the caller's media
                 self.show(conn, "media", device, media=m.address, codec=m.codec)
@@ -425,10 +425,12 @@ class LineCalls:
         if conn.peer_media is None or conn.peer_held:
             return
         if conn.state == "connected":
-            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec)
+            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec,
+                      dtmf_payload=conn.peer_dtmf_payload)
         elif conn.state == "originated" and conn.reached and conn.media is not None:
             conn.early = (conn.peer_media, conn.peer_codec)  # the network's early media (183)
-            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec)
+            self.show(conn, "media", media=conn.peer_media, codec=conn.peer_codec,
+                      dtmf_payload=conn.peer_dtmf_payload)
 
 
 def _same(a: c.Party, b: c.Party) -> bool:

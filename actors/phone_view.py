@@ -48,7 +48,7 @@ _RENDER = {
     "peer_retrieved": lambda s, line, waiting: [show.open_receive(s.call_id)],
     "peer_replaced": lambda s, line, waiting: show.stop_media(s.call_id) + [show.open_receive(s.call_id)],
     "media": lambda s, line, waiting: ([show.stop_tone(line, s.call_id)] if s.state == "originated" else [])
-    + show.start_media(s.call_id, *s.media, codec=s.codec),  # early media replaces the ringback tone
+    + show.start_media(s.call_id, *s.media, codec=s.codec, dtmf_payload=s.dtmf_payload),  # early media replaces the ringback tone
     "open_media": lambda s, line, waiting: [show.open_receive(s.call_id)],
     "dtmf": lambda s, line, waiting: show.dtmf(line, s.call_id, s.digits),
 }

@@ -237,6 +237,17 @@ class TrunkLegActor(ReactorActor):
             self.held = False
             self._reinvite("sendrecv")
 
+    def _far_media(self, call_id: int, address: str, port: int, codec: str) -> None:
+        """Tell the line where the far end receives, in what, and how it takes DTMF."""
+        self._tell_line(c.MediaOpened(self.device, call_id, address, port, codec, self._dtmf_payload()))
+
+    def _dtmf_payload(self) -> int:
+        """The RFC 4733 payload type the phone should send keypad digits with: outbound
+        calls through an `rtp-nte` dial-peer whose far end agreed to telephone-event."""
+        if self.target is not None and "rtp-nte" in self.target.dtmf_relay and self.telephone_event:
+            return self.telephone_event
+        return 0
+
     def _peer_held(self, s: CallStep) -> None:
         if self.state == "confirmed" and not self.held:
             self.held = True
@@ -245,7 +256,7 @@ class TrunkLegActor(ReactorActor):
     def _peer_replaced(self, s: CallStep) -> None:
         """A transfer gave the far end a new party here: it must learn the far media again."""
         if self.far is not None and self.far.port:
-            self._tell_line(c.MediaOpened(self.device, self.call_id, self.far.address, self.far.port, self.codec))
+            self._far_media(self.call_id, self.far.address, self.far.port, self.codec)
 
     def _dtmf(self, s: CallStep) -> None:
         if self.state != "confirmed" or self.dialog is None:
@@ -262,7 +273,7 @@ class TrunkLegActor(ReactorActor):
         if not self.inbound:
             return
         if self.far is not None and self.far.port:
-            self._tell_line(c.MediaOpened(self.device, s.call_id, self.far.address, self.far.port, self.codec))
+            self._far_media(s.call_id, self.far.address, self.far.port, self.codec)
         self._tell_line(c.UserAction(self.device, "digits", s.call_id, digits=self.called + "#"))
 
     def _ringback(self, s: CallStep) -> None:
@@ -414,7 +425,7 @@ class TrunkLegActor(ReactorActor):
         self.far, self.codec = media, codec
         self.telephone_event = media.telephone_event
         if media.port and media.address != "0.0.0.0":
-            self._tell_line(c.MediaOpened(self.device, self.call_id, media.address, media.port, codec))
+            self._far_media(self.call_id, media.address, media.port, codec)
 
     def _hunt(self) -> None:
         if self.state in ("calling", "early"):
@@ -522,7 +533,7 @@ class TrunkLegActor(ReactorActor):
             elif not held:
                 if was_held:  # retrieve first: a held peer takes no media (line_calls.start_media)
                     self._tell_line(c.UserAction(self.device, "resume", self.call_id))
-                self._tell_line(c.MediaOpened(self.device, self.call_id, offer.address, offer.port, self.codec))
+                self._far_media(self.call_id, offer.address, offer.port, self.codec)
         direction = sdp.reverse(self.far.direction) if self.far is not None else "sendrecv"
         ok = dialog.invite_ok(request, body=self._sdp(direction, offer=False), content_type="application/sdp")
         self.network.respond(tx, ok)

@@ -100,10 +100,12 @@ def open_receive(ref, codec: str = ""):
     )
 
 
-def start_media(ref, ip: str, port: int, codec: str = ""):
+def start_media(ref, ip: str, port: int, codec: str = "", dtmf_payload: int = 0):
+    """`dtmf_payload`: the far end takes keypad digits as RFC 4733 events (dtmf-relay rtp-nte)."""
     return [m.StartMediaTransmissionMessage(
         conference_id=ref, pass_thru_party_id=ref, remote_ip=IPv4Address(ip), remote_port=port,
         packet_size_ms=PACKET_MS, compression_type=CODECS.get(codec, CODEC), call_reference=ref,
+        rfc2833_payload_type=dtmf_payload,
     )]
 
 

@@ -708,3 +708,31 @@ def test_a_far_end_that_vanished_mid_call_still_lets_the_phone_hang_up_and_leaks
     lab.ex.advance(64 * 0.5 + 1)  # Timer F: the BYE gives up, and the leg with it
     assert len(lab.far.requests("BYE")) > byes  # retransmitted over UDP meanwhile
     lab.nothing_left()
+
+
+def test_dtmf_relay_rtp_nte_negotiates_telephone_event_and_the_phone_sends_it_in_rtp():
+    peer = DIAL_PEER.replace(" session target", " dtmf-relay rtp-nte\n session target")
+    lab = TrunkLab(DUAL.rsplit("end", 1)[0] + peer)
+    try:
+        lab.a.do("off_hook").do("dial", "95551234#")
+        invite = lab.dial_out()
+        assert b"a=rtpmap:101 telephone-event/8000" in invite.body
+        lab.far.answer(invite, 200, sdp=FAR_SDP.replace("RTP/AVP 0", "RTP/AVP 0 101")
+                       + "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n")
+        (start,) = [m for m in lab.a.received if type(m).__name__ == "StartMediaTransmissionMessage"]
+        assert start.rfc2833_payload_type == 101  # the phone sends keypad digits as RFC 4733 events
+        lab.a.do("dial", "5")
+        assert not lab.far.requests("INFO")  # not also as SIP INFO
+    finally:
+        lab.ex.close()
+
+
+def test_dtmf_relay_sip_info_leaves_the_phone_without_a_telephone_event_payload(lab):
+    lab.a.do("off_hook").do("dial", "95551234#")
+    invite = lab.dial_out()
+    answered(lab, invite)
+    (start,) = [m for m in lab.a.received if type(m).__name__ == "StartMediaTransmissionMessage"]
+    assert start.rfc2833_payload_type == 0
+    lab.a.do("dial", "5")
+    (info,) = lab.far.requests("INFO")
+    assert b"Signal=5" in info.body
