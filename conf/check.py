@@ -1,6 +1,7 @@
 """`cme check-config FILE [--strict] [--verbose]`: print a configuration's findings.
 
-One finding per line, `FILE:LINE: message` (FILE as given). Exit status: 0 when there
+One finding per line, `FILE:LINE: message` (FILE as given), then `FILE: valid` (with the
+number of warnings) when nothing fails. Exit status: 0 when there
 are no errors (warnings alone are fine unless --strict), 1 when there are errors, 2
 when the file cannot be used at all (the message goes to standard error).
 """
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     for finding in result.findings:
         print(finding.display() if options.verbose else str(finding))
     failing = result.findings if options.strict else result.errors
+    if not failing:  # say so, as an administrator expects; the lines above stay grep-able
+        warnings = len(result.findings)
+        print(f"{options.file}: valid" + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""))
     return 1 if failing else 0
 
 

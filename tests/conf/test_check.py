@@ -12,10 +12,10 @@ def test_session_manager(capsys):
     assert [line.split(": ", 1)[0] for line in out] == [f"{path}:29", f"{path}:30"]
 
 
-def test_clean_files_exit_0_and_print_nothing(capsys):
+def test_clean_files_exit_0_and_say_so(capsys):
     assert main([str(SEEDS / "moc-client.cfg")]) == 0
     assert main(["check-config", str(DEFAULT)]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == f"{SEEDS / 'moc-client.cfg'}: valid\n{DEFAULT}: valid\n"
 
 
 def test_file_name_is_printed_as_given(tmp_path, capsys, monkeypatch):
@@ -36,8 +36,10 @@ def test_warnings_alone_exit_0_unless_strict(tmp_path, capsys):
     path = tmp_path / "w.cfg"
     path.write_text("".join(f"ephone-dn {n}\nnumber 20{n}\ncti watch\n" for n in (1, 2)) + "ephone 1\nbutton 1:1 2o2\n")
     assert main([str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{path}: valid, 1 warning"
     assert main([str(path), "--strict"]) == 1
-    assert "overlay" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "overlay" in out and "valid" not in out
 
 
 def test_unusable_file_exits_2_with_message_on_stderr(tmp_path, capsys):
