@@ -138,6 +138,24 @@ def show_cti_session(ctx: Context) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
+def show_cti(ctx: Context) -> str:
+    """`show cti` alone (the document names it as a command): the CTI interface at a glance."""
+    app, config = ctx.app, ctx.app.config
+    gateway = getattr(app, "cti", None)
+    sessions = list(gateway.status.values()) if gateway is not None else []
+    calls = sum(len(c) for _, _, c in _lines_with_calls(app, trunks=True))
+    watched = [dn.number for _, dn in sorted(config.ephone_dns.items()) if dn.cti_watch and dn.number]
+    managers = gateway.managers.registrations if gateway is not None else {}
+    lines = [f"CTI interface: {'shut down' if config.voip.cti_shutdown else 'enabled'}"
+             f" (cti csta mode {'basic' if config.voip.csta_mode_basic else 'default'})",
+             f"cti watch lines: {', '.join(watched) or 'none'}",
+             f"Sessions: {len(sessions)}, monitors: {sum(s.monitors for s in sessions)}, "
+             f"events sent: {sum(s.events_sent for s in sessions)}",
+             f"Session managers registered: {len(managers)} of {len(config.session_servers)} configured",
+             f"Calls: {calls}"]
+    return "\n".join(lines)
+
+
 def clear_cti_session(ctx: Context, session_id: int) -> str:
     gateway = getattr(ctx.app, "cti", None)
     if gateway is None or not gateway.clear(session_id):
@@ -168,11 +186,15 @@ def register(table: CommandTable) -> CommandTable:
     table.describe("show voice", "Voice information")
     table.describe("show voice register", "SIP registrar information")
     table.add("show voice register session-server", show_session_servers, "Session managers and their registration")
-    table.describe("show cti", "CTI information")
+    table.add("show cti", show_cti, "CTI information")
     table.add("show cti session", show_cti_session, "CTI sessions: peer, user, line, state, monitors")
     table.describe("clear cti", "CTI information")
     table.describe("clear cti session", "A CTI session")
     table.add("clear cti session id <1-65535>", clear_cti_session, "Session id (show cti session)")
+    # the document's feature table calls it `clear csta session`
+    table.describe("clear csta", "CSTA (CTI) information")
+    table.describe("clear csta session", "A CTI session")
+    table.add("clear csta session id <1-65535>", clear_cti_session, "Session id (show cti session)")
     table.add("show cti call", show_cti_call, "Calls on each line, with GCID and state")
     table.add("show cti gcid", show_cti_gcid, "Call ids sharing each global call id")
     table.add("show cti line-node", show_cti_line_node, "Call instances of each line")

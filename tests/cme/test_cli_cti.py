@@ -158,3 +158,19 @@ def test_every_connection_state_has_its_word():
     from fsm.connection import CONNECTION
 
     assert set(STATE_WORDS) == set(CONNECTION.states)
+
+
+def test_show_cti_alone_is_a_summary_and_clear_csta_session_is_clear_cti_session(ex):
+    connected_call(ex)
+    cleared = []
+    gateway = types.SimpleNamespace(status={}, managers=types.SimpleNamespace(registrations={}),
+                                    clear=lambda sid: cleared.append(sid) or sid == 3)
+    app = types.SimpleNamespace(config=ex.config, board=ex.telephony.board, hostname="lab", cti=gateway)
+    table = cti.register(ephone.register(builtin.default_table()))
+    summary = run(table, "show cti", app)
+    assert summary.ok, summary.output
+    text = summary.output
+    assert "CTI interface:" in text and "Sessions: 0, monitors: 0" in text and "Calls: 2" in text
+    assert run(table, "clear csta session id 3", app).ok and cleared == [3]
+    refused = run(table, "clear csta session id 4", app)
+    assert not refused.ok and "No CTI session 4" in refused.output
