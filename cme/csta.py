@@ -9,7 +9,8 @@
 `monitor` opens a CTI session on the line, starts a monitor and prints each event as it
 comes, one line each, until Ctrl-C, which stops the monitor and ends the session with BYE.
 Every other command sends one request over its own session and prints the response; with
-`--follow` it keeps the session (and a monitor) open afterwards and prints the events.
+`--follow` it starts a monitor first (so the request's own first events are shown), keeps the
+session open afterwards and prints the events; a snapshot of an idle line prints "no calls".
 The call commands act on the line's call in the fitting state (found with SnapshotDevice):
 `transfer N` is SingleStepTransferCall of the call in progress to N; `transfer` alone is
 TransferCall, joining the held call with the active (consultation) one; `consult N` holds
@@ -49,6 +50,19 @@ def describe(body: bytes) -> str:
         ids = [etree.QName(x).localname for x in child.iter() if len(x) == 0 and not (x.text or "").strip()]
         parts.append(f"{name}={text or (ids[-1] if ids else '')}")
     return " ".join(parts)
+
+
+def describe_response(body: bytes) -> str:
+    """A response's line; a snapshot of an idle line says so."""
+    text = describe(body)
+    try:
+        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return text
+    if etree.QName(root).localname == "SnapshotDeviceResponse" and \
+            not list(root.iter(f"{{{ED3}}}snapshotDeviceResponseInfo")):
+        return "SnapshotDeviceResponse: no calls"
+    return text
 
 
 SERVICES = ("make-call", "dial-via-office", "answer", "clear", "hold", "retrieve", "deflect", "transfer", "consult", "digits",
@@ -189,25 +203,27 @@ def main(argv: list[str] | None = None) -> int:
         try:
             client = yield connect(reactor, host, port, on_event=lambda body: print(describe(body), flush=True))
             yield client.open(args.line)
+            xref = None
+            if args.command == "monitor" or args.follow:  # before the request: its first events show
+                body = yield client.request(csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>'
+                                                 f'tel:{args.line}</deviceObject></monitorObject></MonitorStart>'))
+                print(describe(body), flush=True)
+                if b"CSTAErrorCode" in body:
+                    outcome["code"] = 1
+                    yield client.close()
+                    return
+                xref = etree.fromstring(body).findtext(f"{{{ED3}}}monitorCrossRefID") or ""
             if args.command != "monitor":
                 snapshot = None
                 if args.command in CALL_COMMANDS:
                     snapshot = yield client.request(build_request("snapshot", args.line, [], None))
                 body = yield client.request(build_request(args.command, args.line, args.arguments, snapshot))
-                print(describe(body), flush=True)
+                print(describe_response(body), flush=True)
                 if b"CSTAErrorCode" in body:
                     outcome["code"] = 1
                 if not args.follow:
                     yield client.close()
                     return
-            body = yield client.request(csta(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>'
-                                             f'tel:{args.line}</deviceObject></monitorObject></MonitorStart>'))
-            print(describe(body), flush=True)
-            if b"CSTAErrorCode" in body:
-                outcome["code"] = 1
-                yield client.close()
-                return
-            xref = etree.fromstring(body).findtext(f"{{{ED3}}}monitorCrossRefID") or ""
             yield defer.DeferredList([stop, client.closed], fireOnOneCallback=True)
             if not client.closed.called:
                 yield client.request(csta(f'<MonitorStop xmlns="{ED3}"><monitorCrossRefID>{xref}'

@@ -115,6 +115,8 @@ def test_cme_csta_service_commands_drive_the_phones(server):
     assert code == 0 and out.decode().startswith("SetDoNotDisturbResponse"), err
     out, err, code = yield csta_command("hold")  # nothing to hold: a CSTA error, exit 1
     assert code == 1 and b"CSTAErrorCode" in out
+    out, err, code = yield csta_command("snapshot")  # an idle line says so
+    assert code == 0 and out.decode().strip() == "SnapshotDeviceResponse: no calls", (out, err)
     for phone in (a, b):
         phone.transport.loseConnection()
 
@@ -142,4 +144,39 @@ def test_cme_csta_digits_and_transfer_drive_the_phones(server):
     c.on_hook()
     yield b.when(lambda s: not s.in_call())
     for phone in (a, b, c):
+        phone.transport.loseConnection()
+
+
+@pytest_twisted.inlineCallbacks
+def test_cme_csta_follow_starts_its_monitor_before_the_request_so_the_first_events_show(server):
+    from twisted.internet import error, protocol, reactor
+
+    sip_port, log = server
+    a, b = yield registered_phones(2)
+
+    class Follow(protocol.ProcessProtocol):
+        def __init__(self):
+            self.out, self.done = b"", defer.Deferred()
+
+        def outReceived(self, data):
+            self.out += data
+            if b"EstablishedEvent" in self.out and self.transport is not None:
+                self.transport.signalProcess("INT")  # Ctrl-C: MonitorStop and BYE
+
+        def processEnded(self, reason):
+            self.done.callback(reason.value.exitCode if reason.check(error.ProcessTerminated) else 0)
+
+    follow = Follow()
+    cme = str(Path(sys.executable).with_name("cme"))
+    reactor.spawnProcess(follow, cme, [cme, "csta", "--server", f"127.0.0.1:{sip_port}", "--line", "201", "--follow",
+                                       "make-call", "202"], env=dict(os.environ), path=str(ROOT))
+    yield b.when_ringing()
+    b.answer()
+    code = yield follow.done.addTimeout(20, reactor)
+    lines = follow.out.decode().splitlines()
+    names = [line.split(" ", 1)[0] for line in lines]
+    assert names[0] == "MonitorStartResponse", lines
+    assert "ServiceInitiatedEvent" in names and "OriginatedEvent" in names, lines  # not missed
+    assert code == 0
+    for phone in (a, b):
         phone.transport.loseConnection()
