@@ -52,6 +52,7 @@ class Parser:
         self.comments: list[str] = []  # `! text` lines waiting for the next section
         self.findings: list[Finding] = []
         self.where: dict = {}  # see findings.Where
+        self.rejected: tuple[int, str] | None = None  # a section header refused: (line, its text)
 
     # --- driving ---------------------------------------------------------------------
 
@@ -87,6 +88,14 @@ class Parser:
             self.block = None
             del self.stack[1:]
             return
+        if self.rejected is not None:
+            if line[:1] in (" ", "\t") or not is_global([t.text for t in tokens]):
+                # its sub-lines are the refused section's, not the section before it
+                at, header = self.rejected
+                self._error(number, line, len(line) - len(line.lstrip()),
+                            f"% Ignored: part of the refused '{header}' (line {at})")
+                return
+            self.rejected = None
         if self.block is not None:
             if self._is_sub_line(line, tokens):
                 # shown indented whether or not it was (the seed lost its indentation)
@@ -134,6 +143,9 @@ class Parser:
             self._router_command(number, line.strip(), tokens, vocabulary)
             return
         self._report(number, line, tokens, failures)
+        if _opens_section(words):
+            del self.stack[1:]  # nothing after it may land in the section before
+            self.rejected = (number, line.strip())
 
     def _run(self, frame: _Frame, hit: _Hit, line: str, tokens: list[Token], number: int) -> None:
         cmd, caps = hit.command, hit.caps
@@ -250,6 +262,15 @@ def is_global(words: list[str]) -> bool:
     if w[:1] == ["no"]:
         w = w[1:]
     return router.lookup(w) is not None or any(tuple(w[:len(sp)]) == sp for sp in _GLOBAL_SPELLINGS)
+
+
+_SECTION_SPELLINGS = [sp for cmd in GLOBAL.commands if cmd.enters for sp in cmd.spellings]
+
+
+def _opens_section(words: list[str]) -> bool:
+    """Is the line (refused) a global command that opens a sub-mode (`ephone-dn 0`)?"""
+    w = tuple(x.lower() for x in words)
+    return bool(w) and w[0] != "no" and any(w[:len(sp)] == sp for sp in _SECTION_SPELLINGS)
 
 
 def _expected(f: Failure) -> str:

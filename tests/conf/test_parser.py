@@ -275,3 +275,14 @@ def test_unterminated_banner_is_an_error_and_dropped():
 def test_single_line_banner():
     block = parse("banner login #Hello#\nhostname b\n").config.router[0]
     assert (block.line, block.sub_lines) == ("banner login #Hello#", [])
+
+
+@pytest.mark.parametrize("indent", [" ", ""])  # the seed configurations lost their indentation
+def test_a_refused_section_header_keeps_its_sub_lines_out_of_the_section_before(indent):
+    result = parse(f"ephone-dn 1\n{indent}number 201\nephone-dn 0\n{indent}number 999\n{indent}name Bad\n"
+                   f"ephone-dn 2\n{indent}number 202\n")
+    dns = result.config.ephone_dns
+    assert (dns[1].number, dns[1].name, dns[2].number) == ("201", None, "202")
+    assert messages(result) == ["t.cfg:3: % ephone-dn 0 out of range 1-15000",
+                                "t.cfg:4: % Ignored: part of the refused 'ephone-dn 0' (line 3)",
+                                "t.cfg:5: % Ignored: part of the refused 'ephone-dn 0' (line 3)"]
