@@ -25,7 +25,8 @@ class Options(usage.Options):
         ["ssh-port", None, 2222, "Exec CLI over SSH (0: pick a free port, -1: off).", int],
         ["telnet-port", None, 2323, "Exec CLI over telnet, loopback only (-1: off).", int],
         ["cli-interface", None, "127.0.0.1", "Address the SSH CLI listens on."],
-        ["state-dir", None, None, "Where the SSH host key is kept (default: .cme/ beside the config)."],
+        ["state-dir", None, None, "Where the SSH host key and the features are kept "
+                                  "(default: $XDG_STATE_HOME/cme-cti, i.e. ~/.local/state/cme-cti)."],
         ["sip-t1", None, 0.5, "SIP timer T1 in seconds (RFC 3261; the other timers follow it).", float],
     ]
 
@@ -62,9 +63,11 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--trace {namespace!r}: {e}") from None
 
     def state_dir(self) -> str:
+        """Never inside the installed package or beside a configuration that may be read-only."""
         if self["state-dir"]:
             return self["state-dir"]
-        return os.path.join(os.path.dirname(os.path.abspath(self["config"])), ".cme")
+        base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+        return os.path.join(base, "cme-cti")
 
 
 def makeService(options: Options):

@@ -145,3 +145,16 @@ def test_a_port_already_in_use_is_one_clear_line_not_a_traceback(tmp_path):
     assert proc.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in out and "in use" in out, out
     assert "Traceback" not in out, out
+
+
+def test_the_state_directory_is_xdg_state_home_not_beside_the_package(monkeypatch, tmp_path):
+    from cme.plugin import Options
+    options = Options()
+    options.parseOptions(["--config", str(Path(conf.__file__).parent / "cme.cfg")])
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert options.state_dir() == str(tmp_path / "xdg" / "cme-cti")
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert options.state_dir() == str(tmp_path / "home" / ".local" / "state" / "cme-cti")
+    options["state-dir"] = str(tmp_path / "given")
+    assert options.state_dir() == str(tmp_path / "given")
