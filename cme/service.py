@@ -53,6 +53,8 @@ class CMEService(MultiService):
             dns=len(config.ephone_dns),
             cti="shut down" if config.voip.cti_shutdown else "enabled",
         )
+        if not config.accounts:
+            log.warn("no 'username NAME password PW' in the configuration: nobody can log in to the CLI")
         for finding in self.app.findings:
             emit = log.error if finding.severity == "error" else log.warn
             emit("{finding}", finding=str(finding))

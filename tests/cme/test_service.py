@@ -158,3 +158,20 @@ def test_the_state_directory_is_xdg_state_home_not_beside_the_package(monkeypatc
     assert options.state_dir() == str(tmp_path / "home" / ".local" / "state" / "cme-cti")
     options["state-dir"] = str(tmp_path / "given")
     assert options.state_dir() == str(tmp_path / "given")
+
+
+@pytest.mark.parametrize("text,warned", [(MINIMAL.replace("username admin password cisco\n", ""), True),
+                                         (MINIMAL, False)])
+def test_start_warns_when_nobody_can_log_in_to_the_cli(text, warned):
+    app = make_app(text)
+    service = CMEService(app, runtime=Runtime(task.Clock()))
+    service.startService()
+    service.stopService()
+    lines = "\n".join(app.log_buffer.lines())
+    assert ("nobody can log in to the CLI" in lines) is warned
+
+
+def test_generated_phone_configurations_have_a_cli_username():
+    from cme.phones import generate_config
+    result = conf.parse_text(generate_config(3))
+    assert "admin" in result.config.accounts and not result.errors
