@@ -239,6 +239,19 @@ def terminal_width(ctx: Context, n: int) -> None:
     ctx.width = n
 
 
+def terminal_monitor(ctx: Context) -> str:
+    if ctx.monitor is None:
+        raise CommandError("This session has no terminal to monitor on")
+    ctx.monitor(True)
+    return ""
+
+
+def terminal_no_monitor(ctx: Context) -> str:
+    if ctx.monitor is not None:
+        ctx.monitor(False)
+    return ""
+
+
 def exit_session(ctx: Context) -> None:
     ctx.close()
 
@@ -272,6 +285,9 @@ def register(table: CommandTable) -> CommandTable:
 
     table.describe("terminal length", "Set number of lines on a screen")
     table.add("terminal length <0-512>", terminal_length, "Number of lines on screen (0 for no pausing)")
+    table.add("terminal monitor", terminal_monitor, "Copy debug output and log messages to this session")
+    table.describe("terminal no", "Negate a command or set its defaults")
+    table.add("terminal no monitor", terminal_no_monitor, "Stop copying debug output and log messages here")
     table.describe("terminal width", "Set width of the display terminal")
     table.add("terminal width <0-512>", terminal_width, "Number of characters on a screen line")
 

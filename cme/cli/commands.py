@@ -60,6 +60,7 @@ class Context:
     peer: str = ""
     history: list[str] = field(default_factory=list)
     closed: bool = False
+    monitor: Callable[[bool], bool] | None = None  # `terminal monitor`: the shell's switch (None: no screen)
 
     def write(self, text: str) -> None:
         if text:

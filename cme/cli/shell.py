@@ -7,10 +7,11 @@ over SSH and telnet. It only moves text: parsing and the commands are in
 from __future__ import annotations
 
 from twisted.conch import recvline
-from twisted.logger import Logger
+from twisted.logger import Logger, globalLogPublisher
 
 from cme.cli.builtin import default_table, hostname
 from cme.cli.commands import CommandTable, Context
+from cme.trace.format import format_event, is_servers
 
 log = Logger(namespace="cme.cli")
 
@@ -30,6 +31,10 @@ class CLIShell(recvline.HistoricRecvLine):
         self.transport_name = transport
         self._last_key = None
         self.context = Context(app, self._output, username=username, peer=peer)
+        self.context.monitor = self.set_monitor
+        self._monitor = None  # the log observer `terminal monitor` added, while it is on
+        self.publisher = globalLogPublisher  # what `terminal monitor` observes
+        self.schedule = None  # how an event reaches the screen (default: reactor.callFromThread)
 
     # ---- screen
 
@@ -55,6 +60,7 @@ class CLIShell(recvline.HistoricRecvLine):
                  user=self.username, peer=self.peer, transport=self.transport_name)
 
     def connectionLost(self, reason=None) -> None:
+        self.set_monitor(False)
         log.info("exec session ended for {user} from {peer}", user=self.username, peer=self.peer)
 
     def initializeScreen(self) -> None:
@@ -74,6 +80,36 @@ class CLIShell(recvline.HistoricRecvLine):
         # The base class clears the screen on every resize; a CLI only needs the numbers.
         self.width, self.height = width, height
         self.context.width = width
+
+    # ---- terminal monitor: the server's log, live, on this session (IOS)
+
+    def set_monitor(self, on: bool) -> bool:
+        """Start or stop showing log lines here; whether it was on before."""
+        was = self._monitor is not None
+        if on and not was:
+            self._monitor = self._observe
+            self.publisher.addObserver(self._monitor)
+        elif not on and was:
+            self.publisher.removeObserver(self._monitor)
+            self._monitor = None
+        return was
+
+    def _observe(self, event) -> None:
+        if not is_servers(event):
+            return
+        schedule = self.schedule
+        if schedule is None:  # events may come from any thread; the screen is the reactor's
+            from twisted.internet import reactor
+            schedule = reactor.callFromThread
+        schedule(self._monitor_line, format_event(event))
+
+    def _monitor_line(self, line: str) -> None:
+        if self._monitor is None or self.terminal is None or self.terminal.transport is None:
+            return
+        self.terminal.write(b"\r")
+        self.terminal.eraseLine()
+        self._output(line + "\n")
+        self.drawInputLine()  # the prompt and what was being typed come back below it
 
     def _output(self, text: str) -> None:
         # insults' write turns every LF into CR LF itself.

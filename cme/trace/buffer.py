@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from twisted.logger import ILogObserver
 from zope.interface import implementer
 
-from cme.trace.format import format_event
+from cme.trace.format import format_event, is_servers
 
 __all__ = ["LogBuffer"]
 
@@ -31,6 +31,8 @@ class LogBuffer:
         self._lock = threading.Lock()
 
     def __call__(self, event: Mapping[str, Any]) -> None:
+        if not is_servers(event):
+            return  # `show logging` is the server's log, not the libraries' chatter
         line = format_event(event)
         with self._lock:
             self._lines.append(line)

@@ -58,6 +58,17 @@ def failure_text(event: Mapping[str, Any]) -> str | None:
         return f"(unable to format failure: {e!r})"
 
 
+_LOUD = frozenset({LogLevel.warn, LogLevel.error, LogLevel.critical})
+
+
+def is_servers(event: Mapping[str, Any]) -> bool:
+    """The server's own log (`cme.…` namespaces, whatever `debug` switched on), or any
+    library's warnings and errors; not a library's info and debug chatter (Conch's key
+    exchange, pykka's and transitions' bridged debug lines)."""
+    namespace = event.get("log_namespace") or ""
+    return namespace == "cme" or namespace.startswith("cme.") or event.get("log_level") in _LOUD
+
+
 def format_event(event: Mapping[str, Any]) -> str:
     """One human line for *event*.
 

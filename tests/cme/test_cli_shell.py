@@ -151,3 +151,35 @@ def test_a_failing_command_does_not_end_the_session():
     out = s.type(b"crash\r")
     assert "% Internal error" in out and out.endswith("R1#")
     assert not s.transport.disconnecting
+
+
+def test_terminal_monitor_shows_the_servers_log_live_and_no_monitor_stops_it():
+    from twisted.logger import Logger, LogPublisher
+    s = Session()
+    s.shell.publisher = publisher = LogPublisher()
+    s.shell.schedule = lambda f, *a: f(*a)
+    server, library = Logger(namespace="cme.cti", observer=publisher), Logger(namespace="twisted.conch", observer=publisher)
+    s.type(b"terminal monitor\r")
+    s.type(b"sho")  # half a command typed when the line arrives
+    s.transport.clear()
+    server.info("CTI session {n} opened", n=3)
+    library.info("kex alg chosen")  # a library's chatter: not the server's log
+    out = _ESCAPES.sub(b"", s.transport.value()).decode()
+    assert "[cme.cti] INFO CTI session 3 opened" in out and "kex" not in out
+    assert out.endswith("R1#sho")  # the prompt and the typing come back
+    s.type(b"\x15terminal no monitor\r")
+    s.transport.clear()
+    server.info("after")
+    assert s.transport.value() == b""
+
+
+def test_show_logging_leaves_out_library_chatter_but_keeps_its_warnings():
+    from cme.trace import LogBuffer
+    from twisted.logger import LogLevel
+    buffer = LogBuffer()
+    buffer({"log_namespace": "twisted.conch.ssh.transport", "log_level": LogLevel.info, "log_format": "kex",
+            "log_time": 0})
+    buffer({"log_namespace": "twisted.conch.ssh.transport", "log_level": LogLevel.warn, "log_format": "bad mac",
+            "log_time": 0})
+    buffer({"log_namespace": "cme.cli", "log_level": LogLevel.debug, "log_format": "admin@x: show", "log_time": 0})
+    assert [line.split("] ", 1)[1] for line in buffer.lines()] == ["WARN bad mac", "DEBUG admin@x: show"]
