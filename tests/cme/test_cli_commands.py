@@ -243,3 +243,21 @@ def test_complete_unambiguous_prefix():
     assert t.complete("show ") is None
     assert t.complete("bogus x") is None
     assert t.complete("emadmin login al") is None  # a parameter: nothing to complete
+
+
+def test_question_mark_describes_every_command_word_of_the_server():
+    from cme.cli import builtin, cti, dialpeer, em as em_cli, ephone
+    from cme.cli import trunks as trunk_cli
+    table = trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
+        builtin.default_table())))))
+    missing = []
+
+    def walk(node, path):
+        for child in [*node.keywords.values(), *node.params]:
+            where = path + [child.name]
+            if not child.help and not child.hidden:
+                missing.append(" ".join(where))
+            walk(child, where)
+
+    walk(table.root if hasattr(table, "root") else table._root, [])
+    assert missing == []
