@@ -22,6 +22,7 @@ from twisted.conch import avatar, telnet
 from twisted.conch.insults import insults
 from twisted.conch.interfaces import IConchUser, ISession
 from twisted.conch.ssh import connection, factory, keys, session, userauth
+from twisted.conch.ssh import transport as ssh_transport
 from twisted.cred import credentials, error as cred_error
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.portal import IRealm, Portal
@@ -40,6 +41,9 @@ log = Logger(namespace="cme.cli")
 
 
 def peer_string(address: Any) -> str:
+    inner = getattr(address, "address", None)  # an SSH channel's SSHTransportAddress wraps the TCP one
+    if inner is not None and getattr(address, "host", None) is None:
+        address = inner
     host, port = getattr(address, "host", None), getattr(address, "port", None)
     if host is None:
         return str(address)
@@ -201,8 +205,21 @@ class CLIUserAuth(userauth.SSHUserAuthServer):
         return super().auth_password(packet).addCallbacks(accepted, refused)
 
 
+class _SSHServerTransport(ssh_transport.SSHServerTransport):
+    """Conch logs every client's DISCONNECT as an error ("Got remote error, code 11");
+    a one-shot `ssh host show cti call` ends exactly so. A client's own reasons are not
+    the server's errors: logged at info."""
+
+    def receiveError(self, reasonCode, description):
+        log.info("SSH client {peer} disconnected: {reason} (code {code})",
+                 peer=peer_string(self.transport.getPeer()) if self.transport else "-",
+                 reason=description.decode("utf-8", "replace") if isinstance(description, bytes) else description,
+                 code=reasonCode)
+
+
 class CLISSHFactory(factory.SSHFactory):
     noisy = False  # "Starting factory" says nothing the ready line does not
+    protocol = _SSHServerTransport
     services = {b"ssh-userauth": CLIUserAuth, b"ssh-connection": connection.SSHConnection}
 
     def __init__(self, portal: Portal, host_key: keys.Key, *, password_delay: float = 1.0) -> None:

@@ -288,3 +288,22 @@ def test_telnet_client_that_ignores_negotiation_causes_no_error_logs(logged):
     c.proto.connectionLost(Failure(ConnectionDone()))
     bad = [e for e in logged if e.get("log_level") in (LogLevel.error, LogLevel.critical)]
     assert bad == []
+
+
+def test_audit_lines_name_an_ssh_peer_as_host_and_port():
+    from twisted.conch.ssh.address import SSHTransportAddress
+    from cme.cli.server import peer_string
+    assert peer_string(SSHTransportAddress(IPv4Address("TCP", "127.0.0.1", 49704))) == "127.0.0.1:49704"
+    assert peer_string(IPv4Address("TCP", "192.0.2.1", 22)) == "192.0.2.1:22"
+
+
+def test_a_client_disconnecting_is_not_logged_as_a_server_error():
+    from twisted.logger import LogLevel, globalLogPublisher
+    from cme.cli.server import _SSHServerTransport
+    seen = []
+    globalLogPublisher.addObserver(seen.append)
+    try:
+        _SSHServerTransport().receiveError(11, b"disconnected by user")
+    finally:
+        globalLogPublisher.removeObserver(seen.append)
+    assert [e["log_level"] for e in seen] == [LogLevel.info]
