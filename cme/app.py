@@ -40,6 +40,7 @@ class Application:
     telephony: object = None  # cme.telephony.Telephony, the SCCP side
     cti: object = None  # cme.cti.CTIGateway, the SIP/uaCSTA side
     trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
+    state_dir: str | None = None  # where `write memory` keeps the previous copy (else beside the file)
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":
@@ -58,11 +59,13 @@ class Application:
         return time.time() - self.started_at
 
     def write_memory(self) -> str:
-        """Save the running configuration to its file atomically, keeping `FILE.bak`.
+        """Save the running configuration to its file atomically, keeping `FILE.bak`
+        (in the state directory when there is one, else beside the file).
 
-        The new text goes to a temporary file in the same directory, is fsynced, and then
-        replaces the original with os.replace, so a crash leaves either the old or the new
-        file, never half of one. Returns the path written.
+        The new text goes to a temporary file in the same directory, is fsynced, takes
+        the original's permission bits, and then replaces the original with os.replace,
+        so a crash leaves either the old or the new file, never half of one. Returns the
+        path written.
         """
         if not self.config_path:
             raise WriteMemoryError("no configuration file: the server was started without one")
@@ -79,8 +82,11 @@ class Application:
                 f.flush()
                 os.fsync(f.fileno())
             if target.exists():
+                os.chmod(tmp, target.stat().st_mode & 0o7777)  # mkstemp made it 0600
                 # Copy (not move) the old file aside so `target` always exists.
-                backup = target.with_name(target.name + ".bak")
+                where = Path(self.state_dir) if self.state_dir else target.parent
+                where.mkdir(parents=True, exist_ok=True)
+                backup = where / (target.name + ".bak")
                 shutil.copyfile(target, f"{backup}.tmp")
                 os.replace(f"{backup}.tmp", backup)
             os.replace(tmp, target)

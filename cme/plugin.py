@@ -84,6 +84,7 @@ def makeService(options: Options):
     from cme.features import FeatureStore
 
     app = options.app
+    app.state_dir = options.state_dir()
     store = FeatureStore(os.path.join(options.state_dir(), "features.json"))
     store.load(app.config)
     app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board,
