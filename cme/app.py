@@ -40,6 +40,7 @@ class Application:
     telephony: object = None  # cme.telephony.Telephony, the SCCP side
     cti: object = None  # cme.cti.CTIGateway, the SIP/uaCSTA side
     trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
+    cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":
