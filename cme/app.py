@@ -41,6 +41,7 @@ class Application:
     cti: object = None  # cme.cti.CTIGateway, the SIP/uaCSTA side
     trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
     state_dir: str | None = None  # where `write memory` keeps the previous copy (else beside the file)
+    cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

@@ -21,6 +21,16 @@ from actors.trace import TraceLogger
 log = TraceLogger(namespace="cme.em")
 
 
+# The Extension Mobility service EM phones are pointed at in their configuration file
+# (cme/cnf_files.py), as CME's own: the phone puts its name in for #DEVICENAME#.
+EM_SERVICE_URL = "http://{address}:80/emapp/EMAppServlet?device=#DEVICENAME#"
+
+
+def service_url(address: str) -> str:
+    """The EM service URL on the CME at `address` (telephony-service's ip source-address)."""
+    return EM_SERVICE_URL.format(address=address)
+
+
 class EMError(Exception):
     """An `emadmin` request that cannot be done; the text says why."""
 

@@ -74,7 +74,7 @@ def makeService(options: Options):
     from twisted.internet import reactor
 
     from cme import em
-    from cme.cli import builtin, cti, dialpeer, ephone
+    from cme.cli import builtin, cnf, cti, dialpeer, ephone
     from cme.cli import trunks as trunk_cli
     from cme.cli import em as em_cli
     from cme.cli.server import cli_services
@@ -85,6 +85,8 @@ def makeService(options: Options):
 
     app = options.app
     app.state_dir = options.state_dir()
+    from cme.cnf_files import CnfFiles
+    app.cnf_files = CnfFiles(app.config)  # `create cnf-files` at start, as CME keeps them
     store = FeatureStore(os.path.join(options.state_dir(), "features.json"))
     store.load(app.config)
     app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board,
@@ -118,8 +120,8 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
-            builtin.default_table()))))),
+        table=cnf.register(trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
+            builtin.default_table())))))),
     ):
         child.setServiceParent(service)
 

@@ -164,6 +164,35 @@ def codec_classes_name_each_codec_once(cfg: Config, where: Where) -> Iterator[tu
             first.setdefault(codec, number)
 
 
+_FIRMWARE_SUFFIXES = (".loads", ".sbn", ".sb2", ".bin", ".zup", ".sbin")
+_SUFFIX_ALLOWED = ("ata", "7905", "7912")  # IOS wants the suffix for these, and only these
+
+
+def loads_name_firmware_the_phones_can_fetch(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    """`load TYPE NAME`: NAME without its suffix (except for ATA, 7905, 7912, as IOS's
+    reference says), and some `tftp-server` line offering the file, or the phones ask for
+    a firmware nobody serves and keep the one they run."""
+    served = {f.served_name.lower() for f in cfg.tftp_files}
+    stems = {name.rsplit(".", 1)[0] for name in served}
+    for model, firmware in cfg.telephony.loads.items():
+        line = _line(where, ("telephony-service",), "load", model)
+        if model not in _SUFFIX_ALLOWED and firmware.lower().endswith(_FIRMWARE_SUFFIXES):
+            yield WARNING, line, (f"% load {model} {firmware}: name the firmware without its file suffix "
+                                  f"({firmware.rsplit('.', 1)[0]})")
+        elif firmware.lower() not in served and firmware.lower() not in stems:
+            yield WARNING, line, (f"% load {model} {firmware}: no tftp-server line serves {firmware} "
+                                  "(its .loads or .bin file): the phones cannot fetch it")
+
+
+def cnf_files_can_be_per_phone(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    t = cfg.telephony
+    if t.cnf_file in ("perphone", "perdevice", "perphonetype", "pertype") and \
+            (t.cnf_file_location or "system:").lower().startswith("system"):
+        yield WARNING, _line(where, ("telephony-service",), "cnf-file", t.cnf_file), \
+            (f"% cnf-file {t.cnf_file} needs a 'cnf-file location' other than system: "
+             "(flash:, slot0: or tftp); the phones get the per-system files")
+
+
 CHECKS: tuple[Check, ...] = (
     buttons_name_known_dns,
     numbers_are_unique,
@@ -174,6 +203,8 @@ CHECKS: tuple[Check, ...] = (
     references_resolve,
     dial_peers_can_route,
     codec_classes_name_each_codec_once,
+    loads_name_firmware_the_phones_can_fetch,
+    cnf_files_can_be_per_phone,
 )
 
 

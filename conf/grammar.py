@@ -296,6 +296,36 @@ def _url_services(t: m.Telephony, caps: dict) -> None:
     t.url_services, t.url_services_root = caps["url"], "root" in caps
 
 
+def _url_authentication(t: m.Telephony, caps: dict) -> None:
+    t.url_authentication = caps["url"]
+    t.url_authentication_user, t.url_authentication_password = caps.get("user"), caps.get("password")
+
+
+def _show_url_authentication(t: m.Telephony) -> Lines:
+    if not t.url_authentication:
+        return []
+    creds = f" {t.url_authentication_user} {t.url_authentication_password}" if t.url_authentication_user else ""
+    return [f"url authentication {t.url_authentication}{creds}"]
+
+
+# `load TYPE FIRMWARE`: IOS's phone types for it (7960-7940 for both; 7960 or 7940 alone
+# for one of them, taking precedence over 7960-7940).
+LOAD_TYPES = ("7902 7905 7906 7911 7912 7914 7920 7921 7925 7931 7935 7936 7937 7941 7941GE 7942 7945 "
+              "7940 7960 7960-7940 7961 7961GE 7962 7965 7970 7971 7975 7985 ata").split()
+# `user-locale CC` and `network-locale CC`: the country codes this server has names for
+# (cme/cnf_files.py turns them into the phones' locale names).
+USER_LOCALES = "CN DE DK ES FR IT JP KR NL NO PT RU SE US".split()
+NETWORK_LOCALES = "AT CA CH CN DE DK ES FI FR GB IT JP KR NL NO PT RU SE US".split()
+
+
+def _load(t: m.Telephony, caps: dict) -> None:
+    t.loads[caps["model"]] = caps["firmware"]
+
+
+def _show_loads(t: m.Telephony) -> Lines:
+    return [f"load {model} {t.loads[model]}" for model in LOAD_TYPES if model in t.loads]
+
+
 def _version_stamp(t: m.Telephony, caps: dict) -> None:
     if "stamp" in caps:
         t.version_stamp = caps["stamp"]
@@ -315,6 +345,14 @@ TELEPHONY = Mode("telephony", "'telephony-service'", (
             no=_reset("url_services", "url_services_root"),
             show=lambda t: [f"url services {t.url_services}" + (" root" if t.url_services_root else "")]
             if t.url_services else []),
+    Command("url authentication <url:word> [<user:word> <password:word>]", apply=_url_authentication,
+            no=_reset("url_authentication", "url_authentication_user", "url_authentication_password"),
+            show=_show_url_authentication),
+    Command(f"load {{model={'|'.join(LOAD_TYPES)}}} <firmware:word>", apply=_load,
+            no=lambda t, c: t.loads.pop(c["model"], None), show=_show_loads,
+            no_pattern=f"load {{model={'|'.join(LOAD_TYPES)}}} [<rest:line>]"),
+    value(f"user-locale {{user_locale={'|'.join(USER_LOCALES)}}}", "user_locale", "user-locale {}"),
+    value(f"network-locale {{network_locale={'|'.join(NETWORK_LOCALES)}}}", "network_locale", "network-locale {}"),
     value("cnf-file location <cnf_file_location:line>", "cnf_file_location", "cnf-file location {}"),
     value("cnf-file {cnf_file=perphone|pertype|perphonetype|perdevice}", "cnf_file", "cnf-file {}"),
     # IOS always shows max-conferences, as in the document's running configurations.
@@ -330,14 +368,14 @@ TELEPHONY = Mode("telephony", "'telephony-service'", (
     Command("create cnf-files [version-stamp <stamp:line>]", apply=_version_stamp, no=_reset("version_stamp"),
             show=lambda t: [f"create cnf-files version-stamp {t.version_stamp}"] if t.version_stamp else []),
 ), extras=_extras(
-    "load, auto, auto-reg-ephone, system, dialplan-pattern, voicemail, web, dn-webedit, time-webedit, "
+    "auto, auto-reg-ephone, system, dialplan-pattern, voicemail, web, dn-webedit, time-webedit, "
     "time-format, date-format, time-zone, secondary-dialtone, service phone, service dss, service dnis, "
     "service directed-pickup, service local-directory, service setup-network-dn, service transfer-recall, "
-    "url directories, url idle, url information, url authentication, url proxy-server, url idle-time, "
+    "url directories, url idle, url information, url proxy-server, url idle-time, "
     "timeouts busy, timeouts ringing, timeouts transfer-recall, timeouts ringin-callerid, moh, "
     "multicast moh, music-on-hold, night-service, hunt-group, after-hours, call-park, call-forward, "
     "caller-id, calling-number, conference, directory, dialplan, fac, hold-alert, internal-call, "
-    "ip qos, log, login, mwi, network-locale, user-locale, phone-key-size, privacy, privacy-on-hold, "
+    "ip qos, log, login, mwi, phone-key-size, privacy, privacy-on-hold, "
     "protocol, sdspfarm, srst, tftp-path, video, xmlschema, xmltest, em keep-history, em logout-time, "
     "authentication, application, bulk-speed-dial, codec, directory-entry, "
     "ephone-dn-refresh-time, keep-conference, max-redirect, max-ephones-per-user, message-waiting, "
@@ -565,6 +603,33 @@ def _show_accounts(cfg: m.Config) -> list[Section]:
     return out
 
 
+def _tftp_server(cfg: m.Config, caps: dict) -> None:
+    alias = caps.get("alias")
+    if alias is not None and ("\\" in alias or any(p in ("", ".", "..") for p in alias.split("/"))):
+        raise ArgError(f"'{alias}' is not a file name to serve (no '\\', no empty, '.' or '..' parts)")
+    entry = m.TftpFile(caps["source"], alias, caps.get("access-list"))
+    # as IOS: the same file given again takes the new alias; one file may be served under
+    # several aliases only through separate source names, so the source is the key
+    for i, old in enumerate(cfg.tftp_files):
+        if old.source.lower() == entry.source.lower():
+            cfg.tftp_files[i] = entry
+            return
+    cfg.tftp_files.append(entry)
+
+
+def _no_tftp_server(cfg: m.Config, caps: dict) -> None:
+    cfg.tftp_files = [f for f in cfg.tftp_files if f.source.lower() != caps["source"].lower()]
+
+
+def _show_tftp(cfg: m.Config) -> list[Section]:
+    out = []
+    for f in cfg.tftp_files:
+        line = f"tftp-server {f.source}" + (f" alias {f.alias}" if f.alias else "") + (
+            f" {f.access_list}" if f.access_list is not None else "")
+        out.append((("tftp-server", f.source.lower()), line, None))
+    return out
+
+
 def _hostname(cfg: m.Config, caps: dict) -> None:
     cfg.hostname = caps["hostname"]
 
@@ -606,6 +671,9 @@ GLOBAL = Mode("global", "global configuration", (
             sections=lambda cfg: [(("dial-peer", t), f"dial-peer voice {t} {p.kind}", p)
                                   for t, p in sorted(cfg.dial_peers.items())],
             key=lambda c: ("dial-peer", c["tag"]), rank=184),
+    Command("tftp-server <source:file-url> [alias <alias:word>] [<access-list:1-99>]", apply=_tftp_server,
+            no=_no_tftp_server, no_pattern="tftp-server <source:file-url> [<rest:line>]",
+            sections=_show_tftp, key=lambda c: ("tftp-server", c["source"].lower()), rank=158),
     Command("sip-ua", apply=_singleton("sip_ua"), no=_clear("sip_ua"), enters="sip-ua",
             sections=lambda cfg: [(("sip-ua",), "sip-ua", cfg.sip_ua)] if _shown(cfg.sip_ua) else [],
             key=lambda c: ("sip-ua",), rank=188),

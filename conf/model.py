@@ -125,6 +125,14 @@ class Telephony:
     em_external: bool = False
     url_services: str | None = None
     url_services_root: bool = False
+    url_authentication: str | None = None
+    url_authentication_user: str | None = None  # `url authentication URL USER PASSWORD`
+    url_authentication_password: str | None = None
+    # `load TYPE FIRMWARE`: the firmware each phone type is told to run (the name without
+    # its file suffix, as IOS wants it), by the `load` command's phone type: "7961", "7960-7940"
+    loads: dict[str, str] = field(default_factory=dict)
+    user_locale: str = "US"  # `user-locale CC`: the phones' display language
+    network_locale: str = "US"  # `network-locale CC`: their tones and cadences
     keepalive: int = 30  # SCCP keepalive seconds, 10-65535
     interdigit_timeout: int = 10  # seconds, 2-120
     extra: list[str] = field(default_factory=list)
@@ -306,6 +314,30 @@ class RouterBlock:
 
 
 @dataclass
+class TftpFile:
+    """`tftp-server DEVICE:PATH [alias NAME] [ACL]`: a file the router's TFTP server offers
+    (phone firmware, ring tones), served under `alias` or else its own file name."""
+    source: str  # as written: "flash:SCCP41.8-5-4S.loads", "flash:/phones/7961/apps.sbn"
+    alias: str | None = None
+    access_list: int | None = None  # 1-99: who may fetch it (kept, not enforced)
+
+    @property
+    def device(self) -> str:
+        """"flash", "slot0", ... (before the colon)."""
+        return self.source.split(":", 1)[0].lower()
+
+    @property
+    def path(self) -> str:
+        """The file's path on its device, without leading slashes: "phones/7961/apps.sbn"."""
+        return self.source.split(":", 1)[1].lstrip("/")
+
+    @property
+    def served_name(self) -> str:
+        """The name a phone asks for: the alias, else the file's name without directories."""
+        return self.alias or self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
 class Config:
     hostname: str = "Router"
     accounts: dict[str, Account] = field(default_factory=dict)
@@ -321,6 +353,7 @@ class Config:
     codec_classes: dict[int, VoiceClassCodec] = field(default_factory=dict)
     dial_peers: dict[int, DialPeer] = field(default_factory=dict)
     sip_ua: SipUa = field(default_factory=SipUa)
+    tftp_files: list[TftpFile] = field(default_factory=list)  # in the order configured
     router: list[RouterBlock] = field(default_factory=list)
     # `! ...` comment lines, by the section they stand before: ("ephone-dn", 1), ("end",)
     comments: dict[tuple, list[str]] = field(default_factory=dict)

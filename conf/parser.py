@@ -169,7 +169,7 @@ class Parser:
         word = cmd.spellings[0][0]
         self.where[(key, word)] = number
         self.where[(key, cmd.name)] = number  # `session target` beside `session protocol`
-        for name in ("number", "buttons", "preference"):
+        for name in ("number", "buttons", "preference", "model"):
             if name in caps:
                 self.where[(key, word, str(caps[name]))] = number
         if cmd.enters:

@@ -197,11 +197,24 @@ def _word(word: str) -> str:
     return word
 
 
+# The file systems `tftp-server` takes files from (the router's; system: is CME's own).
+FILE_DEVICES = ("flash", "slot0", "slot1", "disk0", "disk1", "usbflash0", "usbflash1", "bootflash", "nvram")
+_FILE_URL = re.compile(r"^([A-Za-z0-9]+):(/*[^/\\\x00-\x20][^\\\x00-\x20]*)$")
+
+
+def _file_url(word: str) -> str:
+    m = _FILE_URL.match(word)
+    if not m or m.group(1).lower() not in FILE_DEVICES or any(p in ("", ".", "..") for p in
+                                                              m.group(2).lstrip("/").split("/")):
+        raise ArgError(f"'{word}' is not a file on the router (DEVICE:PATH, DEVICE one of {', '.join(FILE_DEVICES)})")
+    return m.group(1).lower() + ":" + m.group(2)
+
+
 ARG_TYPES: dict[str, Callable[[str], object]] = {
     "word": _word, "ipv4": _ipv4, "mac": _mac, "digits": _digits, "digit-list": _digit_list,
     "alnum30": _alnum30, "hostname": _hostname, "time": _time, "button": _button,
     "dial-digits": _dial_digits, "netmask": _netmask, "dest-pattern": _dest_pattern,
-    "session-target": _session_target, "dtmf": _dtmf,
+    "session-target": _session_target, "dtmf": _dtmf, "file-url": _file_url,
 }
 
 

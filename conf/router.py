@@ -125,7 +125,6 @@ _VOCABULARY = """
 158  snmp
 158  radius-server
 158  tacacs-server
-158  tftp-server
 158  cdp
 160 + ixi
 165 + bridge

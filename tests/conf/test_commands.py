@@ -5,12 +5,13 @@ import ipaddress
 
 import pytest
 
-from conf import ProfileNumber, XmlUser, render
+from conf import ProfileNumber, TftpFile, XmlUser, render
 from conf.model import Config, SessionTarget, Snr, Telephony, Voip
 
 from .helpers import messages, parse
 
 DN = "ephone-dn 1\nnumber 201\n"
+FIRMWARE = "tftp-server flash:P00308000500.loads\ntftp-server flash:SCCP41.8-5-4S.loads\ntelephony-service"
 ROUTED = "dial-peer voice 100 voip\nsession target ipv4:192.0.2.10"  # a pattern alone is a warning
 
 # (sub-mode entry, the command, the line that undoes it, what it sets, value, default)
@@ -84,7 +85,7 @@ CASES = [
      lambda c: (c.telephony.url_services, c.telephony.url_services_root), ("http://x/y", False), (None, False)),
     ("telephony-service", "cnf-file location flash:", "no cnf-file location",
      lambda c: c.telephony.cnf_file_location, "flash:", None),
-    ("telephony-service", "cnf-file perphone", "no cnf-file perphone", lambda c: c.telephony.cnf_file, "perphone", None),
+    ("telephony-service\ncnf-file location flash:", "cnf-file perphone", "no cnf-file perphone", lambda c: c.telephony.cnf_file, "perphone", None),
     ("telephony-service", "max-conferences 4 gain 0", "no max-conferences",
      lambda c: (c.telephony.max_conferences, c.telephony.conference_gain), (4, 0), (8, -6)),
     ("telephony-service", "max-conferences 16", "no max-conferences",
@@ -101,6 +102,33 @@ CASES = [
      lambda c: c.telephony.transfer_system, "local-consult", None),
     ("telephony-service", "create cnf-files version-stamp Jan 01 2002 00:00:00", "no create cnf-files",
      lambda c: c.telephony.version_stamp, "Jan 01 2002 00:00:00", None),
+    ("telephony-service", "url authentication http://10.0.0.1/CCMCIP/authenticate.asp", "no url authentication",
+     lambda c: c.telephony.url_authentication, "http://10.0.0.1/CCMCIP/authenticate.asp", None),
+    ("telephony-service", "url authentication http://x/auth.asp cisco s3cret", "no url authentication",
+     lambda c: (c.telephony.url_authentication, c.telephony.url_authentication_user,
+                c.telephony.url_authentication_password), ("http://x/auth.asp", "cisco", "s3cret"), (None, None, None)),
+    (FIRMWARE, "load 7960-7940 P00308000500", "no load 7960-7940",
+     lambda c: c.telephony.loads, {"7960-7940": "P00308000500"}, {}),
+    (FIRMWARE + "\nload 7960-7940 P00308000500", "load 7961 SCCP41.8-5-4S", "no load 7961 SCCP41.8-5-4S",
+     lambda c: c.telephony.loads, {"7960-7940": "P00308000500", "7961": "SCCP41.8-5-4S"},
+     {"7960-7940": "P00308000500"}),
+    (FIRMWARE, "load 7961ge SCCP41.8-5-4S", "no load 7961GE",
+     lambda c: c.telephony.loads, {"7961GE": "SCCP41.8-5-4S"}, {}),
+    ("telephony-service", "user-locale DE", "no user-locale", lambda c: c.telephony.user_locale, "DE", "US"),
+    ("telephony-service", "user-locale fr", "no user-locale fr", lambda c: c.telephony.user_locale, "FR", "US"),
+    ("telephony-service", "network-locale GB", "no network-locale",
+     lambda c: c.telephony.network_locale, "GB", "US"),
+    # tftp-server (global)
+    ("", "tftp-server flash:SCCP41.8-5-4S.loads", "no tftp-server flash:SCCP41.8-5-4S.loads",
+     lambda c: c.tftp_files, [TftpFile("flash:SCCP41.8-5-4S.loads")], []),
+    ("", "tftp-server flash:/phones/7961/apps41.8-5-4TH1-6.sbn alias apps41.8-5-4TH1-6.sbn",
+     "no tftp-server flash:/phones/7961/apps41.8-5-4TH1-6.sbn",
+     lambda c: [(f.source, f.alias, f.served_name) for f in c.tftp_files],
+     [("flash:/phones/7961/apps41.8-5-4TH1-6.sbn", "apps41.8-5-4TH1-6.sbn", "apps41.8-5-4TH1-6.sbn")], []),
+    ("", "tftp-server slot0:ring.raw alias Ringer1.raw 10", "no tftp-server slot0:ring.raw alias Ringer1.raw 10",
+     lambda c: c.tftp_files, [TftpFile("slot0:ring.raw", "Ringer1.raw", 10)], []),
+    ("tftp-server flash:a.loads", "tftp-server flash:b.loads", "no tftp-server flash:b.loads",
+     lambda c: [f.source for f in c.tftp_files], ["flash:a.loads", "flash:b.loads"], ["flash:a.loads"]),
     # ephone-dn-template
     ("ephone-dn-template 15", "cti watch", "no cti watch", lambda c: c.ephone_dn_templates[15].cti_watch, True, False),
     ("ephone-dn-template 1", "cti notify", "no cti notify", lambda c: c.ephone_dn_templates[1].cti_notify, True, False),
@@ -248,6 +276,10 @@ RANGES = [
     ("ephone-dn 1", "snr 555-1234 delay 5 timeout 15", "% '555-1234' is not a number to dial (1-31 digits 0-9)"),
     ("ephone-dn 1", "snr 5551234 delay 31 timeout 15", "% delay 31 out of range 0-30"),
     ("ephone-dn 1", "snr 5551234 delay 5 timeout 4", "% timeout 4 out of range 5-60"),
+    ("", "tftp-server tftp:x.loads", "% 'tftp:x.loads' is not a file on the router (DEVICE:PATH"),
+    ("", "tftp-server flash:../etc/passwd", "is not a file on the router"),
+    ("", "tftp-server flash:x.loads alias ../y", "% '../y' is not a file name to serve"),
+    ("", "tftp-server flash:x.loads 100", "% access-list 100 out of range 1-99"),
 ]
 
 
@@ -356,12 +388,42 @@ def test_template_cti_watch_applies_to_its_dns_and_follows_changes():
 
 
 def test_extras_are_kept_verbatim_in_their_mode():
-    text = "telephony-service\nload 7960 P00308000500\nephone-dn 1\ndescription front desk\nhuntstop\n"
+    text = "telephony-service\ntime-zone 21\nephone-dn 1\ndescription front desk\nhuntstop\n"
     c = parse(text).config
     assert messages(parse(text)) == []
-    assert c.telephony.extra == ["load 7960 P00308000500"]
+    assert c.telephony.extra == ["time-zone 21"]
     assert c.ephone_dns[1].extra == ["description front desk", "huntstop"]
     assert parse(render(c)).config == c
+
+
+def test_load_findings_name_the_line():
+    text = ("tftp-server flash:SCCP41.8-5-4S.loads\ntftp-server flash:P0030.bin alias P00308000500.bin\n"
+            "telephony-service\n load 7961 SCCP41.8-5-4S\n load 7960-7940 P00308000500\n"
+            " load 7941 SCCP41.8-5-4S.loads\n load 7911 SCCP11.8-5-4S\n load 7905 CP7905080003SCCP070409A.sbin\n")
+    assert messages(parse(text)) == [
+        "t.cfg:6: % load 7941 SCCP41.8-5-4S.loads: name the firmware without its file suffix (SCCP41.8-5-4S)",
+        "t.cfg:7: % load 7911 SCCP11.8-5-4S: no tftp-server line serves SCCP11.8-5-4S (its .loads or .bin "
+        "file): the phones cannot fetch it",
+        "t.cfg:8: % load 7905 CP7905080003SCCP070409A.sbin: no tftp-server line serves "
+        "CP7905080003SCCP070409A.sbin (its .loads or .bin file): the phones cannot fetch it",
+    ]
+    assert all(f.severity == "warning" for f in parse(text).findings)
+
+
+def test_per_phone_files_want_a_location_other_than_system():
+    result = parse("telephony-service\n cnf-file perphone\n")
+    assert messages(result) == ["t.cfg:2: % cnf-file perphone needs a 'cnf-file location' other than system: "
+                                "(flash:, slot0: or tftp); the phones get the per-system files"]
+    assert messages(parse("telephony-service\n cnf-file location flash:\n cnf-file perphone\n")) == []
+
+
+def test_tftp_server_lines_keep_their_order_and_place():
+    text = ("tftp-server flash:b.loads\ntftp-server flash:a.sbn alias A.sbn\ntelephony-service\n"
+            " load 7961 SCCP41\n")
+    shown = render(parse(text).config)
+    assert "!\ntftp-server flash:b.loads\ntftp-server flash:a.sbn alias A.sbn\n!\ntelephony-service\n" in shown
+    again = parse("tftp-server flash:a.loads\ntftp-server FLASH:a.loads alias x.loads\n").config
+    assert again.tftp_files == [TftpFile("flash:a.loads", "x.loads")]  # the same file, given again
 
 
 def test_model_is_mutable_and_rendered():
