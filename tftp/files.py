@@ -108,10 +108,11 @@ class DirectoryFiles:
                          | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            return None
         with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None
             if info.st_size > self.max_size:
                 log.warn("TFTP {name!r}: {size} bytes, over {limit}: refused", name=name,
                          size=info.st_size, limit=self.max_size)
