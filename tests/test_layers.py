@@ -18,10 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The layers below the application.
-BELOW_CME = ("actors", "fsm", "sip", "sccp", "conf")
+BELOW_CME = ("actors", "fsm", "sip", "sccp", "conf", "tftp")
 
 #: What the state tables may not depend on (besides `cme`).
-NOT_IN_FSM = ("actors", "sip", "sccp", "twisted")
+NOT_IN_FSM = ("actors", "sip", "sccp", "tftp", "twisted")
 
 
 def _module_name(path: Path) -> str:
