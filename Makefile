@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= conf/cme.cfg
+# TFTP's port 69 needs root: as anyone else `make run` serves the phones' files on 6969
+TFTP_PORT ?= $(shell [ "$$(id -u)" = 0 ] && echo 69 || echo 6969)
 
 .PHONY: run test bench diagrams lint clean
 
@@ -18,7 +20,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= cme --config $(CONFIG)
+	$(BIN)/twistd --nodaemon --pidfile= cme --config $(CONFIG) --tftp-port $(TFTP_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -61,7 +61,7 @@ def start_server(config_text: str, workdir: Path, twistd_args: tuple[str, ...] =
     log = workdir / f"bench-{stamp}.log"  # a file, not a pipe: nobody reads the server's log
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *twistd_args, "cme",
-         "--config", str(cfg), "--ssh-port", "-1", "--telnet-port", "-1", "--state-dir", str(workdir)],
+         "--config", str(cfg), "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(workdir)],
         stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=raise_nofile, cwd=ROOT,
     )
     deadline = time.monotonic() + 120

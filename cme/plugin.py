@@ -28,6 +28,9 @@ class Options(usage.Options):
         ["state-dir", None, None, "Where the SSH host key and the features are kept "
                                   "(default: $XDG_STATE_HOME/cme-cti, i.e. ~/.local/state/cme-cti)."],
         ["sip-t1", None, 0.5, "SIP timer T1 in seconds (RFC 3261; the other timers follow it).", float],
+        ["tftp-port", None, 69, "TFTP for the phones' configuration files, on telephony-service's "
+                                "ip source-address (-1: off; 69 needs root or CAP_NET_BIND_SERVICE).", int],
+        ["flash-dir", None, None, "Where `tftp-server flash:NAME` files are (default: the state directory)."],
     ]
 
     def __init__(self) -> None:
@@ -86,13 +89,17 @@ def makeService(options: Options):
     app = options.app
     app.state_dir = options.state_dir()
     from cme.cnf_files import CnfFiles
-    app.cnf_files = CnfFiles(app.config)  # `create cnf-files` at start, as CME keeps them
+    app.cnf_files = CnfFiles(app.config, flash_dir=options["flash-dir"] or app.state_dir)  # as CME keeps them
     store = FeatureStore(os.path.join(options.state_dir(), "features.json"))
     store.load(app.config)
     app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board,
                               feature_store=store)
     service = CMEService(app, json_log=options["json-log"])
     reactor.callWhenRunning(em.EMScheduler(app.telephony).start)  # `em logout H:M`
+    source = app.config.telephony.source_address
+    if options["tftp-port"] >= 0 and source:  # phones learn their CallManager from these files
+        from tftp import tftp_service
+        tftp_service(app.cnf_files, interface=source, port=options["tftp-port"], clock=reactor).setServiceParent(service)
     sccp = app.telephony.listener()
     if sccp is not None:
         sccp.setServiceParent(service)

@@ -118,4 +118,4 @@ def _one_line_if_a_port_is_taken():
         where = f"{e.interface or '*'}:{e.port}"
         log.error("cannot listen on {where}: {why}", where=where, why=why)
         raise SystemExit(f"cme: cannot listen on {where}: {why} (another server running? choose other "
-                         "ports in the configuration, or with --ssh-port/--telnet-port)") from None
+                         "ports in the configuration, or with --ssh-port/--telnet-port/--tftp-port)") from None

@@ -85,7 +85,7 @@ def test_twistd_plugin_starts_and_sigterm_exits_zero(tmp_path):
     cfg = tmp_path / "cme.cfg"
     cfg.write_text(MINIMAL)
     proc = twistd(
-        "--config", str(cfg), "--ssh-port", str(free_port()), "--telnet-port", str(free_port()),
+        "--config", str(cfg), "--ssh-port", str(free_port()), "--telnet-port", str(free_port()), "--tftp-port", "-1",
         "--state-dir", str(tmp_path / "state"), "--json-log", str(tmp_path / "log.jsonl"),
     )
     try:
@@ -139,7 +139,7 @@ def test_a_port_already_in_use_is_one_clear_line_not_a_traceback(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = twistd("--config", str(cfg), "--ssh-port", str(port), "--telnet-port", str(free_port()),
+        proc = twistd("--config", str(cfg), "--ssh-port", str(port), "--telnet-port", str(free_port()), "--tftp-port", "-1",
                       "--state-dir", str(tmp_path / "state"))
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode != 0

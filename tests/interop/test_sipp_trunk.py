@@ -90,7 +90,7 @@ end""")
     log = tmp_path / "server.log"
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
-         "--ssh-port", "-1", "--telnet-port", "-1", "--state-dir", str(tmp_path)],
+         "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(tmp_path)],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
