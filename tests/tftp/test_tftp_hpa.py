@@ -3,8 +3,8 @@ client, what .ci/run installs), and curl for the options tftp-hpa's client never
 (blksize, tsize). The server runs in the test process on a free loopback port; each client
 is a child process (reactor.spawnProcess) and the bytes it wrote are compared.
 
-Without a client the test skips and says so, except for tftp when CI=true: there it fails
-(.ci/run installs tftp-hpa; it does not install curl, so the curl tests only skip)."""
+Without a client the test skips and says so, except when CI=true: there it fails
+(.ci/run installs both)."""
 import os
 import shutil
 
@@ -122,7 +122,7 @@ def test_tftp_hpa_reports_a_missing_file_and_a_refused_name(served, tmp_path):
 @pytest.mark.parametrize("blksize", [8, 1024, 1468, 8192])
 @pytest_twisted.inlineCallbacks
 def test_curl_negotiates_blksize_and_tsize(served, tmp_path, blksize):
-    curl = need("curl", "curl", on_ci=False)
+    curl = need("curl", "curl")
     server, port = served
     name = "P0030801SR02.loads" if blksize > 8 else "SEP001122334455.cnf.xml"
     code, out = yield run([curl, "-sS", "--max-time", "20", "--tftp-blksize", str(blksize), "-o", "got",
@@ -135,7 +135,7 @@ def test_curl_negotiates_blksize_and_tsize(served, tmp_path, blksize):
 
 @pytest_twisted.inlineCallbacks
 def test_curl_reports_a_missing_file(served, tmp_path):
-    curl = need("curl", "curl", on_ci=False)
+    curl = need("curl", "curl")
     server, port = served
     code, out = yield run([curl, "-sS", "--max-time", "20", "-o", "got",
                            f"tftp://127.0.0.1:{port}/missing.cnf.xml"], tmp_path)
