@@ -44,6 +44,8 @@ def _error(code: int, message: str) -> bytes:
 class TransferProtocol(protocol.DatagramProtocol):
     """The port of one transfer: datagrams and timer in, effects carried out."""
 
+    noisy = False  # one per transfer: "Starting/Stopping protocol" would be two log lines each
+
     def __init__(self, server: "TFTPServer", transfer: ReadTransfer, name: str) -> None:
         self.server = server
         self.transfer = transfer
@@ -94,6 +96,8 @@ class TransferProtocol(protocol.DatagramProtocol):
 class TFTPServer(protocol.DatagramProtocol):
     """The listening port. ``clock`` is the reactor: its ``callLater`` runs the
     retransmission timers and its ``listenUDP`` opens each transfer's port."""
+
+    noisy = False  # the ready line names the listener
 
     def __init__(self, files: Files, *, clock: Any, interface: str = "",
                  max_transfers: int = MAX_TRANSFERS, max_per_address: int = MAX_PER_ADDRESS,
