@@ -178,6 +178,14 @@ class DigitTimeout:
     digits: str  # what had been dialled when the timer was set (stale timers do nothing)
 
 
+@dataclass(frozen=True, slots=True)
+class Retire:
+    """The DN was removed from the configuration (`no ephone-dn N`): its calls are cleared,
+    their far ends hear it, and the line stops."""
+
+    reason: str = "removed from the configuration"
+
+
 # -- transfer -------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Transfer:

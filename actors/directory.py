@@ -30,6 +30,9 @@ class Directory:
         """Route `device_id` to `ref`, replacing a previous owner (a re-registering phone)."""
         self._refs[device_id] = ref
 
+    def unregister(self, device_id: Hashable) -> None:
+        self._refs.pop(device_id, None)
+
     def get(self, device_id: Hashable) -> ActorRef | None:
         ref = self._refs.get(device_id)
         if ref is not None and not ref.is_alive():

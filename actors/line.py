@@ -189,6 +189,12 @@ class LineActor(ReactorActor):
     def _cti(self, m: CTICall):
         return self.cti.serve(m)
 
+    def _retire(self, m: c.Retire) -> None:
+        for conn in list(self.connections.values()):
+            self.calls.release(conn, "normalClearing")
+        self.log.info("line {number} {reason}", number=self.number, reason=m.reason)
+        self.stop()
+
 
 # What each user action must be allowed by the connection table.
 _USER_RULES = {"onhook": "hang_up", "hold": "hold", "resume": "retrieve", "answer": "answer"}
@@ -224,4 +230,5 @@ _HANDLERS = {
     c.BlindTransfer: lambda self, m: self.transfers.blind_transfer(m),
     c.Replace: lambda self, m: self.transfers.replace(m),
     CTICall: LineActor._cti,
+    c.Retire: LineActor._retire,
 }

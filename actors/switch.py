@@ -64,6 +64,17 @@ class Switch:
                 self.directory.register(number, ref)
             self._prefixes.update(number[:i] for i in range(1, len(number)))
 
+    def reindex(self) -> None:
+        """The configuration's numbers changed (configure terminal): the dial plan follows."""
+        for number in self._numbers:
+            self.directory.unregister(number)
+        self._numbers.clear()
+        self._prefixes.clear()
+        for tag, dn in sorted(self.config.ephone_dns.items()):
+            ref = self.directory.get(tag)
+            if ref is not None:
+                self.add_line(tag, dn.number, ref)
+
     def replace_line(self, tag: int, ref) -> None:
         """A fresh actor took over a DN (its predecessor failed)."""
         self.directory.register(tag, ref)

@@ -53,6 +53,14 @@ class Application:
     def hostname(self) -> str:
         return self.config.hostname
 
+    def config_changed(self) -> None:
+        """configure terminal changed the running configuration: the actors and the
+        phones' configuration files follow."""
+        if self.telephony is not None:
+            self.telephony.reconcile()
+        if self.cnf_files is not None:
+            self.cnf_files.rebuild()
+
     def running_config(self) -> str:
         return conf.render(self.config)
 

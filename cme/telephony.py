@@ -12,7 +12,8 @@ from twisted.application import internet
 
 from actors.directory import Directory
 from actors.line import LineActor
-from actors.phone import PhoneActor
+from actors.calls import Retire
+from actors.phone import PhoneActor, Restart
 from actors.switch import Switch
 from actors.status import LineStatus, PhoneStatus, StatusBoard
 from actors.trace import TraceLogger
@@ -34,6 +35,7 @@ class Telephony:
         self.directory = self.switch.directory
         self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
         self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
+        self._buttons: dict[str, tuple] = {}  # device -> its buttons when its actor was told last
 
     @property
     def lines(self) -> dict[int, object]:
@@ -54,6 +56,48 @@ class Telephony:
                 continue  # a duplicate MAC: conf reports it; the first ephone keeps it
             self.board.phones[device] = PhoneStatus(tag=tag, device=device, mac=ephone.mac, model=ephone.type or "")
             self.directory.register(device, self._start_phone(ephone))
+            self._buttons[device] = _buttons(ephone)
+
+    def reconcile(self) -> None:
+        """Make the actors match the configuration after it changed (configure terminal):
+        new DNs get a line and new ephones a phone; removed ones are retired (their calls
+        cleared, the phone told to restart, so it finds itself unknown); a phone whose
+        buttons changed restarts and registers with its new lines. Everything else is
+        read from the shared model by its owner and takes effect as it is."""
+        config, directory = self.config, self.directory
+        for tag, dn in sorted(config.ephone_dns.items()):
+            if self.switch.line(tag) is None:
+                status = self.board.lines.setdefault(tag, LineStatus(tag=tag, number=dn.number or "", name=dn.name or ""))
+                self.switch.directory.register(tag, LineActor.start(dn, status, self.switch, board=self.board))
+                log.info("ephone-dn {tag} ({number}) added", tag=tag, number=dn.number or "-")
+        for tag, ref in list(self.switch.lines().items()):
+            if tag not in config.ephone_dns:
+                ref.tell(Retire())
+                self.board.lines.pop(tag, None)
+        self.switch.reindex()
+        wanted = {}
+        for tag, ephone in sorted(config.ephones.items()):
+            if ephone.device_name and ephone.device_name not in wanted:
+                wanted[ephone.device_name] = ephone
+        for device, ephone in wanted.items():
+            ref = directory.get(device)
+            if ref is None:
+                self.board.phones[device] = PhoneStatus(tag=ephone.tag, device=device, mac=ephone.mac,
+                                                        model=ephone.type or "")
+                directory.register(device, self._start_phone(ephone))
+                log.info("ephone {tag} ({device}) added: it may register", tag=ephone.tag, device=device)
+            elif self._buttons.get(device) != _buttons(ephone):
+                ref.tell(Restart("its buttons changed"))
+            self._buttons[device] = _buttons(ephone)
+        for device in [d for d in list(self.board.phones) if d not in wanted]:
+            ref = directory.get(device)
+            if ref is not None:
+                ref.tell(Restart("removed from the configuration"))
+                ref.stop(block=False)
+            directory.unregister(device)
+            self.board.phones.pop(device, None)
+            self._buttons.pop(device, None)
+            log.info("ephone {device} removed", device=device)
 
     def restart_line(self, tag: int, endpoints: dict) -> None:
         """A line actor failed: a new one takes the DN over, shown on the same endpoints."""
@@ -97,3 +141,7 @@ class Telephony:
         service = internet.TCPServer(t.port, SCCPServerFactory(self.directory, self.clock), backlog=LISTEN_BACKLOG, interface=t.source_address)
         service.setName("sccp")
         return service
+
+
+def _buttons(ephone) -> tuple:
+    return tuple(sorted((n, b.dn_tag, b.kind, b.overlay) for n, b in ephone.buttons.items()))

@@ -252,6 +252,14 @@ def terminal_no_monitor(ctx: Context) -> str:
     return ""
 
 
+def configure_terminal(ctx: Context) -> str:
+    if not ctx.interactive:
+        raise CommandError("configure terminal needs an interactive session (ssh without a command, or telnet)")
+    from cme.cli.configure import ConfigSession
+    ctx.configuring = ConfigSession(ctx.app, ctx.run_exec)
+    return "Enter configuration commands, one per line.  End with CNTL/Z.\n"
+
+
 def exit_session(ctx: Context) -> None:
     ctx.close()
 
@@ -285,6 +293,8 @@ def register(table: CommandTable) -> CommandTable:
 
     table.describe("terminal length", "Set number of lines on a screen")
     table.add("terminal length <0-512>", terminal_length, "Number of lines on screen (0 for no pausing)")
+    table.describe("configure", "Enter configuration mode")
+    table.add("configure terminal", configure_terminal, "Configure from the terminal")
     table.add("terminal monitor", terminal_monitor, "Copy debug output and log messages to this session")
     table.describe("terminal no", "Negate a command or set its defaults")
     table.add("terminal no monitor", terminal_no_monitor, "Stop copying debug output and log messages here")

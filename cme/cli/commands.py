@@ -61,6 +61,9 @@ class Context:
     history: list[str] = field(default_factory=list)
     closed: bool = False
     monitor: Callable[[bool], bool] | None = None  # `terminal monitor`: the shell's switch (None: no screen)
+    configuring: Any = None  # cme.cli.configure.ConfigSession while in configuration mode
+    interactive: bool = False  # a shell with a prompt (configure terminal needs one)
+    run_exec: Any = None  # (line, ctx) -> Result: an exec command from configuration mode (`do`)
 
     def write(self, text: str) -> None:
         if text:

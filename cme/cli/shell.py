@@ -17,6 +17,7 @@ log = Logger(namespace="cme.cli")
 
 CTRL_A, CTRL_C, CTRL_D, CTRL_E = b"\x01", b"\x03", b"\x04", b"\x05"
 CTRL_H, CTRL_N, CTRL_P, CTRL_U = b"\x08", b"\x0e", b"\x10", b"\x15"
+CTRL_Z = b"\x1a"
 
 
 class CLIShell(recvline.HistoricRecvLine):
@@ -32,6 +33,8 @@ class CLIShell(recvline.HistoricRecvLine):
         self._last_key = None
         self.context = Context(app, self._output, username=username, peer=peer)
         self.context.monitor = self.set_monitor
+        self.context.interactive = True
+        self.context.run_exec = lambda line, ctx: self.table.execute(line, ctx, indent=len(self.prompt()))
         self._monitor = None  # the log observer `terminal monitor` added, while it is on
         self.publisher = globalLogPublisher  # what `terminal monitor` observes
         self.schedule = None  # how an event reaches the screen (default: reactor.callFromThread)
@@ -40,6 +43,9 @@ class CLIShell(recvline.HistoricRecvLine):
 
     def prompt(self) -> bytes:
         # Read every time: the hostname can change while the session is open.
+        configuring = self.context.configuring
+        if configuring is not None:
+            return configuring.prompt(hostname(self.app)).encode("utf-8", "replace")
         return f"{hostname(self.app)}#".encode("utf-8", "replace")
 
     def connectionMade(self) -> None:
@@ -53,6 +59,7 @@ class CLIShell(recvline.HistoricRecvLine):
             CTRL_C: self.handle_INTERRUPT,
             CTRL_D: self.handle_EOF,
             CTRL_U: self.handle_KILL_LINE,
+            CTRL_Z: self.handle_CTRL_Z,
             CTRL_P: self.handle_UP,
             CTRL_N: self.handle_DOWN,
         })
@@ -172,6 +179,16 @@ class CLIShell(recvline.HistoricRecvLine):
         self.context.history = [h.decode("utf-8", "replace") for h in self.historyLines]
         if text.strip():
             log.debug("{user}@{peer}: {command}", user=self.username, peer=self.peer, command=text)
+        configuring = self.context.configuring
+        if configuring is not None:
+            try:
+                if not configuring.line(text, self.context, indent=len(self.prompt())):
+                    self._leave_configuration()
+            except Exception:  # a bug in one line must not end the session
+                log.failure("configuration line {command!r} failed", command=text)
+                self._output("% Internal error; see the server log\n")
+            self.drawInputLine()
+            return
         try:
             result = self.table.execute(text, self.context, indent=len(self.prompt()))
         except Exception:  # a bug in one command must not end the session
@@ -182,6 +199,18 @@ class CLIShell(recvline.HistoricRecvLine):
                 self._close("exit")
                 return
         self.drawInputLine()
+
+    def _leave_configuration(self) -> None:
+        self.context.configuring = None
+        log.info("%SYS-5-CONFIG_I: Configured from console by {user} on vty ({peer})", user=self.username,
+                 peer=self.peer)
+
+    def handle_CTRL_Z(self) -> None:
+        if self.context.configuring is not None:
+            self.terminal.write(b"^Z\n")
+            self._leave_configuration()
+            self.lineBuffer, self.lineBufferIndex = [], 0
+            self.drawInputLine()
 
     def _close(self, why: str) -> None:
         log.info("{user} from {peer} logged out ({why})", user=self.username, peer=self.peer, why=why)

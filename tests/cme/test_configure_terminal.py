@@ -1,0 +1,115 @@
+"""configure terminal on the vty: the file's grammar line by line, and every accepted line
+takes effect at once (a new ephone registers and takes calls without a restart)."""
+import re
+
+from twisted.conch.insults import insults
+from twisted.internet.testing import StringTransport
+
+from cme.app import Application
+from cme.cli.shell import CLIShell
+from cme.testing import Exchange
+from cme.cli import builtin, ephone
+from sccp.enums import CallState
+
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+CONFIG = """hostname lab
+telephony-service
+ ip source-address 127.0.0.1 port 2000
+ephone-dn 1
+ number 201
+ephone 1
+ mac-address 0000.0000.0001
+ button 1:1
+"""
+NEW = "SEP000000000009"
+
+
+class Vty:
+    def __init__(self, ex):
+        self.app = Application(config=ex.config, telephony=ex.telephony, board=ex.telephony.board)
+        self.ex, self.transport = ex, StringTransport()
+        self.server = insults.ServerProtocol(CLIShell, self.app, ephone.register(builtin.default_table()),
+                                             username="admin", peer="127.0.0.1:5555")
+        self.server.makeConnection(self.transport)
+
+    def type(self, data: bytes) -> str:
+        self.transport.clear()
+        self.server.dataReceived(data)
+        self.ex.settle()
+        return _ESCAPES.sub(b"", self.transport.value()).decode()
+
+    def line(self, text: str) -> str:
+        return self.type(text.encode() + b"\r")
+
+
+def test_a_phone_added_in_configuration_mode_registers_and_takes_calls_without_a_restart():
+    ex = Exchange(CONFIG)
+    try:
+        vty = Vty(ex)
+        a = ex.phone("SEP000000000001")
+        assert vty.line("configure terminal").endswith("lab(config)#")
+        assert vty.line("ephone-dn 9").endswith("lab(config-ephone-dn)#")
+        vty.line(" number 209")
+        assert vty.line("ephone 9").endswith("lab(config-ephone)#")
+        vty.line(" mac-address 0000.0000.0009")
+        vty.line(" type 7961")
+        vty.line(" button 1:9")
+        assert vty.line("end").endswith("lab#")
+        b = ex.phone(NEW)
+        assert b.registered
+        a.do("off_hook").do("dial", "209")
+        assert b.ringing()
+        b.do("answer")
+        assert any(c.state == CallState.CONNECTED for c in b.calls().values())
+        assert "ephone 9" in vty.line("show running-config")
+    finally:
+        ex.close()
+
+
+def test_a_refused_line_prints_iOS_error_and_changes_nothing():
+    ex = Exchange(CONFIG)
+    try:
+        vty = Vty(ex)
+        vty.line("configure terminal")
+        out = vty.line("ephone-dn 0")
+        assert "^" in out and "% ephone-dn 0 out of range" in out
+        assert set(ex.config.ephone_dns) == {1}
+        out = vty.line("bogus command")
+        assert "% Invalid input detected at '^' marker" in out
+        assert out.endswith("lab(config)#")
+    finally:
+        ex.close()
+
+
+def test_exit_do_and_ctrl_z():
+    ex = Exchange(CONFIG)
+    try:
+        vty = Vty(ex)
+        vty.line("configure terminal")
+        vty.line("ephone-dn 1")
+        assert vty.line("exit").endswith("lab(config)#")  # one sub-mode up
+        assert "ephone-dn 1" in vty.line("do show running-config")
+        vty.line("telephony-service")
+        assert vty.type(b"\x1a").endswith("lab#")  # Ctrl-Z: out of configuration mode
+        assert vty.line("configure terminal").endswith("lab(config)#")
+        assert vty.line("exit").endswith("lab#")
+    finally:
+        ex.close()
+
+
+def test_removing_an_ephone_and_its_dn_clears_their_call_and_the_phone_restarts():
+    ex = Exchange(CONFIG + "ephone-dn 2\n number 202\nephone 2\n mac-address 0000.0000.0002\n button 1:2\n")
+    try:
+        vty = Vty(ex)
+        a, b = ex.phone("SEP000000000001"), ex.phone("SEP000000000002")
+        a.do("off_hook").do("dial", "202")
+        b.do("answer")
+        vty.line("configure terminal")
+        vty.line("no ephone 2")
+        vty.line("no ephone-dn 2")
+        vty.line("end")
+        assert not [c for c in a.calls().values() if c.state not in (CallState.ON_HOOK, CallState.IDLE)]
+        assert 2 not in ex.telephony.lines and "SEP000000000002" not in ex.telephony.board.phones
+        assert any(type(m).__name__ == "ResetMessage" for m in b.received)  # told to restart
+    finally:
+        ex.close()
