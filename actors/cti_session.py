@@ -23,6 +23,7 @@ from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, ca
                                  serve_feature)
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
+from sip.csta.xml import Builder
 from fsm.cti_session import CTI_SESSION, OPEN, refusal_status
 from sip.csta import requests as rq
 from sip.csta.errors import CSTAParseError, error_xml
@@ -89,6 +90,14 @@ class Clear:
 
 
 @dataclass(frozen=True, slots=True)
+class Unwatched:
+    """These DNs lost `cti watch` (configure terminal): their monitors end, and the
+    application is told so by the switch's own MonitorStop."""
+
+    numbers: frozenset
+
+
+@dataclass(frozen=True, slots=True)
 class TransportLost:
     """The connection the session's dialog runs on closed."""
 
@@ -133,6 +142,7 @@ class CTISessionActor(ReactorActor):
         self.user = user
         self.xml_namespace = xml_namespace
         self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
+        self.monitor_devices: dict[str, str] = {}  # monitorCrossRefID -> the DN it watches
         # `cti message device-id suppress-conversion`: device IDs go back to the
         # application exactly as it wrote them (tel:201 stays tel:201); without it they are
         # the plain directory numbers (there is no E.164 plan here to promote them to).
@@ -229,6 +239,8 @@ class CTISessionActor(ReactorActor):
             self._end("transport_lost", "the application's connection closed", send_bye=False)
         elif isinstance(message, Clear):
             self._end("clear", message.reason, send_bye=True)
+        elif isinstance(message, Unwatched):
+            self._unwatched(message.numbers)
         else:
             return super().on_receive(message)
         if self.state in OPEN:
@@ -341,8 +353,25 @@ class CTISessionActor(ReactorActor):
         if self.device_forms is not None:
             self.device_forms.remember(request.device)
         self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns, self.device_forms)
+        self.monitor_devices[monitor_id] = digits
         self.log.info("monitor {id} on {line}", id=monitor_id, line=digits)
         return monitor_start_response(monitor_id, ns)
+
+    def _unwatched(self, numbers: frozenset) -> None:
+        for monitor_id, number in list(self.monitor_devices.items()):
+            if number not in numbers:
+                continue
+            self.monitor_devices.pop(monitor_id, None)
+            ref = self.monitors.pop(monitor_id, None)
+            if ref is None:
+                continue
+            ref.tell(_stop_message())
+            self.log.info("monitor {id} on {line} ended: no longer cti watch", id=monitor_id, line=number)
+            if self.state == "active":  # ECMA-323: the switch stops the monitor and says so
+                b = Builder("MonitorStop", self.xml_namespace)
+                b.add(b.root, "monitorCrossRefID", monitor_id)
+                body = b.bytes()
+                self.gateway.send(self.dialog.request("INFO", body, CSTA_XML), self.flow, None)
 
     # -- what we send -------------------------------------------------------------------------
     def _send_event(self, message: EventXML) -> None:

@@ -58,6 +58,8 @@ class Application:
         phones' configuration files follow."""
         if self.telephony is not None:
             self.telephony.reconcile()
+        if self.cti is not None:
+            self.cti.config_changed()
         if self.cnf_files is not None:
             self.cnf_files.rebuild()
 

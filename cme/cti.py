@@ -18,7 +18,7 @@ import itertools
 from dataclasses import dataclass
 
 from actors.directory import Directory
-from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost
+from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
 from sip.core import UASCore
@@ -75,6 +75,7 @@ class CTIGateway:
         self._ids = itertools.count(1)
         self.managers = SessionManagers(config, clock, self._manager_gone)
         self.trunks = None  # cme.trunks.TrunkGateway: it takes the trunk calls' requests
+        self._watched = self._watched_numbers()  # as the last configuration change left them
 
     # -- for the session actors ---------------------------------------------------------
     def respond(self, tx, response) -> None:
@@ -125,6 +126,23 @@ class CTIGateway:
         """The application's TCP connection closed: its sessions end (no BYE to send)."""
         for ref in self._sessions_where(lambda user, session_flow: session_flow is flow):
             ref.tell(TransportLost())
+
+    # -- configure terminal --------------------------------------------------------------
+    def _watched_numbers(self) -> frozenset:
+        return frozenset(n for dn in self.config.ephone_dns.values() if dn.cti_watch for n in dn.numbers)
+
+    def config_changed(self) -> None:
+        """`cti shutdown` ends every session with BYE (new ones already get 503); a DN that
+        lost `cti watch` ends its monitors (new ones are refused by the same check)."""
+        if self.config.voip.cti_shutdown:
+            for sid in list(self.sessions):
+                self.clear(sid, "cti shutdown")
+        watched = self._watched_numbers()
+        lost, self._watched = self._watched - watched, watched
+        if lost:
+            for ref in list(self.sessions.values()):
+                if ref.is_alive():
+                    ref.tell(Unwatched(lost))
 
     # -- the transaction user -------------------------------------------------------------
     def on_request(self, request, tx, flow) -> None:

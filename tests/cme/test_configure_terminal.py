@@ -113,3 +113,57 @@ def test_removing_an_ephone_and_its_dn_clears_their_call_and_the_phone_restarts(
         assert any(type(m).__name__ == "ResetMessage" for m in b.received)  # told to restart
     finally:
         ex.close()
+
+
+def _session(ex):
+    from cme.cti import CTIGateway
+    from tests.actors.test_cti_session import ED3, Flow, csta, open_session, send, sip
+    gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
+    tag = open_session(ex, gateway, flow)
+    cseq = iter(range(2, 100))
+
+    def ask(xml):
+        number = next(cseq)
+        out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
+        (answer,) = [m for m in out if getattr(m, "status", None) and m.cseq.number == number]
+        return answer.body
+
+    start = f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject></monitorObject></MonitorStart>'
+    return gateway, flow, ask, start
+
+
+def test_a_dn_that_loses_cti_watch_ends_its_monitors_and_refuses_new_ones():
+    from sip.message import Request
+    ex = Exchange(CONFIG.replace(" number 201\n", " number 201\n cti watch\n") + "voice service voip\n no cti shutdown\n")
+    try:
+        gateway, flow, ask, start = _session(ex)
+        body = ask(start)
+        xref = body.split(b"<monitorCrossRefID>")[1].split(b"<")[0]
+        vty = Vty(ex)
+        vty.app.cti = gateway
+        vty.line("configure terminal")
+        vty.line("ephone-dn 1")
+        vty.line(" no cti watch")
+        vty.line("end")
+        stops = [m for m in flow.sent if isinstance(m, Request) and m.method == "INFO" and b"<MonitorStop" in m.body]
+        assert len(stops) == 1 and b"<monitorCrossRefID>" + xref in stops[0].body
+        assert b"privilegeViolationSpecifiedDevice" in ask(start)
+    finally:
+        ex.close()
+
+
+def test_cti_shutdown_ends_every_session_with_bye():
+    from sip.message import Request
+    ex = Exchange(CONFIG.replace(" number 201\n", " number 201\n cti watch\n") + "voice service voip\n no cti shutdown\n")
+    try:
+        gateway, flow, ask, start = _session(ex)
+        vty = Vty(ex)
+        vty.app.cti = gateway
+        vty.line("configure terminal")
+        vty.line("voice service voip")
+        vty.line(" cti shutdown")
+        vty.line("end")
+        assert [m for m in flow.sent if isinstance(m, Request) and m.method == "BYE"]
+        assert not gateway.sessions
+    finally:
+        ex.close()
