@@ -12,6 +12,7 @@ command.
 """
 from __future__ import annotations
 
+from conf.grammar import usage
 from conf.parser import Parser
 
 PROMPTS = {  # mode -> IOS's prompt suffix
@@ -37,6 +38,38 @@ class ConfigSession:
         mode = self.parser.stack[-1].mode.name
         return f"{hostname}({PROMPTS.get(mode, 'config-' + mode)})#"
 
+    def help(self, typed: str) -> str:
+        """`?`: the commands of the current mode (and the global ones) that start with
+        what is typed, as the grammar writes them."""
+        mode = self.parser.stack[-1].mode.name
+        words = typed.split()
+        prefix = " ".join(words).lower()
+        names = usage(mode) + (usage("global") if mode != "global" else []) + ["exit", "end", "do <exec command>"]
+        shown = [p for p in dict.fromkeys(names) if p.lower().startswith(prefix)] if prefix else list(dict.fromkeys(names))
+        return "\n".join(f"  {p}" for p in shown) + "\n" if shown else "% Unrecognized command\n"
+
+    def _act(self, words: list[str], ctx) -> bool:
+        """The exec-like sub-commands of CME's modes: `reset`/`restart` (one ephone, or
+        `all` under telephony-service) make phones restart and register again."""
+        frame = self.parser.stack[-1]
+        w = [x.lower() for x in words]
+        if w and w[0] in ("reset", "restart"):
+            telephony = getattr(self.app, "telephony", None)
+            if frame.mode.name == "ephone" and len(w) == 1:
+                devices = [frame.obj.device_name] if frame.obj.device_name else []
+            elif frame.mode.name == "telephony" and w[1:] == ["all"]:
+                devices = [e.device_name for e in self.app.config.ephones.values() if e.device_name]
+            else:
+                return False
+            if telephony is not None:
+                from actors.phone import Restart
+                for device in devices:
+                    telephony.tell_phone(device, Restart(f"{w[0]} from the CLI"))
+            doing = {"reset": "Resetting", "restart": "Restarting"}[w[0]]
+            ctx.write(f"{doing} {len(devices)} phone{'s' if len(devices) != 1 else ''}\n")
+            return True
+        return False
+
     def line(self, text: str, ctx, *, indent: int = 0) -> bool:
         """Handle one line; False when configuration mode is left."""
         words = text.split()
@@ -52,6 +85,8 @@ class ConfigSession:
             return False
         if first == "do" and len(words) > 1:
             self.run_exec(text.split(None, 1)[1], ctx)
+            return True
+        if self._act(words, ctx):
             return True
         self.count += 1
         before = len(self.parser.findings)

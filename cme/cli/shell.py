@@ -139,7 +139,11 @@ class CLIShell(recvline.HistoricRecvLine):
         """`?`: print the help for what is left of the cursor, then redraw the line."""
         self.terminal.write(b"?\n")
         text = self._buffer_text(self.lineBufferIndex)
-        self._output(self.table.help(text, width=self.width or 80, indent=len(self.prompt())))
+        configuring = self.context.configuring
+        if configuring is not None:
+            self._output(configuring.help(text))
+        else:
+            self._output(self.table.help(text, width=self.width or 80, indent=len(self.prompt())))
         self.drawInputLine()
 
     def handle_COMPLETE(self) -> None:

@@ -167,3 +167,33 @@ def test_cti_shutdown_ends_every_session_with_bye():
         assert not gateway.sessions
     finally:
         ex.close()
+
+
+def test_reset_under_ephone_and_restart_all_under_telephony_service_restart_phones():
+    ex = Exchange(CONFIG + "ephone-dn 2\n number 202\nephone 2\n mac-address 0000.0000.0002\n button 1:2\n")
+    try:
+        vty = Vty(ex)
+        a, b = ex.phone("SEP000000000001"), ex.phone("SEP000000000002")
+        vty.line("configure terminal")
+        vty.line("ephone 1")
+        assert "Resetting 1 phone" in vty.line(" reset")
+        resets = lambda p: sum(type(m).__name__ == "ResetMessage" for m in p.received)  # noqa: E731
+        assert (resets(a), resets(b)) == (1, 0)
+        vty.line("telephony-service")
+        assert "Restarting 2 phones" in vty.line(" restart all")
+        assert resets(b) == 1
+    finally:
+        ex.close()
+
+
+def test_question_mark_in_configuration_mode_lists_the_modes_commands():
+    ex = Exchange(CONFIG)
+    try:
+        vty = Vty(ex)
+        vty.line("configure terminal")
+        vty.line("ephone-dn 1")
+        out = vty.type(b"num?")
+        assert "number" in out and "show running-config" not in out
+        assert out.rstrip().endswith("lab(config-ephone-dn)#num")
+    finally:
+        ex.close()
