@@ -57,6 +57,8 @@ class StatusBoard:
     lines: dict[int, LineStatus] = field(default_factory=dict)  # by ephone-dn tag
 
     live: int = 0  # phones holding a registration slot (registering or registered)
+    # devices no ephone has that tried to register: name -> [peer, first, last, attempts]
+    attempted: dict[str, list] = field(default_factory=dict)
     call_lines: dict[int, int] = field(default_factory=dict)  # live call id -> the DN tag holding it
 
     def index_calls(self, tag: int, before, after) -> None:
@@ -65,6 +67,16 @@ class StatusBoard:
             self.call_lines.pop(call_id, None)
         for call_id in after - before:
             self.call_lines[call_id] = tag
+
+    def attempted_registration(self, device: str, peer: str, now: float) -> None:
+        """`show ephone attempted-registrations` (bounded: the oldest forgotten first)."""
+        seen = self.attempted.get(device)
+        if seen is None:
+            if len(self.attempted) >= MAX_ATTEMPTED:
+                del self.attempted[next(iter(self.attempted))]
+            self.attempted[device] = [peer, now, now, 1]
+        else:
+            seen[0], seen[2], seen[3] = peer, now, seen[3] + 1
 
     def registered(self) -> list[PhoneStatus]:
         return [p for p in self.phones.values() if p.state == "registered"]
@@ -77,3 +89,4 @@ class StatusBoard:
 
 
 LIVE = ("registering", "registered")
+MAX_ATTEMPTED = 1000  # unknown devices remembered for the CLI

@@ -128,6 +128,14 @@ class Telephony:
         """The voice user-profile logged in on that ephone (Extension Mobility), or None."""
         return self.em_logins.get(ephone_tag)
 
+    def server_factory(self) -> SCCPServerFactory:
+        """The SCCP protocol's factory: Registers route to the phones; an unknown device's
+        attempt is noted for `show ephone attempted-registrations`."""
+        def unknown(device: str, peer: str) -> None:
+            self.board.attempted_registration(device, peer, self.clock.seconds())
+
+        return SCCPServerFactory(self.directory, self.clock, unknown)
+
     def listener(self) -> internet.TCPServer | None:
         """The SCCP TCP listener on `telephony-service / ip source-address A port P`.
 
@@ -138,7 +146,7 @@ class Telephony:
             log.warn("telephony-service has no 'ip source-address': SCCP phones cannot register")
             return None
         # A power cut brings every phone back at once: a deep accept queue keeps their SYNs.
-        service = internet.TCPServer(t.port, SCCPServerFactory(self.directory, self.clock), backlog=LISTEN_BACKLOG, interface=t.source_address)
+        service = internet.TCPServer(t.port, self.server_factory(), backlog=LISTEN_BACKLOG, interface=t.source_address)
         service.setName("sccp")
         return service
 

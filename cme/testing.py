@@ -20,7 +20,6 @@ from actors.events import Subscribe
 from actors.runtime import Runtime, set_runtime
 from cme.telephony import Telephony
 from sccp.framing import Decoder, encode
-from sccp.server import SCCPServerFactory
 from sccp.station import Station
 
 EPOCH = 1_700_000_000  # the fake clock starts at a real date (TimeDate answers make sense)
@@ -36,7 +35,7 @@ class VirtualPhone:
 
     def _connect(self, station: Station, port: int) -> None:
         self.station = station
-        self.protocol = SCCPServerFactory(self.exchange.telephony.directory, self.exchange.clock).buildProtocol(None)
+        self.protocol = self.exchange.telephony.server_factory().buildProtocol(None)
         self.transport = StringTransportWithDisconnection(peerAddress=IPv4Address("TCP", "127.0.0.1", port))
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)

@@ -27,8 +27,9 @@ log = TraceLogger(namespace="cme.sccp")
 class SCCPServerProtocol(protocol.Protocol):
     """`directory` routes a Register's device name to its phone actor (actors/directory.py)."""
 
-    def __init__(self, directory, clock) -> None:
+    def __init__(self, directory, clock, on_unknown=None) -> None:
         self.directory, self.clock = directory, clock
+        self.on_unknown = on_unknown  # (device, peer): a Register for no configured ephone
         self.decoder = Decoder()
         self.peer = "?"
         self.phone = None  # the phone actor's ref once a Register was accepted
@@ -101,6 +102,8 @@ class SCCPServerProtocol(protocol.Protocol):
         if phone is None:
             shown = device if device.isprintable() and device else repr(message.device_name)
             log.warn("Register from {peer} for unknown device {device} rejected", peer=self.peer, device=shown)
+            if self.on_unknown is not None:
+                self.on_unknown(shown, self.peer)
             self.send(RegisterRejectMessage(text=f"Unknown device {shown}"[:31]))
             self.close("unknown device")
             return
@@ -138,10 +141,11 @@ class SCCPServerProtocol(protocol.Protocol):
 class SCCPServerFactory(protocol.ServerFactory):
     noisy = False
 
-    def __init__(self, directory, clock) -> None:
+    def __init__(self, directory, clock, on_unknown=None) -> None:
         self.directory, self.clock = directory, clock
+        self.on_unknown = on_unknown
 
     def buildProtocol(self, addr):
-        p = SCCPServerProtocol(self.directory, self.clock)
+        p = SCCPServerProtocol(self.directory, self.clock, self.on_unknown)
         p.factory = self
         return p

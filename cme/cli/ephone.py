@@ -80,8 +80,32 @@ def show_ephone_dn(ctx: Context) -> str:
     )
 
 
+def show_attempted_registrations(ctx: Context) -> str:
+    """Devices no ephone has that tried to register (IOS: to find a new phone's MAC)."""
+    rows = [("Device", "Peer", "First", "Last", "Attempts")]
+    for device, (peer, first, last, count) in ctx.app.board.attempted.items():
+        rows.append((device, peer, time.strftime("%H:%M:%S", time.localtime(first)),
+                     time.strftime("%H:%M:%S", time.localtime(last)), str(count)))
+    if len(rows) == 1:
+        return "No attempted registrations."
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def clear_attempted_registrations(ctx: Context) -> str:
+    count = len(ctx.app.board.attempted)
+    ctx.app.board.attempted.clear()
+    return f"Cleared {count} attempted registration{'s' if count != 1 else ''}"
+
+
 def register(table: CommandTable) -> CommandTable:
     table.add("show ephone", show_ephone, "IP phone status")
+    table.add("show ephone attempted-registrations", show_attempted_registrations,
+              "Phones that tried to register but are not configured")
+    table.describe("clear", "Reset functions")
+    table.describe("clear telephony-service", "Telephony service information")
+    table.add("clear telephony-service ephone-attempted-registrations", clear_attempted_registrations,
+              "Forget the phones that tried to register")
     table.add("show ephone registered", show_ephone_registered, "Registered ephones only")
     table.add("show ephone-dn", show_ephone_dn, "Directory numbers: state, calls and the phones showing them")
     return table

@@ -197,3 +197,19 @@ def test_question_mark_in_configuration_mode_lists_the_modes_commands():
         assert out.rstrip().endswith("lab(config-ephone-dn)#num")
     finally:
         ex.close()
+
+
+def test_an_unknown_phone_is_listed_as_an_attempted_registration_until_cleared():
+    from cme.cli.testing import run
+    ex = Exchange(CONFIG)
+    try:
+        rejected = ex.phone("SEP0000000000AA")
+        assert not rejected.registered
+        vty = Vty(ex)
+        table = ephone.register(builtin.default_table())
+        out = run(table, "show ephone attempted-registrations", vty.app).output
+        assert "SEP0000000000AA" in out and "127.0.0.1" in out
+        assert run(table, "clear telephony-service ephone-attempted-registrations", vty.app).ok
+        assert "No attempted registrations" in run(table, "show ephone attempted-registrations", vty.app).output
+    finally:
+        ex.close()
