@@ -80,13 +80,6 @@ class LegTimer:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Hangup:
-    """Clear the leg from the CLI or at shutdown."""
-
-    reason: str = "cleared"
-
-
 @dataclass(slots=True)
 class PeerTarget:
     """One dial-peer to try, as the network collaborator resolved it."""
@@ -351,7 +344,7 @@ class TrunkLegActor(ReactorActor):
         r = m.response
         if self.invite is not None and r is not None and r.cseq is not None and r.cseq.method != "INVITE":
             return
-        if r is not None and self.dialog is not None and self.dialog_cseq(r) != self.invite.cseq.number:
+        if r is not None and self.dialog is not None and (r.cseq.number if r.cseq else 0) != self.invite.cseq.number:
             return self._reinvite_response(r)
         if r is None:  # Timer B or the transport: no final answer
             if self.state in ("calling", "early"):
@@ -379,9 +372,6 @@ class TrunkLegActor(ReactorActor):
             self._hunt()
         elif self.state in ("calling", "early"):
             self._refused(REFUSALS.get(status, "networkOutOfOrder" if status >= 500 else "destNotObtainable"))
-
-    def dialog_cseq(self, r) -> int:
-        return r.cseq.number if r.cseq is not None else 0
 
     def _answered(self, r) -> None:
         first = self.dialog is None
@@ -561,7 +551,7 @@ class TrunkLegActor(ReactorActor):
         return sdp.build(address=address, port=port, codecs=codecs, telephone_event=nte, direction=direction,
                          session_id=self.leg_id, version=self.sdp_version)
 
-    # -- timers and the CLI ---------------------------------------------------------------------
+    # -- timers -------------------------------------------------------------------------------------
     def _timer(self, m: LegTimer) -> None:
         name = m.name
         if name == "media_wait" and self.state == "waiting" and self.target is None:
@@ -575,12 +565,6 @@ class TrunkLegActor(ReactorActor):
             self._tell_line(c.UserAction(self.device, "onhook", self.call_id))  # the line clears; BYE on "cleared"
         elif name in ("2xx", "ack") and self.ok is not None:
             self.executor.run(self.ok, self.ok.timer_fired(name), self.flow)
-
-    def _hangup(self, m: Hangup) -> None:
-        if self.call_id:
-            self._tell_line(c.UserAction(self.device, "onhook", self.call_id))
-        else:
-            self._end()
 
 
 def _dtmf_signal(request) -> str:
@@ -623,5 +607,4 @@ _HANDLERS = {
     Cancelled: TrunkLegActor._cancelled,
     FlowReady: TrunkLegActor._flow_ready,
     LegTimer: TrunkLegActor._timer,
-    Hangup: TrunkLegActor._hangup,
 }

@@ -25,10 +25,11 @@ from actors.switch import TrunkRoute
 from actors.trace import TraceLogger
 from actors.trunk_leg import Cancelled, PeerTarget, SipRequest, TrunkLegActor
 from actors.trunk_line import OutsideParty, start_trunk_line
-from conf.destination import Pattern, PatternError, inbound_peer, longer_possible, outbound_peers
+from conf.destination import inbound_peer, longer_possible, outbound_peers
 from sip import sdp
 from sip.csta.devices import dial_digits
 from sip.dialog import DialogTable
+from sip.timers import DEFAULT
 from sip.transport import DatagramFlow, SIPStreamProtocol
 
 log = TraceLogger(namespace="cme.trunk")
@@ -77,20 +78,12 @@ class TrunkGateway:
         self._leg_ids = itertools.count(1)
         self._line_tags = itertools.count(-1, -1)
         self._streams: dict[tuple, object] = {}  # (host, port) -> SIPStreamProtocol, TCP to peers
-        self._patterns: dict[str, Pattern | None] = {}
         self.calls_placed = 0
         self.calls_received = 0
 
     # -- the call core's way out (actors/switch.py Trunks) ---------------------------------
     def _peers(self):
-        for peer in self.config.dial_peers.values():
-            pattern = peer.destination_pattern
-            if pattern and pattern not in self._patterns:
-                try:
-                    self._patterns[pattern] = Pattern.parse(pattern)
-                except PatternError:
-                    self._patterns[pattern] = None
-        return list(self.config.dial_peers.values())
+        return self.config.dial_peers.values()  # read live: configure terminal may change them
 
     def route(self, digits: str) -> tuple[TrunkRoute | None, bool]:
         peers = self._peers()
@@ -138,7 +131,6 @@ class TrunkGateway:
                           tuple(peer.codecs(self.config.codec_classes)), tuple(peer.dtmf_relay) or ("sip-info",))
 
     def _timers(self):
-        from sip.timers import DEFAULT
         return self.timers or DEFAULT
 
     # -- what a leg needs of the network ------------------------------------------------------

@@ -7,23 +7,14 @@ from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, Stimulus
 from sip.message import Request
 from tests.actors.test_cti_consult import DUAL, Lab, conn
-from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
+from tests.actors.test_cti_session import DEFAULT, ED3, Flow, asker, open_session
 
 
 @pytest.fixture
 def session():
     ex = Exchange(DEFAULT)
     gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
-    tag = open_session(ex, gateway, flow)
-    cseq = iter(range(2, 100))
-
-    def ask(xml):
-        number = next(cseq)
-        out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
-        (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
-        assert answer.status == 200
-        return answer.body
-
+    ask = asker(ex, gateway, flow, open_session(ex, gateway, flow))
     yield ex, gateway, flow, ask
     ex.close()
 

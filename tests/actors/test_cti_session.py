@@ -65,6 +65,20 @@ def send(ex, gateway, flow, message):
     return flow.sent[before:]
 
 
+def asker(ex, gateway, flow, tag):
+    """`ask(xml)`: a CSTA request in an INFO of the session `tag`; the body of its 200."""
+    cseq = iter(range(2, 1000))
+
+    def ask(xml):
+        number = next(cseq)
+        out = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
+        (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
+        assert answer.status == 200
+        return answer.body
+
+    return ask
+
+
 def open_session(ex, gateway, flow):
     (ok,) = send(ex, gateway, flow, sip("INVITE", body=STATUS, extra="Supported: timer\r\n"))
     assert ok.status == 200 and b"<systemStatus>normal</systemStatus>" in ok.body

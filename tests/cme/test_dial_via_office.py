@@ -17,7 +17,7 @@ from sccp.enums import CallState
 from sip import sdp
 from sip.framing import parse_datagram
 from sip.message import Request
-from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
+from tests.actors.test_cti_session import DEFAULT, ED3, Flow, asker, open_session
 
 CONFIG = DEFAULT.replace(" number 201\n", " number 201\n snr 95551234 delay 0 timeout 20\n").replace("\nend", """
 dial-peer voice 100 voip
@@ -51,14 +51,7 @@ def lab():
     trunks.udp = Udp()
     ex.telephony.switch.trunks = cti.trunks = trunks
     flow = Flow()
-    tag = open_session(ex, cti, flow)
-    cseq = iter(range(2, 100))
-
-    def ask(xml):
-        number = next(cseq)
-        out = send(ex, cti, flow, sip("INFO", to_tag=tag, cseq=number, body=csta(xml)))
-        (answer,) = [m for m in out if not isinstance(m, Request) and m.cseq.number == number]
-        return answer.body
+    ask = asker(ex, cti, flow, open_session(ex, cti, flow))
 
     ask(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject></monitorObject></MonitorStart>')
     yield ex, cti, trunks, flow, ask

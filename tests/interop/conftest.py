@@ -21,23 +21,39 @@ class _Ports:
     sccp_port = 0
 
 
-@pytest.fixture
-def server(tmp_path):
-    sip_port, sccp_port = free_port(), free_port()
-    text = (ROOT / "conf" / "cme.cfg").read_text()
-    text = text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
-    cfg = tmp_path / "cme.cfg"
+def twistd(text: str, directory, *args: str):
+    """`twistd cme` on configuration `text` in `directory`, CLI and TFTP off unless `args`
+    say otherwise; (process, log path) once it is ready."""
+    cfg = directory / "cme.cfg"
     cfg.write_text(text)
-    log = tmp_path / "server.log"
+    log = directory / "server.log"
+    options = {"--ssh-port": "-1", "--telnet-port": "-1", "--tftp-port": "-1", "--state-dir": str(directory)}
+    options.update(zip(args[::2], args[1::2]))
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
-         "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(tmp_path)],
+         *[x for pair in options.items() for x in pair]],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
-    _Ports.sccp_port = sccp_port
-    yield sip_port, log
+    return proc, log
+
+
+def stop(proc) -> None:
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def moved(text: str, sip_port: int, sccp_port: int) -> str:
+    """The default configuration's SIP and SCCP ports moved to free ones."""
+    return text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
+
+
+@pytest.fixture
+def server(tmp_path):
+    sip_port, sccp_port = free_port(), free_port()
+    proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
+    _Ports.sccp_port = sccp_port
+    yield sip_port, log
+    stop(proc)

@@ -6,55 +6,27 @@ with the session's monitorCrossRefID; this test checks that the phones really ha
 that both are idle again and that the server keeps no connection on either line."""
 import os
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 import pytest_twisted
-from twisted.internet import defer, error, protocol
+from twisted.internet import defer
 
 from sccp.client import connect as connect_phone
 from sccp.enums import DeviceType
 from sccp.station import Station
 from sip.client import ED3, connect, csta
 from tests.interop.conftest import _Ports, free_port
+from tests.tools import Child, need
 
 SCENARIO = Path(__file__).with_name("click_to_dial.xml")
 TIMEOUT = 20  # seconds, a bound on every wait; the whole test takes about 2 s
-
-
-class _Sipp(protocol.ProcessProtocol):
-    """sipp as a child of the reactor (the phones live in it, so it must keep running):
-    `done` fires with (exit code, output) when sipp exits."""
-
-    def __init__(self):
-        self.output = []
-        self.done = defer.Deferred()
-
-    def outReceived(self, data):
-        self.output.append(data)
-
-    errReceived = outReceived
-
-    def processEnded(self, reason):
-        code = reason.value.exitCode if reason.check(error.ProcessTerminated) else 0
-        self.done.callback((code, b"".join(self.output).decode(errors="replace")))
-
-
-def _sipp():
-    sipp = shutil.which("sipp")
-    if sipp is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("sipp (Debian package sip-tester) is required when CI=true")
-        pytest.skip("sipp not installed (apt install sip-tester): the click-to-dial interop scenario did not run")
-    return sipp
 
 
 @pytest_twisted.inlineCallbacks
 def test_sipp_click_to_dial_from_201_to_an_auto_answering_202(server, tmp_path):
     from twisted.internet import reactor
 
-    sipp = _sipp()
+    sipp = need("sipp", "sip-tester", "the click-to-dial interop scenario")
     sip_port, log = server
     # ephones 1 (201) and 2 (202) of conf/cme.cfg; 202 answers as soon as it rings
     a = yield connect_phone(reactor, "127.0.0.1", _Ports.sccp_port, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
@@ -72,7 +44,7 @@ def test_sipp_click_to_dial_from_201_to_an_auto_answering_202(server, tmp_path):
         talked = wait(a.when(lambda s: s.in_call()), b.when(lambda s: s.in_call()))
 
         messages = tmp_path / "sipp_messages.log"
-        run = _Sipp()
+        run = Child()
         process = reactor.spawnProcess(
             run, sipp,
             [sipp, "-sf", str(SCENARIO), "-t", "t1", "-m", "1", "-nostdin", "-timeout", f"{TIMEOUT}s",

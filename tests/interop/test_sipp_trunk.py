@@ -8,61 +8,33 @@ would; the test checks what the phone lived (media to the far end's SDP address,
 reorder) and that nothing is left in the server. sipp as a UAC then calls in to 201.
 """
 import os
-import shutil
-import subprocess
-import sys
-import time
+import socket
 from pathlib import Path
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, error, protocol
+from twisted.internet import defer
 
 from sccp.client import connect as connect_phone
 from sccp.enums import CallState, Codec, DeviceType
 from sccp.station import Station
-from tests.interop.conftest import ROOT, free_port
+from tests.interop.conftest import ROOT, free_port, moved, stop, twistd
+from tests.tools import Child, need
 
-import socket
 
 SCENARIOS = Path(__file__).with_name("trunk")
 TIMEOUT = 20
 A = "SEP001E4A34A35F"  # ephone 1 of conf/cme.cfg: 201
 
 
-class _Sipp(protocol.ProcessProtocol):
-    def __init__(self):
-        self.output = []
-        self.done = defer.Deferred()
-
-    def outReceived(self, data):
-        self.output.append(data)
-
-    errReceived = outReceived
-
-    def processEnded(self, reason):
-        code = reason.value.exitCode if reason.check(error.ProcessTerminated) else 0
-        self.done.callback((code, b"".join(self.output).decode(errors="replace")))
-
-
-def _sipp():
-    sipp = shutil.which("sipp")
-    if sipp is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("sipp (Debian package sip-tester) is required when CI=true")
-        pytest.skip("sipp not installed (apt install sip-tester): the trunk interop scenarios did not run")
-    return sipp
-
-
 @pytest.fixture
 def trunk(tmp_path):
     """twistd with dial-peers 100 (9T -> sipp) and 101 (9T, preference 2 -> a second sipp)."""
-    sipp = _sipp()
+    sipp = need("sipp", "sip-tester", "the trunk interop scenarios")
     sip_port, sccp_port = free_port(), free_port()
     far, second = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     text = (ROOT / "conf" / "cme.cfg").read_text()
-    text = text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
-    text = text.replace(" number 201\n", " number 201\n snr 95551234 delay 0 timeout 20\n")
+    text = moved(text, sip_port, sccp_port).replace(" number 201\n", " number 201\n snr 95551234 delay 0 timeout 20\n")
     text = text.replace("\nend", f"""
 dial-peer voice 100 voip
  destination-pattern 9T
@@ -85,25 +57,14 @@ dial-peer voice 200 voip
  session protocol sipv2
 !
 end""")
-    cfg = tmp_path / "cme.cfg"
-    cfg.write_text(text)
-    log = tmp_path / "server.log"
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
-         "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(tmp_path)],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
+    proc, log = twistd(text, tmp_path)
     yield {"sipp": sipp, "sip": sip_port, "sccp": sccp_port, "far": far, "second": second, "log": log,
            "dir": tmp_path}
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 def run_sipp(reactor, t, scenario, *, port=None, media=None, uac=None):
-    run = _Sipp()
+    run = Child()
     args = [t["sipp"], "-sf", str(SCENARIOS / f"{scenario}.xml"), "-m", "1", "-nostdin", "-timeout", f"{TIMEOUT}s",
             "-trace_msg", "-message_file", str(t["dir"] / f"sipp_{scenario}.log"), "-i", "127.0.0.1",
             "-p", str(port or t["far"]), "-mp", str(media or free_port(socket.SOCK_DGRAM))]
@@ -144,6 +105,24 @@ def dial(phone, number):
     phone.dial(number + "#")
 
 
+def in_state(state):
+    return lambda s: any(c.state == state for c in s.calls().values())
+
+
+def talking(s):
+    return s.in_call() and bool(s.transmissions)
+
+
+def dial_until(predicate, number="95551234"):
+    """The phone's part of a scenario: dial out, wait until `predicate(station)`, hang up."""
+    @defer.inlineCallbacks
+    def act(reactor, phone):
+        dial(phone, number)
+        yield phone.when(predicate).addTimeout(TIMEOUT, reactor)
+        phone.on_hook()
+    return act
+
+
 def _far_media(phone):
     return [(str(ch.remote_ip), ch.remote_port) for ch in phone.station.transmissions.values()]
 
@@ -153,7 +132,7 @@ def test_an_outbound_call_is_answered_talks_and_the_phone_hangs_up(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
-        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield phone.when(talking).addTimeout(TIMEOUT, reactor)
         assert [ip for ip, _ in _far_media(phone)] == ["127.0.0.1"]
         phone.on_hook()
     yield _scenario(trunk, "answer", act)
@@ -161,44 +140,22 @@ def test_an_outbound_call_is_answered_talks_and_the_phone_hangs_up(trunk):
 
 @pytest_twisted.inlineCallbacks
 def test_a_busy_far_end_gives_busy_tone(trunk):
-    @defer.inlineCallbacks
-    def act(reactor, phone):
-        dial(phone, "95551234")
-        yield phone.when(lambda s: any(c.state == CallState.BUSY for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
-        phone.on_hook()
-    yield _scenario(trunk, "busy", act)
+    yield _scenario(trunk, "busy", dial_until(in_state(CallState.BUSY)))
 
 
 @pytest_twisted.inlineCallbacks
 def test_an_unknown_number_gives_reorder(trunk):
-    @defer.inlineCallbacks
-    def act(reactor, phone):
-        dial(phone, "95551234")
-        yield phone.when(lambda s: any(c.state == CallState.INVALID_NUMBER for c in s.calls().values())
-                         ).addTimeout(TIMEOUT, reactor)
-        phone.on_hook()
-    yield _scenario(trunk, "unknown", act)
+    yield _scenario(trunk, "unknown", dial_until(in_state(CallState.INVALID_NUMBER)))
 
 
 @pytest_twisted.inlineCallbacks
 def test_a_503_hunts_to_the_next_dial_peer(trunk):
-    @defer.inlineCallbacks
-    def act(reactor, phone):
-        dial(phone, "95551234")
-        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
-        phone.on_hook()
-    yield _scenario(trunk, "unavailable", act, second="answer")
+    yield _scenario(trunk, "unavailable", dial_until(talking), second="answer")
 
 
 @pytest_twisted.inlineCallbacks
 def test_hanging_up_while_it_rings_cancels_the_invite(trunk):
-    @defer.inlineCallbacks
-    def act(reactor, phone):
-        dial(phone, "95551234")
-        yield phone.when(lambda s: any(c.state == CallState.RING_OUT for c in s.calls().values())
-                         ).addTimeout(TIMEOUT, reactor)
-        phone.on_hook()
-    yield _scenario(trunk, "no_answer", act)
+    yield _scenario(trunk, "no_answer", dial_until(in_state(CallState.RING_OUT)))
 
 
 @pytest_twisted.inlineCallbacks
@@ -218,12 +175,12 @@ def test_hold_and_resume_are_re_invites(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
-        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield phone.when(talking).addTimeout(TIMEOUT, reactor)
         phone.hold()
         yield phone.when(lambda s: any(c.state == CallState.HOLD for c in s.calls().values())).addTimeout(TIMEOUT, reactor)
         yield _later(reactor, 0.3)
         phone.resume()
-        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield phone.when(talking).addTimeout(TIMEOUT, reactor)
         yield _later(reactor, 0.3)
         phone.on_hook()
     yield _scenario(trunk, "hold_resume", act)
@@ -234,7 +191,7 @@ def test_keypad_digits_go_to_the_far_end_as_info(trunk):
     @defer.inlineCallbacks
     def act(reactor, phone):
         dial(phone, "95551234")
-        yield phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield phone.when(talking).addTimeout(TIMEOUT, reactor)
         phone.dial("5")
         yield _later(reactor, 0.3)
         phone.on_hook()
@@ -261,7 +218,7 @@ def test_a_call_from_the_trunk_rings_201_which_answers_with_its_media_and_the_fa
     phone = yield connect_phone(reactor, "127.0.0.1", trunk["sccp"], Station(A, DeviceType.CISCO_7961, auto_answer=0))
     try:
         yield phone.when_registered().addTimeout(TIMEOUT, reactor)
-        talked = phone.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        talked = phone.when(talking).addTimeout(TIMEOUT, reactor)
         talked.addCallback(lambda s: list(s.transmissions.values()))  # as they were in the call
         run, process = run_sipp(reactor, trunk, "inbound", port=free_port(socket.SOCK_DGRAM), uac="201")
         try:
@@ -301,7 +258,7 @@ def test_dial_via_office_rings_the_remote_phone_first_then_202_and_joins_them(tr
             f'<MakeCall xmlns="{ED3}"><callingDevice>95551234</callingDevice><calledDirectoryNumber>202'
             '</calledDirectoryNumber><autoOriginate>prompt</autoOriginate></MakeCall>'))
         assert b"MakeCallResponse" in answer, answer
-        station = yield b.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield b.when(talking).addTimeout(TIMEOUT, reactor)
         ((ip, _),) = _far_media(b)
         assert ip == "127.0.0.1"  # 202 sends straight to the remote phone (sipp's SDP)
         yield _later(reactor, 0.3)
@@ -343,7 +300,7 @@ def test_a_call_transferred_to_a_trunk_goes_on_with_the_far_phone_talking_to_sip
         yield defer.gatherResults([a.when_registered(), b.when_registered()]).addTimeout(TIMEOUT, reactor)
         a.off_hook()
         a.dial("202")
-        yield b.when(lambda s: s.in_call() and s.transmissions).addTimeout(TIMEOUT, reactor)
+        yield b.when(talking).addTimeout(TIMEOUT, reactor)
         before = set(_far_media(b))
         yield client.open("201")
         snapshot = yield client.request(build_request("snapshot", "201", [], None))

@@ -5,51 +5,26 @@ there the CallManager it must register with: the server's own SCCP address and p
 Also what a phone asks first and must be told is not there (its CTL/ITL files), and that
 a write is refused.
 """
-import os
-import shutil
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
 import conf
-from tests.interop.conftest import ROOT, free_port
+from tests.interop.conftest import ROOT, free_port, moved, stop, twistd
+from tests.tools import need
 
 import socket
 
 
-def _tftp():
-    tftp = shutil.which("tftp")
-    if tftp is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("tftp (Debian package tftp-hpa) is required when CI=true")
-        pytest.skip("tftp not installed (apt install tftp-hpa): the provisioning interop test did not run")
-    return tftp
-
-
 @pytest.fixture
 def provisioning(tmp_path):
-    tftp = _tftp()
+    tftp = need("tftp", "tftp-hpa", "the provisioning interop test")
     sip_port, sccp_port, tftp_port = free_port(), free_port(), free_port(socket.SOCK_DGRAM)
-    text = (ROOT / "conf" / "cme.cfg").read_text()
-    text = text.replace("port 5060", f"port {sip_port}").replace("port 2000", f"port {sccp_port}")
-    cfg = tmp_path / "cme.cfg"
-    cfg.write_text(text)
-    log = tmp_path / "server.log"
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
-         "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", str(tftp_port), "--state-dir", str(tmp_path)],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
+    text = moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port)
+    proc, log = twistd(text, tmp_path, "--tftp-port", str(tftp_port))
     yield tftp, tftp_port, sccp_port, conf.parse_text(text).config, tmp_path, log
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 def fetch(tftp, port, name, where):

@@ -6,14 +6,14 @@ is a child process (reactor.spawnProcess) and the bytes it wrote are compared.
 Without a client the test skips and says so, except when CI=true: there it fails
 (.ci/run installs both)."""
 import os
-import shutil
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, protocol
+from twisted.internet import defer
 
 from tftp.files import MemoryFiles
 from tftp.server import TFTPServer
+from tests.tools import Child, need
 
 TIMEOUT = 30
 FIRMWARE = bytes((i * 7919) & 0xFF for i in range(200_000))  # 391 blocks of 512, not a multiple
@@ -21,29 +21,6 @@ EXACT = b"E" * 1024  # two full blocks, then an empty one
 CONFIG = b"<device>\n  <line>201</line>\r\n</device>\n"  # LF, CR LF, a bare CR below
 FILES = MemoryFiles({"P0030801SR02.loads": FIRMWARE, "exact.bin": EXACT,
                      "SEP001122334455.cnf.xml": CONFIG + b"odd\rcr\n"})
-
-
-def need(tool, package, *, on_ci=True):
-    path = shutil.which(tool)
-    if path is None:
-        if on_ci and os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} (Debian package {package}) is required when CI=true")
-        pytest.skip(f"{tool} not installed (apt install {package}): the TFTP interop test did not run")
-    return path
-
-
-class _Child(protocol.ProcessProtocol):
-    def __init__(self):
-        self.output = []
-        self.done = defer.Deferred()
-
-    def outReceived(self, data):
-        self.output.append(data)
-
-    errReceived = outReceived
-
-    def processEnded(self, reason):
-        self.done.callback((reason.value.exitCode, b"".join(self.output).decode(errors="replace")))
 
 
 @pytest.fixture
@@ -58,7 +35,7 @@ def served():
 @defer.inlineCallbacks
 def run(args, cwd):
     from twisted.internet import reactor
-    child = _Child()
+    child = Child()
     process = reactor.spawnProcess(child, args[0], args, env=dict(os.environ), path=str(cwd))
     try:
         result = yield child.done.addTimeout(TIMEOUT, reactor)
@@ -85,7 +62,7 @@ def tftp_get(tftp, port, name, local, mode="binary"):
 
 @pytest_twisted.inlineCallbacks
 def test_tftp_hpa_fetches_a_multi_block_file_byte_for_byte(served, tmp_path):
-    tftp = need("tftp", "tftp-hpa")
+    tftp = need("tftp", "tftp-hpa", "the TFTP interop test")
     server, port = served
     code, out = yield run(tftp_get(tftp, port, "/p0030801sr02.LOADS", "fw.loads"), tmp_path)
     assert code == 0, out
@@ -98,7 +75,7 @@ def test_tftp_hpa_fetches_a_multi_block_file_byte_for_byte(served, tmp_path):
 
 @pytest_twisted.inlineCallbacks
 def test_tftp_hpa_in_ascii_mode_gets_back_the_files_bytes(served, tmp_path):
-    tftp = need("tftp", "tftp-hpa")
+    tftp = need("tftp", "tftp-hpa", "the TFTP interop test")
     server, port = served
     code, out = yield run(tftp_get(tftp, port, "SEP001122334455.cnf.xml", "sep.xml", "ascii"), tmp_path)
     assert code == 0, out
@@ -107,7 +84,7 @@ def test_tftp_hpa_in_ascii_mode_gets_back_the_files_bytes(served, tmp_path):
 
 @pytest_twisted.inlineCallbacks
 def test_tftp_hpa_reports_a_missing_file_and_a_refused_name(served, tmp_path):
-    tftp = need("tftp", "tftp-hpa")
+    tftp = need("tftp", "tftp-hpa", "the TFTP interop test")
     server, port = served
     code, out = yield run(tftp_get(tftp, port, "CTLSEP001122334455.tlv", "ctl"), tmp_path)
     assert "Error code 1: File not found" in out
@@ -122,7 +99,7 @@ def test_tftp_hpa_reports_a_missing_file_and_a_refused_name(served, tmp_path):
 @pytest.mark.parametrize("blksize", [8, 1024, 1468, 8192])
 @pytest_twisted.inlineCallbacks
 def test_curl_negotiates_blksize_and_tsize(served, tmp_path, blksize):
-    curl = need("curl", "curl")
+    curl = need("curl", "curl", "the TFTP interop test")
     server, port = served
     name = "P0030801SR02.loads" if blksize > 8 else "SEP001122334455.cnf.xml"
     code, out = yield run([curl, "-sS", "--max-time", "20", "--tftp-blksize", str(blksize), "-o", "got",
@@ -135,7 +112,7 @@ def test_curl_negotiates_blksize_and_tsize(served, tmp_path, blksize):
 
 @pytest_twisted.inlineCallbacks
 def test_curl_reports_a_missing_file(served, tmp_path):
-    curl = need("curl", "curl")
+    curl = need("curl", "curl", "the TFTP interop test")
     server, port = served
     code, out = yield run([curl, "-sS", "--max-time", "20", "-o", "got",
                            f"tftp://127.0.0.1:{port}/missing.cnf.xml"], tmp_path)
