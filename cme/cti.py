@@ -21,6 +21,7 @@ from actors.directory import Directory
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
+from cme.trusted import TrustedSources
 from sip.core import UASCore
 from sip.inspection import UASPolicy
 from sip.csta import requests as rq
@@ -63,8 +64,11 @@ class CTIGateway:
         policy = UASPolicy(body_types=frozenset({CSTA_XML, "application/sdp", "application/dtmf-relay"}),
                            response_types=frozenset({CSTA_XML, "application/sdp"}),
                            sent_by=frozenset({f"{g.source_address or '127.0.0.1'}:{g.port}".lower()}))
+        self.managers = SessionManagers(config, clock, self._manager_gone)
+        # `ip address trusted list`, for every SIP request (trunk calls and CTI alike)
+        self.trusted = TrustedSources(config, self.managers, clock=clock)
         self.core = UASCore(clock, policy=policy, on_request=self.on_request, on_flow_lost=self.flow_lost,
-                            timers=timers)
+                            timers=timers, admit=self.trusted.admit)
         self.dialogs = DialogTable()  # dialog key -> CTISessionActor ref, until the session ends
         # the open sessions (not yet terminating): what the CLI, session managers and a
         # lost connection act on
@@ -73,9 +77,17 @@ class CTIGateway:
         self.status: dict[int, SessionStatus] = {}
         self._lines: dict[int, str] = {}  # session id -> the line it was opened on
         self._ids = itertools.count(1)
-        self.managers = SessionManagers(config, clock, self._manager_gone)
-        self.trunks = None  # cme.trunks.TrunkGateway: it takes the trunk calls' requests
+        self._trunks = None
         self._watched = self._watched_numbers()  # as the last configuration change left them
+
+    @property
+    def trunks(self):
+        """cme.trunks.TrunkGateway: it takes the trunk calls' requests (None: no trunks)."""
+        return self._trunks
+
+    @trunks.setter
+    def trunks(self, trunks) -> None:
+        self._trunks = self.trusted.trunks = trunks  # its dial-peers' resolved targets are trusted
 
     # -- for the session actors ---------------------------------------------------------
     def respond(self, tx, response) -> None:
@@ -159,7 +171,7 @@ class CTIGateway:
             if request.method == "INVITE":
                 self._invite(request, tx, flow)
             elif request.method == "REGISTER":
-                self.respond(tx, self.managers.register(request))
+                self.respond(tx, self.managers.register(request, source=_host(flow)))
             else:
                 self.respond(tx, request.response(501))
             return
@@ -227,6 +239,11 @@ class CTIGateway:
         self.dialogs.register(dialog.key, ref)
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
+
+
+def _host(flow) -> str:
+    peer = getattr(flow, "peer", None)
+    return peer[0] if isinstance(peer, tuple) and peer else ""
 
 
 def _peer(flow) -> str:
