@@ -19,6 +19,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from actors.cti_scope import SessionScope
 from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
                                  serve_feature)
 from actors.monitor import EventXML, MonitorActor
@@ -128,8 +129,9 @@ class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
     def __init__(self, session_id: int, dialog, flow, gateway: SessionHost, *, line_number: str, user: str,
-                 xml_namespace: str, invite=None) -> None:
+                 xml_namespace: str, invite=None, scope: SessionScope | None = None) -> None:
         """``dialog`` is this session's from now on: only this actor changes it.
+        ``scope`` is what it may control and monitor (default: its own line only).
         ``invite`` is (request, server transaction, System Status response body, session
         timer), answered here with the dialog's 200 OK."""
         super().__init__()
@@ -141,6 +143,7 @@ class CTISessionActor(ReactorActor):
         self.line_number = line_number
         self.user = user
         self.xml_namespace = xml_namespace
+        self.scope = scope if scope is not None else SessionScope.line([line_number])
         self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
         self.monitor_devices: dict[str, str] = {}  # monitorCrossRefID -> the DN it watches
         # `cti message device-id suppress-conversion`: device IDs go back to the
@@ -306,7 +309,8 @@ class CTISessionActor(ReactorActor):
 
     def _call_control(self, csta_request, ns: str, request, tx) -> None:
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
-        target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number)
+        target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number,
+                                     scope=self.scope)
         if isinstance(target, bytes):
             self._answer(request, tx, target)
             return
@@ -338,11 +342,25 @@ class CTISessionActor(ReactorActor):
             ref.tell(_stop_message())
             return empty_response("MonitorStopResponse", ns)
         if isinstance(request, FEATURES):
-            return serve_feature(self.gateway, request, ns)
+            return self._out_of_scope(request.device.digits, ns) or serve_feature(self.gateway, request, ns)
         return error_xml("operation", "serviceNotSupported", ns)
+
+    def _out_of_scope(self, digits: str, ns: str) -> bytes | None:
+        """The error for a device this session may not use (None: it may, as far as its
+        scope goes); a number that is no DN stays invalidDeviceID, as for any session."""
+        if self.scope.allows(digits):
+            return None
+        if self.gateway.config.dn_by_number(digits) is None:
+            return error_xml("operation", "invalidDeviceID", ns)
+        self.log.info("session {id} ({scope}) refused device {device}", id=self.session_id,
+                      scope=str(self.scope), device=digits)
+        return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
 
     def _monitor_start(self, request, ns: str) -> bytes:
         digits = request.device.digits
+        refused = self._out_of_scope(digits, ns)
+        if refused is not None:
+            return refused
         line = self.gateway.directory.get(digits)
         dn = self.gateway.config.dn_by_number(digits)
         if line is None or dn is None:

@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass
 
 from actors.directory import Directory
+from actors.cti_scope import SessionScope
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
@@ -190,7 +191,8 @@ class CTIGateway:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
         user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
-        if self.managers.may_open_session(user or "") is False:
+        manager = self.managers.may_open_session(user or "")
+        if manager is False:
             return self._refuse(tx, request, 403, f"Session manager {user} is not registered and cti-aware")
         try:
             line = dial_digits(str(request.to.uri))
@@ -230,9 +232,11 @@ class CTIGateway:
         except (ValueError, DialogTableFull) as e:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
         session_id = next(self._ids)
+        # a session manager may use every cti watch line; anyone else the To line only
+        scope = SessionScope.session_manager(user) if manager else SessionScope.line(dn.numbers)
         # from here the dialog is the session's: it answers the INVITE with it
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
-                                    xml_namespace=ns, invite=(request, tx, body, timer))
+                                    xml_namespace=ns, invite=(request, tx, body, timer), scope=scope)
         self.sessions[session_id] = ref
         self.opened[session_id] = (user or "", flow)
         self._lines[session_id] = line
