@@ -124,6 +124,10 @@ class SessionHost(Protocol):
 
     def session_lines(self) -> frozenset: ...
 
+    def monitor_started(self, session) -> bool: ...
+
+    def monitor_stopped(self, session) -> None: ...
+
 
 class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
@@ -146,6 +150,7 @@ class CTISessionActor(ReactorActor):
         self.scope = scope if scope is not None else SessionScope.line([line_number])
         self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
         self.monitor_devices: dict[str, str] = {}  # monitorCrossRefID -> the DN it watches
+        self._monitor_of: dict[int, str] = {}  # ephone-dn tag -> its one monitor in this session
         # `cti message device-id suppress-conversion`: device IDs go back to the
         # application exactly as it wrote them (tel:201 stays tel:201); without it they are
         # the plain directory numbers (there is no E.164 plan here to promote them to).
@@ -336,10 +341,8 @@ class CTISessionActor(ReactorActor):
         if isinstance(request, rq.MonitorStart):
             return self._monitor_start(request, ns)
         if isinstance(request, rq.MonitorStop):
-            ref = self.monitors.pop(request.monitor_cross_ref_id, None)
-            if ref is None:
+            if not self._stop_monitor(request.monitor_cross_ref_id):
                 return error_xml("operation", "invalidMonitorCrossRefID", ns)
-            ref.tell(_stop_message())
             return empty_response("MonitorStopResponse", ns)
         if isinstance(request, FEATURES):
             return self._out_of_scope(request.device.digits, ns) or serve_feature(self.gateway, request, ns)
@@ -367,11 +370,20 @@ class CTISessionActor(ReactorActor):
             return error_xml("operation", "invalidDeviceID", ns)
         if not dn.cti_watch:
             return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
-        monitor_id = f"{next(_monitor_ids):08x}"
         if self.device_forms is not None:
             self.device_forms.remember(request.device)
+        existing = self._monitor_of.get(dn.tag)
+        if existing is not None:  # one monitor per device per session: the same events once
+            return monitor_start_response(existing, ns)
+        if len(self.monitors) >= self.gateway.config.voip.cti_max_monitors_session or \
+                not self.gateway.monitor_started(self):
+            self.log.info("session {id}: no monitor on {line}, the monitor limit is reached",
+                          id=self.session_id, line=digits)
+            return error_xml("systemResourceAvailibility", "overallMonitorLimitExceeded", ns)
+        monitor_id = f"{next(_monitor_ids):08x}"
         self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns, self.device_forms)
         self.monitor_devices[monitor_id] = digits
+        self._monitor_of[dn.tag] = monitor_id
         self.log.info("monitor {id} on {line}", id=monitor_id, line=digits)
         return monitor_start_response(monitor_id, ns)
 
@@ -379,11 +391,8 @@ class CTISessionActor(ReactorActor):
         for monitor_id, number in list(self.monitor_devices.items()):
             if number not in numbers:
                 continue
-            self.monitor_devices.pop(monitor_id, None)
-            ref = self.monitors.pop(monitor_id, None)
-            if ref is None:
+            if not self._stop_monitor(monitor_id):
                 continue
-            ref.tell(_stop_message())
             self.log.info("monitor {id} on {line} ended: no longer cti watch", id=monitor_id, line=number)
             if self.state == "active":  # ECMA-323: the switch stops the monitor and says so
                 b = Builder("MonitorStop", self.xml_namespace)
@@ -456,11 +465,21 @@ class CTISessionActor(ReactorActor):
         self.gateway.session_ended(self)
         self.stop()
 
+    def _stop_monitor(self, monitor_id: str) -> bool:
+        """Stop one of this session's monitors and give its slot back; False if none."""
+        ref = self.monitors.pop(monitor_id, None)
+        self.monitor_devices.pop(monitor_id, None)
+        if ref is None:
+            return False
+        self._monitor_of = {tag: m for tag, m in self._monitor_of.items() if m != monitor_id}
+        if ref.is_alive():
+            ref.tell(_stop_message())
+        self.gateway.monitor_stopped(self)
+        return True
+
     def _end_monitors(self) -> None:
-        for ref in self.monitors.values():
-            if ref.is_alive():
-                ref.tell(_stop_message())
-        self.monitors.clear()
+        for monitor_id in list(self.monitors):
+            self._stop_monitor(monitor_id)
 
 
 def _text(body: bytes) -> str:

@@ -77,6 +77,9 @@ class CTIGateway:
         self.opened: dict[int, tuple[str, object]] = {}  # session id -> (From user, flow)
         self.status: dict[int, SessionStatus] = {}
         self._lines: dict[int, str] = {}  # session id -> the line it was opened on
+        # the server's monitors (one owner: `cti max-monitors total`): per session, and all
+        self._monitors: dict[int, int] = {}  # session id -> its live monitors
+        self.monitors_total = 0
         self._ids = itertools.count(1)
         self._trunks = None
         self._watched = self._watched_numbers()  # as the last configuration change left them
@@ -110,6 +113,23 @@ class CTIGateway:
         self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
         self._lines.pop(session.session_id, None)
+        self.monitors_total -= self._monitors.pop(session.session_id, 0)  # its monitors end with it
+
+    def monitor_started(self, session) -> bool:
+        """A session wants one more monitor: False when the server holds `cti
+        max-monitors total` already."""
+        if session.session_id not in self.sessions or \
+                self.monitors_total >= self.config.voip.cti_max_monitors_total:
+            return False
+        self._monitors[session.session_id] = self._monitors.get(session.session_id, 0) + 1
+        self.monitors_total += 1
+        return True
+
+    def monitor_stopped(self, session) -> None:
+        held = self._monitors.get(session.session_id, 0)
+        if held:  # else already given back when the session closed
+            self._monitors[session.session_id] = held - 1
+            self.monitors_total -= 1
 
     def session_lines(self) -> frozenset:
         """The lines CTI sessions are open on (cme.md: such a phone is MOC-associated)."""
