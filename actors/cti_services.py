@@ -5,7 +5,9 @@ SetMessageWaitingIndicator send the line the same message its soft keys do (so p
 CTI-initiated changes produce the same events), the Get services and SnapshotDevice read
 the line's configuration state and status record. Every request checks the device: an
 unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
-`privilegeViolationSpecifiedDevice`. Call-control services are asked of the line
+`privilegeViolationSpecifiedDevice`, and so is a device outside the session's scope
+(actors/cti_scope.py: the session checks it for the features, call_control_target for the
+controlled device of call control). Call-control services are asked of the line
 (actors/line_cti.py) and answered when it has acted.
 """
 from __future__ import annotations

@@ -6,6 +6,10 @@ monitors leaves from here as an INFO in the dialog. Phases follow fsm/cti_sessio
 session ends on BYE, on session-timer expiry (we send BYE), when the application stops
 answering our INFOs (Timer F or a lost connection), or on `clear cti session`.
 
+What it may touch is its scope (actors/cti_scope.py, given by the gateway). It holds one
+monitor per device (a repeated MonitorStart answers the existing monitorCrossRefID), at most
+`cti max-monitors per-session`, and asks the gateway for each (the server-wide total).
+
 Call-control services are asked of the line actor and answered when it has acted
 (actors/cti_services.py); the feature and snapshot services are answered at once.
 

@@ -7,6 +7,11 @@ not `cti watch` (403), the body is missing or not a System Status request (400),
 CSTA XML (415). An accepted INVITE creates the dialog and a CTISessionActor and is answered
 with the System Status response, `normal`, in the request's namespace.
 
+Before any of this, the core asks cme/trusted.py whether the source may speak SIP at all
+(`ip address trusted list`). The gateway decides each session's scope (actors/cti_scope.py:
+its To line, or every `cti watch` line for a registered cti-aware session manager) and owns
+the server-wide count of monitors (`cti max-monitors total`).
+
 The gateway routes; it does not keep dialog state. Each dialog has one owner, its session
 actor (CSeq, remote target, route set, session timer, the §12.2.2 checks and their error
 answers); the gateway holds only an index from dialog key to session. In-dialog requests
