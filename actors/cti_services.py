@@ -5,7 +5,9 @@ SetMessageWaitingIndicator send the line the same message its soft keys do (so p
 CTI-initiated changes produce the same events), the Get services and SnapshotDevice read
 the line's configuration state and status record. Every request checks the device: an
 unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
-`privilegeViolationSpecifiedDevice`. Call-control services are asked of the line
+`privilegeViolationSpecifiedDevice`, and so is a device outside the session's scope
+(actors/cti_scope.py: the session checks it for the features, call_control_target for the
+controlled device of call control). Call-control services are asked of the line
 (actors/line_cti.py) and answered when it has acted.
 """
 from __future__ import annotations
@@ -92,8 +94,10 @@ _NUMBER = {  # the request field holding the number (or digits) the service need
 _TWO_CALLS = (rq.AlternateCall, rq.ReconnectCall, rq.TransferCall)  # also name a held call
 
 
-def call_control_target(host, request, ns: str, session_line: str = ""):
-    """(line ref, CTICall) for a call-control request, or the error XML to answer with."""
+def call_control_target(host, request, ns: str, session_line: str = "", scope=None):
+    """(line ref, CTICall) for a call-control request, or the error XML to answer with.
+    ``scope`` (actors.cti_scope.SessionScope) says which devices the session may control:
+    the calling device, or the device of the connection acted on; never the destination."""
     from actors.line_cti import CTICall
 
     service, field, _ = CALL_CONTROL[type(request)]
@@ -117,7 +121,7 @@ def call_control_target(host, request, ns: str, session_line: str = ""):
     line = directory.get(digits)
     if dn is None or line is None:
         return error_xml("operation", "invalidCallingDeviceID" if service == "make_call" else "invalidDeviceID", ns)
-    if not dn.cti_watch:
+    if not dn.cti_watch or (scope is not None and not scope.allows(digits)):
         return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
     if service not in ("make_call", "snapshot") and not all(directory.line_of_call(call_id) is not None
                                           for call_id in (message.call_id, message.other_call) if call_id):

@@ -6,6 +6,10 @@ monitors leaves from here as an INFO in the dialog. Phases follow fsm/cti_sessio
 session ends on BYE, on session-timer expiry (we send BYE), when the application stops
 answering our INFOs (Timer F or a lost connection), or on `clear cti session`.
 
+What it may touch is its scope (actors/cti_scope.py, given by the gateway). It holds one
+monitor per device (a repeated MonitorStart answers the existing monitorCrossRefID), at most
+`cti max-monitors per-session`, and asks the gateway for each (the server-wide total).
+
 Call-control services are asked of the line actor and answered when it has acted
 (actors/cti_services.py); the feature and snapshot services are answered at once.
 
@@ -19,6 +23,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from actors.cti_scope import SessionScope
 from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
                                  serve_feature)
 from actors.monitor import EventXML, MonitorActor
@@ -123,13 +128,18 @@ class SessionHost(Protocol):
 
     def session_lines(self) -> frozenset: ...
 
+    def monitor_started(self, session) -> bool: ...
+
+    def monitor_stopped(self, session) -> None: ...
+
 
 class CTISessionActor(ReactorActor):
     namespace = "cme.cti.session"
 
     def __init__(self, session_id: int, dialog, flow, gateway: SessionHost, *, line_number: str, user: str,
-                 xml_namespace: str, invite=None) -> None:
+                 xml_namespace: str, invite=None, scope: SessionScope | None = None) -> None:
         """``dialog`` is this session's from now on: only this actor changes it.
+        ``scope`` is what it may control and monitor (default: its own line only).
         ``invite`` is (request, server transaction, System Status response body, session
         timer), answered here with the dialog's 200 OK."""
         super().__init__()
@@ -141,8 +151,10 @@ class CTISessionActor(ReactorActor):
         self.line_number = line_number
         self.user = user
         self.xml_namespace = xml_namespace
+        self.scope = scope if scope is not None else SessionScope.line([line_number])
         self.monitors: dict[str, object] = {}  # monitorCrossRefID -> MonitorActor ref
         self.monitor_devices: dict[str, str] = {}  # monitorCrossRefID -> the DN it watches
+        self._monitor_of: dict[int, str] = {}  # ephone-dn tag -> its one monitor in this session
         # `cti message device-id suppress-conversion`: device IDs go back to the
         # application exactly as it wrote them (tel:201 stays tel:201); without it they are
         # the plain directory numbers (there is no E.164 plan here to promote them to).
@@ -306,7 +318,8 @@ class CTISessionActor(ReactorActor):
 
     def _call_control(self, csta_request, ns: str, request, tx) -> None:
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
-        target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number)
+        target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number,
+                                     scope=self.scope)
         if isinstance(target, bytes):
             self._answer(request, tx, target)
             return
@@ -332,28 +345,49 @@ class CTISessionActor(ReactorActor):
         if isinstance(request, rq.MonitorStart):
             return self._monitor_start(request, ns)
         if isinstance(request, rq.MonitorStop):
-            ref = self.monitors.pop(request.monitor_cross_ref_id, None)
-            if ref is None:
+            if not self._stop_monitor(request.monitor_cross_ref_id):
                 return error_xml("operation", "invalidMonitorCrossRefID", ns)
-            ref.tell(_stop_message())
             return empty_response("MonitorStopResponse", ns)
         if isinstance(request, FEATURES):
-            return serve_feature(self.gateway, request, ns)
+            return self._out_of_scope(request.device.digits, ns) or serve_feature(self.gateway, request, ns)
         return error_xml("operation", "serviceNotSupported", ns)
+
+    def _out_of_scope(self, digits: str, ns: str) -> bytes | None:
+        """The error for a device this session may not use (None: it may, as far as its
+        scope goes); a number that is no DN stays invalidDeviceID, as for any session."""
+        if self.scope.allows(digits):
+            return None
+        if self.gateway.config.dn_by_number(digits) is None:
+            return error_xml("operation", "invalidDeviceID", ns)
+        self.log.info("session {id} ({scope}) refused device {device}", id=self.session_id,
+                      scope=str(self.scope), device=digits)
+        return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
 
     def _monitor_start(self, request, ns: str) -> bytes:
         digits = request.device.digits
+        refused = self._out_of_scope(digits, ns)
+        if refused is not None:
+            return refused
         line = self.gateway.directory.get(digits)
         dn = self.gateway.config.dn_by_number(digits)
         if line is None or dn is None:
             return error_xml("operation", "invalidDeviceID", ns)
         if not dn.cti_watch:
             return error_xml("operation", "privilegeViolationSpecifiedDevice", ns)
-        monitor_id = f"{next(_monitor_ids):08x}"
         if self.device_forms is not None:
             self.device_forms.remember(request.device)
+        existing = self._monitor_of.get(dn.tag)
+        if existing is not None:  # one monitor per device per session: the same events once
+            return monitor_start_response(existing, ns)
+        if len(self.monitors) >= self.gateway.config.voip.cti_max_monitors_session or \
+                not self.gateway.monitor_started(self):
+            self.log.info("session {id}: no monitor on {line}, the monitor limit is reached",
+                          id=self.session_id, line=digits)
+            return error_xml("systemResourceAvailibility", "overallMonitorLimitExceeded", ns)
+        monitor_id = f"{next(_monitor_ids):08x}"
         self.monitors[monitor_id] = MonitorActor.start(monitor_id, line, self.actor_ref, ns, self.device_forms)
         self.monitor_devices[monitor_id] = digits
+        self._monitor_of[dn.tag] = monitor_id
         self.log.info("monitor {id} on {line}", id=monitor_id, line=digits)
         return monitor_start_response(monitor_id, ns)
 
@@ -361,11 +395,8 @@ class CTISessionActor(ReactorActor):
         for monitor_id, number in list(self.monitor_devices.items()):
             if number not in numbers:
                 continue
-            self.monitor_devices.pop(monitor_id, None)
-            ref = self.monitors.pop(monitor_id, None)
-            if ref is None:
+            if not self._stop_monitor(monitor_id):
                 continue
-            ref.tell(_stop_message())
             self.log.info("monitor {id} on {line} ended: no longer cti watch", id=monitor_id, line=number)
             if self.state == "active":  # ECMA-323: the switch stops the monitor and says so
                 b = Builder("MonitorStop", self.xml_namespace)
@@ -438,11 +469,21 @@ class CTISessionActor(ReactorActor):
         self.gateway.session_ended(self)
         self.stop()
 
+    def _stop_monitor(self, monitor_id: str) -> bool:
+        """Stop one of this session's monitors and give its slot back; False if none."""
+        ref = self.monitors.pop(monitor_id, None)
+        self.monitor_devices.pop(monitor_id, None)
+        if ref is None:
+            return False
+        self._monitor_of = {tag: m for tag, m in self._monitor_of.items() if m != monitor_id}
+        if ref.is_alive():
+            ref.tell(_stop_message())
+        self.gateway.monitor_stopped(self)
+        return True
+
     def _end_monitors(self) -> None:
-        for ref in self.monitors.values():
-            if ref.is_alive():
-                ref.tell(_stop_message())
-        self.monitors.clear()
+        for monitor_id in list(self.monitors):
+            self._stop_monitor(monitor_id)
 
 
 def _text(body: bytes) -> str:

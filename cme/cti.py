@@ -7,6 +7,11 @@ not `cti watch` (403), the body is missing or not a System Status request (400),
 CSTA XML (415). An accepted INVITE creates the dialog and a CTISessionActor and is answered
 with the System Status response, `normal`, in the request's namespace.
 
+Before any of this, the core asks cme/trusted.py whether the source may speak SIP at all
+(`ip address trusted list`). The gateway decides each session's scope (actors/cti_scope.py:
+its To line, or every `cti watch` line for a registered cti-aware session manager) and owns
+the server-wide count of monitors (`cti max-monitors total`).
+
 The gateway routes; it does not keep dialog state. Each dialog has one owner, its session
 actor (CSeq, remote target, route set, session timer, the §12.2.2 checks and their error
 answers); the gateway holds only an index from dialog key to session. In-dialog requests
@@ -18,9 +23,11 @@ import itertools
 from dataclasses import dataclass
 
 from actors.directory import Directory
+from actors.cti_scope import SessionScope
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
+from cme.trusted import TrustedSources
 from sip.core import UASCore
 from sip.inspection import UASPolicy
 from sip.csta import requests as rq
@@ -63,8 +70,11 @@ class CTIGateway:
         policy = UASPolicy(body_types=frozenset({CSTA_XML, "application/sdp", "application/dtmf-relay"}),
                            response_types=frozenset({CSTA_XML, "application/sdp"}),
                            sent_by=frozenset({f"{g.source_address or '127.0.0.1'}:{g.port}".lower()}))
+        self.managers = SessionManagers(config, clock, self._manager_gone)
+        # `ip address trusted list`, for every SIP request (trunk calls and CTI alike)
+        self.trusted = TrustedSources(config, self.managers, clock=clock)
         self.core = UASCore(clock, policy=policy, on_request=self.on_request, on_flow_lost=self.flow_lost,
-                            timers=timers)
+                            timers=timers, admit=self.trusted.admit)
         self.dialogs = DialogTable()  # dialog key -> CTISessionActor ref, until the session ends
         # the open sessions (not yet terminating): what the CLI, session managers and a
         # lost connection act on
@@ -72,10 +82,21 @@ class CTIGateway:
         self.opened: dict[int, tuple[str, object]] = {}  # session id -> (From user, flow)
         self.status: dict[int, SessionStatus] = {}
         self._lines: dict[int, str] = {}  # session id -> the line it was opened on
+        # the server's monitors (one owner: `cti max-monitors total`): per session, and all
+        self._monitors: dict[int, int] = {}  # session id -> its live monitors
+        self.monitors_total = 0
         self._ids = itertools.count(1)
-        self.managers = SessionManagers(config, clock, self._manager_gone)
-        self.trunks = None  # cme.trunks.TrunkGateway: it takes the trunk calls' requests
+        self._trunks = None
         self._watched = self._watched_numbers()  # as the last configuration change left them
+
+    @property
+    def trunks(self):
+        """cme.trunks.TrunkGateway: it takes the trunk calls' requests (None: no trunks)."""
+        return self._trunks
+
+    @trunks.setter
+    def trunks(self, trunks) -> None:
+        self._trunks = self.trusted.trunks = trunks  # its dial-peers' resolved targets are trusted
 
     # -- for the session actors ---------------------------------------------------------
     def respond(self, tx, response) -> None:
@@ -97,6 +118,23 @@ class CTIGateway:
         self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
         self._lines.pop(session.session_id, None)
+        self.monitors_total -= self._monitors.pop(session.session_id, 0)  # its monitors end with it
+
+    def monitor_started(self, session) -> bool:
+        """A session wants one more monitor: False when the server holds `cti
+        max-monitors total` already."""
+        if session.session_id not in self.sessions or \
+                self.monitors_total >= self.config.voip.cti_max_monitors_total:
+            return False
+        self._monitors[session.session_id] = self._monitors.get(session.session_id, 0) + 1
+        self.monitors_total += 1
+        return True
+
+    def monitor_stopped(self, session) -> None:
+        held = self._monitors.get(session.session_id, 0)
+        if held:  # else already given back when the session closed
+            self._monitors[session.session_id] = held - 1
+            self.monitors_total -= 1
 
     def session_lines(self) -> frozenset:
         """The lines CTI sessions are open on (cme.md: such a phone is MOC-associated)."""
@@ -159,7 +197,7 @@ class CTIGateway:
             if request.method == "INVITE":
                 self._invite(request, tx, flow)
             elif request.method == "REGISTER":
-                self.respond(tx, self.managers.register(request))
+                self.respond(tx, self.managers.register(request, source=_host(flow)))
             else:
                 self.respond(tx, request.response(501))
             return
@@ -178,7 +216,8 @@ class CTIGateway:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
         user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
-        if self.managers.may_open_session(user or "") is False:
+        manager = self.managers.may_open_session(user or "")
+        if manager is False:
             return self._refuse(tx, request, 403, f"Session manager {user} is not registered and cti-aware")
         try:
             line = dial_digits(str(request.to.uri))
@@ -218,15 +257,22 @@ class CTIGateway:
         except (ValueError, DialogTableFull) as e:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
         session_id = next(self._ids)
+        # a session manager may use every cti watch line; anyone else the To line only
+        scope = SessionScope.session_manager(user) if manager else SessionScope.line(dn.numbers)
         # from here the dialog is the session's: it answers the INVITE with it
         ref = CTISessionActor.start(session_id, dialog, flow, self, line_number=line, user=user or "",
-                                    xml_namespace=ns, invite=(request, tx, body, timer))
+                                    xml_namespace=ns, invite=(request, tx, body, timer), scope=scope)
         self.sessions[session_id] = ref
         self.opened[session_id] = (user or "", flow)
         self._lines[session_id] = line
         self.dialogs.register(dialog.key, ref)
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
+
+
+def _host(flow) -> str:
+    peer = getattr(flow, "peer", None)
+    return peer[0] if isinstance(peer, tuple) and peer else ""
 
 
 def _peer(flow) -> str:

@@ -25,6 +25,7 @@ class Registration:
     contact: str
     expires_at: float
     timer: object = None
+    source: str = ""  # the host it registered from: trusted while it stays registered
 
 
 class SessionManagers:
@@ -51,8 +52,9 @@ class SessionManagers:
         except ValueError:
             return ""
 
-    def register(self, request):
-        """The response to a REGISTER (a sip.message.Response)."""
+    def register(self, request, source: str = ""):
+        """The response to a REGISTER (a sip.message.Response); ``source`` is the host it
+        came from (see sources())."""
         register_id = self.register_id_of(request)
         server = self.server_for(register_id) if register_id else None
         if server is None:
@@ -77,7 +79,8 @@ class SessionManagers:
         existing = self.registrations.get(server.register_id)
         if existing is not None and existing.timer is not None and existing.timer.active():
             existing.timer.cancel()
-        reg = Registration(server.register_id, str(contact.uri) if contact else "", self.clock.seconds() + granted)
+        reg = Registration(server.register_id, str(contact.uri) if contact else "", self.clock.seconds() + granted,
+                           source=source)
         reg.timer = self.clock.callLater(granted, self._lapse, server.register_id, reg)
         self.registrations[server.register_id] = reg
         if existing is None:
@@ -86,6 +89,11 @@ class SessionManagers:
         if contact is not None:
             headers.append(("Contact", f"<{contact.uri}>;expires={granted}"))
         return request.response(200, headers=headers)
+
+    def sources(self) -> frozenset:
+        """The hosts registered session managers speak from (`ip address trusted list`
+        trusts them, as IOS trusts its registered endpoints)."""
+        return frozenset(r.source for r in self.registrations.values() if r.source)
 
     def may_open_session(self, user: str) -> bool | None:
         """None: not a session manager (anyone may open a session, as MOC does); True:

@@ -78,6 +78,7 @@ class TrunkGateway:
         self._leg_ids = itertools.count(1)
         self._line_tags = itertools.count(-1, -1)
         self._streams: dict[tuple, object] = {}  # (host, port) -> SIPStreamProtocol, TCP to peers
+        self._resolved: dict[str, str] = {}  # `dns:` target name -> the address it last resolved to
         self.calls_placed = 0
         self.calls_received = 0
 
@@ -188,7 +189,12 @@ class TrunkGateway:
                 log.info("dial-peer target {host} does not resolve: {why}", host=host, why=failure.getErrorMessage())
                 then(None)
 
-            resolve(host).addCallbacks(then, failed)
+            def resolved(address):
+                if address:
+                    self._resolved[host.lower()] = address
+                then(address)
+
+            resolve(host).addCallbacks(resolved, failed)
             return
         then(host)
 
@@ -287,8 +293,6 @@ class TrunkGateway:
             log.info("trunk INVITE from {peer} refused: {status} {reason}", peer=_peer(flow), status=status, reason=reason)
             self.core.respond(tx, request.response(status, reason))
 
-        if not self._trusted(flow):
-            return refuse(403, "Not in the trusted list")
         if request.max_forwards == 0:  # §16.3: a call we would place onward may go no further
             return refuse(483, "Too Many Hops")
         called = _user(request.uri) or _user(request.to.uri)
@@ -325,21 +329,11 @@ class TrunkGateway:
         log.debug("trunk call {leg} from {calling} to {called} via dial-peer {peer}", leg=leg_id,
                  calling=calling, called=called, peer=peer.tag if peer is not None else 0)
 
-    def _trusted(self, flow) -> bool:
-        """IOS's toll-fraud list: with `ip address trusted list`, only the listed networks
-        and the dial-peers' session targets may call in."""
-        voip = self.config.voip
-        if not getattr(voip, "trusted_list", False):
-            return True
-        host = flow.peer[0]
-        try:
-            address = ipaddress.IPv4Address(host)
-        except ValueError:
-            return False
-        if any(address in network for network in voip.trusted):
-            return True
-        return any(p.session_target is not None and p.session_target.host == host
-                   for p in self.config.dial_peers.values())
+    def resolved_targets(self) -> set[str]:
+        """The addresses of the `dns:` session targets that still name them (for
+        cme/trusted.py: a dial-peer's target is trusted, as on IOS)."""
+        names = {p.session_target.host.lower() for p in self._peers() if p.session_target is not None}
+        return {address for name, address in self._resolved.items() if name in names}
 
 
 def _user(uri) -> str:

@@ -193,6 +193,14 @@ def cnf_files_can_be_per_phone(cfg: Config, where: Where) -> Iterator[tuple[str,
              "(flash:, slot0: or tftp); the phones get the per-system files")
 
 
+def cti_monitor_limits_fit(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    v = cfg.voip
+    if v.cti_max_monitors_session > v.cti_max_monitors_total:
+        yield WARNING, _line(where, ("voice service voip",), "cti max-monitors per-session"), \
+            (f"% cti max-monitors per-session {v.cti_max_monitors_session} exceeds cti max-monitors total "
+             f"{v.cti_max_monitors_total}: one session can take every monitor the server allows")
+
+
 CHECKS: tuple[Check, ...] = (
     buttons_name_known_dns,
     numbers_are_unique,
@@ -205,6 +213,7 @@ CHECKS: tuple[Check, ...] = (
     codec_classes_name_each_codec_once,
     loads_name_firmware_the_phones_can_fetch,
     cnf_files_can_be_per_phone,
+    cti_monitor_limits_fit,
 )
 
 

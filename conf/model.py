@@ -39,6 +39,10 @@ class Voip:
     gcid: bool = False
     csta_mode_basic: bool = False
     suppress_conversion: bool = False  # cti message device-id suppress-conversion
+    # `cti max-monitors per-session N` / `cti max-monitors total N`: what CSTA monitors
+    # may cost (each is a subscription and an INFO per event); one per device per session
+    cti_max_monitors_session: int = 1000
+    cti_max_monitors_total: int = 20000
     sip: bool = False  # the `sip` sub-mode was entered
     registrar: bool = False
     registrar_expires_max: int = 3600  # 600-86400

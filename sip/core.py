@@ -16,6 +16,10 @@ which belongs to no transaction (:meth:`UASCore.send_stateless`). With
 ``UASPolicy.sent_by`` set, an INVITE that carries a Via of ours with the branch of an
 INVITE we are still sending came back to us: 482 (a loop through the trunk).
 
+Before any of that, ``admit(request, flow)`` (when given) says whether the source may speak
+to us at all: a Response it returns is sent statelessly and the request goes no further
+(no transaction, no TU; an ACK is dropped), counted as ``refused``.
+
 The TU owns the dialogs, so an in-dialog request for an unknown dialog is the TU's to
 refuse (481). The default TU, :meth:`UASCore.refuse`, is what a listener runs before a CTI
 session layer exists: 481 to in-dialog requests and CANCEL, 501 to anything else.
@@ -35,6 +39,8 @@ from sip.transaction import DEFAULT_LIMIT, InviteClientTransaction, Send, Transa
 log = TraceLogger(namespace="cme.sip")
 
 OnRequest = Callable[[Request, object, object], None]
+# (request, flow) -> None to admit it, or the Response to send statelessly instead
+Admit = Callable[[Request, object], "Response | None"]
 
 
 class UASCore:
@@ -42,8 +48,11 @@ class UASCore:
 
     def __init__(self, clock, *, policy: UASPolicy = UASPolicy(),
                  on_request: OnRequest | None = None, timers: Timers = DEFAULT,
-                 limit: int = DEFAULT_LIMIT, on_flow_lost: Callable | None = None) -> None:
+                 limit: int = DEFAULT_LIMIT, on_flow_lost: Callable | None = None,
+                 admit: Admit | None = None) -> None:
         self.clock = clock
+        # who may speak to us at all: asked before a request allocates anything
+        self.admit = admit
         self.policy = policy
         self.on_request = on_request if on_request is not None else self.refuse
         self.on_flow_lost = on_flow_lost  # the TU hears of lost streams (sessions end)
@@ -55,7 +64,7 @@ class UASCore:
         self._cancels: dict[InviteClientTransaction, object] = {}  # -> CANCEL tx, or None
         self._counts = dict.fromkeys(                              # until a 1xx comes
             ("requests", "retransmissions", "responses", "stray_responses", "rejected",
-             "options", "delivered", "tu_errors", "invites", "cancels", "loops"), 0)
+             "options", "delivered", "tu_errors", "invites", "cancels", "loops", "refused"), 0)
 
     # -- from the transport ------------------------------------------------------------
     def receive(self, message: Request | Response, flow) -> None:
@@ -71,6 +80,14 @@ class UASCore:
                           else flow)
             return
         self._counts["requests"] += 1
+        if self.admit is not None:
+            refusal = self.admit(message, flow)
+            if refusal is not None:
+                # no transaction, no TU: a stateless answer (an ACK has none) costs nothing
+                self._counts["refused"] += 1
+                if message.method != "ACK":
+                    self.executor.run(None, [Send(refusal)], flow)
+                return
         if message.method != "ACK" and self.table.find_server(message) is not None:
             self._counts["retransmissions"] += 1
         tx, effects = self.table.receive_request(message, reliable=flow.reliable, peer=flow)

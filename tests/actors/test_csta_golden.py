@@ -45,7 +45,7 @@ from sccp import softkeys
 from sccp.enums import SoftKeyEvent
 from sip.framing import parse_datagram
 from sip.message import Request
-from tests.actors.test_cti_session import ED3, Flow, open_session, send, sip
+from tests.actors.test_cti_session import ED3, Flow, open_manager_session, send, sip
 
 GOLDEN = Path(__file__).with_name("golden")
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -97,7 +97,7 @@ class Transcript:
     def __init__(self, config: str = CONFIG) -> None:
         self.ex = Exchange(config)
         self.gateway, self.flow = CTIGateway(self.ex.config, self.ex.telephony, self.ex.clock), Flow()
-        self.tag = open_session(self.ex, self.gateway, self.flow)
+        self.tag = open_manager_session(self.ex, self.gateway, self.flow)  # it acts on every line
         self._cseq = iter(range(2, 10_000))
         self.phones = {number: self.ex.phone(device) for number, device in PHONES.items()}
         self.monitors: dict[str, str] = {}  # monitorCrossRefID -> the device it watches

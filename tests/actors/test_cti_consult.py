@@ -8,19 +8,20 @@ from cme.testing import Exchange
 from sccp.enums import CallState, SoftKeyEvent
 from sip.message import Request
 from sip.framing import parse_datagram
-from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_session, send, sip
+from tests.actors.test_cti_session import DEFAULT, ED3, Flow, csta, open_manager_session, send, sip
 
 DUAL = DEFAULT.replace("ephone-dn 1\n number 201", "ephone-dn 1 dual-line\n number 201")
 
 
 class Lab:
-    """One CTI session on 201 over an Exchange, with a monitor on every DN."""
+    """One CTI session on 201 over an Exchange, with a monitor on every DN (a session
+    manager's, so it may act on every line)."""
 
     def __init__(self, text: str = DUAL) -> None:
         self.ex = Exchange(text)
         self.flow = Flow()
         self.gateway = CTIGateway(self.ex.config, self.ex.telephony, self.ex.clock)
-        self.tag = open_session(self.ex, self.gateway, self.flow)
+        self.tag = open_manager_session(self.ex, self.gateway, self.flow)
         self.cseq = iter(range(2, 1000))
         self.a, self.b, self.c = (self.ex.phone(d) for d in ("SEP001E4A34A35F", "SEP000F8FC7B681", "SEP0019E7FF1E30"))
         self.monitors = {}

@@ -7,14 +7,14 @@ from cme.testing import Exchange
 from sccp.enums import CallState, LampMode, Stimulus
 from sip.message import Request
 from tests.actors.test_cti_consult import DUAL, Lab, conn
-from tests.actors.test_cti_session import DEFAULT, ED3, Flow, asker, open_session
+from tests.actors.test_cti_session import DEFAULT, ED3, Flow, asker, open_manager_session
 
 
 @pytest.fixture
 def session():
     ex = Exchange(DEFAULT)
     gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), Flow()
-    ask = asker(ex, gateway, flow, open_session(ex, gateway, flow))
+    ask = asker(ex, gateway, flow, open_manager_session(ex, gateway, flow))  # acts on every line
     yield ex, gateway, flow, ask
     ex.close()
 

@@ -86,6 +86,24 @@ def open_session(ex, gateway, flow):
     return ok.to_tag
 
 
+def open_manager_session(ex, gateway, flow):
+    """open_session as `alice` (sip()'s From user) registered as a cti-aware session
+    manager: its session may use every cti watch line (anyone else's only its To line)."""
+    from conf.model import SessionServer
+
+    ex.config.session_servers[8] = SessionServer(8, register_id="alice", keepalive=3600, cti_aware=True)
+    register = parse_datagram(
+        ("REGISTER sip:127.0.0.1:5060 SIP/2.0\r\n"
+         "Via: SIP/2.0/TCP 127.0.0.9:5070;branch=z9hG4bKregalice\r\n"
+         "Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=r1\r\nTo: <sip:alice@127.0.0.1>\r\n"
+         "Call-ID: reg-alice@127.0.0.9\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@127.0.0.9:5070>\r\n"
+         "Content-Length: 0\r\n\r\n").encode())
+    (registered,) = send(ex, gateway, flow, register)
+    assert registered.status == 200
+    flow.sent.remove(registered)
+    return open_session(ex, gateway, flow)
+
+
 def test_invite_features_monitor_events_and_bye(lab):
     ex, gateway, flow = lab
     tag = open_session(ex, gateway, flow)

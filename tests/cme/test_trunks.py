@@ -115,6 +115,8 @@ def test_a_host_outside_the_trusted_list_gets_403(ex):
     ex.settle()
     assert statuses(flow) == [403]
     nothing_left(ex)
+    # refused before the core keeps anything: no transaction to absorb its retransmissions
+    assert ex.cti.core.stats()["transactions"] == 0 and ex.cti.core.stats()["refused"] == 1
 
 
 def test_a_dial_peer_target_counts_as_trusted(ex):

@@ -32,6 +32,10 @@ CASES = [
      lambda c: c.voip.csta_mode_basic, True, False),
     ("voice service voip", "cti message device-id suppress-conversion",
      "no cti message device-id suppress-conversion", lambda c: c.voip.suppress_conversion, True, False),
+    ("voice service voip", "cti max-monitors per-session 50", "no cti max-monitors per-session",
+     lambda c: c.voip.cti_max_monitors_session, 50, 1000),
+    ("voice service voip", "cti max-monitors total 5000", "no cti max-monitors total 5000",
+     lambda c: c.voip.cti_max_monitors_total, 5000, 20000),
     ("voice service voip\nsip", "registrar server", "no registrar server",
      lambda c: (c.voip.registrar, c.voip.registrar_expires_max, c.voip.registrar_expires_min),
      (True, 3600, 60), (False, 3600, 60)),
@@ -228,6 +232,8 @@ def test_no_form_restores_default(enter, line, undo, get, value, default):
 
 
 RANGES = [
+    ("voice service voip", "cti max-monitors per-session 0", "out of range 1-100000"),
+    ("voice service voip", "cti max-monitors total 1000001", "out of range 1-1000000"),
     ("voice service voip\nsip", "registrar server expires max 599", "% max 599 out of range 600-86400"),
     ("voice service voip\nsip", "registrar server expires max 86401", "% max 86401 out of range 600-86400"),
     ("voice service voip\nsip", "registrar server expires min 59", "% min 59 out of range 60-3600"),

@@ -87,3 +87,10 @@ def test_finding_format():
 @pytest.mark.parametrize("text", ["ephone 1\nmac-address 0001.0001.0001\n", "ephone-dn 1\nnumber 1\n"])
 def test_single_entries_are_not_duplicates(text):
     assert parse(text).findings == []
+
+
+def test_a_per_session_monitor_cap_above_the_total_is_a_warning():
+    result = parse("voice service voip\n cti max-monitors total 100\n cti max-monitors per-session 500\n")
+    assert messages(result) == ["t.cfg:3: % cti max-monitors per-session 500 exceeds cti max-monitors total 100: "
+                                "one session can take every monitor the server allows"]
+    assert parse("voice service voip\n cti max-monitors per-session 100\n").findings == []

@@ -377,3 +377,26 @@ def test_our_own_invite_coming_back_is_482_loop_detected():
             .replace(b"trunk-1@", b"trunk-2@" + via[-3:]))
         core.receive(other, flow)
     assert len(seen) == 2
+
+
+def test_admit_refuses_statelessly_before_any_transaction_or_tu():
+    seen, asked = [], []
+
+    def admit(req, flow):
+        asked.append((req.method, flow.peer))
+        return req.response(403, "Not in the trusted list") if flow.peer[0] == "192.0.2.7" else None
+
+    clock = task.Clock()
+    core = UASCore(clock, on_request=lambda *a: seen.append(a), admit=admit)
+    flow = FakeFlow()
+    core.receive(request("INVITE", branch="z9hG4bKinv"), flow)
+    core.receive(request("INVITE", branch="z9hG4bKinv"), flow)  # its retransmission: the same again
+    core.receive(request("ACK", branch="z9hG4bKinv"), flow)  # dropped: an ACK has no answer
+    core.receive(request("OPTIONS", branch="z9hG4bKopt"), flow)  # even OPTIONS is refused
+    assert [(r.status, r.reason) for r in flow.sent] == [(403, "Not in the trusted list")] * 3
+    assert seen == [] and core.stats()["transactions"] == 0 and clock.getDelayedCalls() == []
+    assert core.stats()["refused"] == 4 and core.stats()["delivered"] == 0
+    trusted = FakeFlow()
+    trusted.peer = ("198.51.100.1", 5060)
+    core.receive(request("INFO", to_tag="t1", branch="z9hG4bKok"), trusted)
+    assert len(seen) == 1 and [m for m, _ in asked].count("INFO") == 1  # admitted: the TU has it
