@@ -159,7 +159,7 @@ class CTIGateway:
             if request.method == "INVITE":
                 self._invite(request, tx, flow)
             elif request.method == "REGISTER":
-                self.respond(tx, self.managers.register(request))
+                self.respond(tx, self.managers.register(request, flow))
             else:
                 self.respond(tx, request.response(501))
             return
@@ -178,6 +178,9 @@ class CTIGateway:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
         user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
+        challenge = self.managers.authenticate(request, flow, user or "")
+        if challenge is not None:
+            return self.respond(tx, challenge)  # a session manager with credentials proves it first
         if self.managers.may_open_session(user or "") is False:
             return self._refuse(tx, request, 403, f"Session manager {user} is not registered and cti-aware")
         try:

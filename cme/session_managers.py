@@ -8,12 +8,17 @@ lapses when not. While it is registered and `cti-aware`, the CTI sessions it ope
 From user = register-id) belong to it; when the registration lapses or is removed
 (Expires: 0) those sessions end. Unknown register-ids get 404, a session manager that is
 not `cti-aware` may register but not open CTI sessions (403 on its INVITE).
+
+A session server whose register-id is an `xml user` NAME has credentials
+(cme.authentication): its REGISTERs and INVITEs are challenged (401) until they carry
+valid digest credentials.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from actors.trace import TraceLogger
+from cme.authentication import DigestGuard
 from sip.csta.devices import dial_digits
 
 log = TraceLogger(namespace="cme.cti.session-manager")
@@ -33,6 +38,7 @@ class SessionManagers:
         self.clock = clock
         self.on_expired = on_expired  # called with the register-id whose sessions must end
         self.registrations: dict[str, Registration] = {}
+        self.guard = DigestGuard(config, clock)
 
     def server_for(self, register_id: str):
         for server in self.config.session_servers.values():
@@ -51,13 +57,21 @@ class SessionManagers:
         except ValueError:
             return ""
 
-    def register(self, request):
-        """The response to a REGISTER (a sip.message.Response)."""
+    def authenticate(self, request, flow, user: str):
+        """None when the request of ``user`` (a register-id) may proceed; else its 401."""
+        server = self.server_for(user) if user else None
+        return self.guard.check(request, flow, server.register_id) if server is not None else None
+
+    def register(self, request, flow=None):
+        """The response to a REGISTER (a sip.message.Response) that came on ``flow``."""
         register_id = self.register_id_of(request)
         server = self.server_for(register_id) if register_id else None
         if server is None:
             log.info("REGISTER for unknown register-id {id!r} refused", id=register_id)
             return request.response(404, "Unknown register-id")
+        challenge = self.guard.check(request, flow, server.register_id)
+        if challenge is not None:
+            return challenge
         voip = self.config.voip
         asked = request.expires
         contact = request.contact
