@@ -43,6 +43,7 @@ class Voip:
     registrar: bool = False
     registrar_expires_max: int = 3600  # 600-86400
     registrar_expires_min: int = 60  # 60-3600 (IOS's range; the document gives none)
+    listen_port_secure: int = 5061  # `sip / listen-port secure N`: SIP over TLS
     # `ip address trusted list`: the hosts and networks SIP calls are taken from (IOS
     # drops calls from other sources once the list is configured)
     trusted_list: bool = False  # the sub-mode was entered
@@ -300,6 +301,11 @@ class SipUa:
     retry_bye: int = 10
     retry_cancel: int = 8
     timers_trying: int = 500  # ms, 100-1000
+    # `crypto signaling default trustpoint NAME [client-vtp CANAME]`: SIP over TLS with
+    # NAME.pem/NAME.key (state directory, or NAME an absolute path prefix); CANAME.pem the
+    # CA bundle client certificates must chain to (mutual TLS) when given
+    trustpoint: str | None = None
+    client_vtp: str | None = None
     extra: list[str] = field(default_factory=list)
 
 
