@@ -9,6 +9,8 @@ are not session managers, are not asked (as before).
 
 Nonces are bound to the realm and the request's source host and live
 :data:`sip.digest.NONCE_LIFETIME` seconds; an old one earns a ``stale=true`` challenge.
+`digest algorithm md5|sha-256` under the session server offers (and takes) that one only:
+for clients such as sipp 3.6 that answer the first challenge and know MD5 alone.
 A failure is answered exactly like a missing ``Authorization`` (nothing tells the peer
 whether the user or the password was wrong) and logged, at most once a minute per source.
 """
@@ -41,8 +43,9 @@ class DigestGuard:
                 return user.password
         return None
 
-    def check(self, request, flow, register_id: str):
-        """None when ``request`` may proceed; else the 401 to answer it with."""
+    def check(self, request, flow, register_id: str, algorithms=digest.OFFERED):
+        """None when ``request`` may proceed; else the 401 to answer it with, offering
+        ``algorithms`` (and taking only those, or their -sess variants)."""
         password = self.password_for(register_id) if register_id else None
         if password is None:
             return None
@@ -58,6 +61,9 @@ class DigestGuard:
                 continue
             if creds.realm != self.realm:
                 continue  # meant for someone else: look at the next one, else challenge
+            if creds.algorithm.removesuffix("-SESS") not in algorithms:
+                self._failed(host, register_id, request, f"algorithm {creds.algorithm} not offered")
+                continue
             state = self.nonces.check(creds.nonce, binding)
             if state == digest.Nonces.BAD:
                 continue  # not our nonce (or one from before a restart): challenge afresh
@@ -77,7 +83,8 @@ class DigestGuard:
         if not values:
             log.debug("{method} for {id} from {host} challenged", method=request.method,
                       id=register_id, host=host)
-        challenges = digest.challenges(self.realm, self.nonces.make(binding), self.opaque, stale=stale)
+        challenges = digest.challenges(self.realm, self.nonces.make(binding), self.opaque, stale=stale,
+                                       algorithms=algorithms)
         return request.response(401, headers=[("WWW-Authenticate", c) for c in challenges])
 
     def _failed(self, host: str, register_id: str, request, why: str) -> None:

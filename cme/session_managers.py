@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from actors.trace import TraceLogger
 from cme.authentication import DigestGuard
+from sip.digest import OFFERED
 from sip.csta.devices import dial_digits
 
 log = TraceLogger(namespace="cme.cti.session-manager")
@@ -60,7 +61,11 @@ class SessionManagers:
     def authenticate(self, request, flow, user: str):
         """None when the request of ``user`` (a register-id) may proceed; else its 401."""
         server = self.server_for(user) if user else None
-        return self.guard.check(request, flow, server.register_id) if server is not None else None
+        return self._check(request, flow, server) if server is not None else None
+
+    def _check(self, request, flow, server):
+        algorithms = (server.digest_algorithm.upper(),) if server.digest_algorithm else OFFERED
+        return self.guard.check(request, flow, server.register_id, algorithms)
 
     def register(self, request, flow=None):
         """The response to a REGISTER (a sip.message.Response) that came on ``flow``."""
@@ -69,7 +74,7 @@ class SessionManagers:
         if server is None:
             log.info("REGISTER for unknown register-id {id!r} refused", id=register_id)
             return request.response(404, "Unknown register-id")
-        challenge = self.guard.check(request, flow, server.register_id)
+        challenge = self._check(request, flow, server)
         if challenge is not None:
             return challenge
         voip = self.config.voip

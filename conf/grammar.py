@@ -247,6 +247,7 @@ SESSION_SERVER = Mode("session-server", "'voice register session-server'", (
     value("register-id <register_id:alnum30>", "register_id", "register-id {}"),
     value("keepalive <keepalive:60-3600>", "keepalive", "keepalive {}"),
     flag("cti-aware", "cti_aware"),
+    value("digest algorithm {digest_algorithm=sha-256|md5}", "digest_algorithm", "digest algorithm {}"),
 ))
 
 # --- Extension Mobility profiles ---------------------------------------------------------

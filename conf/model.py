@@ -69,6 +69,9 @@ class SessionServer:
     register_id: str | None = None  # 1-30 alphanumerics
     keepalive: int = 300  # 60-3600 seconds
     cti_aware: bool = False
+    # `digest algorithm sha-256|md5` (ours, not IOS's): the one digest algorithm offered to
+    # and taken from this session manager when it has credentials; None: SHA-256, then MD5
+    digest_algorithm: str | None = None
     extra: list[str] = field(default_factory=list)
 
 

@@ -23,6 +23,11 @@ voice register session-server 1
 voice register session-server 2
  register-id open
  cti-aware
+telephony-service
+ xml user old password pw 1
+voice register session-server 3
+ register-id old
+ digest algorithm md5
 """
 
 
@@ -131,3 +136,16 @@ def test_managers_without_credentials_and_plain_applications_are_not_asked(lab):
     assert [m.status for m in send(ex, gateway, flow, invite("open")) if m.status >= 200] == [200]
     assert [m.status for m in send(ex, gateway, flow, invite("alice", cseq=2)) if m.status >= 200] == [200]
     assert send(ex, gateway, flow, register(user="stranger"))[0].status == 404
+
+
+def test_digest_algorithm_offers_and_takes_that_one_only(lab):
+    ex, gateway, flow = lab
+    (first,) = send(ex, gateway, flow, register(user="old"))
+    assert first.status == 401
+    (only,) = first.headers.get_all("WWW-Authenticate")
+    assert "algorithm=MD5," in only
+    challenge = digest._params(only.partition(" ")[2])
+    (refused,) = send(ex, gateway, flow, authorized(register(user="old"), challenge, "SHA-256", password="pw", username="old"))
+    assert refused.status == 401
+    (ok,) = send(ex, gateway, flow, authorized(register(user="old", cseq=3), challenge, "MD5", password="pw", username="old"))
+    assert ok.status == 200

@@ -1,5 +1,6 @@
-"""SIP over TLS configuration: `sip-ua / crypto signaling default trustpoint` and
-`voice service voip / sip / listen-port secure`: parse, render, `no`."""
+"""SIP over TLS and digest configuration: `sip-ua / crypto signaling default trustpoint`,
+`voice service voip / sip / listen-port secure`, `voice register session-server / digest
+algorithm`: parse, render, `no`."""
 import pytest
 
 from conf import render
@@ -14,6 +15,10 @@ CASES = [
      lambda c: (c.sip_ua.trustpoint, c.sip_ua.client_vtp), ("/etc/cme/server", "ocs-ca"), (None, None)),
     ("voice service voip\n sip", "listen-port secure 5071", "no listen-port secure",
      lambda c: c.voip.listen_port_secure, 5071, 5061),
+    ("voice register session-server 1", "digest algorithm md5", "no digest algorithm",
+     lambda c: c.session_servers[1].digest_algorithm, "md5", None),
+    ("voice register session-server 1", "digest algorithm sha-256", "no digest algorithm",
+     lambda c: c.session_servers[1].digest_algorithm, "sha-256", None),
 ]
 
 
