@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from actors.peer_limits import PeerLog
 from actors.trace import TraceLogger
 from cme.authentication import DigestGuard
 from sip.digest import OFFERED
@@ -40,6 +41,7 @@ class SessionManagers:
         self.on_expired = on_expired  # called with the register-id whose sessions must end
         self.registrations: dict[str, Registration] = {}
         self.guard = DigestGuard(config, clock)
+        self.refusals = PeerLog(log, clock)  # one line a minute per source, however many it sends
 
     def server_for(self, register_id: str):
         for server in self.config.session_servers.values():
@@ -72,7 +74,9 @@ class SessionManagers:
         register_id = self.register_id_of(request)
         server = self.server_for(register_id) if register_id else None
         if server is None:
-            log.info("REGISTER for unknown register-id {id!r} refused", id=register_id)
+            peer = getattr(flow, "peer", None) or ("?", 0)
+            self.refusals.emit(peer[0], "info", "REGISTER for unknown register-id {id!r} from {host} refused",
+                               id=register_id, host=peer[0])
             return request.response(404, "Unknown register-id")
         challenge = self._check(request, flow, server)
         if challenge is not None:

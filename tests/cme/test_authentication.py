@@ -149,3 +149,16 @@ def test_digest_algorithm_offers_and_takes_that_one_only(lab):
     assert refused.status == 401
     (ok,) = send(ex, gateway, flow, authorized(register(user="old", cseq=3), challenge, "MD5", password="pw", username="old"))
     assert ok.status == 200
+
+
+def test_unknown_register_ids_are_logged_once_a_minute_per_source(lab):
+    ex, gateway, flow = lab
+    seen = []
+    globalLogPublisher.addObserver(seen.append)
+    try:
+        answers = [send(ex, gateway, flow, register(user=f"probe{i}", cseq=i))[0] for i in range(50)]
+    finally:
+        globalLogPublisher.removeObserver(seen.append)
+    assert {a.status for a in answers} == {404}
+    lines = [formatEvent(e) for e in seen if "unknown register-id" in formatEvent(e)]
+    assert lines == ["REGISTER for unknown register-id 'probe0' from 127.0.0.9 refused"]
