@@ -48,14 +48,15 @@ def _read(path: str, what: str) -> bytes:
 
 
 def _certificates(path: str, what: str) -> list:
-    from twisted.internet import ssl
+    """The file's certificates, as cryptography objects (what pyOpenSSL takes today)."""
+    from cryptography import x509
 
     pems = _PEM_CERT.findall(_read(path, what))
     if not pems:
         raise TLSConfigError(f"{what} {path}: no PEM certificate in it")
     try:
-        return [ssl.Certificate.loadPEM(pem).original for pem in pems]
-    except Exception as e:  # OpenSSL.crypto.Error: its text is a list of tuples
+        return [x509.load_pem_x509_certificate(pem) for pem in pems]
+    except Exception as e:
         raise TLSConfigError(f"{what} {path}: not a readable certificate ({_reason(e)})") from None
 
 
@@ -69,6 +70,7 @@ def _reason(error: Exception) -> str:
 def server_options(trustpoint: str, state_dir: str | None, client_vtp: str | None = None):
     """A Twisted ``CertificateOptions`` for the SIP TLS listener, checked now (the key
     matches the certificate, the CA bundle loads): ``TLSConfigError`` otherwise."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from OpenSSL import crypto
     from twisted.internet import ssl
 
@@ -76,13 +78,15 @@ def server_options(trustpoint: str, state_dir: str | None, client_vtp: str | Non
     chain = _certificates(cert_path, "TLS certificate")
     key_data = _read(key_path, "TLS private key")
     try:
-        key = crypto.load_privatekey(crypto.FILETYPE_PEM, key_data)
+        key = load_pem_private_key(key_data, password=None)
     except Exception as e:
-        raise TLSConfigError(f"TLS private key {key_path}: not a readable PEM key ({_reason(e)})") from None
+        raise TLSConfigError(f"TLS private key {key_path}: not a readable PEM key without "
+                             f"a passphrase ({_reason(e)})") from None
     kwargs = {}
     if client_vtp:
         ca_path = trustpoint_prefix(client_vtp, state_dir) + ".pem"
-        kwargs = dict(verify=True, requireCertificate=True, caCerts=_certificates(ca_path, "TLS client CA"))
+        cas = [crypto.X509.from_cryptography(c) for c in _certificates(ca_path, "TLS client CA")]
+        kwargs = dict(verify=True, requireCertificate=True, caCerts=cas)  # the store takes only these
     try:
         options = ssl.CertificateOptions(privateKey=key, certificate=chain[0], extraCertChain=chain[1:],
                                          raiseMinimumTo=ssl.TLSVersion.TLSv1_2, **kwargs)
