@@ -136,6 +136,15 @@ def _params(text: str) -> dict:
             raise ValueError(f"',' expected after {name!r}")
 
 
+def parse_challenge(value: str) -> dict:
+    """A ``WWW-Authenticate`` value of the Digest scheme as its parameters (a client's
+    half, for tests and tools): ``ValueError`` when it is not one."""
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "digest":
+        raise ValueError(f"not a Digest challenge: {scheme[:20]!r}")
+    return _params(rest)
+
+
 def parse_credentials(value: str) -> Credentials:
     """An ``Authorization``/``Proxy-Authorization`` value of the Digest scheme.
 

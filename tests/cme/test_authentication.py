@@ -44,7 +44,7 @@ def challenge_of(response, algorithm):
     values = response.headers.get_all("WWW-Authenticate")
     assert [v.split("algorithm=")[1].split(",")[0] for v in values] == ["SHA-256", "MD5"]
     (value,) = [v for v in values if f"algorithm={algorithm}," in v]
-    return digest._params(value.partition(" ")[2])
+    return digest.parse_challenge(value)
 
 
 def authorized(message, challenge, algorithm="SHA-256", password="s3cret", username="apps", nc="00000001"):
@@ -144,7 +144,7 @@ def test_digest_algorithm_offers_and_takes_that_one_only(lab):
     assert first.status == 401
     (only,) = first.headers.get_all("WWW-Authenticate")
     assert "algorithm=MD5," in only
-    challenge = digest._params(only.partition(" ")[2])
+    challenge = digest.parse_challenge(only)
     (refused,) = send(ex, gateway, flow, authorized(register(user="old"), challenge, "SHA-256", password="pw", username="old"))
     assert refused.status == 401
     (ok,) = send(ex, gateway, flow, authorized(register(user="old", cseq=3), challenge, "MD5", password="pw", username="old"))

@@ -71,7 +71,7 @@ def test_sha256_digest_register_over_tcp(server):
         assert first.status == 401
         value = first.headers.get_all("WWW-Authenticate")[0]
         assert "algorithm=SHA-256" in value
-        challenge = digest._params(value.partition(" ")[2])
+        challenge = digest.parse_challenge(value)
         uri = f"sip:127.0.0.1:{port}"
         response = digest.response_for(algorithm="SHA-256", username="modern", realm=challenge["realm"],
                                        password="n3w", method="REGISTER", uri=uri, nonce=challenge["nonce"],

@@ -56,6 +56,10 @@ def test_challenges_sha256_first_then_md5():
         'Digest realm="cme", nonce="n1", opaque="op", stale=true, algorithm=MD5, qop="auth"',
     ]
     assert "stale" not in digest.challenges("cme", "n1")[0]
+    assert digest.parse_challenge(values[1]) == {"realm": "cme", "nonce": "n1", "opaque": "op", "stale": "true",
+                                                 "algorithm": "MD5", "qop": "auth"}
+    with pytest.raises(ValueError):
+        digest.parse_challenge('Basic realm="x"')
 
 
 def test_quoted_values_keep_commas_spaces_and_escapes():
