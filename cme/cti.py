@@ -197,7 +197,7 @@ class CTIGateway:
             if request.method == "INVITE":
                 self._invite(request, tx, flow)
             elif request.method == "REGISTER":
-                self.respond(tx, self.managers.register(request, source=_host(flow)))
+                self.respond(tx, self.managers.register(request, flow))
             else:
                 self.respond(tx, request.response(501))
             return
@@ -216,6 +216,9 @@ class CTIGateway:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
         user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
+        challenge = self.managers.authenticate(request, flow, user or "")
+        if challenge is not None:
+            return self.respond(tx, challenge)  # a session manager with credentials proves it first
         manager = self.managers.may_open_session(user or "")
         if manager is False:
             return self._refuse(tx, request, 403, f"Session manager {user} is not registered and cti-aware")
@@ -268,11 +271,6 @@ class CTIGateway:
         self.dialogs.register(dialog.key, ref)
         log.info("CTI session {id}: {user} on line {line} from {peer}", id=session_id, user=user,
                  line=line, peer=_peer(flow))
-
-
-def _host(flow) -> str:
-    peer = getattr(flow, "peer", None)
-    return peer[0] if isinstance(peer, tuple) and peer else ""
 
 
 def _peer(flow) -> str:

@@ -79,6 +79,7 @@ def makeService(options: Options):
     from cme import em
     from cme.cli import builtin, cnf, cti, dialpeer, ephone
     from cme.cli import trunks as trunk_cli
+    from cme.cli import sip_connections
     from cme.cli import em as em_cli
     from cme.cli.server import cli_services
     from cme.service import CMEService
@@ -120,6 +121,11 @@ def makeService(options: Options):
             listener.setServiceParent(service)
             if listener.name == "sip-udp":
                 app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket
+            else:
+                app.sip_streams["TCP"] = listener.args[1]
+        tls = sip_tls_listener(app, reactor)
+        if tls is not None:
+            tls.setServiceParent(service)
     for child in cli_services(
         options.app,
         ssh_port=options["ssh-port"],
@@ -127,8 +133,8 @@ def makeService(options: Options):
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
         host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
-        table=cnf.register(trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
-            builtin.default_table())))))),
+        table=sip_connections.register(cnf.register(trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
+            builtin.default_table()))))))),
     ):
         child.setServiceParent(service)
 
@@ -137,6 +143,33 @@ def makeService(options: Options):
     reactor.callWhenRunning(_terminate_cleanly_on_sigterm, reactor)
     reactor.callWhenRunning(service.announce_ready)
     return service
+
+
+def sip_tls_listener(app, clock):
+    """The "sip-tls" listener of `sip-ua / crypto signaling default trustpoint`, on the
+    register global source address and `listen-port secure` (5061); None when no
+    trustpoint is configured, or when its files cannot be used: then one line says why
+    and the server runs on without TLS (TCP and UDP are not affected)."""
+    from actors.trace import TraceLogger
+    from sip.tls import TLSConfigError, server_options, tls_service
+
+    ua, g = app.config.sip_ua, app.config.register_global
+    if not ua.trustpoint or not g.source_address:
+        return None
+    log = TraceLogger(namespace="cme.sip")
+    port = app.config.voip.listen_port_secure
+    try:
+        options = server_options(ua.trustpoint, app.state_dir, ua.client_vtp)
+    except TLSConfigError as e:
+        log.error("SIP over TLS not started: {error}; SIP over TCP and UDP still listen on port {port}",
+                  error=str(e), port=g.port)
+        return None
+    listener = tls_service(app.cti.core, options, g.source_address, port, clock=clock)
+    app.sip_streams["TLS"] = listener.args[1]
+    log.info("SIP over TLS on {address}:{port} with trustpoint {name}{mutual}", address=g.source_address,
+             port=port, name=ua.trustpoint,
+             mutual=f", client certificates must chain to {ua.client_vtp}" if ua.client_vtp else "")
+    return listener
 
 
 def _terminate_cleanly_on_sigterm(reactor) -> None:

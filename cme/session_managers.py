@@ -8,12 +8,19 @@ lapses when not. While it is registered and `cti-aware`, the CTI sessions it ope
 From user = register-id) belong to it; when the registration lapses or is removed
 (Expires: 0) those sessions end. Unknown register-ids get 404, a session manager that is
 not `cti-aware` may register but not open CTI sessions (403 on its INVITE).
+
+A session server whose register-id is an `xml user` NAME has credentials
+(cme.authentication): its REGISTERs and INVITEs are challenged (401) until they carry
+valid digest credentials.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from actors.peer_limits import PeerLog
 from actors.trace import TraceLogger
+from cme.authentication import DigestGuard
+from sip.digest import OFFERED
 from sip.csta.devices import dial_digits
 
 log = TraceLogger(namespace="cme.cti.session-manager")
@@ -34,6 +41,8 @@ class SessionManagers:
         self.clock = clock
         self.on_expired = on_expired  # called with the register-id whose sessions must end
         self.registrations: dict[str, Registration] = {}
+        self.guard = DigestGuard(config, clock)
+        self.refusals = PeerLog(log, clock)  # one line a minute per source, however many it sends
 
     def server_for(self, register_id: str):
         for server in self.config.session_servers.values():
@@ -52,14 +61,28 @@ class SessionManagers:
         except ValueError:
             return ""
 
-    def register(self, request, source: str = ""):
-        """The response to a REGISTER (a sip.message.Response); ``source`` is the host it
-        came from (see sources())."""
+    def authenticate(self, request, flow, user: str):
+        """None when the request of ``user`` (a register-id) may proceed; else its 401."""
+        server = self.server_for(user) if user else None
+        return self._check(request, flow, server) if server is not None else None
+
+    def _check(self, request, flow, server):
+        algorithms = (server.digest_algorithm.upper(),) if server.digest_algorithm else OFFERED
+        return self.guard.check(request, flow, server.register_id, algorithms)
+
+    def register(self, request, flow=None):
+        """The response to a REGISTER (a sip.message.Response) that came on ``flow``; the
+        flow's host is where the manager speaks from (see sources())."""
         register_id = self.register_id_of(request)
         server = self.server_for(register_id) if register_id else None
         if server is None:
-            log.info("REGISTER for unknown register-id {id!r} refused", id=register_id)
+            peer = getattr(flow, "peer", None) or ("?", 0)
+            self.refusals.emit(peer[0], "info", "REGISTER for unknown register-id {id!r} from {host} refused",
+                               id=register_id, host=peer[0])
             return request.response(404, "Unknown register-id")
+        challenge = self._check(request, flow, server)
+        if challenge is not None:
+            return challenge
         voip = self.config.voip
         asked = request.expires
         contact = request.contact
@@ -80,7 +103,7 @@ class SessionManagers:
         if existing is not None and existing.timer is not None and existing.timer.active():
             existing.timer.cancel()
         reg = Registration(server.register_id, str(contact.uri) if contact else "", self.clock.seconds() + granted,
-                           source=source)
+                           source=(getattr(flow, "peer", None) or ("", 0))[0])
         reg.timer = self.clock.callLater(granted, self._lapse, server.register_id, reg)
         self.registrations[server.register_id] = reg
         if existing is None:

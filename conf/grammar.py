@@ -186,9 +186,14 @@ SIP = Mode("sip", "the 'sip' sub-mode of 'voice service voip' (enter 'sip' first
     Command("registrar server [expires [max <max:600-86400>] [min <min:60-3600>]]", apply=_registrar,
             no=_reset("registrar", "registrar_expires_max", "registrar_expires_min"),
             show=_show_registrar, no_pattern="registrar server [<rest:line>]"),
+    # `listen-port non-secure` stays a verbatim extra: the plain port is voice register global's
+    Command("listen-port secure <listen_port_secure:1-65535>",
+            apply=lambda v, c: setattr(v, "listen_port_secure", c["listen_port_secure"]),
+            no=_reset("listen_port_secure"), no_pattern="listen-port secure [<port:1-65535>]",
+            show=lambda v: [] if v.listen_port_secure == 5061 else [f"listen-port secure {v.listen_port_secure}"]),
 ), extras=_extras("bind, session, early-offer, asserted-id, privacy, header-passing, midcall-signaling, "
                   "url, outbound-proxy, call, g729, min-se, rel1xx, transport, localhost, silent-discard, "
-                  "error-passthru, pass-thru, sip-profiles, options-ping, nat, listen-port, "
+                  "error-passthru, pass-thru, sip-profiles, options-ping, nat, listen-port non-secure, "
                   "conn-reuse, audio, video, refer-ood"),
    extra_attr="sip_extra")
 
@@ -212,8 +217,10 @@ VOIP = Mode("voip", "'voice service voip'", (
     value("cti max-monitors total <cti_max_monitors_total:1-1000000>", "cti_max_monitors_total",
           "cti max-monitors total {}"),
     Command("sip", apply=_enter_sip, enters="sip",
-            no=_reset("sip", "registrar", "registrar_expires_max", "registrar_expires_min", "sip_extra"),
-            sections=lambda v: [((), "sip", v)] if (v.sip or v.registrar or v.sip_extra) else []),
+            no=_reset("sip", "registrar", "registrar_expires_max", "registrar_expires_min", "listen_port_secure",
+                      "sip_extra"),
+            sections=lambda v: [((), "sip", v)] if (v.sip or v.registrar or v.sip_extra
+                                                    or v.listen_port_secure != 5061) else []),
 ), extras=_extras("fax protocol, fax rate, fax nsf, fax-relay, modem, h323, rtp-port, media, mode, shutdown, "
                   "ip address trusted authenticate, ip address trusted call-block, address-hiding, redirect, "
                   "notify, qsig, signaling, stun, srtp, trace, vpn, supplementary-service h450, "
@@ -244,6 +251,7 @@ SESSION_SERVER = Mode("session-server", "'voice register session-server'", (
     value("register-id <register_id:alnum30>", "register_id", "register-id {}"),
     value("keepalive <keepalive:60-3600>", "keepalive", "keepalive {}"),
     flag("cti-aware", "cti_aware"),
+    value("digest algorithm {digest_algorithm=sha-256|md5}", "digest_algorithm", "digest algorithm {}"),
 ))
 
 # --- Extension Mobility profiles ---------------------------------------------------------
@@ -519,11 +527,26 @@ CODEC_CLASS = Mode("codec-class", "'voice class codec'", (
             show=lambda c: [f"codec preference {n} {codec}" for n, codec in sorted(c.preferences.items())]),
 ), extras=_extras("video codec"))
 
+def _trustpoint(ua: m.SipUa, caps: dict) -> None:
+    ua.trustpoint, ua.client_vtp = caps["trustpoint"], caps.get("client_vtp")
+
+
+def _show_trustpoint(ua: m.SipUa) -> Lines:
+    if ua.trustpoint is None:
+        return []
+    vtp = f" client-vtp {ua.client_vtp}" if ua.client_vtp else ""
+    return [f"crypto signaling default trustpoint {ua.trustpoint}{vtp}"]
+
+
 SIP_UA = Mode("sip-ua", "'sip-ua'", (
     value("retry invite <retry_invite:1-10>", "retry_invite", "retry invite {}"),
     value("retry bye <retry_bye:1-10>", "retry_bye", "retry bye {}"),
     value("retry cancel <retry_cancel:1-10>", "retry_cancel", "retry cancel {}"),
     value("timers trying <timers_trying:100-1000>", "timers_trying", "timers trying {}"),
+    # SIP over TLS; `crypto signaling remote-addr ...` stays verbatim
+    Command("crypto signaling default trustpoint <trustpoint:word> [client-vtp <client_vtp:word>]",
+            apply=_trustpoint, no=_reset("trustpoint", "client_vtp"), show=_show_trustpoint,
+            no_pattern="crypto signaling default [<rest:line>]"),
 ), extras=_extras(
     "registrar, credentials, authentication, transport, mwi-server, sip-server, nat, xfer, set, permit, "
     "disable-early-media, connection-reuse, notify, protocol, registration, min-se, keepalive, "
@@ -532,7 +555,7 @@ SIP_UA = Mode("sip-ua", "'sip-ua'", (
     "timers dns, timers blocking, timers disconnect, timers options, timers update, timers cac, "
     "retry prack, retry notify, retry refer, retry register, retry options, retry info, retry update, "
     "retry subscribe, retry comet, retry rel1xx, retry response, retry keepalive, localhost, "
-    "no-remote-party-id, host-registrar, handle-replaces, calling-info, g729, sdspfarm, srtp, crypto"))
+    "no-remote-party-id, host-registrar, handle-replaces, calling-info, g729, sdspfarm, srtp, crypto signaling remote-addr"))
 
 
 def _enter_peer(cfg: m.Config, caps: dict) -> m.DialPeer:

@@ -47,6 +47,7 @@ class Voip:
     registrar: bool = False
     registrar_expires_max: int = 3600  # 600-86400
     registrar_expires_min: int = 60  # 60-3600 (IOS's range; the document gives none)
+    listen_port_secure: int = 5061  # `sip / listen-port secure N`: SIP over TLS
     # `ip address trusted list`: the hosts and networks SIP calls are taken from (IOS
     # drops calls from other sources once the list is configured)
     trusted_list: bool = False  # the sub-mode was entered
@@ -72,6 +73,9 @@ class SessionServer:
     register_id: str | None = None  # 1-30 alphanumerics
     keepalive: int = 300  # 60-3600 seconds
     cti_aware: bool = False
+    # `digest algorithm sha-256|md5` (ours, not IOS's): the one digest algorithm offered to
+    # and taken from this session manager when it has credentials; None: SHA-256, then MD5
+    digest_algorithm: str | None = None
     extra: list[str] = field(default_factory=list)
 
 
@@ -304,6 +308,11 @@ class SipUa:
     retry_bye: int = 10
     retry_cancel: int = 8
     timers_trying: int = 500  # ms, 100-1000
+    # `crypto signaling default trustpoint NAME [client-vtp CANAME]`: SIP over TLS with
+    # NAME.pem/NAME.key (state directory, or NAME an absolute path prefix); CANAME.pem the
+    # CA bundle client certificates must chain to (mutual TLS) when given
+    trustpoint: str | None = None
+    client_vtp: str | None = None
     extra: list[str] = field(default_factory=list)
 
 

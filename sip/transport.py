@@ -183,6 +183,8 @@ def _answer_error(error: SIPParseError, flow: Flow) -> None:
 class SIPStreamProtocol(protocol.Protocol):
     """One SIP stream connection: StreamFramer in, ``core.receive`` out."""
 
+    opened_at: float = 0.0  # the factory's clock when the connection was made
+
     def __init__(self, core, transport_name: str = "TCP") -> None:
         self.core = core
         self.transport_name = transport_name
@@ -191,6 +193,10 @@ class SIPStreamProtocol(protocol.Protocol):
         self.closing = False
 
     def connectionMade(self) -> None:
+        factory = getattr(self, "factory", None)
+        if factory is not None:
+            self.opened_at = factory.clock.seconds()
+            factory.connections.add(self)
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
@@ -238,6 +244,9 @@ class SIPStreamProtocol(protocol.Protocol):
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self.closing = True
+        factory = getattr(self, "factory", None)
+        if factory is not None:
+            factory.connections.discard(self)
         log.debug("SIP connection {flow!r} closed: {reason}", flow=self.flow,
                   reason=reason.getErrorMessage())
         lost = getattr(self.core, "flow_lost", None)
@@ -252,11 +261,18 @@ def _stamped(message, flow: Flow):
 
 
 class SIPStreamFactory(protocol.ServerFactory):
+    """``connections``: the live :class:`SIPStreamProtocol` objects (what `show sip-ua
+    connections` lists), each with its ``flow.peer`` and ``opened_at`` (from ``clock``)."""
+
     noisy = False
 
-    def __init__(self, core, transport_name: str = "TCP") -> None:
+    def __init__(self, core, transport_name: str = "TCP", *, clock=None) -> None:
         self.core = core
         self.transport_name = transport_name
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self.clock = clock
+        self.connections: set[SIPStreamProtocol] = set()
 
     def buildProtocol(self, addr):
         p = SIPStreamProtocol(self.core, self.transport_name)

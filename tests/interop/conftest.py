@@ -1,5 +1,6 @@
 """The server the interop tests talk to: twistd on the default configuration, moved to
 free ports, in a child process."""
+import os
 import socket
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def twistd(text: str, directory, *args: str):
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
          *[x for pair in options.items() for x in pair]],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        # this checkout's code, not whichever one the venv's editable install points at
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     deadline = time.monotonic() + 30
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
