@@ -119,10 +119,19 @@ class Telephony:
     def tell_phone(self, device: str, message) -> None:
         self.switch.tell_phone(device, message)
 
-    def features_changed(self, dn) -> None:
-        """A line's forward/DND/message-waiting changed: persist it (see cme.features)."""
-        if self.feature_store is not None:
+    def features_changed(self, dn) -> bool:
+        """A line's forward/DND/message-waiting is about to change (already written into
+        `dn`): persist it (see cme.features). False when it could not be saved: the line
+        then undoes it and acknowledges nothing."""
+        if self.feature_store is None:
+            return True
+        from cme.features import FeatureSaveError
+
+        try:
             self.feature_store.save(self.config)
+        except FeatureSaveError:
+            return False  # FeatureStore.save logged why
+        return True
 
     def em_profile(self, ephone_tag: int):
         """The voice user-profile logged in on that ephone (Extension Mobility), or None."""
