@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet.error import CannotListenError
 from twisted.logger import globalLogPublisher
 
@@ -65,13 +65,17 @@ class CMEService(MultiService):
         # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
         gc.collect()
         gc.freeze()
-        with _one_line_if_a_port_is_taken():
-            super().startService()
+        Service.startService(self)
+        for child in self:
+            with _one_line_if_a_port_is_taken(child.name):
+                child.startService()
 
     def privilegedStartService(self) -> None:
         # twistd binds the listeners here, before startService
-        with _one_line_if_a_port_is_taken():
-            super().privilegedStartService()
+        Service.privilegedStartService(self)
+        for child in self:
+            with _one_line_if_a_port_is_taken(child.name):
+                child.privilegedStartService()
 
     def listening(self) -> list[str]:
         """`name host:port` for every listener that is bound (port 0 resolved)."""
@@ -108,14 +112,15 @@ class CMEService(MultiService):
 
 
 @contextmanager
-def _one_line_if_a_port_is_taken():
-    """A listener that cannot bind ends the server with one line that says which address
-    and why, not twistd's traceback."""
+def _one_line_if_a_port_is_taken(name: str | None = None):
+    """A listener that cannot bind ends the server with one line that says which address,
+    which listener (sccp, sip-tcp, sip-udp, tftp, cli-ssh, cli-telnet) and why, not
+    twistd's traceback."""
     try:
         yield
     except CannotListenError as e:
         why = e.socketError.strerror if isinstance(e.socketError, OSError) else str(e.socketError)
-        where = f"{e.interface or '*'}:{e.port}"
+        where = f"{e.interface or '*'}:{e.port}" + (f" ({name})" if name else "")
         log.error("cannot listen on {where}: {why}", where=where, why=why)
         raise SystemExit(f"cme: cannot listen on {where}: {why} (another server running? choose other "
                          "ports in the configuration, or with --ssh-port/--telnet-port/--tftp-port)") from None
