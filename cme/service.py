@@ -1,9 +1,11 @@
 """The twistd service: the application, its actors, its listeners, started and stopped in order.
 
 Start: logging observers (show logging buffer, JSON lines), the actor runtime on the
-reactor, then the listeners (exec CLI now; SCCP and SIP as they arrive). Stop: listeners
-first so nothing new comes in, then every actor, last started first, so each `on_stop`
-runs (SIGTERM and Ctrl-C both end here, and twistd exits 0).
+reactor, then the listeners (exec CLI, SCCP, SIP, TFTP). Stop (SIGTERM and Ctrl-C both end
+here, and twistd exits 0): first what is on the wire ends while the listeners are still
+open (calls cleared with their events, CTI sessions sent BYE, phones shown idle and their
+connections closed; bounded, see drain), then the listeners close, then every actor, last
+started first, so each `on_stop` runs.
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ import gc
 from contextlib import contextmanager
 
 from twisted.application.service import MultiService, Service
+from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.internet.error import CannotListenError
 from twisted.logger import globalLogPublisher
 
 from actors.runtime import Runtime, current_runtime, set_runtime
 from actors.trace import TraceLogger
 from cme.app import VERSION, Application
+from cme.drain import BOUND
 from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
 
 log = TraceLogger(namespace="cme.service")
@@ -92,7 +96,8 @@ class CMEService(MultiService):
         log.info("cme-cti ready: {listeners}", listeners=", ".join(self.listening()) or "no listeners")
 
     def stopService(self):
-        d = super().stopService()  # listeners close first
+        d = self.drain()  # what is on the wire ends first, while the listeners are open
+        d.addBoth(lambda _: MultiService.stopService(self))  # then the listeners close
 
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
@@ -109,6 +114,42 @@ class CMEService(MultiService):
             return result
 
         return d.addBoth(stop_actors)
+
+
+    def drain(self, bound: float = BOUND) -> Deferred:
+        """End what the server holds on the wire, in the order the far ends should hear it:
+        every call cleared (monitors get ConnectionCleared, phones are shown idle, trunk
+        calls get BYE), then every CTI session sent BYE; then the SCCP connections close
+        (their on-hook messages sent first). Fires once all of it is answered or `bound`
+        seconds passed (a peer that never answers cannot hold the stop up)."""
+        app, runtime = self.app, self.runtime
+        if runtime is None:
+            return succeed(None)
+        calls = (app.telephony is not None and any(s.calls for s in app.board.lines.values())) or (
+            app.trunks is not None and bool(app.trunks.legs))
+        sessions = len(app.cti.sessions) if app.cti is not None else 0
+        if calls or sessions:
+            log.info("shutting down: clearing {calls} calls, ending {sessions} CTI sessions",
+                     calls=sum(len(s.calls) for s in app.board.lines.values()), sessions=sessions)
+        if app.telephony is not None:
+            app.telephony.clear_calls()
+        runtime.run_until_idle()  # the clearing's events are out (INFOs before the BYEs)
+        waits = {}
+        if app.cti is not None:
+            waits["CTI sessions"] = app.cti.drain(bound)
+        if app.trunks is not None:
+            waits["trunk calls"] = app.trunks.drain(bound)
+        runtime.run_until_idle()
+        if app.telephony is not None:
+            waits["phone connections"] = app.telephony.close_phones(bound)
+
+        def drained(results):
+            late = [name for name, (ok, done) in zip(waits, results) if not (ok and done)]
+            if late:
+                log.warn("shutting down: {late} did not finish within {bound:.0f} s", late=", ".join(late), bound=bound)
+            runtime.run_until_idle()
+
+        return DeferredList(list(waits.values())).addCallback(drained)
 
 
 @contextmanager
