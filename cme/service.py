@@ -125,12 +125,12 @@ class CMEService(MultiService):
         app, runtime = self.app, self.runtime
         if runtime is None:
             return succeed(None)
-        calls = (app.telephony is not None and any(s.calls for s in app.board.lines.values())) or (
-            app.trunks is not None and bool(app.trunks.legs))
+        lines = app.telephony.board.lines.values() if app.telephony is not None else ()
+        calls = sum(len(s.calls) for s in lines)
         sessions = len(app.cti.sessions) if app.cti is not None else 0
         if calls or sessions:
-            log.info("shutting down: clearing {calls} calls, ending {sessions} CTI sessions",
-                     calls=sum(len(s.calls) for s in app.board.lines.values()), sessions=sessions)
+            log.info("shutting down: clearing {calls} call legs, ending {sessions} CTI sessions",
+                     calls=calls, sessions=sessions)
         if app.telephony is not None:
             app.telephony.clear_calls()
         runtime.run_until_idle()  # the clearing's events are out (INFOs before the BYEs)
