@@ -110,3 +110,24 @@ def test_a_stop_with_nothing_on_the_wire_is_immediate():
         assert stop(ex, service)
     finally:
         ex.close()
+
+
+def test_a_trunk_call_is_sent_bye_and_the_stop_waits_for_its_answer():
+    from tests.cme.test_trunk_calls import TrunkLab, answered, make_call
+
+    lab = TrunkLab()
+    try:
+        call_id, invite = make_call(lab)
+        answered(lab, invite)
+        assert lab.trunks.legs
+        app = Application(config=lab.ex.config, telephony=lab.ex.telephony, cti=lab.gateway, trunks=lab.trunks)
+        service = CMEService(app, runtime=lab.ex.runtime)
+        service.running = 1
+        done = stop(lab.ex, service)
+        (bye,) = lab.far.requests("BYE")
+        assert bye.call_id == invite.call_id
+        lab.far.answer(bye, 200)
+        lab.ex.advance(2.0)  # the CTI session's BYE is never answered here: the bound ends it
+        assert done and not lab.trunks.legs
+    finally:
+        lab.ex.close()
