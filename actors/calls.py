@@ -179,6 +179,12 @@ class DigitTimeout:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearCalls:
+    """The server is shutting down: every call of the line is cleared as a hang-up would
+    clear it (the far ends, the phones and the monitors hear it); the line stays."""
+
+
+@dataclass(frozen=True, slots=True)
 class Retire:
     """The DN was removed from the configuration (`no ephone-dn N`): its calls are cleared,
     their far ends hear it, and the line stops."""

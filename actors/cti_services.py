@@ -3,7 +3,9 @@
 Each maps onto what a line already does for its phone: SetDoNotDisturb, SetForwarding and
 SetMessageWaitingIndicator send the line the same message its soft keys do (so phone- and
 CTI-initiated changes produce the same events), the Get services and SnapshotDevice read
-the line's configuration state and status record. Every request checks the device: an
+the line's configuration state and status record. A Set service is asked of the line
+and answered once the line has saved the change (a change it cannot save is refused).
+Every request checks the device: an
 unknown number is `invalidDeviceID`, a DN that is not `cti watch` is
 `privilegeViolationSpecifiedDevice`, and so is a device outside the session's scope
 (actors/cti_scope.py: the session checks it for the features, call_control_target for the
@@ -29,7 +31,10 @@ FEATURES = (rq.GetDoNotDisturb, rq.SetDoNotDisturb, rq.GetForwarding, rq.SetForw
             rq.SetMessageWaitingIndicator)
 
 
-def serve_feature(host, request, ns: str) -> bytes:
+def serve_feature(host, request, ns: str):
+    """The answer to a Get service (bytes, at once), or for a Set service the (line ref,
+    message) to ask the line: the change is acknowledged only once the line has saved it
+    (feature_answer)."""
     digits = request.device.digits
     dn = host.config.dn_by_number(digits)
     line = host.directory.get(digits)
@@ -40,8 +45,7 @@ def serve_feature(host, request, ns: str) -> bytes:
     if isinstance(request, rq.GetDoNotDisturb):
         return get_do_not_disturb_response(dn.do_not_disturb, ns)
     if isinstance(request, rq.SetDoNotDisturb):
-        line.tell(c.SetDnd(request.do_not_disturb_on))
-        return empty_response("SetDoNotDisturbResponse", ns)
+        return line, c.SetDnd(request.do_not_disturb_on)
     if isinstance(request, rq.GetForwarding):
         target = dn.call_forward_all
         return get_forwarding_response([ForwardItem("forwardImmediate", bool(target), target)], ns)
@@ -50,11 +54,26 @@ def serve_feature(host, request, ns: str) -> bytes:
             return error_xml("operation", "invalidForwardingType", ns)  # CME: call forward all only
         if request.activate_forward and not _forwardable(request.forward_dn, digits):
             return error_xml("operation", "invalidForwardingDestination", ns)
-        line.tell(c.SetForward(request.forward_dn.digits if request.activate_forward else None))
-        return empty_response("SetForwardingResponse", ns)
+        return line, c.SetForward(request.forward_dn.digits if request.activate_forward else None)
     if isinstance(request, rq.SetMessageWaitingIndicator):
-        line.tell(c.SetMwi(request.message_waiting_on))
-        return empty_response("SetMessageWaitingIndicatorResponse", ns)
+        return line, c.SetMwi(request.message_waiting_on)
+
+
+_FEATURE_RESPONSES = {rq.SetDoNotDisturb: "SetDoNotDisturbResponse", rq.SetForwarding: "SetForwardingResponse",
+                      rq.SetMessageWaitingIndicator: "SetMessageWaitingIndicatorResponse"}
+
+
+def feature_answer(request, in_effect, ns: str) -> bytes:
+    """The CSTA response for what the line answered a Set service: its empty response
+    when the change is in effect (saved); when it could not be saved, the line is as it
+    was and the request fails with systemResourceAvailibility/resourceOutOfService (the
+    resource the service needs, the state store, is out of service: the application may
+    retry later; nothing about the request or the device is wrong)."""
+    if in_effect is True:
+        return empty_response(_FEATURE_RESPONSES[type(request)], ns)
+    if in_effect is False:
+        return error_xml("systemResourceAvailibility", "resourceOutOfService", ns)
+    return error_xml("unspecified", "unspecified", ns)  # the line failed on it
 
 
 def _forwardable(target, own: str) -> bool:

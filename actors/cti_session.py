@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from actors.cti_scope import SessionScope
 from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
-                                 serve_feature)
+                                 feature_answer, serve_feature)
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
 from sip.csta.xml import Builder
@@ -227,6 +227,13 @@ class CTISessionActor(ReactorActor):
             if self._fire("ack") and was != self.state:
                 self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
                               user=self.user, line=self.line_number)
+        elif isinstance(message, ServiceDone) and isinstance(message.csta, FEATURES):
+            try:
+                in_effect = message.future.get()
+            except Exception as e:  # the line failed on it (and was replaced)
+                in_effect = None
+                self.log.warn("CTI request {request} failed: {error}", request=type(message.csta).__name__, error=str(e))
+            self._answer(message.request, message.tx, feature_answer(message.csta, in_effect, message.ns))
         elif isinstance(message, ServiceDone):
             try:
                 result = message.future.get()
@@ -313,6 +320,11 @@ class CTISessionActor(ReactorActor):
         if type(parsed.request) in CALL_CONTROL:
             self._call_control(parsed.request, ns, request, tx)
             return
+        if isinstance(parsed.request, FEATURES):
+            refused = self._out_of_scope(parsed.request.device.digits, ns)
+            self._ask_line(parsed.request, ns, request, tx,
+                           refused or serve_feature(self.gateway, parsed.request, ns))
+            return
         body = self._serve(parsed.request, ns)
         self._answer(request, tx, body)
 
@@ -320,6 +332,10 @@ class CTISessionActor(ReactorActor):
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
         target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number,
                                      scope=self.scope)
+        self._ask_line(csta_request, ns, request, tx, target)
+
+    def _ask_line(self, csta_request, ns: str, request, tx, target) -> None:
+        """`target` is the answer (bytes), or (line ref, message) to ask the line first."""
         if isinstance(target, bytes):
             self._answer(request, tx, target)
             return
@@ -348,8 +364,6 @@ class CTISessionActor(ReactorActor):
             if not self._stop_monitor(request.monitor_cross_ref_id):
                 return error_xml("operation", "invalidMonitorCrossRefID", ns)
             return empty_response("MonitorStopResponse", ns)
-        if isinstance(request, FEATURES):
-            return self._out_of_scope(request.device.digits, ns) or serve_feature(self.gateway, request, ns)
         return error_xml("operation", "serviceNotSupported", ns)
 
     def _out_of_scope(self, digits: str, ns: str) -> bytes | None:

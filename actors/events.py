@@ -45,7 +45,7 @@ class CallEvent:
 
 @dataclass(frozen=True, slots=True)
 class FeatureEvent:
-    kind: str  # do_not_disturb, forwarding, message_waiting
+    kind: str  # do_not_disturb, forwarding, message_waiting; not_saved (to endpoints only: a change was refused)
     device: str
     on: bool
     forward_to: str | None = None

@@ -189,6 +189,10 @@ class LineActor(ReactorActor):
     def _cti(self, m: CTICall):
         return self.cti.serve(m)
 
+    def _clear_calls(self, m: c.ClearCalls) -> None:
+        for conn in list(self.connections.values()):
+            self.calls.release(conn, "normalClearing")
+
     def _retire(self, m: c.Retire) -> None:
         for conn in list(self.connections.values()):
             self.calls.release(conn, "normalClearing")
@@ -231,4 +235,5 @@ _HANDLERS = {
     c.Replace: lambda self, m: self.transfers.replace(m),
     CTICall: LineActor._cti,
     c.Retire: LineActor._retire,
+    c.ClearCalls: LineActor._clear_calls,
 }

@@ -1,7 +1,8 @@
 """Forward all, do not disturb, message waiting: a line's feature state.
 
 The state lives in the configuration model of the DN (so `show running-config` shows
-it) and is saved through the switch; every change is told to the endpoints that show the
+it) and is saved through the switch before it is announced (a change that cannot be saved
+is not made); every change is told to the endpoints that show the
 line and published to its monitors as one FeatureEvent. Call forward all also decides
 where an offered call goes instead of ringing here.
 """
@@ -16,33 +17,51 @@ class Features:
         self.calls, self.switch, self.log = calls, switch, log
         self.dn = calls.dn
 
-    def _changed(self, event: FeatureEvent) -> None:
+    def _change(self, attr: str, value, event: FeatureEvent) -> bool:
+        """Set one feature, saved before anything is told: when the switch cannot save it
+        the line keeps its old state, no FeatureEvent goes out (a phone's key and lamp stay
+        as they were) and the phones showing the line say "Cannot save". Returns whether
+        the change is in effect (what a CTI request is answered with)."""
+        before = getattr(self.dn, attr)
+        setattr(self.dn, attr, value)
+        if not self.switch.features_changed(self.dn):
+            setattr(self.dn, attr, before)
+            self.log.warn("{feature} not changed: it could not be saved", feature=event.kind.replace("_", " "))
+            audience = self.calls.audience
+            refused = FeatureEvent("not_saved", self.calls.number, False, line=self.dn.tag)
+            for device in list(audience.endpoints):
+                audience.tell(device, refused)
+            return False
         audience = self.calls.audience
         for device in list(audience.endpoints):
             audience.tell(device, event)
         audience.publish(event)
-        self.switch.features_changed(self.dn)
+        return True
 
-    def set_forward(self, m: c.SetForward) -> None:
+    def set_forward(self, m: c.SetForward) -> bool:
         number = m.number or None
         if number == self.dn.call_forward_all:
-            return
-        self.dn.call_forward_all = number
+            return True
+        event = FeatureEvent("forwarding", self.calls.number, bool(number), number, line=self.dn.tag)
+        if not self._change("call_forward_all", number, event):
+            return False
         self.log.info("call forward all {state}", state=f"to {number}" if number else "off")
-        self._changed(FeatureEvent("forwarding", self.calls.number, bool(number), number, line=self.dn.tag))
+        return True
 
-    def set_dnd(self, m: c.SetDnd) -> None:
+    def set_dnd(self, m: c.SetDnd) -> bool:
         if m.on == self.dn.do_not_disturb:
-            return
-        self.dn.do_not_disturb = m.on
+            return True
+        if not self._change("do_not_disturb", m.on, FeatureEvent("do_not_disturb", self.calls.number, m.on,
+                                                                  line=self.dn.tag)):
+            return False
         self.log.info("do not disturb {state}", state="on" if m.on else "off")
-        self._changed(FeatureEvent("do_not_disturb", self.calls.number, m.on, line=self.dn.tag))
+        return True
 
-    def set_mwi(self, m: c.SetMwi) -> None:
+    def set_mwi(self, m: c.SetMwi) -> bool:
         if m.on == self.dn.message_waiting:
-            return
-        self.dn.message_waiting = m.on
-        self._changed(FeatureEvent("message_waiting", self.calls.number, m.on, line=self.dn.tag))
+            return True
+        return self._change("message_waiting", m.on, FeatureEvent("message_waiting", self.calls.number, m.on,
+                                                                   line=self.dn.tag))
 
     def endpoint_up(self, device: str) -> None:
         """A new endpoint learns the lamps that are on (message waiting, DND)."""

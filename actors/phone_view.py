@@ -66,4 +66,6 @@ def render_feature(event: FeatureEvent, line: int) -> list:
         return show.dnd(event.on)
     if event.kind == "message_waiting":
         return show.message_lamp(event.on)
+    if event.kind == "not_saved":
+        return show.not_saved(line)
     return []

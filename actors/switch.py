@@ -42,7 +42,7 @@ class Trunks(Protocol):
 
 class Switch:
     def __init__(self, config, *, clock, directory: Directory | None = None,
-                 on_features_changed: Callable[[object], None] | None = None,
+                 on_features_changed: Callable[[object], bool] | None = None,
                  on_line_failed: Callable[[int, dict], None] | None = None,
                  trunks: Trunks | None = None) -> None:
         self.config = config
@@ -164,9 +164,11 @@ class Switch:
             ref.tell(message)
 
     # -- what lines report upward ---------------------------------------------------------------
-    def features_changed(self, dn) -> None:
+    def features_changed(self, dn) -> bool:
+        """`dn`'s features were just set: save them. False: they could not be saved."""
         if self._on_features_changed is not None:
-            self._on_features_changed(dn)
+            return self._on_features_changed(dn) is not False
+        return True
 
     def line_failed(self, tag: int, endpoints: dict) -> None:
         if self._on_line_failed is not None:

@@ -273,6 +273,18 @@ class CTIGateway:
                  line=line, peer=_peer(flow))
 
 
+    # -- shutdown -------------------------------------------------------------------------
+    def drain(self, timeout: float):
+        """The server is going down: every open session is sent BYE (so a UDP application
+        learns it too); a Deferred firing once every session has ended (its BYE answered,
+        or the application gone), or `timeout` seconds passed."""
+        from cme.drain import wait_until
+
+        for sid in list(self.sessions):
+            self.clear(sid, "the server is shutting down")
+        return wait_until(self.clock, lambda: not any(ref.is_alive() for ref in self.dialogs), timeout)
+
+
 def _peer(flow) -> str:
     peer = getattr(flow, "peer", None)
     if isinstance(peer, tuple):

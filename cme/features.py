@@ -4,7 +4,8 @@ Phones and CTI change these at run time; the configuration model holds them (so 
 running-config` shows them) and this store writes them to a small JSON file in the state
 directory on every change, atomically (temporary file, fsync, rename), keyed by DN number.
 At start-up the file is applied over the configuration: it is newer than the file the
-operator wrote. `write memory` folds the same state into the configuration itself.
+operator wrote. A change that cannot be written is not made at all (FeatureSaveError: the
+line keeps its state and says so, actors/line_features.py). `write memory` folds the same state into the configuration itself.
 """
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ from actors.trace import TraceLogger
 
 log = TraceLogger(namespace="cme.features")
 MAX_BYTES = 4 * 2**20
+
+
+class FeatureSaveError(OSError):
+    """The feature state could not be written (disk full, directory gone or read-only):
+    the change it carried must not be acknowledged."""
 
 
 class FeatureStore:
@@ -65,6 +71,8 @@ class FeatureStore:
         return changed
 
     def save(self, config) -> None:
+        """Write the state of every DN, durably; raises FeatureSaveError when it cannot
+        (the previous file, if any, is left as it was)."""
         text = json.dumps(self.snapshot(config), indent=1, sort_keys=True)
         tmp = None
         try:
@@ -79,3 +87,4 @@ class FeatureStore:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
             log.error("cannot save feature state to {path}: {error}", path=str(self.path), error=str(e))
+            raise FeatureSaveError(e.errno, f"cannot save feature state to {self.path}: {e.strerror or e}") from e

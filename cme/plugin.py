@@ -73,6 +73,25 @@ class Options(usage.Options):
         return os.path.join(base, "cme-cti")
 
 
+def usable_state_dir(path: str) -> str:
+    """`path`, created if need be, once a file could be written in it (the SSH host key and
+    the features live there: a server that cannot keep them must not start). Otherwise
+    one line naming the directory and why, and exit status 1."""
+    import tempfile
+
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=".cme-probe.", dir=path) as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as e:
+        print(f"cme: cannot use the state directory {path}: {e.strerror or e} (choose another with --state-dir)",
+              file=sys.stderr)
+        raise SystemExit(1) from None
+    return path
+
+
 def makeService(options: Options):
     from twisted.internet import reactor
 
@@ -88,10 +107,10 @@ def makeService(options: Options):
     from cme.features import FeatureStore
 
     app = options.app
-    app.state_dir = options.state_dir()
+    app.state_dir = usable_state_dir(options.state_dir())
     from cme.cnf_files import CnfFiles
     app.cnf_files = CnfFiles(app.config, flash_dir=options["flash-dir"] or app.state_dir)  # as CME keeps them
-    store = FeatureStore(os.path.join(options.state_dir(), "features.json"))
+    store = FeatureStore(os.path.join(app.state_dir, "features.json"))
     store.load(app.config)
     app.telephony = Telephony(app.config, clock=reactor, directory=app.directory, board=app.board,
                               feature_store=store)
@@ -132,7 +151,7 @@ def makeService(options: Options):
         telnet_port=options["telnet-port"],
         interface=options["cli-interface"],
         telnet_interface="127.0.0.1",  # telnet is never offered beyond loopback
-        host_key_path=os.path.join(options.state_dir(), "ssh_host_key"),
+        host_key_path=os.path.join(app.state_dir, "ssh_host_key"),
         table=sip_connections.register(cnf.register(trunk_cli.register(dialpeer.register(cti.register(em_cli.register(ephone.register(
             builtin.default_table()))))))),
     ):

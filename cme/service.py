@@ -1,22 +1,26 @@
 """The twistd service: the application, its actors, its listeners, started and stopped in order.
 
 Start: logging observers (show logging buffer, JSON lines), the actor runtime on the
-reactor, then the listeners (exec CLI now; SCCP and SIP as they arrive). Stop: listeners
-first so nothing new comes in, then every actor, last started first, so each `on_stop`
-runs (SIGTERM and Ctrl-C both end here, and twistd exits 0).
+reactor, then the listeners (exec CLI, SCCP, SIP, TFTP). Stop (SIGTERM and Ctrl-C both end
+here, and twistd exits 0): first what is on the wire ends while the listeners are still
+open (calls cleared with their events, CTI sessions sent BYE, phones shown idle and their
+connections closed; bounded, see drain), then the listeners close, then every actor, last
+started first, so each `on_stop` runs.
 """
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
+from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.internet.error import CannotListenError
 from twisted.logger import globalLogPublisher
 
 from actors.runtime import Runtime, current_runtime, set_runtime
 from actors.trace import TraceLogger
 from cme.app import VERSION, Application
+from cme.drain import BOUND
 from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
 
 log = TraceLogger(namespace="cme.service")
@@ -65,13 +69,17 @@ class CMEService(MultiService):
         # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
         gc.collect()
         gc.freeze()
-        with _one_line_if_a_port_is_taken():
-            super().startService()
+        Service.startService(self)
+        for child in self:
+            with _one_line_if_a_port_is_taken(child.name):
+                child.startService()
 
     def privilegedStartService(self) -> None:
         # twistd binds the listeners here, before startService
-        with _one_line_if_a_port_is_taken():
-            super().privilegedStartService()
+        Service.privilegedStartService(self)
+        for child in self:
+            with _one_line_if_a_port_is_taken(child.name):
+                child.privilegedStartService()
 
     def listening(self) -> list[str]:
         """`name host:port` for every listener that is bound (port 0 resolved)."""
@@ -88,7 +96,8 @@ class CMEService(MultiService):
         log.info("cme-cti ready: {listeners}", listeners=", ".join(self.listening()) or "no listeners")
 
     def stopService(self):
-        d = super().stopService()  # listeners close first
+        d = self.drain()  # what is on the wire ends first, while the listeners are open
+        d.addBoth(lambda _: MultiService.stopService(self))  # then the listeners close
 
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
@@ -107,15 +116,52 @@ class CMEService(MultiService):
         return d.addBoth(stop_actors)
 
 
+    def drain(self, bound: float = BOUND) -> Deferred:
+        """End what the server holds on the wire, in the order the far ends should hear it:
+        every call cleared (monitors get ConnectionCleared, phones are shown idle, trunk
+        calls get BYE), then every CTI session sent BYE; then the SCCP connections close
+        (their on-hook messages sent first). Fires once all of it is answered or `bound`
+        seconds passed (a peer that never answers cannot hold the stop up)."""
+        app, runtime = self.app, self.runtime
+        if runtime is None:
+            return succeed(None)
+        lines = app.telephony.board.lines.values() if app.telephony is not None else ()
+        calls = sum(len(s.calls) for s in lines)
+        sessions = len(app.cti.sessions) if app.cti is not None else 0
+        if calls or sessions:
+            log.info("shutting down: clearing {calls} call legs, ending {sessions} CTI sessions",
+                     calls=calls, sessions=sessions)
+        if app.telephony is not None:
+            app.telephony.clear_calls()
+        runtime.run_until_idle()  # the clearing's events are out (INFOs before the BYEs)
+        waits = {}
+        if app.cti is not None:
+            waits["CTI sessions"] = app.cti.drain(bound)
+        if app.trunks is not None:
+            waits["trunk calls"] = app.trunks.drain(bound)
+        runtime.run_until_idle()
+        if app.telephony is not None:
+            waits["phone connections"] = app.telephony.close_phones(bound)
+
+        def drained(results):
+            late = [name for name, (ok, done) in zip(waits, results) if not (ok and done)]
+            if late:
+                log.warn("shutting down: {late} did not finish within {bound:.0f} s", late=", ".join(late), bound=bound)
+            runtime.run_until_idle()
+
+        return DeferredList(list(waits.values())).addCallback(drained)
+
+
 @contextmanager
-def _one_line_if_a_port_is_taken():
-    """A listener that cannot bind ends the server with one line that says which address
-    and why, not twistd's traceback."""
+def _one_line_if_a_port_is_taken(name: str | None = None):
+    """A listener that cannot bind ends the server with one line that says which address,
+    which listener (sccp, sip-tcp, sip-udp, tftp, cli-ssh, cli-telnet) and why, not
+    twistd's traceback."""
     try:
         yield
     except CannotListenError as e:
         why = e.socketError.strerror if isinstance(e.socketError, OSError) else str(e.socketError)
-        where = f"{e.interface or '*'}:{e.port}"
+        where = f"{e.interface or '*'}:{e.port}" + (f" ({name})" if name else "")
         log.error("cannot listen on {where}: {why}", where=where, why=why)
         raise SystemExit(f"cme: cannot listen on {where}: {why} (another server running? choose other "
                          "ports in the configuration, or with --ssh-port/--telnet-port/--tftp-port)") from None

@@ -12,7 +12,7 @@ from twisted.application import internet
 
 from actors.directory import Directory
 from actors.line import LineActor
-from actors.calls import Retire
+from actors.calls import ClearCalls, Retire
 from actors.phone import PhoneActor, Restart
 from actors.switch import Switch
 from actors.status import LineStatus, PhoneStatus, StatusBoard
@@ -36,6 +36,7 @@ class Telephony:
         self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
         self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
         self._buttons: dict[str, tuple] = {}  # device -> its buttons when its actor was told last
+        self.connections: set = set()  # the open SCCP connections, of every factory made here
 
     @property
     def lines(self) -> dict[int, object]:
@@ -119,10 +120,19 @@ class Telephony:
     def tell_phone(self, device: str, message) -> None:
         self.switch.tell_phone(device, message)
 
-    def features_changed(self, dn) -> None:
-        """A line's forward/DND/message-waiting changed: persist it (see cme.features)."""
-        if self.feature_store is not None:
+    def features_changed(self, dn) -> bool:
+        """A line's forward/DND/message-waiting is about to change (already written into
+        `dn`): persist it (see cme.features). False when it could not be saved: the line
+        then undoes it and acknowledges nothing."""
+        if self.feature_store is None:
+            return True
+        from cme.features import FeatureSaveError
+
+        try:
             self.feature_store.save(self.config)
+        except FeatureSaveError:
+            return False  # FeatureStore.save logged why
+        return True
 
     def em_profile(self, ephone_tag: int):
         """The voice user-profile logged in on that ephone (Extension Mobility), or None."""
@@ -134,7 +144,25 @@ class Telephony:
         def unknown(device: str, peer: str) -> None:
             self.board.attempted_registration(device, peer, self.clock.seconds())
 
-        return SCCPServerFactory(self.directory, self.clock, unknown)
+        return SCCPServerFactory(self.directory, self.clock, unknown, self.connections)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def clear_calls(self) -> None:
+        """The server is going down: every line clears its calls, as a hang-up would, so the
+        far ends (trunk calls get BYE), the monitors (ConnectionCleared) and the phones
+        (on-hook, idle) hear it while the connections are still open."""
+        for ref in self.switch.lines().values():
+            ref.tell(ClearCalls())
+
+    def close_phones(self, timeout: float):
+        """Close every SCCP connection once what was written to it is sent (the phones see
+        the server go: they register elsewhere, or again later); a Deferred firing when all
+        are closed, or `timeout` seconds passed."""
+        from cme.drain import wait_until
+
+        for p in list(self.connections):
+            p.close("the server is shutting down")
+        return wait_until(self.clock, lambda: not self.connections, timeout)
 
     def listener(self) -> internet.TCPServer | None:
         """The SCCP TCP listener on `telephony-service / ip source-address A port P`.

@@ -247,6 +247,13 @@ class TrunkGateway:
         if leg.invite is not None and leg.inbound:
             self.pending.pop((leg.invite.call_id, leg.invite.from_tag), None)
 
+    def drain(self, timeout: float):
+        """The server is going down (its lines cleared their calls, so each trunk leg sent
+        BYE or CANCEL): a Deferred firing once every leg has ended, or `timeout` passed."""
+        from cme.drain import wait_until
+
+        return wait_until(self.clock, lambda: not any(ref.is_alive() for ref in self.legs.values()), timeout)
+
     def line_done(self, tag: int) -> None:
         self.lines.pop(tag, None)
         ref = self.switch.directory.get(tag)

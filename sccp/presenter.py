@@ -160,6 +160,11 @@ def dnd(on: bool):
     return [m.ClearNotifyMessage()]
 
 
+def not_saved(line):
+    """A feature key's change could not be kept: a prompt for a few seconds, nothing else changes."""
+    return [m.DisplayPromptStatusMessage(timeout=5, text="Cannot save", line_instance=line, call_reference=0)]
+
+
 def message_lamp(on: bool):
     """The message-waiting lamp: the whole device (instance 0), as CallManager does."""
     return [m.SetLampMessage(stimulus=Stimulus.VOICEMAIL, stimulus_instance=0,

@@ -59,6 +59,9 @@ class SCCPServerProtocol(protocol.Protocol):
         addr = self.transport.getPeer()
         self.peer = f"{getattr(addr, 'host', '?')}:{getattr(addr, 'port', '?')}"
         self._timeout = self.clock.callLater(REGISTER_TIMEOUT, self._register_timeout)
+        connections = getattr(getattr(self, "factory", None), "connections", None)
+        if connections is not None:
+            connections.add(self)
         log.debug("connection from {peer}", peer=self.peer)
 
     def dataReceived(self, data: bytes) -> None:
@@ -78,6 +81,9 @@ class SCCPServerProtocol(protocol.Protocol):
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self._closing = True
         self._cancel_timeout()
+        connections = getattr(getattr(self, "factory", None), "connections", None)
+        if connections is not None:
+            connections.discard(self)
         if self.phone is not None and self.phone.is_alive():
             self.phone.tell(LinkLost(self, "TCP connection lost"))
 
@@ -141,9 +147,11 @@ class SCCPServerProtocol(protocol.Protocol):
 class SCCPServerFactory(protocol.ServerFactory):
     noisy = False
 
-    def __init__(self, directory, clock, on_unknown=None) -> None:
+    def __init__(self, directory, clock, on_unknown=None, connections: set | None = None) -> None:
         self.directory, self.clock = directory, clock
         self.on_unknown = on_unknown
+        # the open connections (shutdown closes them once the phones were shown idle)
+        self.connections: set = connections if connections is not None else set()
 
     def buildProtocol(self, addr):
         p = SCCPServerProtocol(self.directory, self.clock, self.on_unknown)

@@ -74,6 +74,7 @@ def twistd(*args, **kwargs):
     return subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", *args],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this tree's code, whatever the venv points at
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -22,6 +22,13 @@ class _Ports:
     sccp_port = 0
 
 
+def this_tree() -> dict:
+    """The environment for a child twistd that runs this tree's code (the shared venv's
+    editable install may point at another checkout)."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+
+
 def twistd(text: str, directory, *args: str):
     """`twistd cme` on configuration `text` in `directory`, CLI and TFTP off unless `args`
     say otherwise; (process, log path) once it is ready."""
@@ -33,9 +40,7 @@ def twistd(text: str, directory, *args: str):
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
          *[x for pair in options.items() for x in pair]],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        # this checkout's code, not whichever one the venv's editable install points at
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+        cwd=ROOT, env=this_tree(), stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
