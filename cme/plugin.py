@@ -115,8 +115,11 @@ def makeService(options: Options):
                               local_host=g.source_address or "127.0.0.1", local_port=g.port,
                               timers=app.cti.timers)
     app.telephony.switch.trunks = app.cti.trunks = app.trunks
+    app.cti.core.trusted = app.trunks.trusted_host  # answered in full over UDP (sip/limits.py)
     if g.source_address:  # like CME: the CTI (SIP) side listens once it is configured
-        for listener in sip_services(app.cti.core, g.source_address, g.port):
+        from sip.limits import StreamLimits
+        limits = StreamLimits.from_sip_ua(app.config.sip_ua)
+        for listener in sip_services(app.cti.core, g.source_address, g.port, clock=reactor, limits=limits):
             listener.setServiceParent(service)
             if listener.name == "sip-udp":
                 app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket

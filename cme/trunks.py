@@ -80,6 +80,7 @@ class TrunkGateway:
         self._streams: dict[tuple, object] = {}  # (host, port) -> SIPStreamProtocol, TCP to peers
         self.calls_placed = 0
         self.calls_received = 0
+        self.leg_flows: dict[int, object] = {}  # leg id -> the flow it uses (idle-close asks)
 
     # -- the call core's way out (actors/switch.py Trunks) ---------------------------------
     def _peers(self):
@@ -192,6 +193,27 @@ class TrunkGateway:
             return
         then(host)
 
+    def flow_busy(self, flow) -> bool:
+        """A trunk call's leg still uses this connection (inbound or placed on it)."""
+        return any(f is flow for f in self.leg_flows.values())
+
+    def flow_verified(self, flow) -> bool:
+        return self.core.verified_flow(flow)
+
+    def trusted_host(self, host: str) -> bool:
+        """Seeded as verified for the UDP amplification guard: an address in an explicit
+        `ip address trusted list`, or a dial-peer's session target (never "everyone", as
+        :meth:`_trusted` says when no list is configured)."""
+        try:
+            address = ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        voip = self.config.voip
+        if getattr(voip, "trusted_list", False) and any(address in n for n in voip.trusted):
+            return True
+        return any(p.session_target is not None and p.session_target.host == host
+                   for p in self.config.dial_peers.values())
+
     def send_invite(self, request, flow, on_response):
         """IOS `sip-ua`: `retry invite N` sends it N more times at most; `timers trying MS`
         is the wait before the first retransmission (UDP), doubling after."""
@@ -224,6 +246,8 @@ class TrunkGateway:
         peer = f"{t.host}:{t.port}" if t is not None else (f"{leg.flow.peer[0]}:{leg.flow.peer[1]}" if leg.flow else "-")
         far = leg.far
         old = self.views.get(leg.leg_id)
+        if leg.flow is not None:
+            self.leg_flows[leg.leg_id] = leg.flow
         self.views[leg.leg_id] = LegView(
             leg.leg_id, "inbound" if leg.inbound else "outbound",
             t.tag if t is not None else leg.dial_peer, leg.calling, leg.called, peer,
@@ -236,6 +260,7 @@ class TrunkGateway:
     def leg_ended(self, leg) -> None:
         self.legs.pop(leg.leg_id, None)
         self.views.pop(leg.leg_id, None)
+        self.leg_flows.pop(leg.leg_id, None)
         if leg.dialog is not None:
             self.dialogs.unregister(leg.dialog.key, leg.actor_ref)
         if leg.invite is not None and leg.inbound:

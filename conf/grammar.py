@@ -520,6 +520,10 @@ SIP_UA = Mode("sip-ua", "'sip-ua'", (
     value("retry bye <retry_bye:1-10>", "retry_bye", "retry bye {}"),
     value("retry cancel <retry_cancel:1-10>", "retry_cancel", "retry cancel {}"),
     value("timers trying <timers_trying:100-1000>", "timers_trying", "timers trying {}"),
+    value("timers connection aging <connection_aging:5-1440>", "connection_aging",
+          "timers connection aging {}"),
+    value("connection limit per-source <connection_limit:0-65535>", "connection_limit",
+          "connection limit per-source {}"),
 ), extras=_extras(
     "registrar, credentials, authentication, transport, mwi-server, sip-server, nat, xfer, set, permit, "
     "disable-early-media, connection-reuse, notify, protocol, registration, min-se, keepalive, "

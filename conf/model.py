@@ -300,6 +300,8 @@ class SipUa:
     retry_bye: int = 10
     retry_cancel: int = 8
     timers_trying: int = 500  # ms, 100-1000
+    connection_aging: int = 5  # `timers connection aging M`: minutes a stream may idle (5-1440)
+    connection_limit: int = 32  # `connection limit per-source N`: streams per host (0: no cap)
     extra: list[str] = field(default_factory=list)
 
 
