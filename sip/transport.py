@@ -101,6 +101,11 @@ class DatagramFlow(Flow):
             else self.peer
         self.protocol.write_message(message, address)
 
+    def send_to_source(self, message: Request | Response) -> None:
+        """Exactly where the datagram came from: the answer to one that could not be
+        parsed (its Via, if any, is the sender's word, not an address we checked)."""
+        self.protocol.write_message(message, self.peer)
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, DatagramFlow) and other.protocol is self.protocol
                 and other.peer == self.peer)
@@ -137,18 +142,20 @@ def stamp_via(request: Request, host: str, port: int) -> None:
         request.headers.add("Via", line)
 
 
-def response_address(response: Response, fallback: tuple[str, int]) -> tuple[str, int]:
-    """§18.2.2 for an unreliable transport (without maddr): ``received`` or the sent-by
-    host, ``rport`` or the sent-by port or 5060; ``fallback`` when there is no Via."""
+def response_address(response: Response, source: tuple[str, int]) -> tuple[str, int]:
+    """§18.2.2 for an unreliable transport (without maddr), where the request came from
+    ``source``: the host is always the source's (what ``received`` says, as stamp_via
+    always adds it when the sent-by host differs: never a name or an address the peer
+    merely wrote in its Via), the port ``rport`` or the sent-by port or 5060; ``source``
+    as it is when there is no usable Via or the port is out of range."""
     try:
         via = response.via
-    except ValueError:
-        via = None
-    if via is None:
-        return fallback
-    host = via.received or via.host.strip("[]")
-    port = via.rport or via.port or DEFAULT_PORT
-    return host, port
+        port = via.rport or via.port or DEFAULT_PORT if via is not None else None
+    except (ValueError, TypeError, AttributeError):
+        port = None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        return source
+    return source[0], port
 
 
 def _peer(address) -> tuple[str, int]:
@@ -178,7 +185,7 @@ def _answer_error(error: SIPParseError, flow: Flow) -> None:
     log.info("bad SIP message from {flow!r}: {error}{answer}", flow=flow, error=str(error),
              answer="" if response is not None else " (not answerable)")
     if response is not None:
-        flow.send(response)
+        getattr(flow, "send_to_source", flow.send)(response)
 
 
 # -- streams -----------------------------------------------------------------------------------
@@ -404,8 +411,10 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
 
     noisy = False
 
-    def __init__(self, core) -> None:
+    def __init__(self, core, *, clock=None) -> None:
         self.core = core
+        clock = clock if clock is not None else getattr(core, "clock", None)
+        self.peer_log = PeerLog(log, clock) if clock is not None else None
 
     def datagramReceived(self, data: bytes, addr) -> None:
         flow = DatagramFlow(self, (addr[0], addr[1]))
@@ -424,7 +433,15 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
             data = message.encode()
             if TRACE.is_enabled(MESSAGES):
                 _trace("Sent to", data, address, "UDP")
-            self.transport.write(data, address)
+            try:
+                self.transport.write(data, address)
+            except Exception as e:  # a bad address, a full buffer: this datagram is lost
+                fmt = "SIP UDP send to {host}:{port} failed: {error}"
+                kwargs = dict(host=address[0], port=address[1], error=str(e) or type(e).__name__)
+                if self.peer_log is not None:
+                    self.peer_log.emit(address[0], "warn", fmt, **kwargs)
+                else:
+                    log.warn(fmt, **kwargs)
 
 
 UDP_READ_SIZE = 65535
