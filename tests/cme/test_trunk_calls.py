@@ -104,6 +104,8 @@ class TrunkLab(Lab):
                                    local_host="127.0.0.1", local_port=5060)
         self.udp = self.trunks.udp = FakeUDP()
         self.ex.telephony.switch.trunks = self.gateway.trunks = self.trunks
+        # as cme/plugin.py wires it: dial-peer targets (PEER) are answered in full over UDP
+        self.gateway.core.trusted = self.trunks.trusted_host
         self.far = Far(self.ex, self.gateway.core, self.udp)
 
     def dial_out(self) -> Request:
