@@ -213,3 +213,22 @@ def test_the_cli_shows_a_trunk_call_while_it_lasts(ex):
     ex.settle()
     assert show_sip_ua_calls(ctx).startswith("Total SIP call legs:0")
     nothing_left(ex)
+
+
+def test_trusted_host_seeds_only_the_listed_networks_and_dial_peer_targets(ex):
+    """What cme/plugin.py gives the core as `trusted` (answered in full over UDP)."""
+    assert ex.trunks.trusted_host("192.0.2.7") and ex.trunks.trusted_host("198.51.100.20")
+    assert not ex.trunks.trusted_host("203.0.113.66") and not ex.trunks.trusted_host("gw.example")
+    ex.config.voip.trusted_list, ex.config.voip.trusted = False, []
+    assert ex.trunks.trusted_host("198.51.100.20")  # the target still
+    assert not ex.trunks.trusted_host("192.0.2.7")  # no list: nobody else is trusted by default
+
+
+def test_a_trunk_call_on_a_flow_keeps_it_busy(ex):
+    ex.phone(A)
+    flow = FakeFlow()
+    flow.peer = ("198.51.100.20", 5060)
+    assert not ex.cti.flow_busy(flow)
+    ex.cti.core.receive(invite(), flow)
+    ex.settle()
+    assert ex.trunks.flow_busy(flow) and ex.cti.flow_busy(flow)

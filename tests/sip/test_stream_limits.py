@@ -207,3 +207,19 @@ def test_old_calls_keep_working():
     assert factory.clock is clock and factory.limits == StreamLimits()
     proto.dataReceived(options())
     assert StreamFramer().feed(transport.value())[0].status == 200
+
+
+def test_an_open_transaction_keeps_a_flow_busy(lab):
+    clock, core, factory = lab
+    held = []
+    core.on_request = lambda request, tx, flow: held.append(tx)  # the TU takes its time
+    proto, transport = connect(factory)
+    proto.dataReceived(options().replace(b"OPTIONS", b"INVITE").replace(
+        b"Content-Length", b"Contact: <sip:app@192.0.2.7:5070;transport=tcp>\r\nContent-Length"))
+    (tx,) = held
+    assert core.flow_busy(proto.flow)
+    clock.advance(LIMITS.idle * 2)
+    assert not transport.disconnecting  # the INVITE is still unanswered
+    core.respond(tx, tx.request.response(486))
+    clock.advance(LIMITS.idle + 1)
+    assert not core.flow_busy(proto.flow) and transport.disconnecting
