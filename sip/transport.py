@@ -13,6 +13,12 @@ its transaction user's job; what happens on the wire is this module's:
 - Over a stream, a framing error (bad or missing Content-Length, a header section or body
   over the limits of :mod:`sip.framing`) is answered when possible and then *that*
   connection is closed: the next octet can no longer be found.
+- What one peer may cost (issue 13): a stream connection must deliver its first message,
+  and finish every message it starts, in time, and is closed after ``idle`` seconds
+  without a message unless the core says the flow is busy; a source host holds at most
+  ``per_source`` connections (:class:`sip.limits.StreamLimits`). Over UDP every answer
+  goes to the datagram's source host; one to a datagram that could not be parsed, to
+  exactly its source address.
 - §18.2.1: the top Via of a request gets ``received`` when its sent-by host is not the
   source address, and a requested ``rport`` (RFC 3581) is filled in with the source port.
   §18.2.2 (unreliable transport, no ``maddr``): a response goes to the ``received`` host
@@ -383,6 +389,15 @@ class SIPStreamFactory(protocol.ServerFactory):
         p.admitted_host = host
         self.connections.add(p)
         return p
+
+    def set_limits(self, limits: StreamLimits) -> None:
+        """New limits (`configure terminal` changed `sip-ua`): the cap applies to the next
+        connection, the timeouts to every live connection from now on."""
+        self.limits = limits
+        self.per_source.limit = limits.per_source
+        for p in list(self.connections):
+            p.limits = limits
+            p._rearm()
 
     def _refused(self, host: str) -> None:
         fmt = ("SIP {transport} connection from {host} refused: {held} connections held "

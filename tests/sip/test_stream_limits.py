@@ -223,3 +223,15 @@ def test_an_open_transaction_keeps_a_flow_busy(lab):
     core.respond(tx, tx.request.response(486))
     clock.advance(LIMITS.idle + 1)
     assert not core.flow_busy(proto.flow) and transport.disconnecting
+
+
+def test_new_limits_reach_live_connections(lab):
+    clock, _core, factory = lab
+    proto, transport = connect(factory)
+    proto.dataReceived(options())
+    factory.set_limits(StreamLimits(idle=60, per_source=1))
+    clock.advance(60)
+    assert transport.disconnecting
+    assert connect(factory, "192.0.2.7", 6000)[0] is None  # the one allowed is still held
+    lose(proto)
+    assert connect(factory, "192.0.2.7", 6001)[0] is not None
