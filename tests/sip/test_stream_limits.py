@@ -179,7 +179,7 @@ def test_per_source_cap_leaves_room_for_other_hosts_and_releases_everything(lab)
     assert again is not None
 
 
-def test_refusals_are_logged_once_per_source_per_minute(lab, caplog):
+def test_refusals_are_logged_once_per_source_per_minute(lab):
     from twisted.logger import globalLogPublisher
     clock, _core, factory = lab
     events = []
