@@ -42,7 +42,7 @@ class Application:
     trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
     state_dir: str | None = None  # where `write memory` keeps the previous copy (else beside the file)
     cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
-    sip_streams: list = field(default_factory=list)  # sip.transport.SIPStreamFactory of each SIP stream listener
+    sip_streams: dict = field(default_factory=dict)  # "TCP"/"TLS" -> its sip.transport.SIPStreamFactory
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":
@@ -66,7 +66,7 @@ class Application:
         if self.sip_streams:
             from sip.limits import StreamLimits
             limits = StreamLimits.from_sip_ua(self.config.sip_ua)
-            for factory in self.sip_streams:
+            for factory in self.sip_streams.values():
                 factory.set_limits(limits)
 
     def running_config(self) -> str:

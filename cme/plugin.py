@@ -122,7 +122,7 @@ def makeService(options: Options):
         for listener in sip_services(app.cti.core, g.source_address, g.port, clock=reactor, limits=limits):
             listener.setServiceParent(service)
             if listener.name == "sip-tcp":
-                app.sip_streams.append(listener.args[1])  # `sip-ua` limits follow configure terminal
+                app.sip_streams["TCP"] = listener.args[1]  # `sip-ua` limits follow configure terminal
             if listener.name == "sip-udp":
                 app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket
     for child in cli_services(

@@ -206,7 +206,7 @@ def test_sip_ua_connection_limits_follow_configure_terminal(exchange):
     vty = Vty(ex)
     clock = task.Clock()
     factory = SIPStreamFactory(UASCore(clock))
-    vty.app.sip_streams.append(factory)
+    vty.app.sip_streams["TCP"] = factory
     vty.line("configure terminal")
     vty.line("sip-ua")
     vty.line(" timers connection aging 60")
