@@ -178,7 +178,9 @@ class CTISessionActor(ReactorActor):
         ok = self.dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer)
         self.gateway.respond(tx, ok)
         timers = getattr(self.gateway, "timers", DEFAULT)
-        self._ok = OkRetransmission(ok, timers.over(self.flow.reliable))
+        verified = getattr(self.gateway, "flow_verified", None)  # UDP: no amplification
+        self._ok = OkRetransmission(ok, timers.over(self.flow.reliable),
+                                    verified=verified(self.flow) if verified is not None else True)
 
     @property
     def trace_id(self) -> str:
@@ -434,8 +436,9 @@ class CTISessionActor(ReactorActor):
         self.gateway.send(info, self.flow, answered)
 
     def _no_ack(self, ok, timer: str, flow) -> None:
-        """§13.3.1.4: no ACK for our 2xx in 64*T1: the dialog ends with BYE."""
-        self._end("ack_timeout", "no ACK for the 200 OK", send_bye=True)
+        """§13.3.1.4: no ACK for our 2xx in 64*T1: the dialog ends with BYE, or silently
+        when the source never showed it receives what we send (a spoofed INVITE)."""
+        self._end("ack_timeout", "no ACK for the 200 OK", send_bye=ok.verified)
 
     def _arm_expiry(self) -> None:
         if self._expiry is not None and self._expiry.active():

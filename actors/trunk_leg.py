@@ -127,6 +127,7 @@ class TrunkLegActor(ReactorActor):
         self.status = ""  # final SIP status that ended the call, for the CLI
         self.timer = None
         self.ok: OkRetransmission | None = None
+        self.quiet = False  # end without BYE (no ACK from an unverified UDP source)
         self.executor = Executor(switch.clock, on_timer=lambda owner, name: self._mail(LegTimer(name)),
                                  on_timeout=lambda owner, timer, flow: self._mail(LegTimer("no_ack")))
         self.inbound = invite is not None
@@ -302,6 +303,8 @@ class TrunkLegActor(ReactorActor):
             self._arm(64 * self.timers.t1, "give_up")
         elif state in ("offered", "ringing", "answering"):
             self._refuse(480 if state != "answering" else 487)
+        elif state == "confirmed" and self.quiet:
+            self._end()  # no ACK from an unverified source: nothing more goes to it
         elif state == "confirmed":
             TRUNK_LEG.fire(self, "hang_up")
             self.network.send(self._dialog().request("BYE"), self.flow, lambda r: self._mail(LegTimer("bye_done")))
@@ -463,7 +466,9 @@ class TrunkLegActor(ReactorActor):
                               content_type="application/sdp")
         self.network.respond(self.invite_tx, ok)
         if not self.flow.reliable:
-            self.ok = OkRetransmission(ok, self.timers)
+            verified = getattr(self.network, "flow_verified", None)  # no amplification
+            self.ok = OkRetransmission(ok, self.timers,
+                                       verified=verified(self.flow) if verified is not None else True)
             # the transaction sent it once; the retransmissions and the ACK wait are ours
             self.executor.run(self.ok, [e for e in self.ok.start() if not isinstance(e, Send)], self.flow)
 
@@ -561,7 +566,13 @@ class TrunkLegActor(ReactorActor):
         elif name in ("bye_done", "give_up") and self.state == "ending":
             self._end()
         elif name == "no_ack" and self.state == "confirmed":
-            self.log.info("call {call}: no ACK for our 2xx in 64*T1, cleared with BYE", call=self.call_id)
+            if self.ok is not None and not self.ok.verified:
+                # the source never showed it receives what we send: no BYE to it (issue 13)
+                self.log.info("call {call}: no ACK for our 2xx in 64*T1 from an unverified source, "
+                              "cleared without BYE", call=self.call_id)
+                self.quiet = True
+            else:
+                self.log.info("call {call}: no ACK for our 2xx in 64*T1, cleared with BYE", call=self.call_id)
             self._tell_line(c.UserAction(self.device, "onhook", self.call_id))  # the line clears; BYE on "cleared"
         elif name in ("2xx", "ack") and self.ok is not None:
             self.executor.run(self.ok, self.ok.timer_fired(name), self.flow)

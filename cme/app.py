@@ -63,6 +63,11 @@ class Application:
             self.cti.config_changed()
         if self.cnf_files is not None:
             self.cnf_files.rebuild()
+        if self.sip_streams:
+            from sip.limits import StreamLimits
+            limits = StreamLimits.from_sip_ua(self.config.sip_ua)
+            for factory in self.sip_streams.values():
+                factory.set_limits(limits)
 
     def running_config(self) -> str:
         return conf.render(self.config)

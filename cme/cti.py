@@ -74,7 +74,8 @@ class CTIGateway:
         # `ip address trusted list`, for every SIP request (trunk calls and CTI alike)
         self.trusted = TrustedSources(config, self.managers, clock=clock)
         self.core = UASCore(clock, policy=policy, on_request=self.on_request, on_flow_lost=self.flow_lost,
-                            timers=timers, admit=self.trusted.admit)
+                            on_flow_busy=self.flow_busy, timers=timers, admit=self.trusted.admit,
+                            trusted=self.trusted.vouches_for)
         self.dialogs = DialogTable()  # dialog key -> CTISessionActor ref, until the session ends
         # the open sessions (not yet terminating): what the CLI, session managers and a
         # lost connection act on
@@ -164,6 +165,16 @@ class CTIGateway:
         """The application's TCP connection closed: its sessions end (no BYE to send)."""
         for ref in self._sessions_where(lambda user, session_flow: session_flow is flow):
             ref.tell(TransportLost())
+
+    def flow_busy(self, flow) -> bool:
+        """A session (or a trunk call) still lives on this connection: it is not idle."""
+        if any(session_flow is flow for _user, session_flow in self.opened.values()):
+            return True
+        return self.trunks is not None and self.trunks.flow_busy(flow)
+
+    def flow_verified(self, flow) -> bool:
+        """Whether the far end of ``flow`` has shown it receives what we send (sip.core)."""
+        return self.core.verified_flow(flow)
 
     # -- configure terminal --------------------------------------------------------------
     def _watched_numbers(self) -> frozenset:

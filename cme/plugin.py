@@ -136,12 +136,14 @@ def makeService(options: Options):
                               timers=app.cti.timers)
     app.telephony.switch.trunks = app.cti.trunks = app.trunks
     if g.source_address:  # like CME: the CTI (SIP) side listens once it is configured
-        for listener in sip_services(app.cti.core, g.source_address, g.port):
+        from sip.limits import StreamLimits
+        limits = StreamLimits.from_sip_ua(app.config.sip_ua)
+        for listener in sip_services(app.cti.core, g.source_address, g.port, clock=reactor, limits=limits):
             listener.setServiceParent(service)
             if listener.name == "sip-udp":
                 app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket
             else:
-                app.sip_streams["TCP"] = listener.args[1]
+                app.sip_streams["TCP"] = listener.args[1]  # `sip-ua` limits follow configure terminal
         tls = sip_tls_listener(app, reactor)
         if tls is not None:
             tls.setServiceParent(service)
@@ -183,7 +185,9 @@ def sip_tls_listener(app, clock):
         log.error("SIP over TLS not started: {error}; SIP over TCP and UDP still listen on port {port}",
                   error=str(e), port=g.port)
         return None
-    listener = tls_service(app.cti.core, options, g.source_address, port, clock=clock)
+    from sip.limits import StreamLimits
+    listener = tls_service(app.cti.core, options, g.source_address, port, clock=clock,
+                           limits=StreamLimits.from_sip_ua(ua))
     app.sip_streams["TLS"] = listener.args[1]
     log.info("SIP over TLS on {address}:{port} with trustpoint {name}{mutual}", address=g.source_address,
              port=port, name=ua.trustpoint,

@@ -81,6 +81,7 @@ class TrunkGateway:
         self._resolved: dict[str, str] = {}  # `dns:` target name -> the address it last resolved to
         self.calls_placed = 0
         self.calls_received = 0
+        self.leg_flows: dict[int, object] = {}  # leg id -> the flow it uses (idle-close asks)
 
     # -- the call core's way out (actors/switch.py Trunks) ---------------------------------
     def _peers(self):
@@ -198,6 +199,13 @@ class TrunkGateway:
             return
         then(host)
 
+    def flow_busy(self, flow) -> bool:
+        """A trunk call's leg still uses this connection (inbound or placed on it)."""
+        return any(f is flow for f in self.leg_flows.values())
+
+    def flow_verified(self, flow) -> bool:
+        return self.core.verified_flow(flow)
+
     def send_invite(self, request, flow, on_response):
         """IOS `sip-ua`: `retry invite N` sends it N more times at most; `timers trying MS`
         is the wait before the first retransmission (UDP), doubling after."""
@@ -230,6 +238,8 @@ class TrunkGateway:
         peer = f"{t.host}:{t.port}" if t is not None else (f"{leg.flow.peer[0]}:{leg.flow.peer[1]}" if leg.flow else "-")
         far = leg.far
         old = self.views.get(leg.leg_id)
+        if leg.flow is not None:
+            self.leg_flows[leg.leg_id] = leg.flow
         self.views[leg.leg_id] = LegView(
             leg.leg_id, "inbound" if leg.inbound else "outbound",
             t.tag if t is not None else leg.dial_peer, leg.calling, leg.called, peer,
@@ -242,6 +252,7 @@ class TrunkGateway:
     def leg_ended(self, leg) -> None:
         self.legs.pop(leg.leg_id, None)
         self.views.pop(leg.leg_id, None)
+        self.leg_flows.pop(leg.leg_id, None)
         if leg.dialog is not None:
             self.dialogs.unregister(leg.dialog.key, leg.actor_ref)
         if leg.invite is not None and leg.inbound:

@@ -54,6 +54,15 @@ class TrustedSources:
             return True
         return self.managers is not None and host in self.managers.sources()
 
+    def vouches_for(self, host: str) -> bool:
+        """For the UDP amplification guard (sip.core.UASCore's ``trusted``): a host we
+        answer in full before it has shown it receives our packets -- one the configuration
+        names (an explicit `ip address trusted list` entry, a dial-peer target) or a
+        registered session manager; never "everyone", as :meth:`allows` says without a list."""
+        if host in self._targets() or (self.managers is not None and host in self.managers.sources()):
+            return True
+        return self.enforced and self.allows(host)
+
     def _targets(self) -> set[str]:
         hosts = {p.session_target.host for p in self.config.dial_peers.values()
                  if p.session_target is not None}

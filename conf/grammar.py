@@ -547,6 +547,10 @@ SIP_UA = Mode("sip-ua", "'sip-ua'", (
     Command("crypto signaling default trustpoint <trustpoint:word> [client-vtp <client_vtp:word>]",
             apply=_trustpoint, no=_reset("trustpoint", "client_vtp"), show=_show_trustpoint,
             no_pattern="crypto signaling default [<rest:line>]"),
+    value("timers connection aging <connection_aging:5-1440>", "connection_aging",
+          "timers connection aging {}"),
+    value("connection limit per-source <connection_limit:0-65535>", "connection_limit",
+          "connection limit per-source {}"),
 ), extras=_extras(
     "registrar, credentials, authentication, transport, mwi-server, sip-server, nat, xfer, set, permit, "
     "disable-early-media, connection-reuse, notify, protocol, registration, min-se, keepalive, "

@@ -313,6 +313,8 @@ class SipUa:
     # CA bundle client certificates must chain to (mutual TLS) when given
     trustpoint: str | None = None
     client_vtp: str | None = None
+    connection_aging: int = 5  # `timers connection aging M`: minutes a stream may idle (5-1440)
+    connection_limit: int = 32  # `connection limit per-source N`: streams per host (0: no cap)
     extra: list[str] = field(default_factory=list)
 
 

@@ -31,6 +31,7 @@ from typing import Callable
 from actors.trace import TraceLogger
 from sip.cancel import cancel_request
 from sip.inspection import UASPolicy, inspect_request, loop_detected
+from sip.limits import IssuedTags, VerifiedSources
 from sip.message import Request, Response
 from sip.executor import Executor
 from sip.timers import DEFAULT, Timers
@@ -49,13 +50,21 @@ class UASCore:
     def __init__(self, clock, *, policy: UASPolicy = UASPolicy(),
                  on_request: OnRequest | None = None, timers: Timers = DEFAULT,
                  limit: int = DEFAULT_LIMIT, on_flow_lost: Callable | None = None,
-                 admit: Admit | None = None) -> None:
+                 admit: Admit | None = None, on_flow_busy: Callable | None = None,
+                 trusted: Callable[[str], bool] | None = None) -> None:
         self.clock = clock
         # who may speak to us at all: asked before a request allocates anything
         self.admit = admit
         self.policy = policy
         self.on_request = on_request if on_request is not None else self.refuse
         self.on_flow_lost = on_flow_lost  # the TU hears of lost streams (sessions end)
+        self.on_flow_busy = on_flow_busy  # the TU says whether it still uses a stream
+        # UDP sources answered in full (2xx retransmitted, BYE on no ACK): those that have
+        # shown they receive what we send, and those the caller trusts (`ip address
+        # trusted list`, dial-peer targets). Others are answered 1:1 (no amplification).
+        self.trusted = trusted if trusted is not None else (lambda host: False)
+        self.verified = VerifiedSources()
+        self._issued = IssuedTags()
         self.table = TransactionTable(timers, limit=limit)
         self.executor = Executor(clock, on_timer=self._timer_fired, on_deliver=self._deliver,
                                  on_timeout=self._timed_out, on_terminated=self._terminated)
@@ -71,6 +80,8 @@ class UASCore:
         if isinstance(message, Response):
             self._counts["responses"] += 1
             tx, effects = self.table.receive_response(message)
+            if tx is not None:
+                self._verify(tx.peer)  # it answered the branch we sent there
             if tx is None:
                 self._counts["stray_responses"] += 1
                 log.debug("stray {status} from {flow!r} dropped", status=message.status, flow=flow)
@@ -88,10 +99,41 @@ class UASCore:
                 if message.method != "ACK":
                     self.executor.run(None, [Send(refusal)], flow)
                 return
-        if message.method != "ACK" and self.table.find_server(message) is not None:
+        if not flow.reliable and self._issued.proves(message.to_tag, flow.peer):
+            self._verify(flow)  # it carries the To tag we sent to that address
+        known = self.table.find_server(message) if message.method != "ACK" else None
+        if known is not None:
             self._counts["retransmissions"] += 1
         tx, effects = self.table.receive_request(message, reliable=flow.reliable, peer=flow)
         self._execute(tx, effects, flow)
+        if (known is not None and message.method == "INVITE" and known.state == "accepted"
+                and not self.verified_flow(flow) and known.last_response is not None):
+            # RFC 6026 leaves the 2xx to the TU, which re-sends it to an unverified source
+            # only when the INVITE comes again: one answer per request, never more
+            self.executor.run(None, [Send(known.last_response)], flow)
+
+    # -- who gets answered in full -------------------------------------------------------------
+    def verified_flow(self, flow) -> bool:
+        """A reliable flow (a connection: the handshake proved the address), a trusted
+        host, or a UDP source that has shown it receives what we send."""
+        if getattr(flow, "reliable", True):
+            return True
+        peer = getattr(flow, "peer", None)
+        if peer is None:
+            return True
+        return peer in self.verified or bool(self.trusted(peer[0]))
+
+    def _verify(self, flow) -> None:
+        if flow is not None and not getattr(flow, "reliable", True) and getattr(flow, "peer", None):
+            self.verified.add(flow.peer)
+
+    def flow_busy(self, flow) -> bool:
+        """Whether ``flow`` is still in use: a transaction is open on it, or the TU says it
+        uses it (``on_flow_busy``: a CTI session or trunk call lives on it). A stream
+        listener does not idle-close a busy connection."""
+        if any(tx.peer is flow or tx.peer == flow for tx in self.table.transactions()):
+            return True
+        return bool(self.on_flow_busy is not None and self.on_flow_busy(flow))
 
     def flow_lost(self, flow) -> None:
         """A stream closed: the requests we sent on it will get no answer (their
@@ -201,7 +243,10 @@ class UASCore:
         """Send ``response`` through ``server_transaction`` (retransmitted as its timers
         say, on the flow the request came on)."""
         effects = self.table.respond(server_transaction, response)
-        self._execute(server_transaction, effects, server_transaction.peer)
+        flow = server_transaction.peer
+        if response.to_tag is not None and flow is not None and not self.verified_flow(flow):
+            self._issued.add(response.to_tag, flow.peer)
+        self._execute(server_transaction, effects, flow)
 
     def refuse(self, request: Request, server_transaction, flow) -> None:
         """The default TU: nothing exists, so 481 in a dialog (and to CANCEL: no

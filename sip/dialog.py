@@ -348,19 +348,31 @@ class OkRetransmission:
     """RFC 3261 §13.3.1.4 (which RFC 6026 leaves with the TU): the UAS core re-sends its
     2xx to an INVITE until the ACK comes — over UDP every T1, doubling to T2 — and gives
     up after 64*T1: :class:`Timeout` ``"ack"`` (the CTI session's ``ack_timeout``; the
-    dialog should then be ended with BYE). Timers: ``"2xx"`` and ``"ack"``."""
+    dialog should then be ended with BYE). Timers: ``"2xx"`` and ``"ack"``.
 
-    __slots__ = ("response", "timers", "_interval", "done")
+    ``verified=False`` (a UDP source that has not shown it receives what we send, see
+    :class:`sip.limits.VerifiedSources`): the 2xx goes once and is never re-sent on a timer
+    (the core re-sends it only when the INVITE comes again, one for one), and on the ACK
+    timeout the owner ends the dialog without BYE: a spoofed INVITE must not make us send
+    a third party more than it sent (issue 13: 13.8 times its size before)."""
 
-    def __init__(self, response: Response, timers: Timers = DEFAULT) -> None:
+    __slots__ = ("response", "timers", "_interval", "done", "verified")
+
+    def __init__(self, response: Response, timers: Timers = DEFAULT, *,
+                 verified: bool = True) -> None:
         self.response = response
         self.timers = timers
         self._interval = timers.t1
         self.done = False
+        self.verified = verified
+
+    @property
+    def _retransmits(self) -> bool:
+        return not self.timers.reliable and self.verified
 
     def start(self) -> list[Effect]:
         out: list[Effect] = [Send(self.response)]
-        if not self.timers.reliable:
+        if self._retransmits:
             out.append(StartTimer("2xx", self._interval))
         out.append(StartTimer("ack", 64 * self.timers.t1))
         return out
@@ -369,18 +381,18 @@ class OkRetransmission:
         if self.done:
             return []
         self.done = True
-        names = ["ack"] if self.timers.reliable else ["2xx", "ack"]
+        names = ["2xx", "ack"] if self._retransmits else ["ack"]
         return [CancelTimer(name) for name in names]
 
     def timer_fired(self, name: str) -> list[Effect]:
         if self.done:
             return []
-        if name == "2xx":
+        if name == "2xx" and self._retransmits:
             self._interval = self.timers.backoff(self._interval)
             return [Send(self.response), StartTimer("2xx", self._interval)]
         if name == "ack":
             self.done = True
-            return ([] if self.timers.reliable else [CancelTimer("2xx")]) + [Timeout("ack")]
+            return ([CancelTimer("2xx")] if self._retransmits else []) + [Timeout("ack")]
         return []
 
 

@@ -140,6 +140,9 @@ class StreamFramer:
 def parse_datagram(data: bytes) -> Request | Response | None:
     """One UDP datagram: the message, or None for a keepalive (only CR/LF octets).
 
+    The listener reads every datagram whole (sip.transport.UDP_READ_SIZE, 65,535 octets:
+    all UDP can carry), so anything up to :data:`MAX_MESSAGE` arrives here uncut.
+
     Octets after Content-Length are ignored (RFC 4475 dblreq); Content-Length beyond the
     datagram is 400 (clerr); without Content-Length the body is the rest (§18.3).
     Raises :class:`SIPParseError`.

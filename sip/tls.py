@@ -97,9 +97,10 @@ def server_options(trustpoint: str, state_dir: str | None, client_vtp: str | Non
     return options
 
 
-def tls_service(core, options, address: str = "", port: int = DEFAULT_TLS_PORT, *, clock=None):
-    """The TLS listener, named "sip-tls": SIPStreamProtocol with transport_name "TLS"."""
-    service = internet.SSLServer(port, SIPStreamFactory(core, "TLS", clock=clock), options,
+def tls_service(core, options, address: str = "", port: int = DEFAULT_TLS_PORT, *, clock=None, limits=None):
+    """The TLS listener, named "sip-tls": SIPStreamProtocol with transport_name "TLS",
+    under the same :class:`sip.limits.StreamLimits` as TCP."""
+    service = internet.SSLServer(port, SIPStreamFactory(core, "TLS", clock=clock, limits=limits), options,
                                  backlog=LISTEN_BACKLOG, interface=address)
     service.setName("sip-tls")
     return service

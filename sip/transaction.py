@@ -541,6 +541,10 @@ class TransactionTable:
     def __len__(self) -> int:
         return len(self._server) + len(self._client)
 
+    def transactions(self) -> list[Transaction]:
+        """The live transactions, server and client."""
+        return [*self._server.values(), *self._client.values()]
+
     def _timers_for(self, message: Request, reliable: bool | None) -> Timers:
         if reliable is None:
             via = message.via

@@ -13,6 +13,12 @@ its transaction user's job; what happens on the wire is this module's:
 - Over a stream, a framing error (bad or missing Content-Length, a header section or body
   over the limits of :mod:`sip.framing`) is answered when possible and then *that*
   connection is closed: the next octet can no longer be found.
+- What one peer may cost (issue 13): a stream connection must deliver its first message,
+  and finish every message it starts, in time, and is closed after ``idle`` seconds
+  without a message unless the core says the flow is busy; a source host holds at most
+  ``per_source`` connections (:class:`sip.limits.StreamLimits`). Over UDP every answer
+  goes to the datagram's source host; one to a datagram that could not be parsed, to
+  exactly its source address.
 - §18.2.1: the top Via of a request gets ``received`` when its sent-by host is not the
   source address, and a requested ``rport`` (RFC 3581) is filled in with the source port.
   §18.2.2 (unreliable transport, no ``maddr``): a response goes to the ``received`` host
@@ -24,8 +30,10 @@ from __future__ import annotations
 from twisted.application import internet
 from twisted.internet import protocol
 
+from actors.peer_limits import ConnectionsPerSource, PeerLog
 from actors.trace import TRACE, TraceLogger
 from sip.framing import FramingError, StreamFramer, parse_datagram
+from sip.limits import StreamLimits
 from sip.grammar import split_list
 from sip.headers import Via
 from sip.message import Request, Response
@@ -99,6 +107,11 @@ class DatagramFlow(Flow):
             else self.peer
         self.protocol.write_message(message, address)
 
+    def send_to_source(self, message: Request | Response) -> None:
+        """Exactly where the datagram came from: the answer to one that could not be
+        parsed (its Via, if any, is the sender's word, not an address we checked)."""
+        self.protocol.write_message(message, self.peer)
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, DatagramFlow) and other.protocol is self.protocol
                 and other.peer == self.peer)
@@ -135,18 +148,20 @@ def stamp_via(request: Request, host: str, port: int) -> None:
         request.headers.add("Via", line)
 
 
-def response_address(response: Response, fallback: tuple[str, int]) -> tuple[str, int]:
-    """§18.2.2 for an unreliable transport (without maddr): ``received`` or the sent-by
-    host, ``rport`` or the sent-by port or 5060; ``fallback`` when there is no Via."""
+def response_address(response: Response, source: tuple[str, int]) -> tuple[str, int]:
+    """§18.2.2 for an unreliable transport (without maddr), where the request came from
+    ``source``: the host is always the source's (what ``received`` says, as stamp_via
+    always adds it when the sent-by host differs: never a name or an address the peer
+    merely wrote in its Via), the port ``rport`` or the sent-by port or 5060; ``source``
+    as it is when there is no usable Via or the port is out of range."""
     try:
         via = response.via
-    except ValueError:
-        via = None
-    if via is None:
-        return fallback
-    host = via.received or via.host.strip("[]")
-    port = via.rport or via.port or DEFAULT_PORT
-    return host, port
+        port = via.rport or via.port or DEFAULT_PORT if via is not None else None
+    except (ValueError, TypeError, AttributeError):
+        port = None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        return source
+    return source[0], port
 
 
 def _peer(address) -> tuple[str, int]:
@@ -176,37 +191,54 @@ def _answer_error(error: SIPParseError, flow: Flow) -> None:
     log.info("bad SIP message from {flow!r}: {error}{answer}", flow=flow, error=str(error),
              answer="" if response is not None else " (not answerable)")
     if response is not None:
-        flow.send(response)
+        getattr(flow, "send_to_source", flow.send)(response)
 
 
 # -- streams -----------------------------------------------------------------------------------
 class SIPStreamProtocol(protocol.Protocol):
-    """One SIP stream connection: StreamFramer in, ``core.receive`` out."""
+    """One SIP stream connection: StreamFramer in, ``core.receive`` out.
 
-    opened_at: float = 0.0  # the factory's clock when the connection was made
+    With a ``clock``, the connection keeps to its :class:`~sip.limits.StreamLimits`: a
+    first complete message within ``first_message`` seconds, every started message
+    complete within ``partial_message``, and no more than ``idle`` seconds without a
+    complete message unless ``core.flow_busy(flow)`` (a session or transaction uses it).
+    ``peer`` and ``opened_at`` (clock seconds) are for `show sip-ua connections`."""
 
-    def __init__(self, core, transport_name: str = "TCP") -> None:
+    def __init__(self, core, transport_name: str = "TCP", *, clock=None,
+                 limits: StreamLimits | None = None, peer_log: PeerLog | None = None) -> None:
         self.core = core
         self.transport_name = transport_name
         self.framer = StreamFramer()
         self.flow: StreamFlow | None = None
         self.closing = False
+        self.clock = clock
+        self.limits = limits if limits is not None else StreamLimits()
+        self.peer_log = peer_log
+        self.peer: tuple[str, int] = ("", 0)
+        self.opened_at = 0.0
+        self.last_message: float | None = None  # when the last complete message ended
+        self.partial_since: float | None = None  # when the message now buffered started
+        self.messages = 0
+        self._deadline = None  # the one IDelayedCall of this connection's limits
+        self.released = False  # the factory's per-source count was given back
 
     def connectionMade(self) -> None:
-        factory = getattr(self, "factory", None)
-        if factory is not None:
-            self.opened_at = factory.clock.seconds()
-            factory.connections.add(self)
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        self.flow = StreamFlow(self, self.transport_name, _peer(self.transport.getPeer()))
+        self.peer = _peer(self.transport.getPeer())
+        self.flow = StreamFlow(self, self.transport_name, self.peer)
+        if self.clock is not None:
+            self.opened_at = self.clock.seconds()
         log.debug("SIP {transport} connection from {flow!r}", transport=self.transport_name,
                   flow=self.flow)
+        self._rearm()
 
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
             return
+        if self.clock is not None and self.partial_since is None:
+            self.partial_since = self.clock.seconds()
         try:
             events = self.framer.feed(data)
         except FramingError as failure:
@@ -218,6 +250,70 @@ class SIPStreamProtocol(protocol.Protocol):
             self.close()
             return
         self._dispatch(events)
+        if self.clock is not None and not self.closing:
+            now = self.clock.seconds()
+            if events:
+                self.messages += len(events)
+                self.last_message = now
+            if not self.framer.buffered and self.framer.awaiting is None:
+                self.partial_since = None  # nothing started (CRLF keepalives are not messages)
+            elif events:
+                self.partial_since = now  # a new message started after the complete ones
+            self._rearm()
+
+    # -- the limits ---------------------------------------------------------------------
+    def _due(self) -> tuple[float, str] | None:
+        """The earliest limit still running: (when, which)."""
+        lim = self.limits
+        due = []
+        if self.partial_since is not None and lim.partial_message:
+            due.append((self.partial_since + lim.partial_message, "partial"))
+        if self.last_message is None:
+            if lim.first_message:
+                due.append((self.opened_at + lim.first_message, "first"))
+        elif lim.idle:
+            due.append((self.last_message + lim.idle, "idle"))
+        return min(due) if due else None
+
+    def _rearm(self) -> None:
+        if self.clock is None or self.closing:
+            return
+        due = self._due()
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
+        if due is not None:
+            self._deadline = self.clock.callLater(max(0.0, due[0] - self.clock.seconds()),
+                                                  self._deadline_passed)
+
+    def _deadline_passed(self) -> None:
+        self._deadline = None
+        if self.closing:
+            return
+        due = self._due()
+        now = self.clock.seconds()
+        if due is None or due[0] > now:
+            self._rearm()
+            return
+        which = due[1]
+        if which == "idle":
+            busy = getattr(self.core, "flow_busy", None)
+            if busy is not None and self.flow is not None and busy(self.flow):
+                self.last_message = now  # in use: look again after another idle spell
+                self._rearm()
+                return
+        reasons = {"partial": f"message incomplete after {self.limits.partial_message:g} s",
+                   "first": f"no complete message in {self.limits.first_message:g} s",
+                   "idle": f"idle for {self.limits.idle:g} s"}
+        self._peer_info("closing SIP {transport} connection {flow!r}: {why}",
+                        transport=self.transport_name, flow=self.flow, why=reasons[which])
+        self.close()
+
+    def _peer_info(self, format: str, **kwargs) -> None:
+        if self.peer_log is not None:
+            self.peer_log.emit(self.peer[0], "info", format, **kwargs)
+        else:
+            log.info(format, **kwargs)
 
     def _dispatch(self, events) -> None:
         for event in events:
@@ -244,11 +340,14 @@ class SIPStreamProtocol(protocol.Protocol):
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self.closing = True
-        factory = getattr(self, "factory", None)
-        if factory is not None:
-            factory.connections.discard(self)
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
         log.debug("SIP connection {flow!r} closed: {reason}", flow=self.flow,
                   reason=reason.getErrorMessage())
+        factory = getattr(self, "factory", None)
+        if factory is not None and hasattr(factory, "release"):
+            factory.release(self)
         lost = getattr(self.core, "flow_lost", None)
         if lost is not None and self.flow is not None:
             lost(self.flow)
@@ -261,23 +360,64 @@ def _stamped(message, flow: Flow):
 
 
 class SIPStreamFactory(protocol.ServerFactory):
-    """``connections``: the live :class:`SIPStreamProtocol` objects (what `show sip-ua
-    connections` lists), each with its ``flow.peer`` and ``opened_at`` (from ``clock``)."""
+    """A SIP stream listener's factory: one :class:`SIPStreamProtocol` per connection,
+    at most ``limits.per_source`` live connections per source host (over it the new
+    connection is closed at once, nothing allocated for it, logged once per source per
+    minute). ``connections`` is the set of live protocols (each with ``peer`` and
+    ``opened_at``), for `show sip-ua connections`. ``clock`` defaults to the core's."""
 
     noisy = False
 
-    def __init__(self, core, transport_name: str = "TCP", *, clock=None) -> None:
+    def __init__(self, core, transport_name: str = "TCP", *, clock=None,
+                 limits: StreamLimits | None = None) -> None:
         self.core = core
         self.transport_name = transport_name
-        if clock is None:
-            from twisted.internet import reactor as clock
-        self.clock = clock
+        self.clock = clock if clock is not None else getattr(core, "clock", None)
+        self.limits = limits if limits is not None else StreamLimits()
+        self.per_source = ConnectionsPerSource(self.limits.per_source)
+        self.peer_log = PeerLog(log, self.clock) if self.clock is not None else None
         self.connections: set[SIPStreamProtocol] = set()
 
     def buildProtocol(self, addr):
-        p = SIPStreamProtocol(self.core, self.transport_name)
+        host = getattr(addr, "host", None)
+        if host is not None and not self.per_source.admit(host):
+            self._refused(host)
+            return None  # Twisted closes the socket: no protocol, no state
+        p = SIPStreamProtocol(self.core, self.transport_name, clock=self.clock,
+                              limits=self.limits, peer_log=self.peer_log)
         p.factory = self
+        p.admitted_host = host
+        self.connections.add(p)
         return p
+
+    def set_limits(self, limits: StreamLimits) -> None:
+        """New limits (`configure terminal` changed `sip-ua`): the cap applies to the next
+        connection, the timeouts to every live connection from now on."""
+        self.limits = limits
+        self.per_source.limit = limits.per_source
+        for p in list(self.connections):
+            p.limits = limits
+            p._rearm()
+
+    def _refused(self, host: str) -> None:
+        fmt = ("SIP {transport} connection from {host} refused: {held} connections held "
+               "(connection limit per-source {limit})")
+        kwargs = dict(transport=self.transport_name, host=host, held=self.per_source.held(host),
+                      limit=self.limits.per_source)
+        if self.peer_log is not None:
+            self.peer_log.emit(host, "warn", fmt, **kwargs)
+        else:
+            log.warn(fmt, **kwargs)
+
+    def release(self, p: SIPStreamProtocol) -> None:
+        """A connection of this factory closed: its count and entry go."""
+        if p.released:
+            return
+        p.released = True
+        self.connections.discard(p)
+        host = getattr(p, "admitted_host", None)
+        if host is not None:
+            self.per_source.release(host)
 
 
 # -- datagrams ---------------------------------------------------------------------------------
@@ -286,8 +426,10 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
 
     noisy = False
 
-    def __init__(self, core) -> None:
+    def __init__(self, core, *, clock=None) -> None:
         self.core = core
+        clock = clock if clock is not None else getattr(core, "clock", None)
+        self.peer_log = PeerLog(log, clock) if clock is not None else None
 
     def datagramReceived(self, data: bytes, addr) -> None:
         flow = DatagramFlow(self, (addr[0], addr[1]))
@@ -306,15 +448,33 @@ class SIPDatagramProtocol(protocol.DatagramProtocol):
             data = message.encode()
             if TRACE.is_enabled(MESSAGES):
                 _trace("Sent to", data, address, "UDP")
-            self.transport.write(data, address)
+            try:
+                self.transport.write(data, address)
+            except Exception as e:  # a bad address, a full buffer: this datagram is lost
+                fmt = "SIP UDP send to {host}:{port} failed: {error}"
+                kwargs = dict(host=address[0], port=address[1], error=str(e) or type(e).__name__)
+                if self.peer_log is not None:
+                    self.peer_log.emit(address[0], "warn", fmt, **kwargs)
+                else:
+                    log.warn(fmt, **kwargs)
 
 
-def sip_services(core, address: str = "", port: int = DEFAULT_PORT) -> list:
+UDP_READ_SIZE = 65535
+"""Octets Twisted reads per datagram (its default, 8,192, cut bigger ones short): the
+largest UDP payload there is (65,507 over IPv4), so every datagram is read whole and
+one over :data:`sip.framing.MAX_MESSAGE`, were IP to carry one, would get its 413."""
+
+
+def sip_services(core, address: str = "", port: int = DEFAULT_PORT, *, clock=None,
+                 limits: StreamLimits | None = None) -> list:
     """The listeners of `voice register global / source-address A port P`: a TCPServer
-    named "sip-tcp" and a UDPServer named "sip-udp", both handing messages to ``core``."""
-    tcp = internet.TCPServer(port, SIPStreamFactory(core), backlog=LISTEN_BACKLOG,
-                             interface=address)
+    named "sip-tcp" (its factory keeps ``limits``, timed by ``clock``, by default the
+    core's) and a UDPServer named "sip-udp" reading datagrams whole, both handing
+    messages to ``core``."""
+    tcp = internet.TCPServer(port, SIPStreamFactory(core, clock=clock, limits=limits),
+                             backlog=LISTEN_BACKLOG, interface=address)
     tcp.setName("sip-tcp")
-    udp = internet.UDPServer(port, SIPDatagramProtocol(core), interface=address)
+    udp = internet.UDPServer(port, SIPDatagramProtocol(core), interface=address,
+                             maxPacketSize=UDP_READ_SIZE)
     udp.setName("sip-udp")
     return [tcp, udp]

@@ -231,6 +231,7 @@ def test_over_udp_the_200_ok_is_resent_until_the_ack():
     ex = Exchange(DEFAULT)
     try:
         gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        gateway.core.verified.add(flow.peer)  # it has shown it receives what we send
         (ok,) = send(ex, gateway, flow, sip("INVITE", body=STATUS))
         ex.advance(0.5)
         ex.advance(1)
@@ -246,6 +247,7 @@ def test_over_udp_no_ack_ends_the_session_with_bye():
     ex = Exchange(DEFAULT)
     try:
         gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock), UdpFlow()
+        gateway.core.verified.add(flow.peer)  # it has shown it receives what we send
         send(ex, gateway, flow, sip("INVITE", body=STATUS))
         for _ in range(70):
             ex.advance(0.5)
@@ -336,6 +338,7 @@ def test_t1_is_configurable_and_the_retransmissions_follow_it():
     ex = Exchange(DEFAULT)
     try:
         gateway, flow = CTIGateway(ex.config, ex.telephony, ex.clock, timers=Timers(t1=0.1)), UdpFlow()
+        gateway.core.verified.add(flow.peer)
         send(ex, gateway, flow, sip("INVITE", body=STATUS))
         ex.advance(0.1)
         ex.advance(0.2)

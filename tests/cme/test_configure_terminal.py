@@ -194,3 +194,23 @@ def test_an_unknown_phone_is_listed_as_an_attempted_registration_until_cleared(e
     assert "SEP0000000000AA" in out and "127.0.0.1" in out
     assert run(table, "clear telephony-service ephone-attempted-registrations", vty.app).ok
     assert "No attempted registrations" in run(table, "show ephone attempted-registrations", vty.app).output
+
+
+def test_sip_ua_connection_limits_follow_configure_terminal(exchange):
+    from twisted.internet import task
+
+    from sip.core import UASCore
+    from sip.transport import SIPStreamFactory
+
+    ex = exchange(CONFIG)
+    vty = Vty(ex)
+    clock = task.Clock()
+    factory = SIPStreamFactory(UASCore(clock))
+    vty.app.sip_streams["TCP"] = factory
+    vty.line("configure terminal")
+    vty.line("sip-ua")
+    vty.line(" timers connection aging 60")
+    vty.line(" connection limit per-source 4")
+    vty.line("end")
+    assert factory.limits.idle == 3600 and factory.per_source.limit == 4
+    assert " timers connection aging 60" in vty.line("show running-config")

@@ -215,3 +215,23 @@ def test_the_cli_shows_a_trunk_call_while_it_lasts(ex):
     ex.settle()
     assert show_sip_ua_calls(ctx).startswith("Total SIP call legs:0")
     nothing_left(ex)
+
+
+def test_the_amplification_guard_trusts_only_the_listed_networks_and_dial_peer_targets(ex):
+    """What the gateway gives the core as `trusted` (answered in full over UDP)."""
+    vouches = ex.cti.core.trusted
+    assert vouches("192.0.2.7") and vouches("198.51.100.20")
+    assert not vouches("203.0.113.66") and not vouches("gw.example")
+    ex.config.voip.trusted_list, ex.config.voip.trusted = False, []
+    assert vouches("198.51.100.20")  # the target still
+    assert not vouches("192.0.2.7")  # no list: nobody else is trusted by default
+
+
+def test_a_trunk_call_on_a_flow_keeps_it_busy(ex):
+    ex.phone(A)
+    flow = FakeFlow()
+    flow.peer = ("198.51.100.20", 5060)
+    assert not ex.cti.flow_busy(flow)
+    ex.cti.core.receive(invite(), flow)
+    ex.settle()
+    assert ex.trunks.flow_busy(flow) and ex.cti.flow_busy(flow)
