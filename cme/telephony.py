@@ -134,7 +134,8 @@ class Telephony:
         def unknown(device: str, peer: str) -> None:
             self.board.attempted_registration(device, peer, self.clock.seconds())
 
-        return SCCPServerFactory(self.directory, self.clock, unknown)
+        return SCCPServerFactory(self.directory, self.clock, unknown,
+                                 pending_per_source=self.config.telephony.pending_per_source)
 
     def listener(self) -> internet.TCPServer | None:
         """The SCCP TCP listener on `telephony-service / ip source-address A port P`.
