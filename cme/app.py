@@ -42,6 +42,7 @@ class Application:
     trunks: object = None  # cme.trunks.TrunkGateway, the dial-peers' SIP calls
     state_dir: str | None = None  # where `write memory` keeps the previous copy (else beside the file)
     cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
+    login_guard: object = None  # cme.cli.login_guard.LoginGuard, failed CLI log-ins (`show login`)
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

@@ -80,7 +80,8 @@ def makeService(options: Options):
     from cme.cli import builtin, cnf, cti, dialpeer, ephone
     from cme.cli import trunks as trunk_cli
     from cme.cli import em as em_cli
-    from cme.cli.server import cli_services
+    from cme.cli.login_guard import LoginGuard
+    from cme.cli.server import cli_services, configured_policy
     from cme.service import CMEService
     from cme.telephony import Telephony
 
@@ -120,8 +121,11 @@ def makeService(options: Options):
             listener.setServiceParent(service)
             if listener.name == "sip-udp":
                 app.trunks.udp = listener.args[1]  # trunk calls over UDP leave from this socket
+    # failed CLI log-ins per source, shared by SSH and telnet; `show login` reads it
+    app.login_guard = LoginGuard(reactor, configured_policy(app))
     for child in cli_services(
         options.app,
+        login_guard=app.login_guard,
         ssh_port=options["ssh-port"],
         telnet_port=options["telnet-port"],
         interface=options["cli-interface"],
