@@ -135,7 +135,7 @@ class Telephony:
             self.board.attempted_registration(device, peer, self.clock.seconds())
 
         return SCCPServerFactory(self.directory, self.clock, unknown,
-                                 pending_per_source=self.config.telephony.pending_per_source)
+                                 pending_per_source=lambda: self.config.telephony.pending_per_source)
 
     def listener(self) -> internet.TCPServer | None:
         """The SCCP TCP listener on `telephony-service / ip source-address A port P`.

@@ -15,6 +15,8 @@ lines a peer's junk makes are logged through a `PeerLog`, a few per peer per min
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from pykka import ActorDeadError
 from twisted.internet import protocol
 
@@ -181,14 +183,21 @@ class SCCPServerProtocol(protocol.Protocol):
 class SCCPServerFactory(protocol.ServerFactory):
     noisy = False
 
-    def __init__(self, directory, clock, on_unknown=None, *, pending_per_source: int = PENDING_PER_SOURCE) -> None:
+    def __init__(self, directory, clock, on_unknown=None, *,
+                 pending_per_source: int | Callable[[], int] = PENDING_PER_SOURCE) -> None:
+        """`pending_per_source`: the cap, or a function giving the one configured now."""
         self.directory, self.clock = directory, clock
         self.on_unknown = on_unknown
-        self.pending = ConnectionsPerSource(pending_per_source)
+        self._pending_limit = pending_per_source
+        self.pending = ConnectionsPerSource(self._limit_now())
         self.peer_log = PeerLog(log, clock, interval=LOG_INTERVAL, burst=LOG_BURST)
         self.refusal_log = PeerLog(log, clock, interval=LOG_INTERVAL)
 
+    def _limit_now(self) -> int:
+        return self._pending_limit() if callable(self._pending_limit) else self._pending_limit
+
     def buildProtocol(self, addr):
+        self.pending.limit = self._limit_now()  # `configure terminal` may have changed it
         p = SCCPServerProtocol(self.directory, self.clock, self.on_unknown, pending=self.pending,
                                peer_log=self.peer_log, refusal_log=self.refusal_log)
         p.factory = self

@@ -121,7 +121,11 @@ def test_the_cap_comes_from_telephony_service_and_has_a_default():
     from tests.actors.test_phone import CONFIG
     lab = Lab(CONFIG.replace("telephony-service\n", "telephony-service\n registration pending-per-source 2\n", 1))
     try:
-        assert lab.telephony.server_factory().pending.limit == 2
+        factory = lab.telephony.server_factory()
+        assert factory.pending.limit == 2
+        lab.config.telephony.pending_per_source = 5  # as `configure terminal` changes it
+        factory.buildProtocol(None)
+        assert factory.pending.limit == 5
     finally:
         lab.close()
     lab = Lab()
