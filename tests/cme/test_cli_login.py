@@ -305,3 +305,28 @@ def test_cli_services_share_the_guard_given(tmp_path):
                             login_guard=guard, clock=task.Clock())
     admissions = {id(s.args[1].admission) for s in services}
     assert len(admissions) == 1 and services[0].args[1].admission.guard is guard
+
+
+def test_configure_terminal_changes_the_policy_and_the_ssh_time_out_at_once():
+    from cme.testing import Exchange
+    from tests.cme.test_configure_terminal import CONFIG, Vty
+
+    ex = Exchange(CONFIG)
+    try:
+        vty = Vty(ex)
+        guard = LoginGuard(task.Clock(), configured_policy(vty.app))
+        vty.app.login_guard = guard
+        vty.line("configure terminal")
+        vty.line("login block-for 30 attempts 2 within 10")
+        vty.line("ip ssh time-out 45")
+        vty.line("end")
+        assert guard.policy() == LoginBlock(30, 2, 10) and ex.config.ssh_timeout == 45
+        out = vty.line("show running-config")
+        assert "login block-for 30 attempts 2 within 10" in out and "ip ssh time-out 45" in out
+        assert "If 2 login failures from one source occur in 10 seconds" in vty.line("show login")
+        vty.line("configure terminal")
+        vty.line("no login block-for")
+        vty.line("end")
+        assert guard.policy() == DEFAULT_POLICY
+    finally:
+        ex.close()
