@@ -330,3 +330,30 @@ def test_configure_terminal_changes_the_policy_and_the_ssh_time_out_at_once():
         assert guard.policy() == DEFAULT_POLICY
     finally:
         ex.close()
+
+
+def test_ssh_password_from_a_source_that_became_quiet_is_not_checked():
+    from twisted.conch import error as conch_error
+    from twisted.conch.ssh.common import NS
+    from cme.cli.server import CLIUserAuth
+
+    clock = task.Clock()
+    guard = LoginGuard(clock, LoginBlock(60, 1, 60))
+    guard.failed("192.0.2.5")  # quiet now, while this connection is at its password prompt
+    checked, disconnects = [], []
+
+    class Transport:  # what CLIUserAuth reads of the SSH transport
+        factory = type("F", (), {"guard": guard})()
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "192.0.2.5", 40000), hostAddress=LOCAL)
+
+        def sendDisconnect(self, code, text):
+            disconnects.append(text)
+
+    auth = CLIUserAuth()
+    auth.transport, auth.user = Transport(), b"admin"
+    auth.portal = type("P", (), {"login": lambda self, *a: checked.append(a)})()
+    d = auth.auth_password(b"\x00" + NS(b"s3cret"))
+    failures = []
+    d.addErrback(failures.append)
+    assert checked == [] and disconnects == [b"Login blocked"]
+    assert failures[0].check(conch_error.IgnoreAuthentication)
