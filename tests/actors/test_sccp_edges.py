@@ -7,8 +7,13 @@ from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.logger import formatEvent, globalLogPublisher
 
 from sccp.registration import KeepAliveMessage
-from sccp.server import LOG_BURST, MAX_IGNORED_BEFORE_REGISTER, PENDING_PER_SOURCE, SCCPServerFactory
-from tests.actors.test_phone import PHONE1, PHONE2, Lab, Peer, full_registration
+from sccp.server import (
+    LOG_BURST,
+    MAX_IGNORED_BEFORE_REGISTER,
+    PENDING_PER_SOURCE,
+    SCCPServerFactory,
+)
+from tests.actors.test_phone import PHONE1, Lab, Peer, full_registration
 
 
 def unknown_frames(count: int) -> bytes:

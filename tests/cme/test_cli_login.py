@@ -4,24 +4,50 @@ timeout (`ip ssh time-out`); `show login` and `show login failures`."""
 import pytest
 import pytest_twisted
 from twisted.conch.client.knownhosts import KnownHostsFile
-from twisted.conch.endpoints import SSHCommandClientEndpoint
+from twisted.conch.endpoints import AuthenticationFailed, SSHCommandClientEndpoint
 from twisted.conch.ssh import keys
 from twisted.internet import defer, task
 from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionClosed
 from twisted.internet.protocol import Factory
 from twisted.internet.testing import StringTransport, StringTransportWithDisconnection
+from twisted.logger import globalLogPublisher
 from twisted.python.filepath import FilePath
 
 from cme.cli import hostkey
 from cme.cli.builtin import default_table
 from cme.cli.login_guard import DEFAULT_POLICY, LoginGuard
-from cme.cli.server import (BLOCKED_TEXT, CONNECTIONS_PER_SOURCE, CLIAdmission, TelnetCLIFactory,
-                            cli_services, configured_policy, ssh_factory)
+from cme.cli.server import (
+    BLOCKED_TEXT,
+    CONNECTIONS_PER_SOURCE,
+    CLIAdmission,
+    TelnetCLIFactory,
+    cli_services,
+    configured_policy,
+    ssh_factory,
+)
 from cme.cli.testing import FakeApplication, run
 from conf.model import LoginBlock
-from tests.cme.test_cli_server import DO, DONT, ECHO, IAC, WONT, Collect, TelnetClient, logged, messages  # noqa: F401 - fixture
+from tests.cme.test_cli_server import (
+    DO,
+    DONT,
+    ECHO,
+    IAC,
+    WONT,
+    Collect,
+    TelnetClient,
+    messages,
+)
 
 LOCAL = IPv4Address("TCP", "127.0.0.1", 2323)
+
+
+@pytest.fixture
+def logged():
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    yield events
+    globalLogPublisher.removeObserver(events.append)
 
 
 def app_with(policy=None, **kw):
@@ -187,7 +213,7 @@ def ssh_connection(tmp_path):
 
 def test_ssh_drops_a_client_that_has_not_logged_in_within_the_default_120_seconds(ssh_connection, logged):
     clock = task.Clock()
-    proto, transport = ssh_connection(app_with(None), clock)
+    _, transport = ssh_connection(app_with(None), clock)
     clock.advance(119)
     assert not transport.disconnecting  # still in key exchange: the client sent nothing
     clock.advance(1)
@@ -245,13 +271,13 @@ def ssh_server(tmp_path):
 
 @pytest_twisted.inlineCallbacks
 def test_ssh_failures_count_and_a_quiet_source_is_refused_before_any_password_check(ssh_server):
-    app, guard, endpoint = ssh_server
+    _, guard, endpoint = ssh_server
     for _ in range(2):
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationFailed):
             yield endpoint(b"guess").connect(Factory.forProtocol(Collect))
     assert guard.blocked("127.0.0.1")
     assert guard.failures()[0].count >= 2 and guard.failures()[0].last_user == "admin"
-    with pytest.raises(Exception):  # even the right password: the connection is refused
+    with pytest.raises(ConnectionClosed):  # even the right password: the connection is refused
         yield endpoint(b"s3cret").connect(Factory.forProtocol(Collect))
 
 
@@ -335,6 +361,7 @@ def test_configure_terminal_changes_the_policy_and_the_ssh_time_out_at_once():
 def test_ssh_password_from_a_source_that_became_quiet_is_not_checked():
     from twisted.conch import error as conch_error
     from twisted.conch.ssh.common import NS
+
     from cme.cli.server import CLIUserAuth
 
     clock = task.Clock()
