@@ -43,6 +43,7 @@ class Application:
     state_dir: str | None = None  # where `write memory` keeps the previous copy (else beside the file)
     cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
     sip_streams: dict = field(default_factory=dict)  # "TCP"/"TLS" -> its sip.transport.SIPStreamFactory
+    login_guard: object = None  # cme.cli.login_guard.LoginGuard, failed CLI log-ins (`show login`)
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

@@ -63,8 +63,10 @@ def generate_config(n: int, base_number: int = 1000) -> str:
            "voice service voip", " allow-connections sip to sip", " no cti shutdown", " gcid",
            " cti csta mode basic", "!",
            "voice register global", " mode cme", " source-address 127.0.0.1 port 5060", "!",
+           "! every virtual phone connects from 127.0.0.1, thousands at a time: no cap on",
+           "! the connections waiting to register (the default is 128 per source host)",
            "telephony-service", " ip source-address 127.0.0.1 port 2000",
-           f" max-ephones {n}", f" max-dn {n}", "!"]
+           f" max-ephones {n}", f" max-dn {n}", " registration pending-per-source 0", "!"]
     for i in range(n):
         out += [f"ephone-dn {i + 1}", f" number {base_number + i}", " cti watch", "!"]
     for i in range(n):

@@ -100,7 +100,8 @@ def makeService(options: Options):
     from cme.cli import trunks as trunk_cli
     from cme.cli import sip_connections
     from cme.cli import em as em_cli
-    from cme.cli.server import cli_services
+    from cme.cli.login_guard import LoginGuard
+    from cme.cli.server import cli_services, configured_policy
     from cme.service import CMEService
     from cme.telephony import Telephony
 
@@ -147,8 +148,11 @@ def makeService(options: Options):
         tls = sip_tls_listener(app, reactor)
         if tls is not None:
             tls.setServiceParent(service)
+    # failed CLI log-ins per source, shared by SSH and telnet; `show login` reads it
+    app.login_guard = LoginGuard(reactor, configured_policy(app))
     for child in cli_services(
         options.app,
+        login_guard=app.login_guard,
         ssh_port=options["ssh-port"],
         telnet_port=options["telnet-port"],
         interface=options["cli-interface"],

@@ -21,6 +21,7 @@ from actors.runtime import Runtime, current_runtime, set_runtime
 from actors.trace import TraceLogger
 from cme.app import VERSION, Application
 from cme.drain import BOUND
+from cme.open_files import raise_open_files_limit
 from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
 
 log = TraceLogger(namespace="cme.service")
@@ -29,9 +30,11 @@ log = TraceLogger(namespace="cme.service")
 class CMEService(MultiService):
     """The whole server as one twistd service; children are the listeners."""
 
-    def __init__(self, app: Application, *, runtime: Runtime | None = None, json_log: str | None = None) -> None:
+    def __init__(self, app: Application, *, runtime: Runtime | None = None, json_log: str | None = None,
+                 open_files=raise_open_files_limit) -> None:
         super().__init__()
         self.app = app
+        self.open_files = open_files  # called once at start: raises the descriptor limit
         self.runtime = runtime
         self.json_log = json_log
         self._observers: list = []
@@ -57,6 +60,7 @@ class CMEService(MultiService):
             dns=len(config.ephone_dns),
             cti="shut down" if config.voip.cti_shutdown else "enabled",
         )
+        self.open_files()
         if not config.accounts:
             log.warn("no 'username NAME password PW' in the configuration: nobody can log in to the CLI")
         for finding in self.app.findings:

@@ -144,7 +144,8 @@ class Telephony:
         def unknown(device: str, peer: str) -> None:
             self.board.attempted_registration(device, peer, self.clock.seconds())
 
-        return SCCPServerFactory(self.directory, self.clock, unknown, self.connections)
+        return SCCPServerFactory(self.directory, self.clock, unknown, self.connections,
+                                 pending_per_source=lambda: self.config.telephony.pending_per_source)
 
     # -- shutdown ---------------------------------------------------------------------------
     def clear_calls(self) -> None:

@@ -350,6 +350,8 @@ TELEPHONY = Mode("telephony", "'telephony-service'", (
     value("max-dn <max_dn:1-15000>", "max_dn", "max-dn {}"),
     value("keepalive <keepalive:10-65535>", "keepalive", "keepalive {}"),
     value("timeouts interdigit <interdigit_timeout:2-120>", "interdigit_timeout", "timeouts interdigit {}"),
+    value("registration pending-per-source <pending_per_source:0-65535>", "pending_per_source",
+          "registration pending-per-source {}"),
     Command("em logout <t1:time> [<t2:time> [<t3:time>]]", apply=_em_logout, no=_reset("em_logout"),
             show=lambda t: ["em logout " + " ".join(f"{h}:{mi}" for h, mi in t.em_logout)] if t.em_logout else []),
     flag("em external", "em_external"),
@@ -665,10 +667,34 @@ def _hostname(cfg: m.Config, caps: dict) -> None:
     cfg.hostname = caps["hostname"]
 
 
+def _login_block(cfg: m.Config, caps: dict) -> None:
+    cfg.login_block = m.LoginBlock(caps["block_for"], caps["attempts"], caps["within"])
+
+
+def _show_login_block(cfg: m.Config) -> list[Section]:
+    b = cfg.login_block
+    if b is None:
+        return []
+    return [(("login block-for",), f"login block-for {b.block_for} attempts {b.attempts} within {b.within}", None)]
+
+
+def _ssh_timeout(cfg: m.Config, caps: dict) -> None:
+    cfg.ssh_timeout = caps["seconds"]
+
+
 GLOBAL = Mode("global", "global configuration", (
     Command("hostname <hostname:hostname>", apply=_hostname, no=lambda cfg, c: setattr(cfg, "hostname", "Router"),
             sections=lambda cfg: [(("hostname",), f"hostname {cfg.hostname}", None)],
             key=lambda c: ("hostname",), rank=30),
+    Command("login block-for <block_for:1-65535> attempts <attempts:1-65535> within <within:1-65535>",
+            apply=_login_block, no=lambda cfg, c: setattr(cfg, "login_block", None),
+            no_pattern="login block-for [<rest:line>]",
+            sections=_show_login_block, key=lambda c: ("login block-for",), rank=58),
+    Command("ip ssh time-out <seconds:1-120>", apply=_ssh_timeout, no=lambda cfg, c: setattr(cfg, "ssh_timeout", 120),
+            no_pattern="ip ssh time-out [<seconds:1-120>]",
+            sections=lambda cfg: [(("ip ssh time-out",), f"ip ssh time-out {cfg.ssh_timeout}", None)]
+            if cfg.ssh_timeout != 120 else [],
+            key=lambda c: ("ip ssh time-out",), rank=60),
     Command("username <name:word> [privilege <privilege:0-15>] {kind=password|secret} [{enc=0|5|7|8|9}] <pw:line>",
             apply=_account, no=lambda cfg, c: cfg.accounts.pop(c["name"], None),
             no_pattern="username <name:word> [<rest:line>]",

@@ -143,6 +143,9 @@ class Telephony:
     network_locale: str = "US"  # `network-locale CC`: their tones and cadences
     keepalive: int = 30  # SCCP keepalive seconds, 10-65535
     interdigit_timeout: int = 10  # seconds, 2-120
+    # `registration pending-per-source N`: connections from one host that may wait for
+    # their Register at once (0: no cap); registered ones do not count (sccp/server.py)
+    pending_per_source: int = 128
     extra: list[str] = field(default_factory=list)
 
 
@@ -352,9 +355,20 @@ class TftpFile:
         return self.alias or self.path.rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class LoginBlock:
+    """`login block-for S attempts N within W`: N failed CLI log-ins from one source within
+    W seconds make that source wait S seconds (cme/cli/login_guard.py)."""
+    block_for: int = 60
+    attempts: int = 5
+    within: int = 60
+
+
 @dataclass
 class Config:
     hostname: str = "Router"
+    login_block: LoginBlock | None = None  # None: not configured, the default policy applies
+    ssh_timeout: int = 120  # `ip ssh time-out S`: seconds an SSH client has to log in
     accounts: dict[str, Account] = field(default_factory=dict)
     voip: Voip = field(default_factory=Voip)
     register_global: RegisterGlobal = field(default_factory=RegisterGlobal)

@@ -2,16 +2,25 @@
 
 Thin on purpose (DESIGN.md): the protocol knows no registration rules. Before a Register
 it owns the connection alone: an unknown device name gets RegisterReject and the
-connection closes; anything else is logged and dropped, and a connection that has not
+connection closes; anything else (any id, known, unknown or malformed) is logged and
+dropped and counts toward `MAX_IGNORED_BEFORE_REGISTER`, and a connection that has not
 registered within `REGISTER_TIMEOUT` seconds (a half header that stalls, a port scan) is
 closed. After a Register it is the phone actor's link: every message goes to that actor,
 which answers through `send` and ends the session with `close`.
+
+What one peer may cost (issue 13): connections that have not registered yet are capped per
+source host (`PENDING_PER_SOURCE`, `telephony-service / registration pending-per-source N`;
+a registered connection no longer counts, so many phones behind one NAT are fine), and the
+lines a peer's junk makes are logged through a `PeerLog`, a few per peer per minute.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from pykka import ActorDeadError
 from twisted.internet import protocol
 
+from actors.peer_limits import ConnectionsPerSource, PeerLog
 from actors.phone import LinkLost, Received
 from actors.trace import TraceLogger
 from sccp.framing import Decoder, FramingError, encode
@@ -20,6 +29,9 @@ from sccp.registration import RegisterMessage, RegisterRejectMessage
 
 REGISTER_TIMEOUT = 30.0  # seconds a new connection may take to send its Register
 MAX_IGNORED_BEFORE_REGISTER = 20  # then the peer is clearly not a phone: close
+PENDING_PER_SOURCE = 128  # connections from one host that have not registered yet (0: no cap)
+LOG_BURST = 5  # lines about one connection's junk per LOG_INTERVAL
+LOG_INTERVAL = 60.0  # refusals (over the cap, unknown device) are logged once per source per interval
 
 log = TraceLogger(namespace="cme.sccp")
 
@@ -27,11 +39,19 @@ log = TraceLogger(namespace="cme.sccp")
 class SCCPServerProtocol(protocol.Protocol):
     """`directory` routes a Register's device name to its phone actor (actors/directory.py)."""
 
-    def __init__(self, directory, clock, on_unknown=None) -> None:
+    def __init__(self, directory, clock, on_unknown=None, *, pending: ConnectionsPerSource | None = None,
+                 peer_log: PeerLog | None = None, refusal_log: PeerLog | None = None) -> None:
         self.directory, self.clock = directory, clock
         self.on_unknown = on_unknown  # (device, peer): a Register for no configured ephone
+        # shared by the listener's connections (the factory's); own ones when built alone
+        self.pending = pending if pending is not None else ConnectionsPerSource(PENDING_PER_SOURCE)
+        self.peer_log = peer_log if peer_log is not None else PeerLog(log, clock, interval=LOG_INTERVAL,
+                                                                       burst=LOG_BURST)
+        self.refusal_log = refusal_log if refusal_log is not None else PeerLog(log, clock, interval=LOG_INTERVAL)
         self.decoder = Decoder()
         self.peer = "?"
+        self.host = "?"
+        self._counted = False  # holds a place in `pending` (admitted, not registered yet)
         self.phone = None  # the phone actor's ref once a Register was accepted
         self.device = None
         self._ignored = 0
@@ -57,7 +77,15 @@ class SCCPServerProtocol(protocol.Protocol):
         if set_no_delay is not None:
             set_no_delay(True)
         addr = self.transport.getPeer()
-        self.peer = f"{getattr(addr, 'host', '?')}:{getattr(addr, 'port', '?')}"
+        self.host = str(getattr(addr, 'host', '?'))
+        self.peer = f"{self.host}:{getattr(addr, 'port', '?')}"
+        if not self.pending.admit(self.host):
+            self.refusal_log.emit(("pending", self.host), "warn",
+                               "closing {peer}: {limit} connections from {host} are already waiting to register",
+                               peer=self.peer, limit=self.pending.limit, host=self.host)
+            self.close("too many unregistered connections from this source")
+            return
+        self._counted = True
         self._timeout = self.clock.callLater(REGISTER_TIMEOUT, self._register_timeout)
         connections = getattr(getattr(self, "factory", None), "connections", None)
         if connections is not None:
@@ -81,6 +109,7 @@ class SCCPServerProtocol(protocol.Protocol):
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self._closing = True
         self._cancel_timeout()
+        self._uncount()
         connections = getattr(getattr(self, "factory", None), "connections", None)
         if connections is not None:
             connections.discard(self)
@@ -89,25 +118,37 @@ class SCCPServerProtocol(protocol.Protocol):
 
     # -- routing ------------------------------------------------------------------------
     def _dispatch(self, message) -> None:
-        if isinstance(message, (RawMessage, MalformedMessage)):
-            log.info("{name} from {peer} ({device}) ignored", name=message.name, peer=self.peer, device=self.device or "not registered")
-            return
         if isinstance(message, RegisterMessage):
             self._register(message)
+        elif isinstance(message, (RawMessage, MalformedMessage)):
+            self.peer_log.emit(self.peer, "info", "{name} from {peer} ({device}) ignored", name=message.name,
+                               peer=self.peer, device=self.device or "not registered")
+            self._count_ignored()
         elif self.phone is not None:
             self._tell_phone(Received(self, message))
         else:
+            self.peer_log.emit(self.peer, "info", "{name} from {peer} before Register ignored",
+                               name=message.name, peer=self.peer)
+            self._count_ignored()
+
+    def _count_ignored(self) -> None:
+        if self.phone is None:
             self._ignored += 1
-            log.info("{name} from {peer} before Register ignored", name=message.name, peer=self.peer)
             if self._ignored >= MAX_IGNORED_BEFORE_REGISTER:
                 self.close("no Register")
+
+    def _uncount(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.pending.release(self.host)
 
     def _register(self, message: RegisterMessage) -> None:
         device = (message.device_name or "").upper()
         phone = self.directory.get(device) if device.startswith("SEP") else None
         if phone is None:
             shown = device if device.isprintable() and device else repr(message.device_name)
-            log.warn("Register from {peer} for unknown device {device} rejected", peer=self.peer, device=shown)
+            self.refusal_log.emit(("reject", self.host), "warn", "Register from {peer} for unknown device {device} rejected",
+                               peer=self.peer, device=shown)
             if self.on_unknown is not None:
                 self.on_unknown(shown, self.peer)
             self.send(RegisterRejectMessage(text=f"Unknown device {shown}"[:31]))
@@ -119,6 +160,7 @@ class SCCPServerProtocol(protocol.Protocol):
             self.close("device changed")
             return
         self._cancel_timeout()
+        self._uncount()  # registered: no longer waiting, so no longer capped
         self.phone, self.device = phone, device
         self._tell_phone(Received(self, message))
 
@@ -147,13 +189,24 @@ class SCCPServerProtocol(protocol.Protocol):
 class SCCPServerFactory(protocol.ServerFactory):
     noisy = False
 
-    def __init__(self, directory, clock, on_unknown=None, connections: set | None = None) -> None:
+    def __init__(self, directory, clock, on_unknown=None, connections: set | None = None, *,
+                 pending_per_source: int | Callable[[], int] = PENDING_PER_SOURCE) -> None:
+        """`pending_per_source`: the cap, or a function giving the one configured now."""
         self.directory, self.clock = directory, clock
         self.on_unknown = on_unknown
         # the open connections (shutdown closes them once the phones were shown idle)
         self.connections: set = connections if connections is not None else set()
+        self._pending_limit = pending_per_source
+        self.pending = ConnectionsPerSource(self._limit_now())
+        self.peer_log = PeerLog(log, clock, interval=LOG_INTERVAL, burst=LOG_BURST)
+        self.refusal_log = PeerLog(log, clock, interval=LOG_INTERVAL)
+
+    def _limit_now(self) -> int:
+        return self._pending_limit() if callable(self._pending_limit) else self._pending_limit
 
     def buildProtocol(self, addr):
-        p = SCCPServerProtocol(self.directory, self.clock, self.on_unknown)
+        self.pending.limit = self._limit_now()  # `configure terminal` may have changed it
+        p = SCCPServerProtocol(self.directory, self.clock, self.on_unknown, pending=self.pending,
+                               peer_log=self.peer_log, refusal_log=self.refusal_log)
         p.factory = self
         return p

@@ -8,6 +8,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 
+from cme.cli import login
 from cme.cli.commands import CommandError, CommandTable, Context
 
 # Help of the top-level keywords, worded as IOS words them.
@@ -271,6 +272,9 @@ def register(table: CommandTable) -> CommandTable:
     table.add("show running-config", show_running_config, "Current operating configuration")
     table.add("show version", show_version, "System hardware and software status")
     table.add("show logging", show_logging, "Show the contents of logging buffers")
+    # `show login` makes `sh log` ambiguous; IOS still takes `sh log` for `show logging`
+    table.add("show log", show_logging, "Show the contents of logging buffers", hidden=True)
+    login.register(table)
     table.add("show debugging", show_debugging, "State of each debugging option")
     table.add("show history", show_history, "Display the session command history")
 

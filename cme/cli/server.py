@@ -5,6 +5,16 @@ configuration (read at each login, so a `username` added at run time works at on
 hand the connection to the same `CLIShell`. With no `username` configured, every login is
 refused, as on a router with `login local` and no users.
 
+What one peer may cost (issue 13): both listeners share a `CLIAdmission`: at most
+`CONNECTIONS_PER_SOURCE` CLI connections per source address (SSH and telnet together;
+more are closed at once, logged once per source per minute), and the `LoginGuard`
+(login_guard.py) that counts failed log-ins per source and keeps a source that failed too
+often quiet (`login block-for`): its connections are refused (SSH) or told
+"% Login blocked" (telnet), and its passwords are not checked. A connection that has not
+logged in in time is dropped: telnet after `TelnetLogin.login_timeout`, SSH after
+`ip ssh time-out` (default 120 s), counted from the TCP connection, so a client stalling
+the key exchange is dropped as well as one stalling the password.
+
     services = cli_services(app, ssh_port=2222, telnet_port=2323)
     for s in services:
         s.setServiceParent(multi_service)
@@ -22,22 +32,29 @@ from twisted.conch import avatar, telnet
 from twisted.conch.insults import insults
 from twisted.conch.interfaces import IConchUser, ISession
 from twisted.conch.ssh import connection, factory, keys, session, userauth
+from twisted.conch import error as conch_error
 from twisted.conch.ssh import transport as ssh_transport
 from twisted.cred import credentials, error as cred_error
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.portal import IRealm, Portal
 from twisted.internet import defer, error as net_error
-from twisted.internet.protocol import ServerFactory
+from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.python import components, failure
 from zope.interface import implementer
 
+from actors.peer_limits import ConnectionsPerSource, PeerLog
 from cme.cli.builtin import default_table
 from cme.cli.commands import CommandTable, Context
 from cme.cli.hostkey import default_host_key_path, load_or_create
+from cme.cli.login_guard import DEFAULT_POLICY, LoginGuard
 from cme.cli.shell import CLIShell
 
 log = Logger(namespace="cme.cli")
+
+CONNECTIONS_PER_SOURCE = 8  # CLI connections (SSH and telnet together) one source address may hold
+SSH_LOGIN_TIMEOUT = 120  # IOS's `ip ssh time-out` default, seconds
+BLOCKED_TEXT = "% Login blocked: too many failed log-ins from this address; try again later"
 
 
 def peer_string(address: Any) -> str:
@@ -55,6 +72,60 @@ def configured_users(app) -> dict[str, str]:
     users = getattr(getattr(app, "config", None), "usernames", None) or {}
     # Tolerate a model that keeps an object per user rather than the bare password.
     return {name: getattr(pw, "password", pw) for name, pw in users.items()}
+
+
+def _host(address: Any) -> str:
+    inner = getattr(address, "address", None)
+    if inner is not None and getattr(address, "host", None) is None:
+        address = inner
+    return str(getattr(address, "host", address))
+
+
+def configured_policy(app):
+    """The `login block-for` in force: the configuration's as it is now, else the default."""
+    return lambda: getattr(getattr(app, "config", None), "login_block", None) or DEFAULT_POLICY
+
+
+# --------------------------------------------------------------------------
+# Who may connect
+
+
+class CLIAdmission:
+    """Shared by the SSH and telnet listeners: the per-source connection cap and the
+    log-in guard's quiet periods, asked once per new connection in `buildProtocol`."""
+
+    BUSY, BLOCKED = "busy", "blocked"
+
+    def __init__(self, guard: LoginGuard, clock, *, per_source: int = CONNECTIONS_PER_SOURCE) -> None:
+        self.guard = guard
+        self.connections = ConnectionsPerSource(per_source)
+        self.refusals = PeerLog(log, clock, interval=60.0)
+
+    def admit(self, addr, listener: str) -> str | None:
+        """None when the connection may stay (give it back with `release`), else why not."""
+        host = _host(addr)
+        if self.guard.blocked(host):
+            return self.BLOCKED
+        if not self.connections.admit(host):
+            self.refusals.emit(("busy", host), "warn",
+                               "{listener} connection from {host} refused: it holds {limit} CLI connections already",
+                               listener=listener, host=host, limit=self.connections.limit)
+            return self.BUSY
+        return None
+
+    def release(self, host: str) -> None:
+        self.connections.release(host)
+
+
+class _Refusal(Protocol):
+    """Says one line and closes (telnet from a source in its quiet period)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def connectionMade(self) -> None:
+        self.transport.write(("\r\n" + self.text + "\r\n").encode())
+        self.transport.loseConnection()
 
 
 # --------------------------------------------------------------------------
@@ -191,7 +262,14 @@ class CLIUserAuth(userauth.SSHUserAuthServer):
 
     def auth_password(self, packet):
         user = _text(self.user)
-        peer = peer_string(self.transport.transport.getPeer())
+        tcp = self.transport.transport
+        peer, host = peer_string(tcp.getPeer()), _host(tcp.getPeer())
+        guard = self.transport.factory.guard
+        if guard.blocked(host):
+            # quiet period: the password is not even checked
+            self.transport.sendDisconnect(ssh_transport.DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+                                          b"Login blocked")
+            return defer.fail(conch_error.IgnoreAuthentication())
 
         def accepted(result):
             log.info("SSH login {user} from {peer}", user=user, peer=peer)
@@ -200,6 +278,7 @@ class CLIUserAuth(userauth.SSHUserAuthServer):
         def refused(reason):
             log.warn("SSH login failed for {user!r} from {peer}: {why}", user=user, peer=peer,
                      why=reason.getErrorMessage())
+            guard.failed(host, user, getattr(tcp.getHost(), "port", None))
             return reason
 
         return super().auth_password(packet).addCallbacks(accepted, refused)
@@ -208,7 +287,41 @@ class CLIUserAuth(userauth.SSHUserAuthServer):
 class _SSHServerTransport(ssh_transport.SSHServerTransport):
     """Conch logs every client's DISCONNECT as an error ("Got remote error, code 11");
     a one-shot `ssh host show cti call` ends exactly so. A client's own reasons are not
-    the server's errors: logged at info."""
+    the server's errors: logged at info.
+
+    A client has the factory's `login_timeout()` seconds from the TCP connection to log in
+    (key exchange and password both); then it is disconnected."""
+
+    admitted_host: str | None = None  # holds a place in the factory's admission count
+    _login_timer = None
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        seconds = self.factory.login_timeout()
+        self._login_timer = self.factory.clock.callLater(seconds, self._login_timed_out, seconds)
+
+    def setService(self, service) -> None:
+        if getattr(service, "name", None) == b"ssh-connection":  # authenticated
+            self._cancel_login_timer()
+        super().setService(service)
+
+    def connectionLost(self, reason) -> None:
+        self._cancel_login_timer()
+        host, self.admitted_host = self.admitted_host, None
+        if host is not None:
+            self.factory.admission.release(host)
+        super().connectionLost(reason)
+
+    def _login_timed_out(self, seconds) -> None:
+        self._login_timer = None
+        log.info("SSH client {peer} did not log in within {seconds} seconds; disconnecting",
+                 peer=peer_string(self.transport.getPeer()), seconds=seconds)
+        self.sendDisconnect(ssh_transport.DISCONNECT_PROTOCOL_ERROR, b"login timed out")
+
+    def _cancel_login_timer(self) -> None:
+        timer, self._login_timer = self._login_timer, None
+        if timer is not None and timer.active():
+            timer.cancel()
 
     def receiveError(self, reasonCode, description):
         log.info("SSH client {peer} disconnected: {reason} (code {code})",
@@ -222,19 +335,36 @@ class CLISSHFactory(factory.SSHFactory):
     protocol = _SSHServerTransport
     services = {b"ssh-userauth": CLIUserAuth, b"ssh-connection": connection.SSHConnection}
 
-    def __init__(self, portal: Portal, host_key: keys.Key, *, password_delay: float = 1.0) -> None:
+    def __init__(self, portal: Portal, host_key: keys.Key, *, password_delay: float = 1.0, app=None,
+                 clock=None, admission: CLIAdmission | None = None) -> None:
         self.portal = portal
         self.publicKeys = {host_key.sshType(): host_key.public()}
         self.privateKeys = {host_key.sshType(): host_key}
         self.password_delay = password_delay
+        self.app = app
+        self.clock = clock or _reactor()
+        self.admission = admission or CLIAdmission(LoginGuard(self.clock, configured_policy(app)), self.clock)
+        self.guard = self.admission.guard
+
+    def login_timeout(self) -> int:
+        """`ip ssh time-out` as configured now."""
+        return getattr(getattr(self.app, "config", None), "ssh_timeout", SSH_LOGIN_TIMEOUT) or SSH_LOGIN_TIMEOUT
+
+    def buildProtocol(self, addr):
+        if self.admission.admit(addr, "SSH") is not None:
+            return None  # refused: Twisted closes the socket at once, nothing is allocated
+        proto = super().buildProtocol(addr)
+        proto.admitted_host = _host(addr)
+        return proto
 
 
 def ssh_factory(app, host_key: keys.Key, table: CommandTable | None = None, *, clock=None,
-                password_delay: float = 1.0) -> CLISSHFactory:
+                password_delay: float = 1.0, admission: CLIAdmission | None = None) -> CLISSHFactory:
     clock = clock or _reactor()
     realm = CLIRealm(app, table if table is not None else default_table(), clock)
     portal = Portal(realm, [ConfiguredUsersChecker(app)])
-    return CLISSHFactory(portal, host_key, password_delay=password_delay)
+    return CLISSHFactory(portal, host_key, password_delay=password_delay, app=app, clock=clock,
+                         admission=admission)
 
 
 # --------------------------------------------------------------------------
@@ -248,8 +378,10 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
     max_attempts = 3
     login_timeout = 30.0
 
-    def __init__(self, app, table: CommandTable, checker: ConfiguredUsersChecker, clock) -> None:
+    def __init__(self, app, table: CommandTable, checker: ConfiguredUsersChecker, clock,
+                 guard: LoginGuard | None = None) -> None:
         self.app, self.table, self.checker, self.clock = app, table, checker, clock
+        self.guard = guard if guard is not None else LoginGuard(clock, configured_policy(app))
         self.attempts = 0
         self.username = ""
         self.peer = "?"
@@ -304,6 +436,13 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
         return "Password"
 
     def telnet_Password(self, line: bytes):
+        host = _host(self.transport.getPeer())
+        if self.guard.blocked(host):  # quiet period began during this connection: not checked
+            self._cancel_timer()
+            self.transport.wont(telnet.ECHO).addErrback(lambda f: None)
+            self._write("\n" + BLOCKED_TEXT + "\n")
+            self.transport.loseConnection()
+            return "Discard"
         creds = credentials.UsernamePassword(self.username.encode("utf-8"), line.rstrip(b"\r"))
         d = defer.maybeDeferred(self.checker.requestAvatarId, creds)
         d.addCallbacks(self._accepted, self._refused)
@@ -313,9 +452,13 @@ class TelnetLogin(telnet.StatefulTelnetProtocol):
         self.attempts += 1
         log.warn("telnet login failed for {user!r} from {peer} (attempt {n})",
                  user=self.username, peer=self.peer, n=self.attempts)
+        host = _host(self.transport.getPeer())
+        quiet = self.guard.failed(host, self.username, getattr(self.transport.getHost(), "port", None))
         self.transport.wont(telnet.ECHO).addErrback(lambda f: None)
         self._write("\n% Authentication failed\n")
-        if self.attempts >= self.max_attempts:
+        if quiet:
+            self._write(BLOCKED_TEXT + "\n")
+        if self.attempts >= self.max_attempts or quiet:
             self._cancel_timer()
             self.transport.loseConnection()
             return
@@ -363,18 +506,37 @@ class _ShellBootstrap(telnet.TelnetBootstrapProtocol):
         self.transport.write(data.replace(b"\r\n", b"\n"))
 
 
+class _TelnetTransport(telnet.TelnetTransport):
+    admitted_host: str | None = None
+
+    def connectionLost(self, reason) -> None:
+        host, self.admitted_host = self.admitted_host, None
+        if host is not None:
+            self.factory.admission.release(host)
+        super().connectionLost(reason)
+
+
 class TelnetCLIFactory(ServerFactory):
     noisy = False
 
-    def __init__(self, app, table: CommandTable | None = None, *, clock=None) -> None:
+    def __init__(self, app, table: CommandTable | None = None, *, clock=None,
+                 admission: CLIAdmission | None = None) -> None:
         self.app = app
         self.table = table if table is not None else default_table()
         self.checker = ConfiguredUsersChecker(app)
         self.clock = clock or _reactor()
+        self.admission = admission or CLIAdmission(LoginGuard(self.clock, configured_policy(app)), self.clock)
 
     def buildProtocol(self, addr):
-        proto = telnet.TelnetTransport(TelnetLogin, self.app, self.table, self.checker, self.clock)
+        verdict = self.admission.admit(addr, "telnet")
+        if verdict == CLIAdmission.BUSY:
+            return None  # Twisted closes the socket at once
+        if verdict == CLIAdmission.BLOCKED:
+            return _Refusal(BLOCKED_TEXT)
+        proto = _TelnetTransport(TelnetLogin, self.app, self.table, self.checker, self.clock,
+                                 self.admission.guard)
         proto.factory = self
+        proto.admitted_host = _host(addr)
         return proto
 
 
@@ -395,7 +557,8 @@ def cli_services(app, *, ssh_port: int | None = 2222, telnet_port: int | None = 
                  interface: str = "127.0.0.1", telnet_interface: str | None = None,
                  host_key_path: str | os.PathLike[str] | None = None,
                  table: CommandTable | None = None, password_delay: float = 1.0,
-                 clock=None) -> list[IService]:
+                 clock=None, login_guard: LoginGuard | None = None,
+                 connections_per_source: int = CONNECTIONS_PER_SOURCE) -> list[IService]:
     """TCP services for the CLI, to add to the server's MultiService.
 
     `ssh_port`/`telnet_port` None (or negative) leaves that listener out; 0 picks a free
@@ -404,7 +567,9 @@ def cli_services(app, *, ssh_port: int | None = 2222, telnet_port: int | None = 
     `telnet_interface` (default: `interface`) must be a loopback address. The SSH host key
     is read from `host_key_path`, generated there on first use (default: the user's state
     directory, see `cme.cli.hostkey`). One `table` is shared by both listeners, so commands
-    registered on it later appear in both.
+    registered on it later appear in both. Both share one `CLIAdmission`: `login_guard`
+    (default: a new `LoginGuard` on the configuration's `login block-for`) and a cap of
+    `connections_per_source` connections per source address.
     """
     ssh_port = None if ssh_port is None or ssh_port < 0 else ssh_port
     telnet_port = None if telnet_port is None or telnet_port < 0 else telnet_port
@@ -415,17 +580,21 @@ def cli_services(app, *, ssh_port: int | None = 2222, telnet_port: int | None = 
             "and is only served on a loopback address (127.0.0.1 or ::1); use SSH for remote "
             "access, or pass telnet_port=None")
     table = table if table is not None else default_table()
+    clock = clock or _reactor()
+    guard = login_guard if login_guard is not None else LoginGuard(clock, configured_policy(app))
+    admission = CLIAdmission(guard, clock, per_source=connections_per_source)
     services: list[IService] = []
     if ssh_port is not None:
         key_path = host_key_path or default_host_key_path(getattr(app, "config_path", None))
         host_key = load_or_create(key_path)
         ssh = internet.TCPServer(
-            ssh_port, ssh_factory(app, host_key, table, clock=clock, password_delay=password_delay),
+            ssh_port, ssh_factory(app, host_key, table, clock=clock, password_delay=password_delay,
+                                  admission=admission),
             interface=interface)
         ssh.setName("cli-ssh")
         services.append(ssh)
     if telnet_port is not None:
-        tel = internet.TCPServer(telnet_port, TelnetCLIFactory(app, table, clock=clock),
+        tel = internet.TCPServer(telnet_port, TelnetCLIFactory(app, table, clock=clock, admission=admission),
                                  interface=telnet_interface)
         tel.setName("cli-telnet")
         services.append(tel)

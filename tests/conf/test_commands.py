@@ -210,6 +210,12 @@ CASES = [
     ("", "username admin privilege 15 password 0 cisco", "no username admin",
      lambda c: c.usernames, {"admin": "cisco"}, {}),
     ("", "username admin secret 0 s3cret", "no username admin", lambda c: c.usernames, {"admin": "s3cret"}, {}),
+    ("", "login block-for 100 attempts 3 within 30", "no login block-for",
+     lambda c: (c.login_block.block_for, c.login_block.attempts, c.login_block.within) if c.login_block else None,
+     (100, 3, 30), None),
+    ("", "ip ssh time-out 60", "no ip ssh time-out", lambda c: c.ssh_timeout, 60, 120),
+    ("telephony-service", "registration pending-per-source 0", "no registration pending-per-source",
+     lambda c: c.telephony.pending_per_source, 0, 128),
 ]
 
 
@@ -292,6 +298,12 @@ RANGES = [
     ("", "tftp-server flash:../etc/passwd", "is not a file on the router"),
     ("", "tftp-server flash:x.loads alias ../y", "% '../y' is not a file name to serve"),
     ("", "tftp-server flash:x.loads 100", "% access-list 100 out of range 1-99"),
+    ("", "login block-for 0 attempts 5 within 60", "% block-for 0 out of range 1-65535"),
+    ("", "login block-for 60 attempts 65536 within 60", "% attempts 65536 out of range 1-65535"),
+    ("", "login block-for 60 attempts 5 within 0", "% within 0 out of range 1-65535"),
+    ("", "ip ssh time-out 121", "% time-out 121 out of range 1-120"),
+    ("telephony-service", "registration pending-per-source 65536",
+     "% pending-per-source 65536 out of range 0-65535"),
 ]
 
 
@@ -455,3 +467,11 @@ def test_dn_by_number():
     assert c.dn_by_number("202") is None and c.dn_by_number("203").tag == 2
     del c.ephone_dns[2]
     assert c.dn_by_number("203") is None
+
+
+def test_other_ip_ssh_lines_stay_router_commands_beside_the_time_out():
+    text = "ip ssh version 2\nip ssh time-out 60\nip ssh authentication-retries 2\n"
+    result = parse(text)
+    assert messages(result) == [] and result.config.ssh_timeout == 60
+    assert [b.line for b in result.config.router] == ["ip ssh version 2", "ip ssh authentication-retries 2"]
+    assert "ip ssh time-out 60\nip ssh version 2\nip ssh authentication-retries 2\n" in render(result.config)
