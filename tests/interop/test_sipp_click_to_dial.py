@@ -67,13 +67,13 @@ def test_sipp_click_to_dial_from_201_to_an_auto_answering_202(server, tmp_path):
         yield talked
         # ... and it is over on both phones and in the server
         yield wait(a.when(lambda s: not s.calls()), b.when(lambda s: not s.calls()))
-        client = yield connect(reactor, "127.0.0.1", sip_port)
-        yield client.open("202")
-        for device in ("201", "202"):
+        for device in ("201", "202"):  # a session sees its own line only
+            client = yield connect(reactor, "127.0.0.1", sip_port)
+            yield client.open(device)
             snapshot = yield client.request(csta(f'<SnapshotDevice xmlns="{ED3}"><snapshotObject>{device}'
                                                  '</snapshotObject></SnapshotDevice>'))
             assert b"<snapshotData/>" in snapshot, (device, snapshot)
-        yield client.close()
+            yield client.close()
 
         server_log = log.read_text()
         assert "CTI session 1: alice on line 201" in server_log
