@@ -87,6 +87,7 @@ class CTIGateway:
         self._monitors: dict[int, int] = {}  # session id -> its live monitors
         self.monitors_total = 0
         self._ids = itertools.count(1)
+        self.draining = False  # the server is going down (drain): no new sessions
         self._trunks = None
         self._watched = self._watched_numbers()  # as the last configuration change left them
 
@@ -226,6 +227,8 @@ class CTIGateway:
     def _invite(self, request, tx, flow) -> None:
         if self.config.voip.cti_shutdown:
             return self._refuse(tx, request, 503, "CTI interface shut down")
+        if self.draining:
+            return self._refuse(tx, request, 503, "Server shutting down")
         user = request.from_.uri.user if hasattr(request.from_.uri, "user") else str(request.from_.uri)
         challenge = self.managers.authenticate(request, flow, user or "")
         if challenge is not None:
@@ -291,6 +294,7 @@ class CTIGateway:
         or the application gone), or `timeout` seconds passed."""
         from cme.drain import wait_until
 
+        self.draining = True  # new sessions are refused from now on
         for sid in list(self.sessions):
             self.clear(sid, "the server is shutting down")
         return wait_until(self.clock, lambda: not any(ref.is_alive() for ref in self.dialogs), timeout)

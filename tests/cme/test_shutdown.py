@@ -91,6 +91,16 @@ def test_stop_clears_calls_with_their_events_then_byes_then_closes_the_listeners
     assert ex.runtime.actors() == []  # then every actor stopped
 
 
+def test_a_session_asked_for_while_the_server_drains_gets_503(lab):
+    from tests.actors.test_cti_session import STATUS, send, sip
+
+    ex, gateway, flow, service, journal, phones = lab
+    stop(ex, service)  # waiting for the BYE's answer
+    late = sip("INVITE", body=STATUS, cseq=2, extra="Supported: timer\r\n")
+    (answer,) = [r for r in send(ex, gateway, flow, late) if r.status >= 200]
+    assert answer.status == 503 and not gateway.sessions
+
+
 def test_an_application_that_never_answers_the_bye_holds_the_stop_two_seconds_at_most(lab):
     ex, gateway, flow, service, journal, phones = lab
     done = stop(ex, service)
