@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from twisted.internet import defer
 
-from tests.interop.conftest import free_port, moved
+from tests.interop.conftest import free_port, moved, this_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKER = "127.0.0.2"  # Linux answers on all of 127/8
@@ -53,7 +53,7 @@ def start(tmp: Path, text: str | None = None, *args: str) -> Live:
                "--sip-t1", str(T1), *args]
     proc = subprocess.Popen([str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme",
                              "--config", str(cfg), *options],
-                            cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=_limit_files)
+                            cwd=ROOT, env=this_tree(), stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=_limit_files)
     deadline = time.monotonic() + 30
     while "cme-cti ready:" not in log.read_text():  # a child process: polling its log is the way
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()

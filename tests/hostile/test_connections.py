@@ -116,3 +116,43 @@ def test_guessing_cli_passwords_blocks_the_guesser_not_the_administrator(live):
     assert "cme-cti" not in out, "the guesser logged in during its quiet period"
     # the administrator, from another address, still logs in
     yield healthy(live)
+
+
+@pytest_twisted.inlineCallbacks
+def test_headers_trickling_in_from_one_source_hold_up_nobody(live):
+    """A slowloris: connections that send a header a few bytes at a time. They are capped
+    per source and each must finish its message within the partial-message timeout (unit
+    tests on task.Clock show the close); meanwhile everyone else is served."""
+    from twisted.internet import reactor, task
+
+    with ExitStack() as stack:
+        held = [s for s in (socket.socket() for _ in range(64))]
+        for s in held:
+            stack.enter_context(s)
+            s.bind((ATTACKER, 0))
+            s.connect(("127.0.0.1", live.sip))
+        header = b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.2:5060;branch=z9hG4bKslow\r\n"
+        trickle = task.LoopingCall(lambda: [_send_quietly(s, header[:2]) for s in held])
+        trickle.start(0.05)
+        try:
+            yield healthy(live)
+        finally:
+            trickle.stop()
+        closed = sum(1 for s in held if _closed(s))
+        assert closed >= 64 - 32, f"only {closed} of 64 connections from one source were refused"
+
+
+def _send_quietly(s: socket.socket, data: bytes) -> None:
+    try:
+        s.send(data, socket.MSG_DONTWAIT)
+    except OSError:
+        pass  # closed by the server: what the cap does
+
+
+def _closed(s: socket.socket) -> bool:
+    try:
+        return s.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
