@@ -133,17 +133,7 @@ def telnet_prompt(port: int, source: str = FRIEND) -> float | None:
 
 
 def read_until(s: socket.socket, marker: bytes, timeout: float) -> bytes:
-    data, deadline = b"", time.monotonic() + timeout
-    while marker not in data and time.monotonic() < deadline:
-        s.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            chunk = s.recv(4096)
-        except (socket.timeout, OSError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
+    return read_any(s, (marker,), timeout)
 
 
 def read_any(s: socket.socket, markers: tuple[bytes, ...], timeout: float) -> bytes:

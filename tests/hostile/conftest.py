@@ -85,14 +85,13 @@ def _within(d, seconds: float, what: str):
 
 
 @defer.inlineCallbacks
-def healthy(live: Live):
-    """A phone registers and completes a call, a CTI session works, the CLI logs in."""
+def a_call(live: Live):
+    """The phones of 201 and 202 register, 201 calls 202, 202 answers, 201 hangs up."""
     from twisted.internet import reactor
 
     from sccp.client import connect as connect_phone
     from sccp.enums import CallState, DeviceType
     from sccp.station import Station
-    from sip.client import ED3, connect, csta
 
     a = yield _within(connect_phone(reactor, "127.0.0.1", live.sccp, Station("SEP001E4A34A35F", DeviceType.CISCO_7961)),
                       10, "connecting a phone")
@@ -111,6 +110,16 @@ def healthy(live: Live):
     finally:
         for phone in (a, b):
             phone.transport.loseConnection()
+
+
+@defer.inlineCallbacks
+def healthy(live: Live):
+    """A phone registers and completes a call, a CTI session works, the CLI logs in."""
+    from twisted.internet import reactor
+
+    from sip.client import ED3, connect, csta
+
+    yield a_call(live)
     client = yield _within(connect(reactor, "127.0.0.1", live.sip), 10, "connecting a CTI application")
     status = yield _within(client.open("201"), 10, "opening a CTI session")
     assert b"<systemStatus>normal</systemStatus>" in status

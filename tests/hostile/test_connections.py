@@ -123,7 +123,7 @@ def test_headers_trickling_in_from_one_source_hold_up_nobody(live):
     """A slowloris: connections that send a header a few bytes at a time. They are capped
     per source and each must finish its message within the partial-message timeout (unit
     tests on task.Clock show the close); meanwhile everyone else is served."""
-    from twisted.internet import reactor, task
+    from twisted.internet import task
 
     with ExitStack() as stack:
         held = [s for s in (socket.socket() for _ in range(64))]

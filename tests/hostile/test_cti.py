@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest_twisted
-from twisted.internet import defer
 
-from tests.hostile.conftest import ED3, healthy
+from tests.hostile.conftest import ED3, a_call, healthy
 
 DEVICE = "<deviceObject>{}</deviceObject>"
 
@@ -60,9 +59,6 @@ def test_a_thousand_monitor_starts_are_one_monitor(live):
     """Shown: 1,000 MonitorStarts in one session turned one call into 6,000 INFOs."""
     from twisted.internet import reactor, task
 
-    from sccp.client import connect as connect_phone
-    from sccp.enums import CallState, DeviceType
-    from sccp.station import Station
     from sip.client import connect
 
     events = []
@@ -76,20 +72,9 @@ def test_a_thousand_monitor_starts_are_one_monitor(live):
         assert b"monitorCrossRefID" in answer, answer
         ids.add(answer.split(b"<monitorCrossRefID>")[1].split(b"<")[0])
     assert len(ids) == 1, f"{len(ids)} monitors on one device in one session"
-    a = yield connect_phone(reactor, "127.0.0.1", live.sccp, Station("SEP001E4A34A35F", DeviceType.CISCO_7961))
-    b = yield connect_phone(reactor, "127.0.0.1", live.sccp, Station("SEP000F8FC7B681", DeviceType.CISCO_7960))
-    yield defer.gatherResults([a.when_registered(), b.when_registered()])
-    a.off_hook()
-    a.dial("202")
-    yield b.when_ringing()
-    b.answer()
-    yield a.when(lambda s: any(c.state == CallState.CONNECTED for c in s.calls().values()))
-    a.on_hook()
-    yield b.when(lambda s: not s.calls())
+    yield a_call(live)
     for _ in range(50):  # the last events cross two processes
         yield task.deferLater(reactor, 0.02, lambda: None)
-    for phone in (a, b):
-        phone.transport.loseConnection()
     # one monitor sees a handful of events for a call (originated, delivered, established,
     # cleared ...), not a thousand times that
     assert 3 <= len(events) <= 20, len(events)

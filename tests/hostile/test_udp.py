@@ -5,7 +5,6 @@ This server traces `cme.sip.messages`, so its log shows every address it sent to
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
