@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The layers below the application.
-BELOW_CME = ("actors", "fsm", "sip", "sccp", "conf", "tftp")
+BELOW_CME = ("actors", "fsm", "sip", "sccp", "conf", "tftp", "load")
 
 #: What the state tables may not depend on (besides `cme`).
 NOT_IN_FSM = ("actors", "sip", "sccp", "tftp", "twisted")
@@ -115,3 +115,13 @@ def test_the_call_core_imports_nothing_of_sccp_or_sip():
             if any(_within(name, top) for top in ("sccp", "sip")):
                 out.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
     assert out == []
+
+
+#: What the load generator's Locust processes may not import: Locust runs on gevent, so
+#: no reactor, and nothing that pulls one in (the actors, the protocols' Twisted sides).
+NOT_IN_LOAD = ("twisted", "actors", "sccp.client", "sccp.server", "sccp.phonebank", "sip.client",
+               "sip.transport", "sip.core", "tftp")
+
+
+def test_the_load_generator_imports_no_twisted():
+    assert violations("load", NOT_IN_LOAD) == []
