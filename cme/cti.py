@@ -23,6 +23,7 @@ import itertools
 from dataclasses import dataclass
 
 from actors.directory import Directory
+from actors.peer_limits import PeerLog
 from actors.cti_scope import SessionScope
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
@@ -40,6 +41,12 @@ from sip.session_timer import TooSmall, negotiate
 from sip.timers import DEFAULT, Timers
 
 log = TraceLogger(namespace="cme.cti")
+
+# Sessions opened over UDP by a source that has not yet shown it receives what we send (its
+# ACK proves it): each holds a dialog for up to 64*T1, so a flood of forged INVITEs could
+# fill the dialog table. Capped per source host and in all; over the cap, 503.
+UNCONFIRMED_PER_SOURCE = 8
+UNCONFIRMED_TOTAL = 512
 
 
 @dataclass(slots=True)
@@ -88,6 +95,8 @@ class CTIGateway:
         self.monitors_total = 0
         self._ids = itertools.count(1)
         self.draining = False  # the server is going down (drain): no new sessions
+        self._unconfirmed: dict[int, str] = {}  # session id -> host: UDP, unproven, not yet ACKed
+        self._refusals = PeerLog(log, clock, burst=5)
         self._trunks = None
         self._watched = self._watched_numbers()  # as the last configuration change left them
 
@@ -108,6 +117,8 @@ class CTIGateway:
         self.core.send_request(request, flow, on_response)
 
     def session_status(self, session) -> None:
+        if session.state == "active":
+            self._unconfirmed.pop(session.session_id, None)
         self.status[session.session_id] = SessionStatus(
             session.session_id, _peer(session.flow), session.flow.transport_name, session.user,
             session.line_number, session.state, len(session.monitors), session.expires_at,
@@ -117,6 +128,7 @@ class CTIGateway:
         """The session sent BYE and waits for its answer: no longer shown, cleared or
         tied to a manager; its dialog key still routes to it (it refuses requests)."""
         self.sessions.pop(session.session_id, None)
+        self._unconfirmed.pop(session.session_id, None)
         self.opened.pop(session.session_id, None)
         self.status.pop(session.session_id, None)
         self._lines.pop(session.session_id, None)
@@ -220,9 +232,17 @@ class CTIGateway:
         ref.tell(InDialog(request, tx))  # the session checks it against its dialog
 
     def _refuse(self, tx, request, status: int, reason: str) -> None:
-        log.info("CTI session refused ({status} {reason}): {user} to {to}", status=status, reason=reason,
-                 user=str(request.from_), to=str(request.to))
+        # a few lines a minute per source, however many INVITEs it sends
+        self._refusals.emit(_peer(tx.peer).rpartition(":")[0], "info",
+                            "CTI session refused ({status} {reason}): {user} to {to}", status=status,
+                            reason=reason, user=str(request.from_), to=str(request.to))
         self.respond(tx, request.response(status, reason))
+
+    def _unconfirmed_full(self, flow) -> bool:
+        """Would one more session from this unproven UDP source pass the caps?"""
+        host = flow.peer[0]
+        return (len(self._unconfirmed) >= UNCONFIRMED_TOTAL or
+                sum(1 for h in self._unconfirmed.values() if h == host) >= UNCONFIRMED_PER_SOURCE)
 
     def _invite(self, request, tx, flow) -> None:
         if self.config.voip.cti_shutdown:
@@ -273,7 +293,12 @@ class CTIGateway:
             self.dialogs.ensure_room()
         except (ValueError, DialogTableFull) as e:
             return self._refuse(tx, request, 400 if isinstance(e, ValueError) else 503, str(e))
+        unproven = not self.core.verified_flow(flow)
+        if unproven and self._unconfirmed_full(flow):
+            return self._refuse(tx, request, 503, "Too many unconfirmed sessions")
         session_id = next(self._ids)
+        if unproven:
+            self._unconfirmed[session_id] = flow.peer[0]  # until its ACK (session_status: active)
         # a session manager may use every cti watch line; anyone else the To line only
         scope = SessionScope.session_manager(user) if manager else SessionScope.line(dn.numbers)
         # from here the dialog is the session's: it answers the INVITE with it
