@@ -198,7 +198,11 @@ def build_scenario(args, users: int | None, server: tuple[str, int] | None,
     try:
         return Scenario.from_dict(merged(base, data), args.config or "cme load")
     except ScenarioError as exc:
-        flag = flag_of.get(exc.key) or flag_of.get(exc.key.split(".")[0])
+        root, _, sub = exc.key.partition(".")
+        flag = flag_of.get(exc.key) or flag_of.get(root)
+        in_file = root in base and (not sub or isinstance(base[root], dict) and sub in base[root])
+        if not flag and not in_file:  # a default the flags left impossible: name its flag
+            flag = SHAPE_FLAGS.get(sub) if root == "shape" else FLAGS.get(root)
         if flag:
             raise ScenarioError("cme load", flag, exc.problem) from None
         raise
@@ -268,24 +272,27 @@ def _terminated(signum, frame):
 
 
 def run_locust(command: list[str], env: dict) -> int:
-    """Locust in the foreground; Ctrl-C or SIGTERM here stop it the way Ctrl-C does (it
-    then writes its reports), and wait for it."""
-    proc = subprocess.Popen(command, env=env)
+    """Locust in the foreground, in its own session: Ctrl-C (or SIGTERM) here is passed on
+    once as SIGINT, which makes it stop the test and write its reports; a second one as
+    SIGTERM, a third kills it. Returns its exit status."""
+    proc = subprocess.Popen(command, env=env, start_new_session=True)
     previous = signal.signal(signal.SIGTERM, _terminated)
+    stops = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
     try:
         while True:
             try:
                 return proc.wait()
             except (KeyboardInterrupt, Stop):
-                proc.send_signal(signal.SIGINT)  # a terminal's Ctrl-C reached it already; once more is harmless
+                if proc.poll() is None:
+                    proc.send_signal(stops.pop(0) if len(stops) > 1 else stops[0])
     finally:
         signal.signal(signal.SIGTERM, previous)
         if proc.poll() is None:
-            proc.terminate()
+            proc.kill()
             proc.wait()
 
 
-def report(prefix: str, json_path: Path, thresholds, out) -> list | None:
+def report(prefix: str, json_path: Path, thresholds, out, scenario: Scenario | None = None) -> list | None:
     """The thresholds checked on the run's CSV (their results), the JSON summary written;
     None when there are no statistics to check."""
     try:
@@ -298,6 +305,8 @@ def report(prefix: str, json_path: Path, thresholds, out) -> list | None:
     data = summary(steps, failures)
     data["thresholds"] = [r.to_dict() for r in results]
     data["passed"] = all(r.passed for r in results)
+    if scenario is not None:
+        data["scenario"] = scenario.to_dict()
     json_path.write_text(json.dumps(data, indent=2) + "\n")
     for r in results:
         print(r.line(), file=out)
@@ -305,7 +314,8 @@ def report(prefix: str, json_path: Path, thresholds, out) -> list | None:
     return results
 
 
-def main(argv: list[str], out=sys.stderr) -> int:
+def main(argv: list[str], out=None) -> int:
+    out = out or sys.stderr
     try:
         return _main(argv, out)
     except (UsageError, ScenarioError, ThresholdError) as exc:
@@ -319,6 +329,9 @@ def _main(argv: list[str], out) -> int:
     if loc.worker and (args.local or args.threshold or args.json or args.write_config):
         raise UsageError("a --worker runs phones only: --local, --threshold, --json and "
                          "--write-config belong to the master")
+    if loc.worker and not (args.workers or loc.processes):
+        raise UsageError("a --worker needs --workers N: how many workers share the phones "
+                         "(each takes its slice of MACs and numbers by its Locust worker index)")
     thresholds = [parse_threshold(t) for t in args.threshold]
     local_ports = (free_port(), free_port()) if args.local else None
     server = ("127.0.0.1", local_ports[0]) if args.local else args.server
@@ -352,6 +365,7 @@ def _main(argv: list[str], out) -> int:
     if not loc.host:
         command += ["--host", f"{scenario.sccp_host}:{scenario.sccp_port}"]
     if loc.worker:  # the master has the statistics, the thresholds and the server
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return run_locust(command + rest, env)
 
     work = Path(tempfile.mkdtemp(prefix="cme-load-"))
@@ -367,6 +381,9 @@ def _main(argv: list[str], out) -> int:
         command += ["--exit-code-on-error", "0"]  # failures are the thresholds' to judge
     json_path = Path(args.json) if args.json else Path(f"{prefix}_summary.json")
 
+    # A shell starting us in the background leaves SIGINT ignored, and the children would
+    # inherit that: Ctrl-C / kill -INT must stop the test (and reach Locust as we pass it on).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server_proc = None
     try:
         if args.local:
@@ -392,7 +409,7 @@ def _main(argv: list[str], out) -> int:
         return rc  # Locust did not run (it said why)
     print(f"cme load: statistics: {prefix}_stats.csv" + (f", report: {loc.html}" if loc.html else ""),
           file=out)
-    results = report(prefix, json_path, thresholds, out)
+    results = report(prefix, json_path, thresholds, out, scenario)
     failed = [r for r in results or () if not r.passed]
     if failed:
         print(f"cme load: {len(failed)} of {len(results)} thresholds failed", file=out)
