@@ -217,7 +217,7 @@ def test_ctrl_c_ends_the_test_with_its_reports_and_stops_the_server(tmp_path):
                             cwd=ROOT, env=this_tree(), stdout=out.open("w"), stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
-        while "All users spawned" not in out.read_text():  # a child process: its output is the way
+        while "SCCP     register" not in out.read_text():  # Locust's periodic table: a child's output is the way
             assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
             time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
