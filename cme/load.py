@@ -117,8 +117,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="the JSON summary (default: PREFIX_summary.json "
                    "beside Locust's CSV files)")
     p.add_argument("--workers", type=int, metavar="N", help="how many Locust workers share the "
-                   "phones, each its own slice of MACs and numbers (default: --expect-workers, "
-                   "--processes, else 1)")
+                   "phones, each its own slice of MACs and numbers (default: --expect-workers "
+                   "(a worker hears the master's), --processes, else 1)")
     s = p.add_argument_group("scenario (override --config)")
     s.add_argument("--phones", type=int, metavar="N", help="virtual phones (default: Locust's -u, else 20)")
     s.add_argument("--bhca", type=float, metavar="CALLS", help="calls each phone places per hour (Poisson)")
@@ -329,9 +329,6 @@ def _main(argv: list[str], out) -> int:
     if loc.worker and (args.local or args.threshold or args.json or args.write_config):
         raise UsageError("a --worker runs phones only: --local, --threshold, --json and "
                          "--write-config belong to the master")
-    if loc.worker and not (args.workers or loc.processes):
-        raise UsageError("a --worker needs --workers N: how many workers share the phones "
-                         "(each takes its slice of MACs and numbers by its Locust worker index)")
     thresholds = [parse_threshold(t) for t in args.threshold]
     local_ports = (free_port(), free_port()) if args.local else None
     server = ("127.0.0.1", local_ports[0]) if args.local else args.server
@@ -357,8 +354,10 @@ def _main(argv: list[str], out) -> int:
     locustfile = loc.locustfile or str(LOCUSTFILE)
     if not loc.locustfile and not LOCUSTFILE.exists():
         raise UsageError(f"{LOCUSTFILE} is missing (is cme-cti[load] installed?)")
-    workers = args.workers or loc.expect_workers or loc.processes or 1
-    env = {**os.environ, ENV: scenario.to_json(), WORKERS_ENV: str(workers)}
+    workers = args.workers or loc.expect_workers or loc.processes
+    env = {**os.environ, ENV: scenario.to_json()}
+    if workers:  # else a worker learns it from the master's --expect-workers (or is alone)
+        env[WORKERS_ENV] = str(workers)
     command = [sys.executable, "-m", "locust"]
     if not loc.locustfile:
         command += ["-f", locustfile]

@@ -44,8 +44,8 @@ class Shape:
     """How many users (phones) run when: ``steady`` (all of them after the ramp-up at
     ``spawn_rate`` per second), ``ramp`` (from 0 to ``users`` over ``duration``), ``spike``
     (``users``, then ``spike_users`` more for ``spike_duration`` seconds at ``spike_at``;
-    ``users`` 0 is then the phones less the spike's). Each user is one phone: they never
-    need more than the scenario's phones."""
+    a spike names its ``users``). Each user is one phone: they never need more than the
+    scenario's phones."""
 
     kind: str = "steady"
     users: int = 0  # 0: the scenario's phones
@@ -221,6 +221,8 @@ def _shape(check: _Check, value) -> Shape:
     check.number("shape.spike_users", s.spike_users, low=0, high=MAX_PHONES, integer=True)
     if s.kind == "ramp" and not s.duration:
         check.fail("shape.duration", "a ramp needs a duration (seconds from 0 to all users)")
+    if s.kind == "spike" and not s.users:
+        check.fail("shape.users", "a spike needs users (the phones running before and after it)")
     if s.kind == "spike" and not (s.spike_users and s.spike_duration):
         check.fail("shape.spike_users" if not s.spike_users else "shape.spike_duration",
                    "a spike needs spike_users and spike_duration")
@@ -241,10 +243,9 @@ def _build(data, source: str) -> Scenario:
     check.number("phones", s.phones, low=1, high=MAX_PHONES, integer=True)
     if s.shape.users > s.phones:
         check.fail("shape.users", f"{s.shape.users} users is more than the {s.phones} phones")
-    if s.shape.users + s.shape.spike_users > s.phones or s.shape.spike_users >= s.phones:
-        check.fail("shape.spike_users", f"{s.shape.users or s.phones - s.shape.spike_users} "
-                   f"users and {s.shape.spike_users} more in the spike need more than the "
-                   f"{s.phones} phones")
+    if s.shape.users + s.shape.spike_users > s.phones:
+        check.fail("shape.spike_users", f"{s.shape.users} users and {s.shape.spike_users} more "
+                   f"in the spike need more than the {s.phones} phones")
     for key in ("sccp_host", "sip_host"):
         check.host(key, getattr(s, key))
     for key in ("sccp_port", "sip_port"):

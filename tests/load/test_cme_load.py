@@ -202,11 +202,6 @@ def test_a_master_and_two_worker_commands_merge_their_statistics(tmp_path):
         assert "Traceback" not in (tmp_path / f"worker{i}.log").read_text()
 
 
-def test_a_worker_must_know_how_many_share_the_phones(capsys):
-    assert cme_load.main(["--worker", "--server", "127.0.0.1:2000"]) == 2
-    assert "a --worker needs --workers N" in capsys.readouterr().err
-
-
 def test_ctrl_c_ends_the_test_with_its_reports_and_stops_the_server(tmp_path):
     import signal
     import time

@@ -31,7 +31,7 @@ def test_overrides_lie_over_the_file_table_by_table(tmp_path):
 
 def test_json_round_trip_is_the_same_scenario():
     s = Scenario.from_dict({"phones": 7, "features": {"dnd": 0.5}, "bhca": 60,
-                            "shape": {"kind": "spike", "spike_users": 2, "spike_duration": 3}})
+                            "shape": {"kind": "spike", "users": 4, "spike_users": 2, "spike_duration": 3}})
     assert Scenario.from_json(s.to_json()) == s
     assert isinstance(s.bhca, float)
 
@@ -62,8 +62,10 @@ def test_json_round_trip_is_the_same_scenario():
     ('[shape]\nkind = "wave"', "s.toml: shape.kind: 'wave' is not one of steady, ramp, spike"),
     ('[shape]\nkind = "ramp"', "s.toml: shape.duration: a ramp needs a duration "
                                "(seconds from 0 to all users)"),
-    ('[shape]\nkind = "spike"\nspike_duration = 5',
+    ('[shape]\nkind = "spike"\nusers = 5\nspike_duration = 5',
      "s.toml: shape.spike_users: a spike needs spike_users and spike_duration"),
+    ('[shape]\nkind = "spike"\nspike_users = 5\nspike_duration = 5',
+     "s.toml: shape.users: a spike needs users (the phones running before and after it)"),
     ('phones = 10\n[shape]\nusers = 20', "s.toml: shape.users: 20 users is more than the 10 phones"),
     ('phones = 10\n[shape]\nusers = 8\nspike_users = 5\nkind = "spike"\nspike_duration = 1',
      "s.toml: shape.spike_users: 8 users and 5 more in the spike need more than the 10 phones"),
