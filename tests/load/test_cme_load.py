@@ -225,3 +225,27 @@ def test_ctrl_c_ends_the_test_with_its_reports_and_stops_the_server(tmp_path):
     assert json.loads((tmp_path / "run_summary.json").read_text())["steps"]["register"]["count"] == 3
     log = Path(output.split("server stopped; its log: ")[1].split()[0])
     assert "cme-cti is down" in log.read_text()
+
+
+STEPS = ("register", "dial tone", "post-dial delay", "ring-in", "answer to media", "hold/resume",
+         "MakeCall response", "MakeCall to Established", "event lag")
+
+
+@pytest.mark.skipif(not cme_load.LOCUSTFILE.exists(), reason="load/locustfile.py (the engine) is not in this tree")
+def test_the_whole_test_in_one_command_with_the_engine(tmp_path):
+    """Issue 14's CI run: `cme load --local --headless` with the real locustfile: every timed
+    step counted, the HTML report written, a threshold that must fail fails."""
+    html = tmp_path / "report.html"
+    rc, output = cme_load_run(
+        "--local", "--headless", "-u", "24", "-r", "50", "-t", "15s", "--bhca", "1200",
+        "--hold-time", "exp:2", "--answer-delay", "uniform:0.1-0.5", "--cti-share", "0.3",
+        "--feature", "hold_resume=0.3", "--csv", str(tmp_path / "run"), "--html", str(html),
+        "--only-summary", "--threshold", "p50(register)<5s", "--threshold", "p99(post-dial delay)<0.001ms",
+        timeout=90)
+    assert rc == 1, output
+    assert "Traceback" not in output
+    rows = stats_rows(tmp_path / "run_stats.csv")
+    assert {name: int(rows[name]["Request Count"]) > 0 for name in STEPS if name in rows} == \
+        {name: True for name in STEPS}
+    assert html.exists()
+    assert "pass  p50(register)<5s" in output and "FAIL  p99(post-dial delay)<0.001ms" in output
