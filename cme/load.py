@@ -208,6 +208,17 @@ def build_scenario(args, users: int | None, server: tuple[str, int] | None,
         raise
 
 
+def _die_with_us() -> None:
+    """In a child before exec: SIGTERM it when this process dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG), so no server or Locust outlives the test; elsewhere nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -238,7 +249,7 @@ class LocalServer:
                  "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1",
                  "--state-dir", str(self.directory)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)  # Ctrl-C at the terminal is ours to pass on, in order
+                start_new_session=True, preexec_fn=_die_with_us)  # Ctrl-C at the terminal is ours to pass on, in order
         deadline = time.monotonic() + timeout
         while READY not in self.log.read_text(errors="replace"):
             if self.proc.poll() is not None:
@@ -275,7 +286,7 @@ def run_locust(command: list[str], env: dict) -> int:
     """Locust in the foreground, in its own session: Ctrl-C (or SIGTERM) here is passed on
     once as SIGINT, which makes it stop the test and write its reports; a second one as
     SIGTERM, a third kills it. Returns its exit status."""
-    proc = subprocess.Popen(command, env=env, start_new_session=True)
+    proc = subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_die_with_us)
     previous = signal.signal(signal.SIGTERM, _terminated)
     stops = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
     try:

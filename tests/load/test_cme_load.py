@@ -202,14 +202,19 @@ def test_a_master_and_two_worker_commands_merge_their_statistics(tmp_path):
         assert "Traceback" not in (tmp_path / f"worker{i}.log").read_text()
 
 
-def test_ctrl_c_ends_the_test_with_its_reports_and_stops_the_server(tmp_path):
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["foreground", "started-by-a-shell-in-the-background"])
+def test_ctrl_c_ends_the_test_with_its_reports_and_stops_the_server(tmp_path, sigint_ignored):
+    """A shell's `cme load ... &` starts it with SIGINT ignored, which children inherit:
+    kill -INT must still end the test, with its reports."""
     import signal
     import time
 
     out = tmp_path / "out.log"
     proc = subprocess.Popen([sys.executable, "-m", "cme.main", "load", "--local", "--headless",
                              "-u", "3", "-f", str(STANDIN), "--csv", str(tmp_path / "run")],
-                            cwd=ROOT, env=this_tree(), stdout=out.open("w"), stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=this_tree(), stdout=out.open("w"), stderr=subprocess.STDOUT,
+                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+                            if sigint_ignored else None)
     try:
         deadline = time.monotonic() + 30
         while "SCCP     register" not in out.read_text():  # Locust's periodic table: a child's output is the way
@@ -249,3 +254,42 @@ def test_the_whole_test_in_one_command_with_the_engine(tmp_path):
         {name: True for name in STEPS}
     assert html.exists()
     assert "pass  p50(register)<5s" in output and "FAIL  p99(post-dial delay)<0.001ms" in output
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def test_killing_cme_load_leaves_no_server_or_locust_behind(tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out.log"
+    proc = subprocess.Popen([sys.executable, "-m", "cme.main", "load", "--local", "--headless",
+                             "-u", "2", "-f", str(STANDIN), "--csv", str(tmp_path / "run")],
+                            cwd=ROOT, env=this_tree(), stdout=out.open("w"), stderr=subprocess.STDOUT)
+    children = []
+    try:
+        deadline = time.monotonic() + 30
+        while "SCCP     register" not in out.read_text():  # Locust's periodic table
+            assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+            time.sleep(0.1)
+        children = [int(pid) for pid in subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+        assert len(children) == 2  # the server and Locust
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in children):
+            assert time.monotonic() < deadline, "a child of cme load outlived it"
+            time.sleep(0.1)
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
