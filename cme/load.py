@@ -98,7 +98,9 @@ def parser() -> argparse.ArgumentParser:
               "[--threshold EXPR]... [--json FILE] [--write-config FILE] [Locust's flags]",
         description="A load test of virtual SCCP phones (and CTI applications) run by Locust. "
         "Flags not listed here are Locust's (-u, -r, -t, --headless, --web-port, --csv, "
-        "--html, --master, --worker, --processes, ...) and pass through to it.")
+        "--html, --master, --worker, --processes, ...) and pass through to it "
+        "(`python -m locust --help` lists them; this command's --config and --json shadow "
+        "Locust's).")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--server", metavar="HOST:PORT", type=host_port(2000),
                        help="the SCCP server to test (default 127.0.0.1:2000)")
@@ -160,7 +162,7 @@ def locust_parser() -> argparse.ArgumentParser:
     return p
 
 
-def overrides(args, users: int | None) -> tuple[dict, dict]:
+def overrides(args) -> tuple[dict, dict]:
     """(scenario keys from the flags, key -> the flag that set it)."""
     data, flag_of = {}, {}
     for key, flag in FLAGS.items():
@@ -168,8 +170,6 @@ def overrides(args, users: int | None) -> tuple[dict, dict]:
         if key.startswith(("sccp_", "sip_")) or value is None:
             continue
         data[key], flag_of[key] = (dict(value) if key == "features" else value), flag
-    if args.phones is None and users is not None:
-        data["phones"], flag_of["phones"] = users, "-u"
     shape = {}
     for key, flag in SHAPE_FLAGS.items():
         value = getattr(args, flag[2:].replace("-", "_"))
@@ -184,8 +184,10 @@ def build_scenario(args, users: int | None, server: tuple[str, int] | None,
                    sip: tuple[str, int] | None) -> Scenario:
     """The scenario of --config with the flags laid over it; an error in a value a flag
     set names the flag, one in the file's the file."""
-    data, flag_of = overrides(args, users)
+    data, flag_of = overrides(args)
     base = read_toml(args.config) if args.config else {}
+    if "phones" not in data and "phones" not in base and users is not None:
+        data["phones"], flag_of["phones"] = users, "-u"  # nothing else said how many
     where = "--local" if args.local else "--server"
     if server:
         data["sccp_host"], data["sccp_port"] = server
@@ -337,6 +339,8 @@ def main(argv: list[str], out=None) -> int:
 def _main(argv: list[str], out) -> int:
     args, rest = parser().parse_known_args(argv)
     loc, _ = locust_parser().parse_known_args(rest)
+    if args.local and loc.host:
+        raise UsageError("--local tests the server it starts: leave out Locust's --host")
     if loc.worker and (args.local or args.threshold or args.json or args.write_config):
         raise UsageError("a --worker runs phones only: --local, --threshold, --json and "
                          "--write-config belong to the master")

@@ -293,3 +293,21 @@ def test_killing_cme_load_leaves_no_server_or_locust_behind(tmp_path):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_locusts_users_size_the_test_only_when_nothing_says_how_many_phones(tmp_path, capsys):
+    (tmp_path / "s.toml").write_text("phones = 50\n")
+    assert cme_load.main(["--config", str(tmp_path / "s.toml"), "-u", "10",
+                          "--write-config", str(tmp_path / "a.cfg")]) == 0
+    assert cme_load.main(["-u", "10", "--write-config", str(tmp_path / "b.cfg")]) == 0
+    assert cme_load.main(["--phones", "30", "-u", "10", "--write-config", str(tmp_path / "c.cfg")]) == 0
+    err = capsys.readouterr().err
+    assert "wrote {}: 50 ephones".format(tmp_path / "a.cfg") in err
+    assert "wrote {}: 10 ephones".format(tmp_path / "b.cfg") in err
+    assert "wrote {}: 30 ephones".format(tmp_path / "c.cfg") in err
+
+
+def test_local_and_a_host_of_its_own_contradict(capsys):
+    assert cme_load.main(["--local", "--host", "10.0.0.1:2000"]) == 2
+    assert capsys.readouterr().err == \
+        "cme load: --local tests the server it starts: leave out Locust's --host\n"
