@@ -251,7 +251,8 @@ class LocalServer:
                  "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1",
                  "--state-dir", str(self.directory)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_us)  # Ctrl-C at the terminal is ours to pass on, in order
+                # its own session: Ctrl-C at the terminal is ours, to stop Locust first
+                start_new_session=True, preexec_fn=_die_with_us)
         deadline = time.monotonic() + timeout
         while READY not in self.log.read_text(errors="replace"):
             if self.proc.poll() is not None:
@@ -410,17 +411,19 @@ def _main(argv: list[str], out) -> int:
             except RuntimeError as exc:
                 print(f"cme load: {exc} (log: {server_proc.log})", file=out)
                 return EXIT_SERVER
-            if loc.master:
-                print(f"cme load: workers elsewhere: cme load --worker --master-host THIS_HOST "
-                      f"--server THIS_HOST:{local_ports[0]} --sip THIS_HOST:{local_ports[1]} "
+            if loc.master:  # the server listens on loopback: its workers run on this machine
+                print(f"cme load: workers (on this machine): cme load --worker --server "
+                      f"127.0.0.1:{local_ports[0]} --sip 127.0.0.1:{local_ports[1]} "
                       f"[the same scenario flags]", file=out)
+        started = time.time()
         rc = run_locust(command + rest, env)
     finally:
         if server_proc is not None:
             server_proc.stop()
             print(f"cme load: server stopped; its log: {server_proc.log}", file=out)
-    if rc and not Path(f"{prefix}_stats.csv").exists():
-        return rc  # Locust did not run (it said why)
+    stats = Path(f"{prefix}_stats.csv")
+    if rc and not (stats.exists() and stats.stat().st_mtime >= started - 1):
+        return rc  # Locust did not run (it said why); a CSV there is an older run's
     print(f"cme load: statistics: {prefix}_stats.csv" + (f", report: {loc.html}" if loc.html else ""),
           file=out)
     results = report(prefix, json_path, thresholds, out, scenario)
