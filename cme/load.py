@@ -47,7 +47,8 @@ FLAGS = {"phones": "--phones", "bhca": "--bhca", "hold_time": "--hold-time",
          "cti_share": "--cti-share", "features": "--feature", "timeout": "--step-timeout",
          "base_number": "--base-number", "base_mac": "--base-mac", "sccp_host": "--server",
          "sccp_port": "--server", "sip_host": "--sip", "sip_port": "--sip"}
-SHAPE_FLAGS = {"kind": "--shape", "duration": "--shape-duration", "spike_at": "--spike-at",
+SHAPE_FLAGS = {"kind": "--shape", "users": "--shape-users", "duration": "--shape-duration",
+               "spike_at": "--spike-at",
                "spike_users": "--spike-users", "spike_duration": "--spike-duration"}
 
 
@@ -134,10 +135,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--feature", type=feature, action="append", metavar="NAME=SHARE",
                    help="hold_resume, transfer, forward_all or dnd in a share of calls; repeatable")
     s.add_argument("--shape", metavar="KIND", help="steady (default), ramp or spike")
-    s.add_argument("--shape-duration", type=float, metavar="SECONDS", help="a ramp's length")
-    s.add_argument("--spike-at", type=float, metavar="SECONDS")
-    s.add_argument("--spike-users", type=int, metavar="N")
-    s.add_argument("--spike-duration", type=float, metavar="SECONDS")
+    s.add_argument("--shape-users", type=int, metavar="N", help="the users (phones) a ramp "
+                   "reaches, or a spike runs before and after (default: all phones)")
+    s.add_argument("--shape-duration", type=float, metavar="SECONDS",
+                   help="a ramp's length; when a spike test ends")
+    s.add_argument("--spike-at", type=float, metavar="SECONDS", help="when the spike starts")
+    s.add_argument("--spike-users", type=int, metavar="N", help="how many more phones it adds")
+    s.add_argument("--spike-duration", type=float, metavar="SECONDS", help="how long it lasts")
     s.add_argument("--step-timeout", type=float, metavar="SECONDS",
                    help="the longest one timed step may take before it counts as failed")
     s.add_argument("--base-number", type=int, metavar="N", help="the first phone's number (1000)")
