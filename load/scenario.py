@@ -24,9 +24,11 @@ class ScenarioError(ValueError):
     """One line naming where (a file, or "scenario"), the key and what is wrong with it:
     ``scenario.toml: hold_time.kind: 'gauss' is not one of fixed, exponential, uniform``."""
 
-    def __init__(self, source: str, key: str, problem: str):
-        self.source, self.key, self.problem = source, key, problem
-        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
+    def __init__(self, source: str, key: str | None = None, problem: str | None = None):
+        if problem is None:  # ScenarioError("the whole line"), as load.model raises them
+            source, key, problem = "", "", source
+        self.source, self.key, self.problem = source, key or "", problem
+        super().__init__(": ".join(x for x in (source, key, problem) if x))
 
 
 @dataclass(frozen=True)
@@ -259,14 +261,14 @@ def _build(data, source: str) -> Scenario:
     check.number("timeout", s.timeout, above=0)
     for key in ("no_answer_share", "busy_share", "cti_share"):
         check.share(key, getattr(s, key))
-    if s.no_answer_share + s.busy_share > 1 + 1e-9:
-        check.fail("busy_share", f"no_answer_share + busy_share is {s.no_answer_share + s.busy_share:g}, "
-                   "more than 1")
     features = check.table("features", s.features, FEATURES)
     for name, share in features.items():
         check.share(f"features.{name}", share)
-    if sum(features.values()) > 1 + 1e-9:
-        check.fail("features", f"the feature shares add up to {sum(features.values()):g}, more than 1")
+    total = s.no_answer_share + s.busy_share + sum(features.values())
+    if total > 1 + 1e-9:  # each call is one kind: plain, unanswered, busy or with a feature
+        check.fail("features" if features else "busy_share",
+                   f"no_answer_share, busy_share and the feature shares add up to {total:g}, "
+                   "more than 1 (each call is one kind)")
     floats = {k: float(getattr(s, k)) for k in ("bhca", "no_answer_timeout", "timeout",
                                                 "no_answer_share", "busy_share", "cti_share")}
     return Scenario(**{**{f.name: getattr(s, f.name) for f in fields(Scenario)}, **floats,

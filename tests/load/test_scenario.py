@@ -54,11 +54,16 @@ def test_json_round_trip_is_the_same_scenario():
     ('busy_share = 1.5', "s.toml: busy_share: 1.5 is more than 1"),
     ('cti_share = -0.1', "s.toml: cti_share: -0.1 is less than 0"),
     ('busy_share = 0.6\nno_answer_share = 0.6',
-     "s.toml: busy_share: no_answer_share + busy_share is 1.2, more than 1"),
+     "s.toml: busy_share: no_answer_share, busy_share and the feature shares add up to 1.2, "
+     "more than 1 (each call is one kind)"),
+    ('busy_share = 0.5\n[features]\ndnd = 0.3\nhold_resume = 0.3',
+     "s.toml: features: no_answer_share, busy_share and the feature shares add up to 1.1, "
+     "more than 1 (each call is one kind)"),
     ('[features]\nconference = 0.1',
      "s.toml: features.conference: unknown key (known: dnd, forward_all, hold_resume, transfer)"),
     ('[features]\ndnd = 0.7\ntransfer = 0.7',
-     "s.toml: features: the feature shares add up to 1.4, more than 1"),
+     "s.toml: features: no_answer_share, busy_share and the feature shares add up to 1.4, "
+     "more than 1 (each call is one kind)"),
     ('[shape]\nkind = "wave"', "s.toml: shape.kind: 'wave' is not one of steady, ramp, spike"),
     ('[shape]\nkind = "ramp"', "s.toml: shape.duration: a ramp needs a duration "
                                "(seconds from 0 to all users)"),
@@ -122,3 +127,9 @@ def test_a_bad_duration_flag_says_the_forms(text):
 def test_merged_keeps_what_is_not_overridden():
     assert merged({"a": 1, "t": {"x": 1, "y": 2}}, {"t": {"y": 3}, "b": 2}) == {
         "a": 1, "t": {"x": 1, "y": 3}, "b": 2}
+
+
+def test_a_scenario_error_may_be_one_whole_line():
+    """load.model raises ScenarioError("...") with the whole line."""
+    assert str(ScenarioError("unknown feature 'park'")) == "unknown feature 'park'"
+    assert str(ScenarioError("s.toml", "phones", "0 is less than 1")) == "s.toml: phones: 0 is less than 1"
