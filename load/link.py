@@ -136,11 +136,13 @@ class Link:
 
     def act(self, action: Callable[[Station], list[m.Message]]) -> float:
         """Run a station action (``lambda s: s.off_hook()``) and send what it says;
-        the monotonic time it was sent."""
+        the monotonic time just before it was sent (the answer may come before send
+        returns: steps are timed from here)."""
         with self._lock:
             messages = action(self.station)
+        sent = time.monotonic()
         self.send(messages)
-        return time.monotonic()
+        return sent
 
     # -- the reader ------------------------------------------------------------------------
 
