@@ -20,7 +20,9 @@ The steps and their names (Locust's request names; request type ``SCCP`` or ``CS
 - ``MakeCall response`` (CSTA): MakeCall sent → its response.
 - ``MakeCall to Established`` (CSTA): MakeCall sent → EstablishedEvent at the monitor,
   less the time the callee let it ring on purpose (the answer delay).
-- ``event lag`` (CSTA): MakeCall sent → each event of the call at the monitor.
+- ``event lag`` (CSTA): each event of the call at the monitor, from the action that caused
+  it (MakeCall sent for ServiceInitiated, Originated, Delivered; the callee's answer for
+  Established; hold, resume, hang-up for Held, Retrieved, ConnectionCleared).
 
 A step that fails is reported with its cause as the exception's message: ``busy``,
 ``reorder``, ``timeout``, ``lost registration``, ``rejected``, ``refused``, ``garbage``,
@@ -220,11 +222,14 @@ def answer(callee: Phone, caller: Phone, plan: CallPlan, rang: float) -> float:
     return answered
 
 
-def hold_resume(caller: Phone) -> None:
+def hold_resume(caller: Phone, actions: list[float] | None = None) -> None:
+    """Hold, then resume at once; ``actions`` gets the times of both presses."""
     with Step(caller, "hold/resume") as step:
-        caller.act(lambda s: s.hold())
+        held = caller.act(lambda s: s.hold())
         caller.wait(lambda s: caller.since(("state", CallState.HOLD), step.start))
         resumed = caller.act(lambda s: s.resume())
+        if actions is not None:
+            actions += [held, resumed]
         at, _ = caller.wait(lambda s: caller.since(("state", CallState.CONNECTED), resumed))
         step.done(at)
 
@@ -278,12 +283,14 @@ def cti_call(caller: Phone, callee: Phone, plan: CallPlan) -> None:
                           timeout=scenario.timeout)
     callee.times.clear()
     sent = None
+    actions: list[float] = []  # what we did, in order: the causes of the monitor's events
     try:
         with Step(caller, "MakeCall response", "CSTA") as step:
             session.open()
             session.monitor_start()
             step.start = time.monotonic()
             sent = step.start
+            actions.append(sent)
             at = session.make_call(callee.number)
             step.done(at)
         with Step(callee, "ring-in") as ring:
@@ -294,21 +301,29 @@ def cti_call(caller: Phone, callee: Phone, plan: CallPlan) -> None:
             time.sleep(scenario.no_answer_timeout)
             return
         answered = answer(callee, caller, plan, rang)
+        actions.append(answered)
         with Step(caller, "MakeCall to Established", "CSTA") as step:
             step.start = sent
             established = session.wait_event("EstablishedEvent")
             step.done(established - (answered - rang), sent)
         if plan.kind == "hold_resume":
             time.sleep(plan.hold_time / 2)
-            hold_resume(caller)
+            hold_resume(caller, actions)
             time.sleep(plan.hold_time / 2)
         else:
             time.sleep(plan.hold_time)
     finally:
+        actions.append(time.monotonic())
         caller.hang_up()
         callee.hang_up()
-        for at, _ in list(session.events) if sent is not None else ():
-            caller.report("CSTA", "event lag", ms(sent, at), None)
+        if sent is not None:
+            try:  # the last events (ConnectionCleared) follow the hang-up
+                session.wait_event("ConnectionClearedEvent", timeout=1.0)
+            except StepFailed:
+                pass
+            for at, _ in list(session.events):
+                cause = max((t for t in actions if t <= at), default=sent)
+                caller.report("CSTA", "event lag", ms(cause, at), None)
         session.close()
 
 

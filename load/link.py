@@ -26,7 +26,13 @@ READ_SIZE = 65536
 
 
 class StepFailed(Exception):
-    """A timed step did not complete; ``str(exc)`` is the cause (one word or two)."""
+    """A timed step did not complete; ``str(exc)`` is the cause (one word or two).
+
+    Its repr is the cause too: Locust's failure tables show an error by its repr, and
+    the cause is what a reader of them wants ("busy", not "StepFailed('busy')")."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 class _Wait:
@@ -115,7 +121,7 @@ class Link:
             self.send(messages)
             try:
                 self.wait(lambda s: s.registration is Registration.UNREGISTERED,
-                          timeout=min(self.timeout, 2.0))
+                          timeout=min(self.timeout, 1.0))
             except StepFailed:
                 pass  # we are leaving anyway
         try:
