@@ -69,7 +69,8 @@ def shares(scenario: Scenario) -> list[tuple[str, float]]:
 
 
 class PhoneModel:
-    """The draws of one phone: when it calls next, what kind of call, whom."""
+    """The draws of one phone: when it calls next and what kind of call (whom: an idle
+    phone of its slice, :meth:`Slice.claim_any`)."""
 
     def __init__(self, scenario: Scenario, index: int, rng: random.Random):
         self.scenario = scenario
@@ -96,11 +97,6 @@ class PhoneModel:
         return CallPlan(kind, cti, draw(self.scenario.hold_time, self.rng),
                         draw(self.scenario.answer_delay, self.rng))
 
-    def callee(self, idle: list[int]) -> int | None:
-        """One of the ``idle`` phone indices to call, never this phone; None if there is none."""
-        candidates = [i for i in idle if i != self.index]
-        return self.rng.choice(candidates) if candidates else None
-
 
 class Slice:
     """One worker's share of the phones: indices ``first .. first + size - 1`` (clipped to
@@ -119,7 +115,10 @@ class Slice:
         self.end = min(self.first + size, scenario.phones)
         self.busy_phone = self.end - 1 if scenario.busy_share > 0 and self.end > self.first else None
         self._taken: set[int] = set()
-        self._idle: set[int] = set()  # running, registered, in no call and no feature
+        # running, registered, in no call and no feature: a list for O(1) random picks
+        # (thousands of phones, a hundred calls a second) and each one's place in it
+        self._idle: list[int] = []
+        self._place: dict[int, int] = {}
 
     @property
     def size(self) -> int:
@@ -135,20 +134,42 @@ class Slice:
 
     def release(self, index: int) -> None:
         self._taken.discard(index)
-        self._idle.discard(index)
+        self._drop(index)
 
     def set_idle(self, index: int, idle: bool) -> None:
         if idle and index in self._taken and index != self.busy_phone:
-            self._idle.add(index)
+            if index not in self._place:
+                self._place[index] = len(self._idle)
+                self._idle.append(index)
         else:
-            self._idle.discard(index)
+            self._drop(index)
+
+    def _drop(self, index: int) -> bool:
+        place = self._place.pop(index, None)
+        if place is None:
+            return False
+        last = self._idle.pop()
+        if last != index:  # the last one takes the dropped one's place
+            self._idle[place] = last
+            self._place[last] = place
+        return True
 
     def idle(self) -> list[int]:
         return sorted(self._idle)
 
     def claim(self, index: int) -> bool:
         """Take an idle phone for a call or a feature; False if it is not idle."""
-        if index in self._idle:
-            self._idle.discard(index)
-            return True
-        return False
+        return self._drop(index)
+
+    def claim_any(self, rng: random.Random, caller: int) -> int | None:
+        """Take a random idle phone other than ``caller``; None if there is none."""
+        for _ in range(4):
+            if not self._idle:
+                return None
+            index = rng.choice(self._idle)
+            if index != caller:
+                self._drop(index)
+                return index
+            if len(self._idle) == 1:
+                return None
+        return None

@@ -179,9 +179,13 @@ class PhoneUser(User):
                 self.slice.set_idle(other.index, other.up)
 
     def _claim_idle(self, phone: Phone, taken: list[Phone]) -> Phone | None:
-        idle = [i for i in self.slice.idle() if i in PHONES and PHONES[i].up]
-        index = phone.model.callee(idle)
-        if index is None or not self.slice.claim(index):
-            return None
-        taken.append(PHONES[index])
-        return PHONES[index]
+        for _ in range(4):
+            index = self.slice.claim_any(phone.model.rng, self.index)
+            if index is None:
+                return None
+            other = PHONES.get(index)
+            if other is not None and other.up:
+                taken.append(other)
+                return other
+            # gone since it was idle: it is put back when it registers again
+        return None

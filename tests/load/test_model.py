@@ -73,13 +73,6 @@ def test_impossible_shares_are_one_line_errors(scenario, message):
         shares(Scenario(**scenario))
 
 
-def test_the_callee_is_never_the_caller_and_is_idle():
-    m = model(index=3)
-    picks = {m.callee([1, 2, 3, 4]) for _ in range(200)}
-    assert picks == {1, 2, 4}
-    assert m.callee([3]) is None and m.callee([]) is None
-
-
 @pytest.mark.parametrize("phones, workers, expected", [
     (30, 1, [(0, 30)]),
     (30, 2, [(0, 15), (15, 30)]),
@@ -117,3 +110,14 @@ def test_with_a_busy_share_the_slices_last_phone_stays_out_of_the_callees():
         s.set_idle(s.acquire(), True)
     assert s.idle() == [0]
     assert Slice(Scenario(phones=4), 0, 2).busy_phone is None
+
+
+def test_claiming_any_idle_phone_never_takes_the_caller_and_takes_each_once():
+    s = Slice(Scenario(phones=5))
+    for _ in range(5):
+        s.set_idle(s.acquire(), True)
+    rng = random.Random(3)
+    taken = [s.claim_any(rng, caller=2) for _ in range(4)]
+    assert sorted(taken) == [0, 1, 3, 4]
+    assert s.claim_any(rng, caller=2) is None  # only the caller is left
+    assert s.idle() == [2]
