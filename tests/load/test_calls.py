@@ -99,3 +99,47 @@ def test_a_phone_the_server_does_not_know_is_rejected(live):
     reports = Reports()
     assert not Phone(scenario, 99, reports).register()  # SEP0000000A0063: not configured
     assert reports.failures() == [("register", "rejected")]
+
+
+def test_csta_refusals_are_counted_by_their_cause(live, phones):
+    from load.csta import CSTASession
+    from load.link import StepFailed
+
+    scenario, _ = live
+    (a, _, _), reports = phones
+    with pytest.raises(StepFailed) as refused:
+        CSTASession(scenario.sip_host, scenario.sip_port, "5555", timeout=2).open()  # no such line
+    session = CSTASession(scenario.sip_host, scenario.sip_port, a.number, timeout=2)
+    session.open()
+    with pytest.raises(StepFailed) as error:
+        session.request('<HoldCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3">'
+                        '<callToBeHeld><callID>77</callID><deviceID>1000</deviceID></callToBeHeld></HoldCall>')
+    session.close()
+    assert str(refused.value) == "sip 404"
+    assert str(error.value) == "csta invalidCallID"
+
+
+def test_a_cti_server_that_hangs_up_or_is_not_there_is_counted_by_cause():
+    import socket
+    import threading
+
+    from load.csta import CSTASession
+    from load.link import StepFailed
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up():
+        conn, _ = listener.accept()
+        conn.recv(65536)  # the INVITE
+        conn.sendall(b"SIP/2.0 200 OK\r\nContent-Length: 5\r\n\r\n<<<<<")  # no CSeq: not ours
+        conn.close()
+
+    t = threading.Thread(target=hang_up, daemon=True)
+    t.start()
+    with pytest.raises(StepFailed, match="^lost session$"):
+        CSTASession("127.0.0.1", port, "1000", timeout=5).open()
+    t.join(5)
+    listener.close()
+    with pytest.raises(StepFailed, match="^refused$"):
+        CSTASession("127.0.0.1", port, "1000", timeout=5).open()
