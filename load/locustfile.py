@@ -13,6 +13,7 @@ if scenario().shape.kind in ("ramp", "spike"):
         """The scenario's ramp or spike."""
 
         def tick(self):
-            return users_at(scenario(), self.get_run_time())
+            options = self.runner.environment.parsed_options if self.runner else None
+            return users_at(scenario(), self.get_run_time(), getattr(options, "run_time", None))
 
     __all__.append("ScenarioShape")

@@ -8,14 +8,18 @@ import math
 from load.scenario import Scenario
 
 
-def users_at(scenario: Scenario, t: float) -> tuple[int, float] | None:
-    """(users, spawn rate) at ``t`` seconds into the test; None when the shape is over."""
+def users_at(scenario: Scenario, t: float, run_time: float | None = None) -> tuple[int, float] | None:
+    """(users, spawn rate) at ``t`` seconds into the test; None when the shape is over:
+    at its ``duration``, or at Locust's --run-time (``run_time``), which Locust itself
+    does not apply while a shape runs."""
     shape = scenario.shape
+    if run_time and t >= run_time:
+        return None
     users = shape.users or scenario.phones
     rate = shape.spawn_rate
     if shape.kind == "ramp":
         if shape.duration <= 0 or t >= shape.duration:
-            return users, rate  # the top, held until Locust's --run-time
+            return users, rate  # the top, held until --run-time
         return max(1, math.ceil(users * t / shape.duration)), rate
     if shape.kind == "spike":
         if shape.duration and t >= shape.duration:

@@ -129,3 +129,13 @@ def test_the_locust_side_imports_no_twisted():
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_ramp_shape_brings_the_phones_up_over_its_duration(live, tmp_path):
+    scenario, log, _ = live
+    from load.scenario import Shape
+    ramp = Scenario(**{**scenario.__dict__, "phones": 6, "shape": Shape("ramp", users=6, spawn_rate=10, duration=3)})
+    run = headless(ramp, tmp_path / "run", 6, 5)
+    no_traceback(run.stdout, run.stderr, log.read_text())
+    assert "Shape test updating to 6 users" in run.stderr
+    assert stats(tmp_path / "run")["register"]["Request Count"] == "6"
