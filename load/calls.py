@@ -158,7 +158,6 @@ class Step:
 def _outcome(phone: Phone, start: float):
     """After dialing: the time ringback came, or the cause the call failed."""
     def check(s: Station):
-        states = {call.state for call in s.calls().values()} | {c.state for c in s.ended}
         if phone.since(("state", CallState.BUSY), start) or phone.since(("tone", Tone.BUSY), start):
             return StepFailed("busy")
         if phone.since(("tone", Tone.REORDER), start) or any(
@@ -168,7 +167,7 @@ def _outcome(phone: Phone, start: float):
             at = phone.since(("state", state), start)
             if at:
                 return at
-        if not s.calls() and CallState.ON_HOOK in states:
+        if not s.calls():
             return StepFailed("reorder")  # the server ended the call instead of ringing it
         return None
 
