@@ -143,3 +143,21 @@ def test_a_cti_server_that_hangs_up_or_is_not_there_is_counted_by_cause():
     listener.close()
     with pytest.raises(StepFailed, match="^refused$"):
         CSTASession("127.0.0.1", port, "1000", timeout=5).open()
+
+
+def test_the_generated_configuration_takes_more_cti_sessions_than_the_default_cap(live):
+    """The CTI share opens one uaCSTA session per click-to-dial call, every one from the
+    load generator's host: the default cap (32 connections per source) must not apply."""
+    from load.csta import CSTASession
+    from sip.limits import DEFAULT_PER_SOURCE
+
+    scenario, _ = live
+    sessions = [CSTASession(scenario.sip_host, scenario.sip_port, scenario.number(i % 6), timeout=5)
+                for i in range(DEFAULT_PER_SOURCE + 8)]
+    try:
+        for session in sessions:
+            session.open()
+            session.monitor_start()  # a session the server closed would fail here
+    finally:
+        for session in sessions:
+            session.close()
