@@ -41,6 +41,7 @@ def test_generated_configuration_accepts_the_generated_phones():
     t = config.telephony
     assert (t.source_address, t.port, t.max_ephones, t.max_dn) == ("127.0.0.1", 2000, 3, 3)
     assert not config.voip.cti_shutdown
+    assert config.sip_ua.connection_limit == 0  # a load test's CTI sessions all come from one host
     assert (config.register_global.source_address, config.register_global.port) == ("127.0.0.1", 5060)
 
 
