@@ -382,7 +382,8 @@ def _main(argv: list[str], out) -> int:
     if not loc.locustfile:
         command += ["-f", locustfile]
     if not loc.host:
-        command += ["--host", f"{scenario.sccp_host}:{scenario.sccp_port}"]
+        # a URL, so that the web UI's form (which checks Host is one) can start the test
+        command += ["--host", f"sccp://{scenario.sccp_host}:{scenario.sccp_port}"]
     if loc.worker:  # the master has the statistics, the thresholds and the server
         signal.signal(signal.SIGINT, signal.default_int_handler)
         return run_locust(command + rest, env)
