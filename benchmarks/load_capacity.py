@@ -101,6 +101,8 @@ def run(args, processes: int, work: Path) -> dict:
     per_process = []
     for pid, (cmd, seconds) in sorted(cpu.items()):
         role = _role(cmd)
+        if os.environ.get("CAPACITY_DEBUG"):
+            print(f"      {pid} {role} {seconds:.1f}s {cmd[:100]}")
         roles[role] += 1
         per_process.append((role, 100.0 * seconds / wall))
     return {"processes": processes, "registered": ok("register"), "calls_per_s": ok("post-dial delay") / steady,
