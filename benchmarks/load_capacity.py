@@ -82,7 +82,10 @@ def run(args, processes: int, work: Path) -> dict:
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     cpu: dict[int, tuple[str, float]] = {}
     while proc.poll() is None:
-        cpu.update(_descendants(proc.pid))  # the last reading of each process is its total
+        for pid, (cmd, seconds) in _descendants(proc.pid).items():
+            # the last reading of each process is its total; an exiting process has lost its
+            # command line by then, so the first one seen names it
+            cpu[pid] = (cpu[pid][0] if pid in cpu and cpu[pid][0] else cmd, seconds)
         time.sleep(1.0)
     wall = time.monotonic() - started
     rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))}
