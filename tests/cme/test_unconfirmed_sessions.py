@@ -3,25 +3,11 @@ not yet ACKed are capped per source and in all (cme/cti.py UNCONFIRMED_*), and t
 refusals are logged a few times a minute, not once each."""
 from __future__ import annotations
 
-import pytest
 from twisted.logger import globalLogPublisher
 
-from cme import cti
-from cme.cti import CTIGateway
-from cme.testing import Exchange
+from cme import cti as gateway_module
 from sip.framing import parse_datagram
-from sip.transport import SIPDatagramProtocol
-from tests.sip.test_amplification import DEFAULT_CFG, CountingUDP, cti_ack, cti_invite
-
-
-@pytest.fixture
-def udp():
-    ex = Exchange(DEFAULT_CFG)
-    gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
-    proto = SIPDatagramProtocol(gateway.core)
-    proto.transport = CountingUDP()
-    yield ex, gateway, proto
-    ex.close()
+from tests.sip.test_amplification import cti, cti_ack, cti_invite  # noqa: F401 (cti: the fixture)
 
 
 def forged(host: str, n: int, line: bytes = b"201") -> bytes:
@@ -40,26 +26,26 @@ def invite(ex, proto, host: str, n: int):
     return finals[0]
 
 
-def test_one_source_gets_eight_unconfirmed_sessions_then_503(udp):
-    ex, gateway, proto = udp
+def test_one_source_gets_eight_unconfirmed_sessions_then_503(cti):
+    ex, gateway, proto = cti
     answers = [invite(ex, proto, "203.0.113.77", n).status for n in range(12)]
-    assert answers == [200] * cti.UNCONFIRMED_PER_SOURCE + [503] * 4
+    assert answers == [200] * gateway_module.UNCONFIRMED_PER_SOURCE + [503] * 4
     assert invite(ex, proto, "203.0.113.78", 99).status == 200  # another source is not held up
-    assert len(gateway.sessions) == cti.UNCONFIRMED_PER_SOURCE + 1
+    assert len(gateway.sessions) == gateway_module.UNCONFIRMED_PER_SOURCE + 1
 
 
-def test_a_source_that_acks_is_no_longer_capped(udp):
-    ex, gateway, proto = udp
-    oks = [invite(ex, proto, "203.0.113.77", n) for n in range(cti.UNCONFIRMED_PER_SOURCE)]
+def test_a_source_that_acks_is_no_longer_capped(cti):
+    ex, gateway, proto = cti
+    oks = [invite(ex, proto, "203.0.113.77", n) for n in range(gateway_module.UNCONFIRMED_PER_SOURCE)]
     ack = cti_ack(oks[1].to_tag)  # the ACK of call n=1 (Call-ID amp-1)
     proto.datagramReceived(ack, ("203.0.113.77", 5060))
     ex.settle()
     assert invite(ex, proto, "203.0.113.77", 50).status == 200  # shown real: answered in full
 
 
-def test_unconfirmed_sessions_are_capped_in_all_and_given_back_when_they_lapse(udp, monkeypatch):
-    ex, gateway, proto = udp
-    monkeypatch.setattr(cti, "UNCONFIRMED_TOTAL", 20)
+def test_unconfirmed_sessions_are_capped_in_all_and_given_back_when_they_lapse(cti, monkeypatch):
+    ex, gateway, proto = cti
+    monkeypatch.setattr(gateway_module, "UNCONFIRMED_TOTAL", 20)
     statuses = [invite(ex, proto, f"198.51.100.{n}", n).status for n in range(25)]
     assert statuses == [200] * 20 + [503] * 5
     for _ in range(140):  # past 64*T1: the unacknowledged sessions end
@@ -68,8 +54,8 @@ def test_unconfirmed_sessions_are_capped_in_all_and_given_back_when_they_lapse(u
     assert invite(ex, proto, "198.51.100.200", 200).status == 200
 
 
-def test_refusals_are_logged_a_few_times_a_minute_per_source(udp):
-    ex, gateway, proto = udp
+def test_refusals_are_logged_a_few_times_a_minute_per_source(cti):
+    ex, gateway, proto = cti
     lines = []
     observer = lambda event: lines.append(event) if event.get("log_namespace") == "cme.cti" else None
     globalLogPublisher.addObserver(observer)
