@@ -34,6 +34,18 @@ def _run(chars: frozenset) -> re.Pattern:
     return pattern
 
 
+def _class(chars: frozenset) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+_PARAM = re.compile(
+    # one iteration of Scanner.params' walk, possessive so that it never backtracks
+    # into a shorter name or value: SWS ";" SWS token SWS [ "=" SWS 1*host-value-char ]
+    # and, without a value, not followed by "=" (a quoted or empty value: the walk's)
+    r"[ \t]*+;[ \t]*+(" + _class(TOKEN_CHARS) + r"++)[ \t]*+"
+    r"(?:=[ \t]*+(" + _class(HOST_VALUE_CHARS) + r"++)|(?!=))")
+
+
 class GrammarError(ValueError):
     """A header value does not follow its grammar; the text says how."""
 
@@ -232,6 +244,16 @@ class Scanner:
     def params(self) -> Params:
         """``*( SEMI generic-param )`` up to the end of the value."""
         params = Params()
+        # The common parameters (``;name`` and ``;name=token-or-host``) in one compiled
+        # match each; the first one that does not match exactly (a quoted value, an
+        # empty one, junk, the end) is left to the character walk below, from the same
+        # place, so the language and the errors are the walk's.
+        text, match, items = self.text, _PARAM.match, params._items
+        found = match(text, self.pos)
+        while found is not None:
+            items.append(found.group(1, 2))
+            self.pos = found.end()
+            found = match(text, self.pos)
         while True:
             self.skip_ws()
             if self.at_end():

@@ -4,6 +4,7 @@ bounded integers (Content-Length, Max-Forwards, Expires, Min-SE).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sip.grammar import TOKEN_CHARS, GrammarError, Params, Scanner, decimal, is_token
@@ -64,6 +65,16 @@ def canonical(name: str) -> str:
     return CANONICAL.get(lname, name)
 
 
+_T = "[" + "".join(re.escape(c) for c in sorted(TOKEN_CHARS)) + "]"
+_VIA_HEAD = re.compile(
+    # Via.parse's walk up to the params, possessive so that it never backtracks into a
+    # shorter token: SWS token SWS "/" SWS token SWS "/" SWS token 1*WSP token-host
+    # [ SWS ":" SWS 1*DIGIT ], and without a port not followed by SWS ":". Anything
+    # else (an IPv6 reference, a missing part) is left to the walk, and so are its errors.
+    rf"[ \t]*+({_T}++)[ \t]*+/[ \t]*+({_T}++)[ \t]*+/[ \t]*+({_T}++)[ \t]++({_T}++)"
+    r"(?:[ \t]*+:[ \t]*+([0-9]++)|(?![ \t]*+:))")
+
+
 @dataclass(slots=True)
 class Via:
     """One ``sent-protocol sent-by *(;via-params)`` element (RFC 3261 §20.42)."""
@@ -108,30 +119,37 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> "Via":
-        sc = Scanner(text)
-        sc.skip_ws()
-        name = sc.token("protocol name")
-        sc.expect("/", "'/'")
-        version = sc.token("protocol version")
-        sc.expect("/", "'/'")
-        transport = sc.token("transport")
-        if not sc.skip_ws():
-            raise GrammarError("no space before sent-by")
-        if sc.peek() == "[":
-            end = sc.text.find("]", sc.pos)
-            if end < 0:
-                raise GrammarError("unterminated IPv6 reference")
-            host = sc.text[sc.pos:end + 1]
-            sc.pos = end + 1
+        head = _VIA_HEAD.match(text)
+        if head is not None:  # the common shape in one compiled match (see _VIA_HEAD)
+            name, version, transport, host, port_text = head.groups()
+            sc = Scanner(text, head.end())
+            parse_host(host, "sent-by host")
+            port = None if port_text is None else parse_port(port_text)
         else:
-            host = sc.take(TOKEN_CHARS)
-        parse_host(host, "sent-by host")
-        port = None
-        sc.skip_ws()
-        if sc.peek() == ":":
-            sc.pos += 1
+            sc = Scanner(text)
             sc.skip_ws()
-            port = parse_port(sc.take(frozenset("0123456789")))
+            name = sc.token("protocol name")
+            sc.expect("/", "'/'")
+            version = sc.token("protocol version")
+            sc.expect("/", "'/'")
+            transport = sc.token("transport")
+            if not sc.skip_ws():
+                raise GrammarError("no space before sent-by")
+            if sc.peek() == "[":
+                end = sc.text.find("]", sc.pos)
+                if end < 0:
+                    raise GrammarError("unterminated IPv6 reference")
+                host = sc.text[sc.pos:end + 1]
+                sc.pos = end + 1
+            else:
+                host = sc.take(TOKEN_CHARS)
+            parse_host(host, "sent-by host")
+            port = None
+            sc.skip_ws()
+            if sc.peek() == ":":
+                sc.pos += 1
+                sc.skip_ws()
+                port = parse_port(sc.take(frozenset("0123456789")))
         params = sc.params()
         ttl = params.get("ttl")
         if ttl is not None:

@@ -36,69 +36,84 @@ class Headers:
     """Ordered header fields; names case-insensitive, compact forms stored long.
 
     Each field is one header line; a line holding a comma list stays one field (its
-    elements are in :meth:`values`). ``_keys`` holds each field's lower-case name, in
-    step with ``_fields``.
+    elements are in :meth:`values`). ``_index`` maps each lower-case canonical name to
+    the positions of its fields in ``_fields``, in order, kept in step with every change,
+    so that a look-up does not scan the header lines.
     """
 
-    __slots__ = ("_fields", "_keys")
+    __slots__ = ("_fields", "_index")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()):
         self._fields: list[tuple[str, str]] = []
-        self._keys: list[str] = []
+        self._index: dict[str, list[int]] = {}
         for name, value in fields:
             self.add(name, value)
 
+    def _reindex(self) -> None:
+        index: dict[str, list[int]] = {}
+        for i, (name, _) in enumerate(self._fields):
+            index.setdefault(name.lower(), []).append(i)
+        self._index = index
+
     def add(self, name: str, value: str) -> None:
         name = canonical(name)
+        lname = name.lower()
+        positions = self._index.get(lname)
+        if positions is None:
+            self._index[lname] = [len(self._fields)]
+        else:
+            positions.append(len(self._fields))
         self._fields.append((name, value))
-        self._keys.append(name.lower())
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of this name by one, where the first one was (else last)."""
         name = canonical(name)
         lname = name.lower()
-        keys = self._keys
-        if lname in keys:
-            i = keys.index(lname)
-            fields = [(name, value) if j == i else f for j, f in enumerate(self._fields)
-                      if j <= i or keys[j] != lname]
-            self._fields = fields
-            self._keys = [k for j, k in enumerate(keys) if j <= i or k != lname]
+        positions = self._index.get(lname)
+        if positions is None:
+            self._index[lname] = [len(self._fields)]
+            self._fields.append((name, value))
             return
-        self._fields.append((name, value))
-        keys.append(lname)
+        first = positions[0]
+        self._fields[first] = (name, value)
+        if len(positions) > 1:
+            dropped = set(positions[1:])
+            self._fields = [f for j, f in enumerate(self._fields) if j not in dropped]
+            self._reindex()
 
     def remove(self, name: str) -> None:
         lname = _key(name)
-        if lname in self._keys:
-            kept = [(k, f) for k, f in zip(self._keys, self._fields) if k != lname]
-            self._keys = [k for k, _ in kept]
-            self._fields = [f for _, f in kept]
+        if lname in self._index:
+            self._fields = [f for f in self._fields if f[0].lower() != lname]
+            self._reindex()
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first field's value."""
-        lname = _key(name)
-        try:
-            return self._fields[self._keys.index(lname)][1]
-        except ValueError:
+        positions = self._index.get(_key(name))
+        if positions is None:
             return default
+        return self._fields[positions[0]][1]
 
     def get_all(self, name: str) -> list[str]:
         """Every field's value, one per header line."""
-        lname = _key(name)
-        return [f[1] for k, f in zip(self._keys, self._fields) if k == lname]
+        positions = self._index.get(_key(name))
+        if positions is None:
+            return []
+        fields = self._fields
+        return [fields[i][1] for i in positions]
 
     def values(self, name: str) -> list[str]:
         """The elements of a comma-list header across all its lines (RFC 3261 §7.3.1)."""
         return [item for value in self.get_all(name) for item in split_list(value)]
 
     def count(self, name: str) -> int:
-        return len(self.get_all(name))
+        positions = self._index.get(_key(name))
+        return 0 if positions is None else len(positions)
 
     def copy(self) -> "Headers":
         new = Headers()
         new._fields = list(self._fields)
-        new._keys = list(self._keys)
+        new._index = {k: list(v) for k, v in self._index.items()}
         return new
 
     def __contains__(self, name: str) -> bool:
@@ -113,8 +128,8 @@ class Headers:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Headers):
             return NotImplemented
-        return (self._keys == other._keys
-                and [v for _, v in self._fields] == [v for _, v in other._fields])
+        return ([(n.lower(), v) for n, v in self._fields]
+                == [(n.lower(), v) for n, v in other._fields])
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"
