@@ -281,6 +281,9 @@ class LocalServer:
             self.proc.wait()
 
 
+STOP_PATIENCE = 15.0  # seconds between SIGINT, SIGTERM and SIGKILL to a Locust that does not end
+
+
 class Stop(Exception):
     """SIGTERM: end the test as Ctrl-C does."""
 
@@ -292,17 +295,29 @@ def _terminated(signum, frame):
 def run_locust(command: list[str], env: dict) -> int:
     """Locust in the foreground, in its own session: Ctrl-C (or SIGTERM) here is passed on
     once as SIGINT, which makes it stop the test and write its reports; a second one as
-    SIGTERM, a third kills it. Returns its exit status."""
+    SIGTERM, a third kills it. A Locust still running STOP_PATIENCE seconds after a stop
+    gets the next one by itself. Returns its exit status."""
     proc = subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_die_with_us)
     previous = signal.signal(signal.SIGTERM, _terminated)
     stops = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+    patience = None  # seconds Locust has to end after a stop, before the next, stronger one
+
+    def stop_harder() -> None:
+        nonlocal patience
+        if proc.poll() is None:
+            proc.send_signal(stops.pop(0) if len(stops) > 1 else stops[0])
+            patience = STOP_PATIENCE
+
     try:
         while True:
             try:
-                return proc.wait()
+                return proc.wait(timeout=patience)
+            except subprocess.TimeoutExpired:
+                # seen once in CI: a SIGINT after a stop from the web UI was not acted on;
+                # a stop that was asked for must still happen
+                stop_harder()
             except (KeyboardInterrupt, Stop):
-                if proc.poll() is None:
-                    proc.send_signal(stops.pop(0) if len(stops) > 1 else stops[0])
+                stop_harder()
     finally:
         signal.signal(signal.SIGTERM, previous)
         if proc.poll() is None:

@@ -316,3 +316,26 @@ def test_local_and_a_host_of_its_own_contradict(capsys):
     assert cme_load.main(["--local", "--host", "10.0.0.1:2000"]) == 2
     assert capsys.readouterr().err == \
         "cme load: --local tests the server it starts: leave out Locust's --host\n"
+
+
+def test_a_locust_that_ignores_the_stop_is_stopped_harder():
+    """Ctrl-C reaches Locust as SIGINT; one that does not end gets SIGTERM STOP_PATIENCE
+    seconds later by itself (seen once in CI: a SIGINT after a web-UI stop was not acted on)."""
+    import signal
+    import time
+
+    stubborn = ("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                "print('up', flush=True); time.sleep(60)")
+    code = ("import os, sys; import cme.load as load; load.STOP_PATIENCE = 0.5; "
+            f"sys.exit(-load.run_locust([sys.executable, '-c', {stubborn!r}], dict(os.environ)))")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=this_tree(),
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "up"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == signal.SIGTERM  # the child ended by SIGTERM
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
