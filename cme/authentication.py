@@ -20,6 +20,7 @@ import os
 
 from actors.peer_limits import PeerLog
 from actors.trace import TraceLogger
+from cme.trusted import flow_host
 from sip import digest
 
 log = TraceLogger(namespace="cme.cti.auth")
@@ -49,7 +50,7 @@ class DigestGuard:
         password = self.password_for(register_id) if register_id else None
         if password is None:
             return None
-        host = _host(flow)
+        host = flow_host(flow)
         binding = f"{self.realm}:{host}"
         stale = False
         values = request.headers.get_all("Authorization")
@@ -90,8 +91,3 @@ class DigestGuard:
     def _failed(self, host: str, register_id: str, request, why: str) -> None:
         self.failures.emit(host, "warn", "digest authentication of {method} for {id} from {host} failed: {why}",
                            method=request.method, id=register_id, host=host, why=why)
-
-
-def _host(flow) -> str:
-    peer = getattr(flow, "peer", None)
-    return str(peer[0]) if isinstance(peer, tuple) and peer else ""

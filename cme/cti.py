@@ -28,7 +28,7 @@ from actors.cti_scope import SessionScope
 from actors.cti_session import CSTA_XML, Ack, Clear, CTISessionActor, InDialog, TransportLost, Unwatched
 from actors.trace import TraceLogger
 from cme.session_managers import SessionManagers
-from cme.trusted import TrustedSources
+from cme.trusted import TrustedSources, flow_host
 from sip.core import UASCore
 from sip.inspection import UASPolicy
 from sip.csta import requests as rq
@@ -233,7 +233,7 @@ class CTIGateway:
 
     def _refuse(self, tx, request, status: int, reason: str) -> None:
         # a few lines a minute per source, however many INVITEs it sends
-        self._refusals.emit(_peer(tx.peer).rpartition(":")[0], "info",
+        self._refusals.emit(flow_host(tx.peer), "info",
                             "CTI session refused ({status} {reason}): {user} to {to}", status=status,
                             reason=reason, user=str(request.from_), to=str(request.to))
         self.respond(tx, request.response(status, reason))

@@ -75,7 +75,7 @@ class TrustedSources:
         statelessly (the core drops an ACK instead: it has no response)."""
         if not self.enforced:
             return None
-        host = _host(flow)
+        host = flow_host(flow)
         if self.allows(host):
             return None
         if request.method == "REGISTER" and self._register_id(request):
@@ -94,6 +94,7 @@ class TrustedSources:
         return bool(register_id) and managers.server_for(register_id) is not None
 
 
-def _host(flow) -> str:
+def flow_host(flow) -> str:
+    """The host a request came from (its flow's peer), "" when it has none."""
     peer = getattr(flow, "peer", None)
-    return peer[0] if isinstance(peer, tuple) and peer else ""
+    return str(peer[0]) if isinstance(peer, tuple) and peer else ""

@@ -178,15 +178,8 @@ class CSTASession:
         sent = self._request(method, cseq, payload, extra).encode()
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         self._write(sent)
-        with self._changed:
-            while cseq not in self._responses:
-                if self.lost:
-                    raise StepFailed("lost session")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise StepFailed("timeout")
-                self._changed.wait(left)
-            return self._responses.pop(cseq), time.monotonic(), cseq
+        response = self._until(lambda: self._responses.pop(cseq, None), deadline)
+        return response, time.monotonic(), cseq
 
     def open(self) -> None:
         """Connect, INVITE with RequestSystemStatus, ACK the 200."""
@@ -235,11 +228,16 @@ class CSTASession:
     def wait_event(self, name: str, timeout: float | None = None) -> float:
         """The arrival time of the first event called ``name``."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        return self._until(lambda: next((at for at, event in self.events if event == name), None), deadline)
+
+    def _until(self, found, deadline: float):
+        """What ``found()`` gives once it is not None (looked at on every change), or the
+        step fails: ``lost session`` or ``timeout`` at ``deadline`` (monotonic)."""
         with self._changed:
             while True:
-                for at, event in self.events:
-                    if event == name:
-                        return at
+                value = found()
+                if value is not None:
+                    return value
                 if self.lost:
                     raise StepFailed("lost session")
                 left = deadline - time.monotonic()
