@@ -17,10 +17,17 @@ PHONES = 10
 
 
 def _until(predicate, seconds: float, what: str):
-    """Poll the browser (another process) until `predicate()` is true, bounded."""
+    """Poll the browser (another process) until `predicate()` is true, bounded. The UI
+    re-renders its table and charts live: an element that went stale between finding and
+    reading it is looked for again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.2)
@@ -76,10 +83,13 @@ def test_the_web_ui_starts_a_test_and_shows_it_live(web_ui):
         charts = [t for t in browser.find_elements(By.CSS_SELECTOR, "[role=tab]") if t.text.strip().upper() == "CHARTS"]
         assert charts, "no Charts tab"
         charts[0].click()
-        canvas = _until(lambda: browser.find_elements(By.CSS_SELECTOR, "canvas"), 10, "a chart")
-        first = browser.execute_script("return arguments[0].toDataURL()", canvas[0])
-        changed = _until(lambda: browser.execute_script("return arguments[0].toDataURL()", canvas[0]) != first,
-                         20, "the chart being redrawn with new figures")
+        def chart():
+            canvases = browser.find_elements(By.CSS_SELECTOR, "canvas")
+            return browser.execute_script("return arguments[0].toDataURL()", canvases[0]) if canvases else None
+
+        first = _until(chart, 10, "a chart")
+        changed = _until(lambda: (drawn := chart()) is not None and drawn != first, 20,
+                         "the chart being redrawn with new figures")
         assert changed
 
         stop = [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text.strip().upper() == "STOP"]
