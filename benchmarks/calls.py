@@ -131,13 +131,32 @@ def server_log_errors(log_path: Path, mark: int) -> list[str]:
                 if re.search(r"#(error|critical|warn)\]|Traceback|Unhandled", line)]
 
 
-def launch(config_text: str, log_dir: str | None, prefix: str, twistd_args: tuple[str, ...] = ()):
+def launch(config_text: str, log_dir: str | None, prefix: str, twistd_args: tuple[str, ...] = (),
+           tree: str | None = None):
     """The server on `config_text` in a child process: (process, work directory, its log)."""
     workdir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix=prefix))
     workdir.mkdir(parents=True, exist_ok=True)
-    server = start_server(config_text, workdir, twistd_args)
+    server = start_server(config_text, workdir, twistd_args, Path(tree).resolve() if tree else None)
     (log_path,) = sorted(workdir.glob("bench-*.log"), key=lambda p: p.stat().st_mtime)[-1:]
     return server, workdir, log_path
+
+
+def add_server_options(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--tree", help="run the server of this checkout (e.g. a worktree of the commit before "
+                                   "a change) instead of this one's; the load generator stays this one's")
+    ap.add_argument("--profile", metavar="FILE", help="run the server under cProfile, stats to FILE when it stops")
+
+
+def profiling(args) -> tuple[str, ...]:
+    """twistd's arguments for --profile (none without it)."""
+    if not args.profile:
+        return ()
+    return (f"--profile={os.path.abspath(args.profile)}", "--profiler=cprofile", "--savestats")
+
+
+def server_ms(cpu, ok) -> float:
+    """The server's CPU milliseconds per completed call (or cycle) of the window."""
+    return cpu.server * cpu.seconds * 1000 / len(ok) if ok else float("nan")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -286,7 +305,7 @@ def run_level(reactor, bank, pairs, k: int, server, log_path: Path, args):
     errors = server_log_errors(log_path, log_mark)
     print(f"{k:>5} {len(ok):>7} {len(ok) / window:>8.1f} {sum(1 for c in inside if c.failed):>6} "
           f"{pct(ring, 50):>8.1f} {pct(ring, 99):>8.1f} {pct(setup, 50):>8.1f} {pct(setup, 99):>8.1f} "
-          f"{pct(cycle, 50):>8.1f} {cpu.server * 100:>8.0f} {cpu.own * 100:>8.0f} "
+          f"{pct(cycle, 50):>8.1f} {cpu.server * 100:>8.0f} {server_ms(cpu, ok):>8.2f} {cpu.own * 100:>8.0f} "
           f"{cpu.other * 100:>8.0f} {summary.registered:>6} {len(errors):>6}")
     cpu.note()
     if failed:
@@ -320,7 +339,7 @@ def run(reactor, args):
     half = n // 2
     port = free_port()
     server, workdir, log_path = launch(generate_config(n).replace("port 2000", f"port {port}"),
-                                       args.log_dir, "cme-calls-")
+                                       args.log_dir, "cme-calls-", profiling(args), args.tree)
     try:
         bank = PhoneBank("127.0.0.1", port, generated_devices(n), reactor=reactor,
                          stagger=args.stagger)
@@ -340,7 +359,7 @@ def run(reactor, args):
                  for i in range(half)]
         print(f"{'K':>5} {'calls':>7} {'calls/s':>8} {'failed':>6} "
               f"{'ring p50':>8} {'ring p99':>8} {'setup50':>8} {'setup99':>8} {'cycle50':>8} "
-              f"{'srv CPU%':>8} {'ph CPU%':>8} {'oth CPU%':>8} {'regd':>6} {'errors':>6}")
+              f"{'srv CPU%':>8} {'srv ms/c':>8} {'ph CPU%':>8} {'oth CPU%':>8} {'regd':>6} {'errors':>6}")
         print(f"{'':>5} {'':>7} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8}")
         sys.stdout.flush()
         errors = 0
@@ -369,6 +388,7 @@ def main() -> None:
     ap.add_argument("--stages", action="store_true", help="also print p50/p99 per stage")
     ap.add_argument("--nodelay", action="store_true", help="TCP_NODELAY on the phones' sockets")
     ap.add_argument("--log-dir", help="keep the configuration and server log here")
+    add_server_options(ap)
     args = ap.parse_args()
     task.react(run, [args])
 

@@ -52,7 +52,8 @@ from twisted.internet import defer, task
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from calls import CPU, CallFailed, Driver, Pair, launch, now, pct, server_log_errors  # noqa: E402
+from calls import (CPU, CallFailed, Driver, Pair, add_server_options, launch, now, pct, profiling,  # noqa: E402
+                   server_log_errors, server_ms)
 from sccp_registration import free_port, raise_nofile, stop_server  # noqa: E402
 
 CLEARED = "ConnectionClearedEvent"
@@ -209,7 +210,7 @@ class CSTADriver(Driver):
 
 HEADER = (f"{'':>10} {'cycles':>7} {'cycles/s':>8} {'failed':>6} {'resp p50':>8} {'resp p99':>8} "
           f"{'estb p50':>8} {'estb p99':>8} {'cycle50':>8} {'cycle99':>8} "
-          f"{'srv CPU%':>8} {'cli CPU%':>8} {'oth CPU%':>8} {'odd ev':>6} {'errors':>6}\n"
+          f"{'srv CPU%':>8} {'srv ms/c':>8} {'cli CPU%':>8} {'oth CPU%':>8} {'odd ev':>6} {'errors':>6}\n"
           f"{'':>10} {'':>7} {'':>8} {'':>6} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8} {'ms':>8}")
 
 
@@ -239,7 +240,7 @@ def measure(reactor, driver, start, label: str, server, log_path, args, duration
     print(f"{label:>10} {len(ok):>7} {rate:>8.1f} {sum(1 for c in inside if c.failed):>6} "
           f"{pct(response, 50):>8.1f} {pct(response, 99):>8.1f} {pct(establish, 50):>8.1f} "
           f"{pct(establish, 99):>8.1f} {pct(cycle, 50):>8.1f} {pct(cycle, 99):>8.1f} "
-          f"{cpu.server * 100:>8.0f} {cpu.own * 100:>8.0f} {cpu.other * 100:>8.0f} {len(odd):>6} "
+          f"{cpu.server * 100:>8.0f} {server_ms(cpu, ok):>8.2f} {cpu.own * 100:>8.0f} {cpu.other * 100:>8.0f} {len(odd):>6} "
           f"{len(errors):>6}")
     cpu.note()
     if failed:
@@ -284,7 +285,7 @@ def run(reactor, args):
     half = n // 2
     sccp_port, sip_port = free_port(), free_port()
     config = generate_config(n).replace("port 2000", f"port {sccp_port}").replace("port 5060", f"port {sip_port}")
-    server, workdir, log_path = launch(config, args.log_dir, "cme-csta-calls-")
+    server, workdir, log_path = launch(config, args.log_dir, "cme-csta-calls-", profiling(args), args.tree)
     errors = 0
     try:
         t = now()
@@ -350,6 +351,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds for any one wait")
     ap.add_argument("--stagger", type=float, default=0.001, help="seconds between phone starts")
     ap.add_argument("--log-dir", help="keep the configuration and server log here")
+    add_server_options(ap)
     args = ap.parse_args()
     task.react(run, [args])
 

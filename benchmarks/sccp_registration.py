@@ -53,8 +53,13 @@ def raise_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def start_server(config_text: str, workdir: Path, twistd_args: tuple[str, ...] = ()) -> subprocess.Popen:
-    """`twistd -n cme` on config_text; twistd_args go before `cme` (e.g. --profile=...)."""
+def start_server(config_text: str, workdir: Path, twistd_args: tuple[str, ...] = (),
+                 tree: Path | None = None) -> subprocess.Popen:
+    """`twistd -n cme` on config_text; twistd_args go before `cme` (e.g. --profile=...).
+
+    `tree` is the checkout whose server runs (default this one): a worktree of an older
+    commit gives the "before" of a comparison with this tree's load generator."""
+    tree = tree or ROOT
     stamp = time.monotonic_ns()
     cfg = workdir / f"bench-{stamp}.cfg"
     cfg.write_text(config_text)
@@ -62,7 +67,8 @@ def start_server(config_text: str, workdir: Path, twistd_args: tuple[str, ...] =
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *twistd_args, "cme",
          "--config", str(cfg), "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(workdir)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=raise_nofile, cwd=ROOT,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=raise_nofile, cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
