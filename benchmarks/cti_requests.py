@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/cti_requests.py [--calls 1000] [--sipp-calls 10000]
                                                 [--in-flight 20] [--rounds 1] [--profile FILE]
+                                                [--tree CHECKOUT]
 
 The exchange (issue 15): a uaCSTA session that does INVITE (RequestSystemStatus), ten
 in-dialog INFO SnapshotDevice requests and BYE -- 12 transactions -- with --in-flight
@@ -117,7 +118,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def start_server(work: Path, profile: str | None = None) -> tuple[subprocess.Popen, int]:
+def start_server(work: Path, profile: str | None = None, tree: Path = ROOT) -> tuple[subprocess.Popen, int]:
     sip, sccp = free_port(), free_port()
     text = (ROOT / "conf" / "cme.cfg").read_text().replace("port 5060", f"port {sip}").replace("port 2000", f"port {sccp}")
     (work / "cme.cfg").write_text(text)
@@ -126,7 +127,7 @@ def start_server(work: Path, profile: str | None = None) -> tuple[subprocess.Pop
     proc = subprocess.Popen([str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *profiling, "cme",
                              "--config", str(work / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", "-1",
                              "--tftp-port", "-1", "--state-dir", str(work)],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while "cme-cti ready:" not in log.read_text():
@@ -160,6 +161,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", metavar="FILE", help="run the server under cProfile, stats to FILE "
                         "(written when it stops; cProfile roughly triples its CPU)")
+    parser.add_argument("--tree", type=Path, default=ROOT, help="run the server of this checkout (e.g. a "
+                        "worktree of the commit before a change) instead of this one's")
     args = parser.parse_args()
     sipp = shutil.which("sipp")
     if sipp is None:
@@ -172,7 +175,7 @@ def main() -> None:
           f"work directory {work}")
     ratios = []
     for n in range(args.rounds):
-        proc, port = start_server(work, args.profile)
+        proc, port = start_server(work, args.profile and os.path.abspath(args.profile), args.tree.resolve())
         try:
             before = cpu_seconds(proc.pid)
             ok, failed, wall = drive(sipp, uac, port, args.calls, args.in_flight, work)
@@ -182,7 +185,8 @@ def main() -> None:
             proc.wait(timeout=60)
         server_rate = ok * TRANSACTIONS / wall
         print(f"round {n + 1}: server {server_rate:8.0f} transactions/s ({ok} sessions, {failed} failed, "
-              f"{wall:.1f} s, server CPU {100 * cpu / wall:.0f}%)")
+              f"{wall:.1f} s, server CPU {100 * cpu / wall:.0f}%, "
+              f"{1e3 * cpu / max(ok * TRANSACTIONS, 1):.3f} ms a transaction)")
         uas_port = free_port()
         answering = subprocess.Popen([sipp, "-sf", str(uas), "-t", "t1", "-i", "127.0.0.1", "-p", str(uas_port),
                                       "-nostdin"], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
