@@ -337,8 +337,9 @@ def run(reactor, args):
     raise_nofile()
     n = args.phones - args.phones % 2
     half = n // 2
-    port = free_port()
-    server, workdir, log_path = launch(generate_config(n).replace("port 2000", f"port {port}"),
+    port, sip_port = free_port(), free_port()  # SIP moved too: two benchmarks may run side by side
+    server, workdir, log_path = launch(generate_config(n).replace("port 2000", f"port {port}")
+                                       .replace("port 5060", f"port {sip_port}"),
                                        args.log_dir, "cme-calls-", profiling(args), args.tree)
     try:
         bank = PhoneBank("127.0.0.1", port, generated_devices(n), reactor=reactor,
