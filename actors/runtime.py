@@ -5,8 +5,9 @@ sessions that is thousands of threads contending for the GIL. Here every actor's
 a deque, and one `Runtime` per reactor keeps a queue of actors that have mail. A single
 reactor call drains it, a bounded batch at a time so socket I/O is never starved. pykka
 documents `_create_actor_inbox`, `_create_future` and `_start_actor_loop` as the hooks
-for new actor types; that is all this module overrides, so `tell`, `ask`, `proxy` and
-`ActorRegistry` behave as pykka documents.
+for new actor types; those, and a shortcut in `_handle_receive` for domain messages, are
+all this module overrides, so `tell`, `ask`, `proxy` and `ActorRegistry` behave as pykka
+documents.
 
 Rules that follow from running on the reactor thread:
 - Nothing in an actor may block. `ask(..., block=False)` returns a `ReactorFuture`; turn
@@ -269,6 +270,12 @@ def set_runtime(runtime: Runtime | None) -> Runtime | None:
     return previous
 
 
+#: Messages pykka's Actor._handle_receive interprets itself (exact classes: pykka does not
+#: subclass them, and a domain message is never one).
+_PYKKA_MESSAGES = frozenset({messages._ActorStop, messages.ProxyCall, messages.ProxyGetAttr,
+                             messages.ProxySetAttr})
+
+
 class _ReactorInbox:
     """pykka's ActorInbox protocol over a deque; `put` schedules the owning actor."""
 
@@ -354,6 +361,14 @@ class ReactorActor(pykka.Actor):
         elif self._inbox_queue and not self._queued:
             self._queued = True
             self._runtime._make_ready(self)
+
+    def _handle_receive(self, message: Any) -> Any:
+        # pykka's own messages (stop, proxy calls) are a handful of classes; everything
+        # else is the actor's domain mail, handed to on_receive without pykka's four
+        # isinstance tests (this runs for every message the server handles).
+        if type(message) in _PYKKA_MESSAGES:
+            return super()._handle_receive(message)
+        return self.on_receive(message)
 
     def _drain_some(self, limit: int) -> int:
         queue = self._inbox_queue
