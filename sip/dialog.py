@@ -65,7 +65,7 @@ class Dialog:
     __slots__ = ("call_id", "local_tag", "remote_tag", "local_address", "remote_address",
                  "remote_target", "route_set", "remote_cseq", "local_cseq", "secure",
                  "local_contact", "via_factory", "confirmed", "terminated",
-                 "invite_cseq", "session_timer")
+                 "invite_cseq", "session_timer", "_templates", "_template_stamp")
 
     def __init__(self, *, call_id: str, local_tag: str, remote_tag: str | None,
                  local_address: Address, remote_address: Address, remote_target: URI,
@@ -88,6 +88,8 @@ class Dialog:
         self.terminated = False     # BYE received (or sent and answered: the owner says)
         self.invite_cseq = remote_cseq  # the INVITE whose ACK confirms / refreshes
         self.session_timer: SessionTimer | None = None
+        self._templates: dict[tuple, tuple[URI, Headers]] = {}  # see _from_template
+        self._template_stamp: tuple | None = None
 
     @classmethod
     def from_invite(cls, invite: Request, *, local_tag: str | None = None,
@@ -243,6 +245,39 @@ class Dialog:
 
     def _build(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
                content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:
+        if headers == () or headers == []:  # INFO with events, BYE: the CTI session's many
+            return self._from_template(method, cseq, factory, body, content_type)
+        return self._build_fields(method, cseq, factory, body, content_type, headers)
+
+    def _from_template(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
+                       content_type: str | None) -> Request:
+        """:meth:`_build_fields`'s request, from the dialog's template for this method and
+        Content-Type: Request-URI, Route, From, To, Call-ID, Contact rendered once per
+        dialog, and only Via (a fresh branch) and CSeq set per request, in their places.
+        A template is dropped when any field it was rendered from is replaced (a target
+        refresh, a new route set, ...); those objects are read as values, never changed in
+        place (see sip.message.Message._parse)."""
+        stamp = (self.remote_target, tuple(self.route_set), self.local_address, self.local_tag,
+                 self.remote_address, self.remote_tag, self.call_id, self.local_contact)
+        if stamp != self._template_stamp:
+            self._templates = {}
+            self._template_stamp = stamp
+        key = (method, content_type)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= 16:  # a few methods and types per dialog; bounded all the same
+                self._templates.clear()
+            placeholder = self._build_fields(method, 0, lambda: "", b"", content_type, ())
+            template = self._templates[key] = (placeholder.uri, placeholder.headers)
+        uri, fields = template
+        out = fields.copy()
+        out.set("Via", f"{factory()};branch={new_branch()}")
+        out.set("CSeq", f"{cseq} {method}")
+        return Request(method, uri, out, body)
+
+    def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
+                      content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:
+        """The request field by field (§12.2.1.1); the general path and the templates' source."""
         uri, routes = self._target()
         out = Headers()
         out.add("Via", f"{factory()};branch={new_branch()}")
