@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 from sip.address import Address, parse_address
 from sip.grammar import Params
+from sip.headers import MAX_CSEQ, CSeq
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
@@ -50,6 +51,30 @@ def _tagged(address: Address, tag: str | None) -> str:
     if tag is not None:
         params["tag"] = tag
     return str(Address(address.uri, address.display_name, params))
+
+
+def _parsed_tags(request: Request) -> dict:
+    """From and To of a template request, parsed once, as sip.message remembers parses:
+    every request of the dialog carries the same text, which the transaction layer reads
+    again (the To tag, when it forgets the transaction)."""
+    request.from_, request.to  # parsed here, remembered by the message
+    parsed = getattr(request, "_parsed", None)
+    if not isinstance(parsed, dict):
+        return {}
+    return {name: parsed[name] for name in ("From", "To") if name in parsed}
+
+
+def _remember(request: Request, parsed: dict, cseq_text: str, cseq: int, method: str) -> None:
+    """Hand a request we built the parses we already have (From, To, CSeq), in
+    sip.message.Message's parse memory: (text, value), used only while the header's text
+    is that text, so a changed header is parsed afresh. Where the message keeps no such
+    memory, nothing is handed over and the headers are parsed when read, as before."""
+    memory = getattr(request, "_parsed", None)
+    if not isinstance(memory, dict):
+        return
+    memory.update(parsed)
+    if 0 <= cseq <= MAX_CSEQ:  # what CSeq.parse accepts (a larger one is parsed, and refused, as ever)
+        memory["CSeq"] = (cseq_text, CSeq(cseq, method))
 
 
 class DialogTableFull(Exception):
@@ -268,12 +293,15 @@ class Dialog:
             if len(self._templates) >= 16:  # a few methods and types per dialog; bounded all the same
                 self._templates.clear()
             placeholder = self._build_fields(method, 0, lambda: "", b"", content_type, ())
-            template = self._templates[key] = (placeholder.uri, placeholder.headers)
-        uri, fields = template
+            template = self._templates[key] = (placeholder.uri, placeholder.headers, _parsed_tags(placeholder))
+        uri, fields, parsed = template
         out = fields.copy()
         out.set("Via", f"{factory()};branch={new_branch()}")
-        out.set("CSeq", f"{cseq} {method}")
-        return Request(method, uri, out, body)
+        cseq_text = f"{cseq} {method}"
+        out.set("CSeq", cseq_text)
+        request = Request(method, uri, out, body)
+        _remember(request, parsed, cseq_text, cseq, method)
+        return request
 
     def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
                       content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sip.address import parse_address
 from sip.dialog import Dialog
+from sip.headers import CSeq
 from sip.uri import parse_uri
 from tests.sip.test_dialog import INVITE, VIA, parse
 
@@ -44,6 +45,11 @@ def test_template_requests_are_the_field_by_field_bytes(steps):
                 g = general.encode().replace(general.branch.encode(), b"BRANCH")
                 f = fast.encode().replace(fast.branch.encode(), b"BRANCH")
                 assert f == g
+                # what the template hands over is what parsing the request's text gives
+                assert fast.cseq == CSeq.parse(fast.headers.get("CSeq"))
+                for name, value in (("To", fast.to), ("From", fast.from_)):
+                    fresh = parse_address(fast.headers.get(name))
+                    assert (str(value), value.tag) == (str(fresh), fresh.tag)
             elif step[0] == "target":
                 dialog.remote_target = parse_uri(step[1])
             elif step[0] == "routes":
@@ -58,3 +64,11 @@ def test_a_request_with_extra_headers_takes_the_general_path():
     assert [n for n, _ in request.headers][-2:] == ["Subject", "Content-Type"]
     plain = dialog.request("INFO", b"x", "application/dtmf-relay")
     assert "Subject" not in plain.headers and plain.cseq.number == request.cseq.number + 1
+
+
+def test_a_header_changed_after_building_is_parsed_afresh():
+    dialog = Dialog.from_invite(parse(INVITE), local_tag="srv1", via_factory=lambda: VIA)
+    request = dialog.request("INFO")
+    request.headers.set("To", "<sip:other@example.com>;tag=x9")
+    request.headers.set("CSeq", "77 INFO")
+    assert request.to_tag == "x9" and request.cseq.number == 77
