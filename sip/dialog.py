@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from sip.address import Address, parse_address
 from sip.grammar import Params
-from sip.headers import MAX_CSEQ, CSeq
+from sip.headers import MAX_CSEQ, CSeq, Via
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
@@ -75,6 +75,33 @@ def _remember(request: Request, parsed: dict, cseq_text: str, cseq: int, method:
     memory.update(parsed)
     if 0 <= cseq <= MAX_CSEQ:  # what CSeq.parse accepts (a larger one is parsed, and refused, as ever)
         memory["CSeq"] = (cseq_text, CSeq(cseq, method))
+
+
+_VIAS: dict[str, Via | None] = {}
+
+
+def _our_via(sent_by: str) -> Via | None:
+    """Our Via without its branch (``SIP/2.0/TCP 192.0.2.1:5060``) parsed, remembered: a
+    server has a few; None if it does not parse (then the requests' Via is parsed when read)."""
+    via = _VIAS.get(sent_by, False)
+    if via is False:
+        if len(_VIAS) >= 64:
+            _VIAS.clear()
+        try:
+            via = Via.parse(sent_by)
+        except ValueError:
+            via = None
+        _VIAS[sent_by] = via
+    return via
+
+
+def _remember_via(request: Request, via_text: str, via: Via, branch: str) -> None:
+    """As :func:`_remember`, for the top Via: `via` (our sent-by) with the branch added
+    last, which is what Via.parse makes of `via_text`."""
+    memory = getattr(request, "_parsed", None)
+    if isinstance(memory, dict):
+        memory["Via"] = (via_text, Via(via.transport, via.host, via.port,
+                                       Params([*via.params, ("branch", branch)]), via.protocol))
 
 
 class DialogTableFull(Exception):
@@ -296,11 +323,16 @@ class Dialog:
             template = self._templates[key] = (placeholder.uri, placeholder.headers, _parsed_tags(placeholder))
         uri, fields, parsed = template
         out = fields.copy()
-        out.set("Via", f"{factory()};branch={new_branch()}")
+        sent_by, branch = factory(), new_branch()
+        via_text = f"{sent_by};branch={branch}"
+        out.set("Via", via_text)
         cseq_text = f"{cseq} {method}"
         out.set("CSeq", cseq_text)
         request = Request(method, uri, out, body)
         _remember(request, parsed, cseq_text, cseq, method)
+        via = _our_via(sent_by)
+        if via is not None:  # the transaction layer reads the branch back at once
+            _remember_via(request, via_text, via, branch)
         return request
 
     def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,

@@ -68,27 +68,37 @@ def parse_xml(body: bytes | str) -> etree._Element:
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise CSTAParseError("DTD or entity declarations are refused", "unspecified", "unspecified",
                              reason="dtd")
-    for node in root.iter():
-        if not isinstance(node.tag, str):  # entity references (resolve_entities=False)
-            raise CSTAParseError("entity references are refused", "unspecified", "unspecified",
-                                 reason="dtd")
+    # entity references (resolve_entities=False), and any comment or PI left: every node
+    # whose tag is not a name, found by lxml's own walk
+    if next(root.iter(etree.Entity, etree.Comment, etree.ProcessingInstruction), None) is not None:
+        raise CSTAParseError("entity references are refused", "unspecified", "unspecified",
+                             reason="dtd")
     return root
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """lxml's ``{namespace}local`` (or ``local``) as (namespace or "", local), as
+    etree.QName reads it, without making a QName for each element."""
+    if tag[:1] == "{":
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
 
 
 def split_tag(element: etree._Element) -> tuple[str, str]:
     """(namespace or "", local name) of an element."""
-    q = etree.QName(element)
-    return q.namespace or "", q.localname
+    return _split(element.tag)
 
 
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return _split(element.tag)[1]
 
 
 def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
     """Child elements with local name `name`, whatever their namespace."""
     for c in element:
-        if isinstance(c.tag, str) and etree.QName(c).localname == name:
+        tag = c.tag
+        if isinstance(tag, str) and _split(tag)[1] == name:
             yield c
 
 

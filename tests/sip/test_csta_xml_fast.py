@@ -94,3 +94,16 @@ def test_responses_with_values_lxml_must_escape_still_come_from_lxml():
         + NAMESPACES[3].encode() + b'"><monitorCrossRefID>a&amp;b</monitorCrossRefID></MonitorStartResponse>')
     items = (ForwardItem("forwardImmediate", True, dn) for dn in ("201", "2&3"))  # a generator, read once
     assert get_forwarding_response(items).count(b"<forwardListItem>") == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["", "urn:x", "http://www.ecma-international.org/standards/ecma-323/csta/ed3"]),
+       st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,8}", fullmatch=True))
+def test_tag_split_reads_as_qname(namespace, name):
+    from lxml import etree
+
+    from sip.csta.xml import local, split_tag
+
+    el = etree.Element(f"{{{namespace}}}{name}" if namespace else name)
+    q = etree.QName(el)
+    assert split_tag(el) == (q.namespace or "", q.localname) and local(el) == q.localname

@@ -6,12 +6,12 @@ from __future__ import annotations
 import itertools
 from unittest import mock
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sip.address import parse_address
 from sip.dialog import Dialog
-from sip.headers import CSeq
+from sip.headers import CSeq, Via
 from sip.uri import parse_uri
 from tests.sip.test_dialog import INVITE, VIA, parse
 
@@ -30,10 +30,12 @@ STEPS = st.lists(st.one_of(
 
 
 @settings(max_examples=200, deadline=None)
-@given(STEPS)
-def test_template_requests_are_the_field_by_field_bytes(steps):
+@given(STEPS, st.sampled_from([VIA, "SIP/2.0/UDP 192.0.2.1", "SIP/2.0/TLS cme.example.com:5061;rport"]))
+@example([("request", "INFO", None, b"")], "SIP/2.0/UDP [2001:db8::1]:5060;rport")
+@example([("request", "INFO", None, b"")], "SIP/2.0/TCP host")
+def test_template_requests_are_the_field_by_field_bytes(steps, via):
     dialog = Dialog.from_invite(parse(INVITE), local_tag="srv1", local_contact="sip:201@192.0.2.1:5060",
-                                via_factory=lambda: VIA)
+                                via_factory=lambda: via)
     branches = itertools.count()
     with mock.patch("sip.dialog.new_branch", lambda: f"z9hG4bK{next(branches)}"):
         for step in steps:
@@ -47,6 +49,10 @@ def test_template_requests_are_the_field_by_field_bytes(steps):
                 assert f == g
                 # what the template hands over is what parsing the request's text gives
                 assert fast.cseq == CSeq.parse(fast.headers.get("CSeq"))
+                fresh_via, top = Via.parse(fast.headers.get("Via")), fast.via
+                assert (top.transport, top.host, top.port, list(top.params), top.protocol) == (
+                    fresh_via.transport, fresh_via.host, fresh_via.port, list(fresh_via.params),
+                    fresh_via.protocol)
                 for name, value in (("To", fast.to), ("From", fast.from_)):
                     fresh = parse_address(fast.headers.get(name))
                     assert (str(value), value.tag) == (str(fresh), fresh.tag)
