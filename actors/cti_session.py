@@ -306,7 +306,7 @@ class CTISessionActor(ReactorActor):
         self._arm_expiry()
 
     def _info(self, request, tx) -> None:
-        if request.content_type != CSTA_XML:
+        if not _is_csta(request):
             self.gateway.respond(tx, self.dialog.response(request, 415, headers=[("Accept", CSTA_XML)]))
             return
         try:
@@ -505,6 +505,13 @@ class CTISessionActor(ReactorActor):
     def _end_monitors(self) -> None:
         for monitor_id in list(self.monitors):
             self._stop_monitor(monitor_id)
+
+
+def _is_csta(request) -> bool:
+    """Whether the body is CSTA XML: the header exactly as every application writes it is
+    known without parsing (Message.content_type parses the header on each read); any other
+    spelling (case, parameters, spaces) is parsed."""
+    return request.headers.get("Content-Type") == CSTA_XML or request.content_type == CSTA_XML
 
 
 def _text(body: bytes) -> str:

@@ -427,16 +427,18 @@ class DialogTable:
         application, or the gateway of a trunk call we placed): its To tag is ours, its
         From tag theirs, whichever side created the dialog. None for out-of-dialog
         requests too (no To tag)."""
-        if request.to_tag is None:
+        to_tag = request.to_tag  # read once: every in-dialog request comes this way (twice)
+        if to_tag is None:
             return None
-        return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))
+        return self._dialogs.get((request.call_id, to_tag, request.from_tag))
 
     def find_response(self, response: Response):
         """What is stored for the dialog a response to our request belongs to: its From
         tag is ours, its To tag theirs (a second fork's 2xx finds none: a new dialog)."""
-        if response.to_tag is None:
+        to_tag = response.to_tag
+        if to_tag is None:
             return None
-        return self._dialogs.get((response.call_id, response.from_tag, response.to_tag))
+        return self._dialogs.get((response.call_id, response.from_tag, to_tag))
 
 
 class OkRetransmission:
