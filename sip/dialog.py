@@ -57,7 +57,11 @@ def _parsed_tags(request: Request) -> dict:
     """From and To of a template request, parsed once, as sip.message remembers parses:
     every request of the dialog carries the same text, which the transaction layer reads
     again (the To tag, when it forgets the transaction)."""
-    request.from_, request.to  # parsed here, remembered by the message
+    try:
+        if request.from_ is None or request.to is None:  # parsed here, remembered by the message
+            return {}
+    except ValueError:  # not ours to refuse here: each request's reader will parse it
+        return {}
     parsed = getattr(request, "_parsed", None)
     if not isinstance(parsed, dict):
         return {}
@@ -140,7 +144,8 @@ class Dialog:
         self.terminated = False     # BYE received (or sent and answered: the owner says)
         self.invite_cseq = remote_cseq  # the INVITE whose ACK confirms / refreshes
         self.session_timer: SessionTimer | None = None
-        self._templates: dict[tuple, tuple[URI, Headers]] = {}  # see _from_template
+        # (method, Content-Type) -> (Request-URI, header fields, From/To parses): _from_template
+        self._templates: dict[tuple, tuple[URI, Headers, dict]] = {}
         self._template_stamp: tuple | None = None
 
     @classmethod

@@ -14,10 +14,18 @@ suppress-conversion` asks for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 from sip.csta.devices import DeviceID
-from sip.csta.xml import _PLAIN, XML_DECLARATION, Builder, NotPlain, TextBuilder, boolean, namespace_for
+from sip.csta.xml import (
+    XML_DECLARATION,
+    Builder,
+    NotPlain,
+    TextBuilder,
+    boolean,
+    is_plain,
+    namespace_for,
+)
 
 CALL_EVENTS = {
     # kind: (element, connection field, [(field, event attribute, how)])
@@ -120,7 +128,7 @@ def render_event(event, monitor_cross_ref_id: str, namespace: str | None = None,
         return _render(event, monitor_cross_ref_id, namespace, device_id_form, Builder)
 
 
-@lru_cache(maxsize=None)  # bounded: the call event kinds × the five CSTA editions
+@cache  # bounded: the call event kinds × the five CSTA editions
 def _call_pieces(kind: str, namespace: str):
     """The fixed text of a call event in `namespace`, between the values it carries:
     (start up to the monitorCrossRefID, the connection's start, its end, per device field
@@ -164,7 +172,7 @@ def _call_event_text(event, monitor_cross_ref_id: str, namespace: str | None,
         values.append(cause)
         out += ("<cause>", cause, "</cause>")
     out.append(end)
-    if _PLAIN.fullmatch("".join(values)) is None:  # one look at them all: the class is per character
+    if not is_plain("".join(values)):  # one look at them all: the class is per character
         raise NotPlain(values)
     return "".join(out).encode("ascii")
 

@@ -4,7 +4,7 @@ capability names are the schema's, which differ from request names (singleStepTr
 transferred)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sip.csta.xml import Builder, namespace_for
 
@@ -31,7 +31,7 @@ def get_csta_features_response(namespace: str | None = None) -> bytes:
     return _features(namespace_for(namespace))
 
 
-@lru_cache(maxsize=None)  # the same document for each of the five CSTA editions
+@cache  # the same document for each of the five CSTA editions
 def _features(namespace: str) -> bytes:
     b = Builder("GetCSTAFeaturesResponse", namespace)
     for section, lists in (("supportedServices", SUPPORTED_SERVICES),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from sip.csta.xml import Builder, boolean, namespace_for, render
 
@@ -32,7 +32,7 @@ def empty_response(name: str, namespace: str | None = None) -> bytes:
     return _empty(name, namespace_for(namespace))
 
 
-@lru_cache(maxsize=None)  # bounded: the names above × the five CSTA editions
+@cache  # bounded: the names above × the five CSTA editions
 def _empty(name: str, namespace: str | None) -> bytes:
     return Builder(name, namespace).bytes()
 

@@ -147,6 +147,11 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 _PLAIN = re.compile(r"[\t\n\x20-\x25\x27-\x3b=\x3f-\x7e]*")
 
 
+def is_plain(text: str) -> bool:
+    """Whether lxml would write `text` as it is (see _PLAIN)."""
+    return _PLAIN.fullmatch(text) is not None
+
+
 class NotPlain(ValueError):
     """A value :class:`TextBuilder` does not write itself: render it with :class:`Builder`."""
 
@@ -165,7 +170,7 @@ class TextBuilder:
         self.root = [root, None, []]  # [name, text or None, children]
 
     def add(self, parent: list, name: str, value: str | None = None) -> list:
-        if value is not None and _PLAIN.fullmatch(value) is None:
+        if value is not None and not is_plain(value):
             raise NotPlain(value)
         el = [name, value, []]
         parent[2].append(el)

@@ -87,7 +87,11 @@ def test_feature_events_fast_path_matches_lxml(kind, forward_to):
 
 
 def test_responses_with_values_lxml_must_escape_still_come_from_lxml():
-    from sip.csta.responses import ForwardItem, get_forwarding_response, monitor_start_response
+    from sip.csta.responses import (
+        ForwardItem,
+        get_forwarding_response,
+        monitor_start_response,
+    )
 
     assert monitor_start_response("a&b") == (
         b'<?xml version="1.0" encoding="UTF-8"?><MonitorStartResponse xmlns="'
