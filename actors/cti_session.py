@@ -271,8 +271,9 @@ class CTISessionActor(ReactorActor):
     # -- requests of the application --------------------------------------------------------
     def _request(self, request, tx) -> None:
         method = request.method
-        self.log.debug("<- {method} CSeq {cseq}: {body}", method=method,
-                       cseq=request.cseq.number if request.cseq else "?", body=_text(request.body))
+        if self.log.tracing:
+            self.log.debug("<- {method} CSeq {cseq}: {body}", method=method,
+                           cseq=request.cseq.number if request.cseq else "?", body=_text(request.body))
         if not self._fire("in_dialog"):
             self._refuse(request, tx, "in_dialog")
             return
@@ -305,7 +306,7 @@ class CTISessionActor(ReactorActor):
         self._arm_expiry()
 
     def _info(self, request, tx) -> None:
-        if request.content_type != CSTA_XML:
+        if not _is_csta(request):
             self.gateway.respond(tx, self.dialog.response(request, 415, headers=[("Accept", CSTA_XML)]))
             return
         try:
@@ -348,7 +349,8 @@ class CTISessionActor(ReactorActor):
             lambda f: me.is_alive() and me.tell(ServiceDone(csta_request, ns, request, tx, f)))
 
     def _answer(self, request, tx, body: bytes) -> None:
-        self.log.debug("-> 200 to {method}: {body}", method=request.method, body=_text(body))
+        if self.log.tracing:
+            self.log.debug("-> 200 to {method}: {body}", method=request.method, body=_text(body))
         self.gateway.respond(tx, self.dialog.response(request, 200, body=body, content_type=CSTA_XML))
 
     def _serve(self, request, ns: str) -> bytes:
@@ -426,14 +428,16 @@ class CTISessionActor(ReactorActor):
             return
         info = self.dialog.request("INFO", message.body, CSTA_XML)
         self.events_sent += 1
-        self.log.debug("-> INFO CSeq {cseq}: {body}", cseq=info.cseq.number, body=_text(message.body))
-        me = self.actor_ref
+        if self.log.tracing:
+            self.log.debug("-> INFO CSeq {cseq}: {body}", cseq=self.dialog.local_cseq, body=_text(message.body))
+        self.gateway.send(info, self.flow, self._info_answered)
 
-        def answered(response):
-            if me.is_alive():
-                me.tell(InfoAnswered(response))
-
-        self.gateway.send(info, self.flow, answered)
+    def _info_answered(self, response) -> None:
+        """The core's answer to one of our INFOs (on the reactor thread, outside this actor's
+        turn). Only no answer at all (Timer F, connection lost) means something to the
+        session, so only that becomes a message: a 200 per event costs no mailbox turn."""
+        if response is None and self.actor_ref.is_alive():
+            self.actor_ref.tell(InfoAnswered(None))
 
     def _no_ack(self, ok, timer: str, flow) -> None:
         """§13.3.1.4: no ACK for our 2xx in 64*T1: the dialog ends with BYE, or silently
@@ -501,6 +505,13 @@ class CTISessionActor(ReactorActor):
     def _end_monitors(self) -> None:
         for monitor_id in list(self.monitors):
             self._stop_monitor(monitor_id)
+
+
+def _is_csta(request) -> bool:
+    """Whether the body is CSTA XML: the header exactly as every application writes it is
+    known without parsing (Message.content_type parses the header on each read); any other
+    spelling (case, parameters, spaces) is parsed."""
+    return request.headers.get("Content-Type") == CSTA_XML or request.content_type == CSTA_XML
 
 
 def _text(body: bytes) -> str:

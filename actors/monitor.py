@@ -46,7 +46,8 @@ class MonitorActor(ReactorActor):
     def on_receive(self, message):
         if isinstance(message, (CallEvent, FeatureEvent)):
             body = render_event(message, self.monitor_id, self.xml_namespace, self.device_forms)
-            self.log.debug("{kind} for {device}", kind=message.kind, device=message.device)
+            if self.log.tracing:
+                self.log.debug("{kind} for {device}", kind=message.kind, device=message.device)
             if self.session.is_alive():
                 self.session.tell(EventXML(self.monitor_id, body))
             return None

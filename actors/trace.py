@@ -159,6 +159,13 @@ class TraceLogger(Logger):
     builds no event at all. Everything at info and above is always emitted.
     """
 
+    @property
+    def tracing(self) -> bool:
+        """Whether this logger's debug events pass now: ask before computing a trace
+        argument that costs something (a body as text), so that a trace that is off
+        costs one dict look-up."""
+        return TRACE.is_enabled(self.namespace)
+
     def emit(self, level: LogLevel, format: str | None = None, **kwargs: Any) -> None:
         if level is LogLevel.debug and not TRACE.is_enabled(self.namespace):
             return

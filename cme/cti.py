@@ -117,12 +117,22 @@ class CTIGateway:
         self.core.send_request(request, flow, on_response)
 
     def session_status(self, session) -> None:
+        """A session reports after each message it handled (every event it sent): its
+        row is made once, then only what changes is written (no peer text per event)."""
+        sid = session.session_id
+        status = self.status.get(sid)
+        if status is None:
+            self.status[sid] = SessionStatus(
+                sid, _peer(session.flow), session.flow.transport_name, session.user,
+                session.line_number, session.state, len(session.monitors), session.expires_at,
+                session.events_sent)
+        else:
+            status.state = session.state
+            status.monitors = len(session.monitors)
+            status.expires_at = session.expires_at
+            status.events_sent = session.events_sent
         if session.state == "active":
-            self._unconfirmed.pop(session.session_id, None)
-        self.status[session.session_id] = SessionStatus(
-            session.session_id, _peer(session.flow), session.flow.transport_name, session.user,
-            session.line_number, session.state, len(session.monitors), session.expires_at,
-            session.events_sent)
+            self._unconfirmed.pop(sid, None)
 
     def session_closing(self, session) -> None:
         """The session sent BYE and waits for its answer: no longer shown, cleared or

@@ -244,7 +244,8 @@ class UASCore:
         say, on the flow the request came on)."""
         effects = self.table.respond(server_transaction, response)
         flow = server_transaction.peer
-        if response.to_tag is not None and flow is not None and not self.verified_flow(flow):
+        # the To tag (a parse) is read last: only an unproven UDP source needs it
+        if flow is not None and not self.verified_flow(flow) and response.to_tag is not None:
             self._issued.add(response.to_tag, flow.peer)
         self._execute(server_transaction, effects, flow)
 

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 from sip.address import Address, parse_address
 from sip.grammar import Params
+from sip.headers import MAX_CSEQ, CSeq, Via
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
@@ -52,6 +53,61 @@ def _tagged(address: Address, tag: str | None) -> str:
     return str(Address(address.uri, address.display_name, params))
 
 
+def _parsed_tags(request: Request) -> dict:
+    """From and To of a template request, parsed once, as sip.message remembers parses:
+    every request of the dialog carries the same text, which the transaction layer reads
+    again (the To tag, when it forgets the transaction)."""
+    try:
+        if request.from_ is None or request.to is None:  # parsed here, remembered by the message
+            return {}
+    except ValueError:  # not ours to refuse here: each request's reader will parse it
+        return {}
+    parsed = getattr(request, "_parsed", None)
+    if not isinstance(parsed, dict):
+        return {}
+    return {name: parsed[name] for name in ("From", "To") if name in parsed}
+
+
+def _remember(request: Request, parsed: dict, cseq_text: str, cseq: int, method: str) -> None:
+    """Hand a request we built the parses we already have (From, To, CSeq), in
+    sip.message.Message's parse memory: (text, value), used only while the header's text
+    is that text, so a changed header is parsed afresh. Where the message keeps no such
+    memory, nothing is handed over and the headers are parsed when read, as before."""
+    memory = getattr(request, "_parsed", None)
+    if not isinstance(memory, dict):
+        return
+    memory.update(parsed)
+    if 0 <= cseq <= MAX_CSEQ:  # what CSeq.parse accepts (a larger one is parsed, and refused, as ever)
+        memory["CSeq"] = (cseq_text, CSeq(cseq, method))
+
+
+_VIAS: dict[str, Via | None] = {}
+
+
+def _our_via(sent_by: str) -> Via | None:
+    """Our Via without its branch (``SIP/2.0/TCP 192.0.2.1:5060``) parsed, remembered: a
+    server has a few; None if it does not parse (then the requests' Via is parsed when read)."""
+    via = _VIAS.get(sent_by, False)
+    if via is False:
+        if len(_VIAS) >= 64:
+            _VIAS.clear()
+        try:
+            via = Via.parse(sent_by)
+        except ValueError:
+            via = None
+        _VIAS[sent_by] = via
+    return via
+
+
+def _remember_via(request: Request, via_text: str, via: Via, branch: str) -> None:
+    """As :func:`_remember`, for the top Via: `via` (our sent-by) with the branch added
+    last, which is what Via.parse makes of `via_text`."""
+    memory = getattr(request, "_parsed", None)
+    if isinstance(memory, dict):
+        memory["Via"] = (via_text, Via(via.transport, via.host, via.port,
+                                       Params([*via.params, ("branch", branch)]), via.protocol))
+
+
 class DialogTableFull(Exception):
     pass
 
@@ -65,7 +121,7 @@ class Dialog:
     __slots__ = ("call_id", "local_tag", "remote_tag", "local_address", "remote_address",
                  "remote_target", "route_set", "remote_cseq", "local_cseq", "secure",
                  "local_contact", "via_factory", "confirmed", "terminated",
-                 "invite_cseq", "session_timer")
+                 "invite_cseq", "session_timer", "_templates", "_template_stamp")
 
     def __init__(self, *, call_id: str, local_tag: str, remote_tag: str | None,
                  local_address: Address, remote_address: Address, remote_target: URI,
@@ -88,6 +144,9 @@ class Dialog:
         self.terminated = False     # BYE received (or sent and answered: the owner says)
         self.invite_cseq = remote_cseq  # the INVITE whose ACK confirms / refreshes
         self.session_timer: SessionTimer | None = None
+        # (method, Content-Type) -> (Request-URI, header fields, From/To parses): _from_template
+        self._templates: dict[tuple, tuple[URI, Headers, dict]] = {}
+        self._template_stamp: tuple | None = None
 
     @classmethod
     def from_invite(cls, invite: Request, *, local_tag: str | None = None,
@@ -243,6 +302,47 @@ class Dialog:
 
     def _build(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
                content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:
+        if headers == () or headers == []:  # INFO with events, BYE: the CTI session's many
+            return self._from_template(method, cseq, factory, body, content_type)
+        return self._build_fields(method, cseq, factory, body, content_type, headers)
+
+    def _from_template(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
+                       content_type: str | None) -> Request:
+        """:meth:`_build_fields`'s request, from the dialog's template for this method and
+        Content-Type: Request-URI, Route, From, To, Call-ID, Contact rendered once per
+        dialog, and only Via (a fresh branch) and CSeq set per request, in their places.
+        A template is dropped when any field it was rendered from is replaced (a target
+        refresh, a new route set, ...); those objects are read as values, never changed in
+        place (see sip.message.Message._parse)."""
+        stamp = (self.remote_target, tuple(self.route_set), self.local_address, self.local_tag,
+                 self.remote_address, self.remote_tag, self.call_id, self.local_contact)
+        if stamp != self._template_stamp:
+            self._templates = {}
+            self._template_stamp = stamp
+        key = (method, content_type)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= 16:  # a few methods and types per dialog; bounded all the same
+                self._templates.clear()
+            placeholder = self._build_fields(method, 0, lambda: "", b"", content_type, ())
+            template = self._templates[key] = (placeholder.uri, placeholder.headers, _parsed_tags(placeholder))
+        uri, fields, parsed = template
+        out = fields.copy()
+        sent_by, branch = factory(), new_branch()
+        via_text = f"{sent_by};branch={branch}"
+        out.set("Via", via_text)
+        cseq_text = f"{cseq} {method}"
+        out.set("CSeq", cseq_text)
+        request = Request(method, uri, out, body)
+        _remember(request, parsed, cseq_text, cseq, method)
+        via = _our_via(sent_by)
+        if via is not None:  # the transaction layer reads the branch back at once
+            _remember_via(request, via_text, via, branch)
+        return request
+
+    def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,
+                      content_type: str | None, headers: Iterable[tuple[str, str]]) -> Request:
+        """The request field by field (§12.2.1.1); the general path and the templates' source."""
         uri, routes = self._target()
         out = Headers()
         out.add("Via", f"{factory()};branch={new_branch()}")
@@ -332,16 +432,18 @@ class DialogTable:
         application, or the gateway of a trunk call we placed): its To tag is ours, its
         From tag theirs, whichever side created the dialog. None for out-of-dialog
         requests too (no To tag)."""
-        if request.to_tag is None:
+        to_tag = request.to_tag  # read once: every in-dialog request comes this way (twice)
+        if to_tag is None:
             return None
-        return self._dialogs.get((request.call_id, request.to_tag, request.from_tag))
+        return self._dialogs.get((request.call_id, to_tag, request.from_tag))
 
     def find_response(self, response: Response):
         """What is stored for the dialog a response to our request belongs to: its From
         tag is ours, its To tag theirs (a second fork's 2xx finds none: a new dialog)."""
-        if response.to_tag is None:
+        to_tag = response.to_tag
+        if to_tag is None:
             return None
-        return self._dialogs.get((response.call_id, response.from_tag, response.to_tag))
+        return self._dialogs.get((response.call_id, response.from_tag, to_tag))
 
 
 class OkRetransmission:

@@ -30,10 +30,8 @@ class CSTAParseError(ValueError):
 
 def error_xml(category: str, value: str, namespace: str | None = None) -> bytes:
     """`<CSTAErrorCode><category>value</category></CSTAErrorCode>` in the request's namespace."""
-    from sip.csta.xml import Builder  # errors is imported by xml: avoid the cycle at import
+    from sip.csta.xml import render  # errors is imported by xml: avoid the cycle at import
 
     if category not in CATEGORIES:
         raise ValueError(f"not a CSTAErrorCode choice: {category!r}")
-    b = Builder("CSTAErrorCode", namespace)
-    b.add(b.root, category, value)
-    return b.bytes()
+    return render("CSTAErrorCode", namespace, lambda b: b.add(b.root, category, value))

@@ -4,7 +4,9 @@ capability names are the schema's, which differ from request names (singleStepTr
 transferred)."""
 from __future__ import annotations
 
-from sip.csta.xml import Builder
+from functools import cache
+
+from sip.csta.xml import Builder, namespace_for
 
 SUPPORTED_SERVICES = (
     ("systemStatServList", ("systemRegister", "requestSystemStatus", "systemStatus")),
@@ -26,6 +28,11 @@ SUPPORTED_EVENTS = (
 
 
 def get_csta_features_response(namespace: str | None = None) -> bytes:
+    return _features(namespace_for(namespace))
+
+
+@cache  # the same document for each of the five CSTA editions
+def _features(namespace: str) -> bytes:
     b = Builder("GetCSTAFeaturesResponse", namespace)
     for section, lists in (("supportedServices", SUPPORTED_SERVICES),
                            ("supportedEvents", SUPPORTED_EVENTS)):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sip.csta.xml import Builder, boolean
+from sip.csta.xml import Builder, boolean, namespace_for, render
 
 #: Responses that carry nothing: the request's name + "Response", empty.
 EMPTY_RESPONSES = (
@@ -19,7 +20,7 @@ EMPTY_RESPONSES = (
 )
 
 
-def connection_id(b: Builder, parent, name: str, connection) -> None:
+def connection_id(b, parent, name: str, connection) -> None:
     el = b.add(parent, name)
     b.add(el, "callID", str(connection.call_id))
     b.add(el, "deviceID", str(connection.device))
@@ -28,13 +29,19 @@ def connection_id(b: Builder, parent, name: str, connection) -> None:
 def empty_response(name: str, namespace: str | None = None) -> bytes:
     if name not in EMPTY_RESPONSES:
         raise ValueError(f"{name} is not an empty CSTA response")
+    return _empty(name, namespace_for(namespace))
+
+
+@cache  # bounded: the names above × the five CSTA editions
+def _empty(name: str, namespace: str | None) -> bytes:
     return Builder(name, namespace).bytes()
 
 
 def request_system_status_response(status: str = "normal", namespace: str | None = None) -> bytes:
-    b = Builder("RequestSystemStatusResponse", namespace)
-    b.add(b.root, "systemStatus", status)
-    return b.bytes()
+    def fill(b):
+        b.add(b.root, "systemStatus", status)
+
+    return render("RequestSystemStatusResponse", namespace, fill)
 
 
 def system_status_response(namespace: str | None = None) -> bytes:
@@ -42,45 +49,52 @@ def system_status_response(namespace: str | None = None) -> bytes:
 
 
 def system_register_response(register_id: str, namespace: str | None = None) -> bytes:
-    b = Builder("SystemRegisterResponse", namespace)
-    b.add(b.root, "sysStatRegisterID", register_id)
-    return b.bytes()
+    def fill(b):
+        b.add(b.root, "sysStatRegisterID", register_id)
+
+    return render("SystemRegisterResponse", namespace, fill)
 
 
 def monitor_start_response(monitor_cross_ref_id: str, namespace: str | None = None) -> bytes:
-    b = Builder("MonitorStartResponse", namespace)
-    b.add(b.root, "monitorCrossRefID", monitor_cross_ref_id)
-    return b.bytes()
+    def fill(b):
+        b.add(b.root, "monitorCrossRefID", monitor_cross_ref_id)
+
+    return render("MonitorStartResponse", namespace, fill)
 
 
 def make_call_response(calling_connection, namespace: str | None = None) -> bytes:
-    b = Builder("MakeCallResponse", namespace)
-    connection_id(b, b.root, "callingDevice", calling_connection)
-    return b.bytes()
+    def fill(b):
+        connection_id(b, b.root, "callingDevice", calling_connection)
+
+    return render("MakeCallResponse", namespace, fill)
 
 
 def consultation_call_response(initiated_call, namespace: str | None = None) -> bytes:
-    b = Builder("ConsultationCallResponse", namespace)
-    connection_id(b, b.root, "initiatedCall", initiated_call)
-    return b.bytes()
+    def fill(b):
+        connection_id(b, b.root, "initiatedCall", initiated_call)
+
+    return render("ConsultationCallResponse", namespace, fill)
 
 
 def transfer_call_response(transferred_call, namespace: str | None = None) -> bytes:
-    b = Builder("TransferCallResponse", namespace)
-    connection_id(b, b.root, "transferredCall", transferred_call)
-    return b.bytes()
+    def fill(b):
+        connection_id(b, b.root, "transferredCall", transferred_call)
+
+    return render("TransferCallResponse", namespace, fill)
 
 
 def single_step_transfer_call_response(transferred_call, namespace: str | None = None) -> bytes:
-    b = Builder("SingleStepTransferCallResponse", namespace)
-    connection_id(b, b.root, "transferredCall", transferred_call)
-    return b.bytes()
+    def fill(b):
+        connection_id(b, b.root, "transferredCall", transferred_call)
+
+    return render("SingleStepTransferCallResponse", namespace, fill)
 
 
 def get_do_not_disturb_response(on: bool, namespace: str | None = None) -> bytes:
-    b = Builder("GetDoNotDisturbResponse", namespace)
-    b.add(b.root, "doNotDisturbOn", boolean(on))
-    return b.bytes()
+    def fill(b):
+        b.add(b.root, "doNotDisturbOn", boolean(on))
+
+    return render("GetDoNotDisturbResponse", namespace, fill)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +106,18 @@ class ForwardItem:
 
 def get_forwarding_response(items: Iterable[ForwardItem], namespace: str | None = None) -> bytes:
     """forwardingList/forwardListItem (forwardingType, forwardStatus, forwardDN) in schema order."""
-    b = Builder("GetForwardingResponse", namespace)
-    listing = b.add(b.root, "forwardingList")
-    for item in items:
-        el = b.add(listing, "forwardListItem")
-        b.add(el, "forwardingType", item.forwarding_type)
-        b.add(el, "forwardStatus", boolean(item.status))
-        if item.forward_dn:
-            b.add(el, "forwardDN", str(item.forward_dn))
-    return b.bytes()
+    items = list(items)  # fill may run twice (see render)
+
+    def fill(b):
+        listing = b.add(b.root, "forwardingList")
+        for item in items:
+            el = b.add(listing, "forwardListItem")
+            b.add(el, "forwardingType", item.forwarding_type)
+            b.add(el, "forwardStatus", boolean(item.status))
+            if item.forward_dn:
+                b.add(el, "forwardDN", str(item.forward_dn))
+
+    return render("GetForwardingResponse", namespace, fill)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +129,14 @@ class SnapshotItem:
 
 
 def snapshot_device_response(items: Iterable[SnapshotItem], namespace: str | None = None) -> bytes:
-    b = Builder("SnapshotDeviceResponse", namespace)
-    data = b.add(b.add(b.root, "crossRefIDorSnapshotData"), "snapshotData")
-    for item in items:
-        info = b.add(data, "snapshotDeviceResponseInfo")
-        connection_id(b, info, "connectionIdentifier", item.connection)
-        compound = b.add(b.add(info, "localCallState"), "compoundCallState")
-        b.add(compound, "localConnectionState", item.state)
-    return b.bytes()
+    items = list(items)  # fill may run twice (see render)
+
+    def fill(b):
+        data = b.add(b.add(b.root, "crossRefIDorSnapshotData"), "snapshotData")
+        for item in items:
+            info = b.add(data, "snapshotDeviceResponseInfo")
+            connection_id(b, info, "connectionIdentifier", item.connection)
+            compound = b.add(b.add(info, "localCallState"), "compoundCallState")
+            b.add(compound, "localConnectionState", item.state)
+
+    return render("SnapshotDeviceResponse", namespace, fill)

@@ -68,27 +68,37 @@ def parse_xml(body: bytes | str) -> etree._Element:
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise CSTAParseError("DTD or entity declarations are refused", "unspecified", "unspecified",
                              reason="dtd")
-    for node in root.iter():
-        if not isinstance(node.tag, str):  # entity references (resolve_entities=False)
-            raise CSTAParseError("entity references are refused", "unspecified", "unspecified",
-                                 reason="dtd")
+    # entity references (resolve_entities=False), and any comment or PI left: every node
+    # whose tag is not a name, found by lxml's own walk
+    if next(root.iter(etree.Entity, etree.Comment, etree.ProcessingInstruction), None) is not None:
+        raise CSTAParseError("entity references are refused", "unspecified", "unspecified",
+                             reason="dtd")
     return root
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """lxml's ``{namespace}local`` (or ``local``) as (namespace or "", local), as
+    etree.QName reads it, without making a QName for each element."""
+    if tag[:1] == "{":
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
 
 
 def split_tag(element: etree._Element) -> tuple[str, str]:
     """(namespace or "", local name) of an element."""
-    q = etree.QName(element)
-    return q.namespace or "", q.localname
+    return _split(element.tag)
 
 
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return _split(element.tag)[1]
 
 
 def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
     """Child elements with local name `name`, whatever their namespace."""
     for c in element:
-        if isinstance(c.tag, str) and etree.QName(c).localname == name:
+        tag = c.tag
+        if isinstance(tag, str) and _split(tag)[1] == name:
             yield c
 
 
@@ -130,6 +140,74 @@ class Builder:
 
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
+
+# Text that lxml writes as it is: printable ASCII but the three characters it escapes, and
+# tab and newline. Anything else (\r, other control characters, non-ASCII, &, <, >) goes
+# through lxml, which escapes it or refuses it.
+_PLAIN = re.compile(r"[\t\n\x20-\x25\x27-\x3b=\x3f-\x7e]*")
+
+
+def is_plain(text: str) -> bool:
+    """Whether lxml would write `text` as it is (see _PLAIN)."""
+    return _PLAIN.fullmatch(text) is not None
+
+
+class NotPlain(ValueError):
+    """A value :class:`TextBuilder` does not write itself: render it with :class:`Builder`."""
+
+
+class TextBuilder:
+    """:class:`Builder`'s fast twin for the events and responses we send by the thousand:
+    the same calls (``root``, ``add(parent, name, value)``, ``bytes()``) and the same bytes,
+    built as nested lists and joined as text, with no lxml element per field. Element names
+    are the code's own; a value that is not plain ASCII text raises :class:`NotPlain` (the
+    caller renders with :class:`Builder` instead), so escaping stays lxml's alone."""
+
+    __slots__ = ("ns", "root")
+
+    def __init__(self, root: str, namespace: str | None = None):
+        self.ns = namespace_for(namespace)
+        self.root = [root, None, []]  # [name, text or None, children]
+
+    def add(self, parent: list, name: str, value: str | None = None) -> list:
+        if value is not None and not is_plain(value):
+            raise NotPlain(value)
+        el = [name, value, []]
+        parent[2].append(el)
+        return el
+
+    def bytes(self) -> bytes:
+        name, value, kids = self.root
+        out = [f'<{name} xmlns="{self.ns}"']
+        _close(out, name, value, kids)
+        return XML_DECLARATION + "".join(out).encode("ascii")
+
+
+def render(root: str, namespace: str | None, fill) -> bytes:
+    """The bytes of the document ``fill(builder)`` writes below `root`: by a TextBuilder,
+    or by lxml's Builder when a value is not plain (``fill`` must only add elements)."""
+    try:
+        b = TextBuilder(root, namespace)
+        fill(b)
+    except NotPlain:
+        b = Builder(root, namespace)
+        fill(b)
+    return b.bytes()
+
+
+def _close(out: list, name: str, value: str | None, kids: list) -> None:
+    """The rest of an element whose start tag is open in `out`, as lxml writes it:
+    ``/>`` when it has neither text nor children, else text, children, end tag."""
+    if value is None and not kids:
+        out.append("/>")
+        return
+    out.append(">")
+    if value:
+        out.append(value)
+    for child_name, child_value, child_kids in kids:
+        out.append(f"<{child_name}")
+        _close(out, child_name, child_value, child_kids)
+    out.append(f"</{name}>")
 
 
 def boolean(value: bool) -> str:

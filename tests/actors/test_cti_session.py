@@ -458,3 +458,15 @@ def test_over_udp_a_clear_before_the_ack_stops_the_200_ok_retransmission():
         assert sessions_alive(ex) == [] and len(gateway.dialogs) == 0  # Timer F
     finally:
         ex.close()
+
+
+@pytest.mark.parametrize("ctype,status", [
+    ("application/csta+xml", 200), ("Application/CSTA+XML", 200), ("application/csta+xml; charset=UTF-8", 200),
+    ("text/plain", 415), ("application/csta+xmlx", 415),
+])
+def test_an_info_is_csta_by_its_media_type_however_spelled(lab, ctype, status):
+    ex, gateway, flow = lab
+    tag = open_session(ex, gateway, flow)
+    (answer,) = send(ex, gateway, flow, sip("INFO", to_tag=tag, cseq=2, ctype=ctype,
+                                             body=csta(f'<GetCSTAFeatures xmlns="{ED3}"/>')))
+    assert answer.status == status
