@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from actors import calls as c
 from actors.events import CallStep, Endpoint, EndpointDown, EndpointUp, FeatureEvent
@@ -74,6 +74,10 @@ class PhoneLink(Protocol):
     peer: str
 
     def send(self, message: Any) -> None: ...
+
+    def send_all(self, messages: Iterable[Any]) -> None:
+        """The messages in order, as `send` of each would (one write)."""
+
 
     def close(self, reason: str) -> None: ...
 

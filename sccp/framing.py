@@ -84,6 +84,40 @@ class Decoder:
 
 def encode(message: Message) -> bytes:
     """The frame for ``message``, header version taken from ``message.header_version``."""
+    cls = type(message)
+    try:
+        frame = _FRAMES[cls]
+    except KeyError:
+        frame = _FRAMES[cls] = _frame_of(cls)
+    if frame is not None and not message.extra:
+        shape, length, message_id, layout = frame
+        try:
+            return shape.pack(length, message.header_version, message_id, *layout.items(message))
+        except struct.error:
+            pass  # a value out of its field's range: the general path says which
+    return encode_general(message)
+
+
+_FRAMES: dict[type, tuple | None] = {}
+"""Per message class, the fast path's compiled frame (see :func:`_frame_of`), or None."""
+
+
+def _frame_of(cls: type) -> tuple | None:
+    """(one struct for header and body, the length field, the id, the layout) for a class
+    whose frame always has one size: flat fields (no records, no arrays) and no extension
+    group the encoder may leave out. Then a frame is one ``pack`` of the header and all the
+    field items; :func:`encode_general` stays the reference (tests/sccp/test_fast_codec.py)."""
+    layout = cls.__dict__.get("_layout")
+    if layout is None or not layout.flat or layout.extensions_from != len(layout.cuts) - 1:
+        return None
+    length = 4 + layout.size
+    if length > MAX_LENGTH:
+        return None
+    return struct.Struct("<III" + layout.formats[-1]), length, cls.message_id, layout
+
+
+def encode_general(message: Message) -> bytes:
+    """The frame for ``message``, body by ``message.encode_body()``: any message."""
     body = message.encode_body()
     length = 4 + len(body)
     if length > MAX_LENGTH:

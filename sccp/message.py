@@ -28,7 +28,10 @@ class Record:
 
     def __post_init__(self) -> None:
         for name, wire in self._coerced:
-            object.__setattr__(self, name, wire.coerce(getattr(self, name)))
+            value = getattr(self, name)
+            canonical = wire.coerce(value)
+            if canonical is not value:  # mostly it is: the callers pass enum members
+                object.__setattr__(self, name, canonical)
 
 
 def _compile(cls: type, optional: tuple[str, ...] = (),

@@ -7,6 +7,7 @@ server-wide call id of that line's connection).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from ipaddress import IPv4Address
 
 from sccp import messages as m
@@ -100,10 +101,16 @@ def open_receive(ref, codec: str = ""):
     )
 
 
+@lru_cache(maxsize=4096)
+def _address(ip: str) -> IPv4Address:
+    """The media address of a phone or trunk: the same few, parsed once each, not per call."""
+    return IPv4Address(ip)
+
+
 def start_media(ref, ip: str, port: int, codec: str = "", dtmf_payload: int = 0):
     """`dtmf_payload`: the far end takes keypad digits as RFC 4733 events (dtmf-relay rtp-nte)."""
     return [m.StartMediaTransmissionMessage(
-        conference_id=ref, pass_thru_party_id=ref, remote_ip=IPv4Address(ip), remote_port=port,
+        conference_id=ref, pass_thru_party_id=ref, remote_ip=_address(ip), remote_port=port,
         packet_size_ms=PACKET_MS, compression_type=CODECS.get(codec, CODEC), call_reference=ref,
         rfc2833_payload_type=dtmf_payload,
     )]
