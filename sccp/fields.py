@@ -45,6 +45,9 @@ class WireType:
         return value
 
     needs_coerce = False
+    # A value of exactly this type is already canonical (Record.__post_init__ skips the
+    # call to coerce); None: always coerce.
+    canonical_type: type | None = None
 
 
 class UInt(WireType):
@@ -53,6 +56,7 @@ class UInt(WireType):
     def __init__(self, fmt: str, enum: type[IntEnum] | None = None):
         self.fmt, self.enum, self.default = fmt, enum, 0
         self.needs_coerce = enum is not None
+        self.canonical_type = enum
         self.bits = 8 * struct.calcsize(fmt)
         # value -> member, looked up without Enum.__call__ (the slow part of coercion)
         self._members = enum._value2member_map_ if enum is not None else {}
@@ -156,7 +160,7 @@ class Octets(WireType):
 class IPv4(WireType):
     """IPv4 address, 4 bytes in network order (unlike every integer around it)."""
 
-    fmt, default, needs_coerce = "4s", IPv4Address(0), True
+    fmt, default, needs_coerce, canonical_type = "4s", IPv4Address(0), True, IPv4Address
 
     def from_items(self, items: tuple) -> IPv4Address:
         return IPv4Address(items[0])
@@ -182,7 +186,7 @@ class RecordType(WireType):
         self.cls = cls
         lay: Layout = cls._layout
         self.fmt, self.count, self.default = lay.formats[-1], lay.counts[-1], cls()
-        self.needs_coerce = True
+        self.needs_coerce, self.canonical_type = True, cls
 
     def from_items(self, items: tuple) -> Any:
         return self.cls(*self.cls._layout.values(items, len(self.cls._layout.fields)))

@@ -84,6 +84,9 @@ class Decoder:
 
 def encode(message: Message) -> bytes:
     """The frame for ``message``, header version taken from ``message.header_version``."""
+    constant = _CONSTANT_FRAMES.get(id(message))
+    if constant is not None and constant[0] is message:
+        return constant[1]
     cls = type(message)
     try:
         frame = _FRAMES[cls]
@@ -92,10 +95,22 @@ def encode(message: Message) -> bytes:
     if frame is not None and not message.extra:
         shape, length, message_id, layout = frame
         try:
-            return shape.pack(length, message.header_version, message_id, *layout.items(message))
+            return shape.pack(length, message.header_version, message_id, *layout._flat_items(message))
         except struct.error:
             pass  # a value out of its field's range: the general path says which
     return encode_general(message)
+
+
+_CONSTANT_FRAMES: dict[int, tuple[Message, bytes]] = {}
+"""Frames of the messages marked :func:`constant`, by id (the message is kept alive)."""
+
+
+def constant(message: Message) -> Message:
+    """Mark ``message`` (frozen, like every message) as one sent unchanged again and again,
+    such as the soft key template every phone asks for at registration: its frame is
+    encoded once, here, and :func:`encode` returns those bytes from then on."""
+    _CONSTANT_FRAMES[id(message)] = (message, encode_general(message))
+    return message
 
 
 _FRAMES: dict[type, tuple | None] = {}

@@ -67,7 +67,7 @@ class SCCPServerProtocol(protocol.Protocol):
         """Several messages in one transport write (one call step's sequence): the same
         bytes in the same order as `send` of each, at one write's cost instead of many."""
         if not self._closing:
-            data = b"".join([encode(message) for message in messages])
+            data = b"".join(map(encode, messages))
             if data:
                 self.transport.write(data)
 

@@ -83,3 +83,47 @@ def test_a_value_out_of_range_is_still_a_clear_error():
     cls = MESSAGES[0x0086]  # SetLamp
     with pytest.raises(ValueError, match="cannot encode"):
         encode(cls(stimulus_instance=2 ** 32))
+
+
+def test_a_constant_message_keeps_its_bytes_and_an_equal_one_is_encoded_afresh():
+    from sccp import softkeys
+    from sccp.framing import constant
+
+    assert softkeys.sets_message() is softkeys.sets_message()
+    assert encode(softkeys.sets_message()) == encode_general(softkeys._sets_message())
+    assert encode(softkeys.template_message()) == encode_general(softkeys._template_message())
+    lamp = constant(MESSAGES[0x0086](stimulus_instance=3))
+    other = MESSAGES[0x0086](stimulus_instance=4)
+    assert encode(lamp) == encode_general(lamp) != encode(other)
+
+
+def _by_dataclass_init(cls, args, kwargs):
+    obj = object.__new__(cls)
+    cls.__init__.dataclass_init(obj, *args, **kwargs)
+    return obj
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_fast_constructor_equals_the_dataclass_one(data):
+    cls = data.draw(st.sampled_from(list(MESSAGES.values())))
+    sample = data.draw(messages_of(cls))
+    names = [name for name, _ in cls._layout.fields]
+    # raw (uncoerced) arguments too: plain ints for enums, text for addresses, lists
+    args = [int(v) if isinstance(v, int) else str(v) if isinstance(v, IPv4Address)
+            else list(v) if isinstance(v, tuple) else v
+            for v in (getattr(sample, name) for name in names)]
+    cut = data.draw(st.integers(0, len(args)))
+    kwargs = dict(zip(names[cut:], args[cut:]), header_version=sample.header_version, extra=sample.extra)
+    fast, reference = cls(*args[:cut], **kwargs), _by_dataclass_init(cls, args[:cut], kwargs)
+    assert fast == reference
+    assert [type(getattr(fast, n)) for n in names] == [type(getattr(reference, n)) for n in names]
+
+
+def test_fast_constructor_keeps_defaults_and_errors():
+    cls = MESSAGES[0x0086]  # SetLamp
+    assert cls() == _by_dataclass_init(cls, (), {})
+    with pytest.raises(TypeError):
+        cls(1, 2, 3, 4)  # one positional too many
+    with pytest.raises(TypeError):
+        cls(bogus=1)
