@@ -127,3 +127,18 @@ def test_fast_constructor_keeps_defaults_and_errors():
         cls(1, 2, 3, 4)  # one positional too many
     with pytest.raises(TypeError):
         cls(bogus=1)
+
+
+def test_the_presenter_shares_the_messages_no_call_changes():
+    from sccp import presenter as show
+    from sccp.enums import LampMode, Stimulus
+
+    first, second = show.off_hook(1, 5), show.off_hook(1, 6)
+    lamp = MESSAGES[0x0086](stimulus=Stimulus.LINE, stimulus_instance=1, lamp_mode=LampMode.ON)
+    assert lamp in first and lamp in second
+    assert next(x for x in first if x == lamp) is next(x for x in second if x == lamp)
+    assert encode(next(x for x in first if x == lamp)) == encode_general(lamp)
+    # an instance outside configuration's range is built afresh, not kept
+    far = show.answering(100_000, 7)
+    assert far[1] == MESSAGES[0x0086](stimulus=Stimulus.LINE, stimulus_instance=100_000, lamp_mode=LampMode.ON)
+    assert ("lamp", Stimulus.LINE, 100_000, LampMode.ON) not in show._SHARED
