@@ -9,6 +9,7 @@ Everything inside a frame is decoded leniently (see :mod:`sccp.message`).
 from __future__ import annotations
 
 import struct
+from typing import Callable
 
 from sccp.message import Message, decode_message
 import sccp.messages  # noqa: F401  (registers every message class)
@@ -93,9 +94,8 @@ def encode(message: Message) -> bytes:
     except KeyError:
         frame = _FRAMES[cls] = _frame_of(cls)
     if frame is not None and not message.extra:
-        shape, length, message_id, layout = frame
         try:
-            return shape.pack(length, message.header_version, message_id, *layout._flat_items(message))
+            return frame(message)
         except struct.error:
             pass  # a value out of its field's range: the general path says which
     return encode_general(message)
@@ -113,22 +113,34 @@ def constant(message: Message) -> Message:
     return message
 
 
-_FRAMES: dict[type, tuple | None] = {}
-"""Per message class, the fast path's compiled frame (see :func:`_frame_of`), or None."""
+_FRAMES: dict[type, Callable[[Message], bytes] | None] = {}
+"""Per message class, the fast path's compiled frame function (see :func:`_frame_of`), or
+None where the class takes the general path."""
 
 
-def _frame_of(cls: type) -> tuple | None:
-    """(one struct for header and body, the length field, the id, the layout) for a class
-    whose frame always has one size: flat fields (no records, no arrays) and no extension
-    group the encoder may leave out. Then a frame is one ``pack`` of the header and all the
-    field items; :func:`encode_general` stays the reference (tests/sccp/test_fast_codec.py)."""
+def _frame_of(cls: type) -> Callable[[Message], bytes] | None:
+    """A function packing the whole frame of a ``cls`` message in one ``struct`` call, for a
+    class whose frame always has one size: flat fields (no records, no arrays) and no
+    extension group the encoder may leave out. It is compiled from the layout once per
+    class, reads each field as an attribute and converts only the text and address fields
+    (their ``to_item``); :func:`encode_general` stays the reference
+    (tests/sccp/test_fast_codec.py compares the two on every message type)."""
     layout = cls.__dict__.get("_layout")
     if layout is None or not layout.flat or layout.extensions_from != len(layout.cuts) - 1:
         return None
     length = 4 + layout.size
     if length > MAX_LENGTH:
         return None
-    return struct.Struct("<III" + layout.formats[-1]), length, cls.message_id, layout
+    ns = {"_pack": struct.Struct("<III" + layout.formats[-1]).pack}
+    items = [str(length), "m.header_version", str(cls.message_id)]
+    for i, (name, wire) in enumerate(layout.fields):
+        if wire.to_item is None:
+            items.append(f"m.{name}")
+        else:
+            ns[f"_to_{i}"] = wire.to_item
+            items.append(f"_to_{i}(m.{name})")
+    exec(f"def frame(m):\n    return _pack({', '.join(items)})\n", ns)
+    return ns["frame"]
 
 
 def encode_general(message: Message) -> bytes:
