@@ -98,27 +98,33 @@ class LineActor(ReactorActor):
         self.switch.line_failed(self.dn.tag, dict(self.audience.endpoints))
 
     def _update(self) -> None:
-        """Write the CLI's record of this line (nothing reads it to decide)."""
+        """Write the CLI's record of this line (nothing reads it to decide). It runs after
+        every message the line handles, so it writes only what changed."""
+        status, connections = self.status, self.calls.connections
         if not self.calls.in_service():
             state = "down"
-        elif not self.connections:
+        elif not connections:
             state = "idle"
         else:
-            state = ",".join(conn.state for conn in self.connections.values())
+            state = ",".join([conn.state for conn in connections.values()])
         # a trunk line (negative tag) lives for one call: its up/down would be two log
         # lines per trunk call saying what the leg's own "call ... through dial-peer" says
-        if self.dn.tag > 0 and (state == "down") != (self.status.state == "down"):
+        if self.dn.tag > 0 and (state == "down") != (status.state == "down"):
             self.log.info("line {number} is {state}", number=self.number, state="down" if state == "down" else "up")
-        self.status.state = state
-        self.status.phones = set(self.audience.endpoints)
-        before = self.status.calls
-        self.status.calls = {
+        status.state = state
+        endpoints = self.audience.endpoints
+        if status.phones != endpoints.keys():  # a new set only when one came or went
+            status.phones = set(endpoints)
+        before = status.calls
+        if not connections and not before:
+            return  # idle before and after: no call to show
+        status.calls = {
             conn.call_id: CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling,
                                    conn.called, conn.device, conn.peer.call_id if conn.peer else None)
-            for conn in self.connections.values()
+            for conn in connections.values()
         }
-        if self.board is not None and before.keys() != self.status.calls.keys():
-            self.board.index_calls(self.dn.tag, before.keys(), self.status.calls.keys())
+        if self.board is not None and before.keys() != status.calls.keys():
+            self.board.index_calls(self.dn.tag, before.keys(), status.calls.keys())
 
     # -- endpoints and monitors ---------------------------------------------------------------
     def _endpoint_up(self, m: EndpointUp) -> None:

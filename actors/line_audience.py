@@ -8,6 +8,7 @@ the steps of the calls on it; neither kind of subscriber is known by its protoco
 from __future__ import annotations
 
 from actors.events import CallStep, Endpoint, deliver
+from actors.trace import TRACE
 
 
 class Audience:
@@ -26,6 +27,11 @@ class Audience:
     def unsubscribe(self, subscriber) -> None:
         if subscriber in self.monitors:
             self.monitors.remove(subscriber)
+
+    def listening(self) -> bool:
+        """Whether an event published now reaches anyone: a monitor, or the line's trace
+        (`debug` on its namespace). When not, the line need not build the event at all."""
+        return bool(self.monitors) or TRACE.is_enabled(getattr(self._log, "namespace", None))
 
     def publish(self, event) -> None:
         self._log.debug("publish {event}", event=event)

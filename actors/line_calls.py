@@ -51,6 +51,8 @@ class LineCalls:
     def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, *,
                 local_state: str | None = None, **devices) -> None:
         """One event about `conn`'s call; `local_state` when this device is leaving it."""
+        if not self.audience.listening():
+            return  # no monitor, no trace: the event would go nowhere (most calls)
         self.audience.publish(CallEvent(kind=kind, device=self.number, connection=about,
                                         local_state=local_state or conn.csta_state, cause=cause,
                                         gcid=conn.gcid, **devices))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from actors import calls as c
 from actors.events import CallStep, Endpoint, EndpointDown, EndpointUp, FeatureEvent
@@ -74,6 +74,10 @@ class PhoneLink(Protocol):
     peer: str
 
     def send(self, message: Any) -> None: ...
+
+    def send_all(self, messages: Iterable[Any]) -> None:
+        """The messages in order, as `send` of each would (one write)."""
+
 
     def close(self, reason: str) -> None: ...
 
@@ -346,9 +350,11 @@ class PhoneActor(ReactorActor):
         self.link.send(softkeys.template_message())
 
     def _softkey_sets(self, message) -> None:
-        self.link.send(softkeys.sets_message())
-        self.link.send(SelectSoftKeysMessage(line_instance=0, call_reference=0, soft_key_set=SoftKeySetIndex.ON_HOOK))
-        self.link.send(DisplayPromptStatusMessage(timeout=0, text=f"{self.switch.config.hostname} CME"[:32], line_instance=0, call_reference=0))
+        self.link.send_all([
+            softkeys.sets_message(),
+            SelectSoftKeysMessage(line_instance=0, call_reference=0, soft_key_set=SoftKeySetIndex.ON_HOOK),
+            DisplayPromptStatusMessage(timeout=0, text=f"{self.switch.config.hostname} CME"[:32], line_instance=0,
+                                       call_reference=0)])
 
     def _line_for(self, instance: int):
         for button in self.lines:

@@ -53,8 +53,7 @@ class PhoneUser:
     def feature(self, event: FeatureEvent) -> None:
         link = self.link
         if link is not None:
-            for message in render_feature(event, self.instances.get(event.line, 1)):
-                link.send(message)
+            link.send_all(render_feature(event, self.instances.get(event.line, 1)))
 
     # -- calls: what lines show, what the user does ----------------------------------------
     def show(self, m: CallStep) -> None:
@@ -89,33 +88,34 @@ class PhoneUser:
             self.status.calls[m.call_id] = m.state
         link = self.link
         if link is not None:
-            for message in render(m, self.instances.get(m.line, 1), waiting=waiting):
-                link.send(message)
+            messages = render(m, self.instances.get(m.line, 1), waiting=waiting)
             if m.state == "null":
-                self._restore_indicators(m.line)
+                messages += self._restore_indicators(m.line)
+            link.send_all(messages)  # one step's sequence, one write
         if hang_up:
             self.switch.tell_line(m.line, c.UserAction(self.device, "onhook", m.call_id))
 
-    def _restore_indicators(self, dn_tag: int) -> None:
+    def _restore_indicators(self, dn_tag: int) -> list:
         """A cleared call's on-hook sequence switches the button's lamp and the ringer off;
-        put back what the calls still here need: a waiting call rings properly once the
-        phone is free, a held one winks."""
+        what puts back what the calls still here need: a waiting call rings properly once
+        the phone is free, a held one winks."""
         states = [state for tag, state in self.calls.values() if tag == dn_tag]
         if not states:
-            return
+            return []
+        out = []
         line = self._line_instance_of(dn_tag)
         if not any(state not in ("alerting", "hold") for state in self.calls_states()):
             for ref, (tag, state) in self.calls.items():
                 if state == "alerting":
-                    for message in show.ring_again(self._line_instance_of(tag), ref):
-                        self.link.send(message)
+                    out += show.ring_again(self._line_instance_of(tag), ref)
         if any(state not in ("alerting", "hold") for state in states):
             mode = LampMode.ON
         elif "alerting" in states:
             mode = LampMode.BLINK
         else:
             mode = LampMode.WINK
-        self.link.send(SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=mode))
+        out.append(SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=mode))
+        return out
 
     def _mode(self, trigger: str) -> bool:
         """Move the phone's mode (fsm/phone.py); a trigger its mode does not take is refused
@@ -276,8 +276,7 @@ class PhoneUser:
         if not self._mode("collect_forward"):
             return
         self._forwarding, self._forward_digits = (dn_tag, line), ""
-        for message in show.forward_prompt(line):
-            self.link.send(message)
+        self.link.send_all(show.forward_prompt(line))
 
     def _collect_forward(self, digits: str) -> None:
         for digit in digits:
@@ -298,8 +297,7 @@ class PhoneUser:
         self._mode("number_done")
         blind, self._blind = self._blind, None
         if self.link is not None:
-            for message in show.forward_prompt_done(line):
-                self.link.send(message)
+            self.link.send_all(show.forward_prompt_done(line))
         if blind is not None:
             if number:
                 self.switch.tell_line(dn_tag, c.BlindTransfer(blind, number))
@@ -342,8 +340,7 @@ class PhoneUser:
             return
         self._blind, self._forwarding, self._forward_digits = held, (dn_tag, line), ""
         if self.link is not None:
-            for message in show.transfer_prompt(line):
-                self.link.send(message)
+            self.link.send_all(show.transfer_prompt(line))
 
     def consulting(self, m: c.Consulting) -> None:
         """A consultation call started (Trnsfer here, or CTI's ConsultationCall): the

@@ -8,9 +8,10 @@ against the table in sccp.md, and the tests derive their strategies from the sam
 """
 from __future__ import annotations
 
+import operator
 import struct
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from ipaddress import IPv4Address
 from typing import Annotated, Any
@@ -33,11 +34,20 @@ class WireType:
     def to_items(self, value: Any) -> tuple:
         return (value,)
 
+    # The codec's fast path (Layout._flat_items, Layout._flat_values): a field of one struct
+    # item whose item is the value itself needs no conversion; one that needs one names it
+    # in ``to_item`` (value -> item) and ``from_item`` (item -> value).
+    to_item = None
+    from_item = None
+
     def coerce(self, value: Any) -> Any:
         """The canonical form of a constructor argument (so decode(encode(m)) == m)."""
         return value
 
     needs_coerce = False
+    # A value of exactly this type is already canonical (Record.__post_init__ skips the
+    # call to coerce); None: always coerce.
+    canonical_type: type | None = None
 
 
 class UInt(WireType):
@@ -46,12 +56,22 @@ class UInt(WireType):
     def __init__(self, fmt: str, enum: type[IntEnum] | None = None):
         self.fmt, self.enum, self.default = fmt, enum, 0
         self.needs_coerce = enum is not None
+        self.canonical_type = enum
         self.bits = 8 * struct.calcsize(fmt)
+        # value -> member, looked up without Enum.__call__ (the slow part of coercion)
+        self._members = enum._value2member_map_ if enum is not None else {}
+        if enum is not None:
+            self.from_item = self.coerce
 
     def from_items(self, items: tuple) -> int:
         return self.coerce(items[0]) if self.enum else items[0]
 
     def coerce(self, value: int) -> int:
+        if type(value) is self.enum:  # already canonical: what the presenter passes
+            return value
+        member = self._members.get(value) if type(value) is int else None
+        if member is not None:
+            return member
         try:
             return self.enum(value)
         except ValueError:
@@ -83,7 +103,11 @@ class Char(WireType):
         self.length, self.fmt, self.default = size, f"{size}s", ""
 
     def from_items(self, items: tuple) -> str:
-        raw = items[0].split(b"\0", 1)[0]
+        return self.from_item(items[0])
+
+    @staticmethod
+    def from_item(item: bytes) -> str:
+        raw = item.split(b"\0", 1)[0]
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -95,6 +119,13 @@ class Char(WireType):
             value = value[:-1]
             raw = self.encode_text(value)
         return (raw,)
+
+    def to_item(self, value: str) -> bytes:
+        """``to_items(value)[0]``; ASCII that fits (nearly every text) is its own bytes:
+        its Latin-1, one byte a character, nothing to truncate."""
+        if value.isascii() and len(value) <= self.length:
+            return value.encode("ascii")
+        return self.to_items(value)[0]
 
     @staticmethod
     def encode_text(value: str) -> bytes:
@@ -129,15 +160,22 @@ class Octets(WireType):
 class IPv4(WireType):
     """IPv4 address, 4 bytes in network order (unlike every integer around it)."""
 
-    fmt, default, needs_coerce = "4s", IPv4Address(0), True
+    fmt, default, needs_coerce, canonical_type = "4s", IPv4Address(0), True, IPv4Address
 
     def from_items(self, items: tuple) -> IPv4Address:
         return IPv4Address(items[0])
 
+    from_item = IPv4Address  # from 4 packed bytes: no text parsed
+
     def to_items(self, value: IPv4Address) -> tuple:
         return (value.packed,)
 
+    def to_item(self, value: IPv4Address) -> bytes:
+        return value.packed
+
     def coerce(self, value: Any) -> IPv4Address:
+        if type(value) is IPv4Address:  # IPv4Address(an IPv4Address) re-parses its text
+            return value
         return IPv4Address(value)
 
 
@@ -148,7 +186,7 @@ class RecordType(WireType):
         self.cls = cls
         lay: Layout = cls._layout
         self.fmt, self.count, self.default = lay.formats[-1], lay.counts[-1], cls()
-        self.needs_coerce = True
+        self.needs_coerce, self.canonical_type = True, cls
 
     def from_items(self, items: tuple) -> Any:
         return self.cls(*self.cls._layout.values(items, len(self.cls._layout.fields)))
@@ -241,6 +279,30 @@ class Layout:
     formats: tuple[str, ...]
     counts: tuple[int, ...]
     extensions_from: int  # index into cuts: the first cut an encoder may stop at
+    # The encoder's fast path, compiled once from ``fields`` (see _flat_items): every field
+    # one struct item (no records, no arrays), read in one attrgetter call, with the few
+    # fields whose item is not their value (text, addresses) converted by position.
+    flat: bool = field(init=False, repr=False, compare=False)
+    _getter: Any = field(init=False, repr=False, compare=False)
+    _convert: tuple = field(init=False, repr=False, compare=False)
+    _convert_back: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        flat = all(wire.count == 1 and not isinstance(wire, (RecordType, Array))
+                   for _, wire in self.fields)
+        names = [name for name, _ in self.fields]
+        getter = operator.attrgetter(*names) if names else (lambda obj: ())
+        if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+            single = getter
+            getter = lambda obj: (single(obj),)  # noqa: E731
+        convert = tuple((i, wire.to_item) for i, (_, wire) in enumerate(self.fields)
+                        if wire.to_item is not None)
+        object.__setattr__(self, "flat", flat)
+        object.__setattr__(self, "_getter", getter)
+        convert_back = tuple((i, wire.from_item) for i, (_, wire) in enumerate(self.fields)
+                             if wire.from_item is not None)
+        object.__setattr__(self, "_convert", convert)
+        object.__setattr__(self, "_convert_back", convert_back)
 
     @property
     def size(self) -> int:
@@ -252,6 +314,22 @@ class Layout:
 
     def values(self, items: tuple, nfields: int) -> list:
         """Field values from the struct items of the first ``nfields`` fields."""
+        if self.flat:
+            return self._flat_values(items, nfields)
+        return self.general_values(items, nfields)
+
+    def _flat_values(self, items: tuple, nfields: int) -> list:
+        """``general_values`` for a flat layout: one item a field, so the items are the
+        values but for the text, enum and address fields, converted by position."""
+        values = list(items[:nfields])
+        for i, from_item in self._convert_back:
+            if i >= nfields:
+                break
+            values[i] = from_item(values[i])
+        return values
+
+    def general_values(self, items: tuple, nfields: int) -> list:
+        """Field values from the struct items, each field's ``from_items`` in turn."""
         values, i = [], 0
         for _, wire in self.fields[:nfields]:
             values.append(wire.from_items(items[i:i + wire.count]))
@@ -259,10 +337,27 @@ class Layout:
         return values
 
     def items(self, obj: Any) -> tuple:
+        if self.flat:
+            return self._flat_items(obj)
+        return self.general_items(obj)
+
+    def general_items(self, obj: Any) -> tuple:
+        """The struct items of every field, each field's ``to_items`` in turn."""
         out: list = []
         for name, wire in self.fields:
             out.extend(wire.to_items(getattr(obj, name)))
         return tuple(out)
+
+    def _flat_items(self, obj: Any) -> tuple:
+        """``general_items`` for a flat layout: one attrgetter call, then only the text and
+        address fields converted (tests/sccp/test_fast_codec.py compares the two)."""
+        values = self._getter(obj)
+        if not self._convert:
+            return values
+        values = list(values)
+        for i, to_item in self._convert:
+            values[i] = to_item(values[i])
+        return tuple(values)
 
     def pack(self, obj: Any, full: bool = False) -> bytes:
         """The full body, except extension groups after the last one holding a value

@@ -9,6 +9,7 @@ Everything inside a frame is decoded leniently (see :mod:`sccp.message`).
 from __future__ import annotations
 
 import struct
+from typing import Callable
 
 from sccp.message import Message, decode_message
 import sccp.messages  # noqa: F401  (registers every message class)
@@ -84,6 +85,66 @@ class Decoder:
 
 def encode(message: Message) -> bytes:
     """The frame for ``message``, header version taken from ``message.header_version``."""
+    constant = _CONSTANT_FRAMES.get(id(message))
+    if constant is not None and constant[0] is message:
+        return constant[1]
+    cls = type(message)
+    try:
+        frame = _FRAMES[cls]
+    except KeyError:
+        frame = _FRAMES[cls] = _frame_of(cls)
+    if frame is not None and not message.extra:
+        try:
+            return frame(message)
+        except struct.error:
+            pass  # a value out of its field's range: the general path says which
+    return encode_general(message)
+
+
+_CONSTANT_FRAMES: dict[int, tuple[Message, bytes]] = {}
+"""Frames of the messages marked :func:`constant`, by id (the message is kept alive)."""
+
+
+def constant(message: Message) -> Message:
+    """Mark ``message`` (frozen, like every message) as one sent unchanged again and again,
+    such as the soft key template every phone asks for at registration: its frame is
+    encoded once, here, and :func:`encode` returns those bytes from then on."""
+    _CONSTANT_FRAMES[id(message)] = (message, encode_general(message))
+    return message
+
+
+_FRAMES: dict[type, Callable[[Message], bytes] | None] = {}
+"""Per message class, the fast path's compiled frame function (see :func:`_frame_of`), or
+None where the class takes the general path."""
+
+
+def _frame_of(cls: type) -> Callable[[Message], bytes] | None:
+    """A function packing the whole frame of a ``cls`` message in one ``struct`` call, for a
+    class whose frame always has one size: flat fields (no records, no arrays) and no
+    extension group the encoder may leave out. It is compiled from the layout once per
+    class, reads each field as an attribute and converts only the text and address fields
+    (their ``to_item``); :func:`encode_general` stays the reference
+    (tests/sccp/test_fast_codec.py compares the two on every message type)."""
+    layout = cls.__dict__.get("_layout")
+    if layout is None or not layout.flat or layout.extensions_from != len(layout.cuts) - 1:
+        return None
+    length = 4 + layout.size
+    if length > MAX_LENGTH:
+        return None
+    ns = {"_pack": struct.Struct("<III" + layout.formats[-1]).pack}
+    items = [str(length), "m.header_version", str(cls.message_id)]
+    for i, (name, wire) in enumerate(layout.fields):
+        if wire.to_item is None:
+            items.append(f"m.{name}")
+        else:
+            ns[f"_to_{i}"] = wire.to_item
+            items.append(f"_to_{i}(m.{name})")
+    exec(f"def frame(m):\n    return _pack({', '.join(items)})\n", ns)
+    return ns["frame"]
+
+
+def encode_general(message: Message) -> bytes:
+    """The frame for ``message``, body by ``message.encode_body()``: any message."""
     body = message.encode_body()
     length = 4 + len(body)
     if length > MAX_LENGTH:

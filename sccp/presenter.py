@@ -7,15 +7,48 @@ server-wide call id of that line's connection).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from ipaddress import IPv4Address
 
 from sccp import messages as m
+from sccp.framing import constant
 from sccp.enums import (CallState, CallType, Codec, LampMode, RingMode, SoftKeySetIndex,
                         SpeakerMode, Stimulus, Tone, ToneDirection, dtmf_tone)
 
 PACKET_MS = 20
 CODEC = Codec.G711_ULAW  # every SCCP phone speaks it; no transcoding needed phone to phone
 CODECS = {"": CODEC, "g711ulaw": Codec.G711_ULAW, "g711alaw": Codec.G711_ALAW}  # IOS's codec names
+
+
+# Messages that do not depend on the call (lamps, call plane, speaker) are the same few
+# objects for every call, their frames encoded once (sccp.framing.constant); messages are
+# frozen, so sharing them is safe. Button instances are small numbers from configuration;
+# anything else is built afresh, so these stay a few hundred at most.
+_SHARED: dict = {}
+SHARED_INSTANCES = 256
+
+
+def _lamp(stimulus, instance, mode):
+    key = ("lamp", stimulus, instance, mode)
+    message = _SHARED.get(key)
+    if message is None:
+        message = m.SetLampMessage(stimulus=stimulus, stimulus_instance=instance, lamp_mode=mode)
+        if 0 <= instance < SHARED_INSTANCES:
+            _SHARED[key] = message = constant(message)
+    return message
+
+
+def _call_plane(line):
+    key = ("plane", line)
+    message = _SHARED.get(key)
+    if message is None:
+        message = m.ActivateCallPlaneMessage(line_instance=line)
+        if 0 <= line < SHARED_INSTANCES:
+            _SHARED[key] = message = constant(message)
+    return message
+
+
+_SPEAKER = {mode: constant(m.SetSpeakerModeMessage(mode=mode)) for mode in (SpeakerMode.ON, SpeakerMode.OFF)}
 
 
 def _state(state, line, ref):
@@ -26,6 +59,7 @@ def _keys(index, line, ref):
     return m.SelectSoftKeysMessage(line_instance=line, call_reference=ref, soft_key_set=index)
 
 
+@lru_cache(maxsize=1024)  # a call's phone is shown the same caller info at ringing and answer
 def call_info(line, ref, *, calling="", calling_name="", called="", called_name="", outbound=True):
     return m.CallInfoMessage(
         calling_party_name=calling_name, calling_party=calling, called_party_name=called_name,
@@ -37,13 +71,13 @@ def call_info(line, ref, *, calling="", calling_name="", called="", called_name=
 def off_hook(line, ref, *, speaker=False):
     out = [m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref)]
     if speaker:
-        out.append(m.SetSpeakerModeMessage(mode=SpeakerMode.ON))
+        out.append(_SPEAKER[SpeakerMode.ON])
     return out + [
-        m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
+        _lamp(Stimulus.LINE, line, LampMode.ON),
         _state(CallState.OFF_HOOK, line, ref),
         _keys(SoftKeySetIndex.OFF_HOOK, line, ref),
         m.DisplayPromptStatusMessage(timeout=0, text="Enter number", line_instance=line, call_reference=ref),
-        m.ActivateCallPlaneMessage(line_instance=line),
+        _call_plane(line),
         m.StartToneMessage(tone=Tone.INSIDE_DIAL, direction=0, line_instance=line, call_reference=ref),
     ]
 
@@ -67,7 +101,7 @@ def ring_out(line, ref, *, tone=True):
 
 def ring_in(line, ref, info, *, waiting=False):
     out = [_state(CallState.RING_IN, line, ref), _keys(SoftKeySetIndex.RING_IN, line, ref), info,
-           m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.BLINK)]
+           _lamp(Stimulus.LINE, line, LampMode.BLINK)]
     if waiting:  # the phone is busy on another call: a beep, not the ringer
         out += [_state(CallState.CALL_WAITING, line, ref),
                 m.StartToneMessage(tone=Tone.CALL_WAITING, direction=0, line_instance=line, call_reference=ref)]
@@ -78,8 +112,8 @@ def ring_in(line, ref, info, *, waiting=False):
 
 def answering(line, ref):
     return [m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref),
-            m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
-            _state(CallState.OFF_HOOK, line, ref), m.ActivateCallPlaneMessage(line_instance=line)]
+            _lamp(Stimulus.LINE, line, LampMode.ON),
+            _state(CallState.OFF_HOOK, line, ref), _call_plane(line)]
 
 
 def connected(line, ref, info, *, receiving=False):
@@ -100,10 +134,16 @@ def open_receive(ref, codec: str = ""):
     )
 
 
+@lru_cache(maxsize=4096)
+def _address(ip: str) -> IPv4Address:
+    """The media address of a phone or trunk: the same few, parsed once each, not per call."""
+    return IPv4Address(ip)
+
+
 def start_media(ref, ip: str, port: int, codec: str = "", dtmf_payload: int = 0):
     """`dtmf_payload`: the far end takes keypad digits as RFC 4733 events (dtmf-relay rtp-nte)."""
     return [m.StartMediaTransmissionMessage(
-        conference_id=ref, pass_thru_party_id=ref, remote_ip=IPv4Address(ip), remote_port=port,
+        conference_id=ref, pass_thru_party_id=ref, remote_ip=_address(ip), remote_port=port,
         packet_size_ms=PACKET_MS, compression_type=CODECS.get(codec, CODEC), call_reference=ref,
         rfc2833_payload_type=dtmf_payload,
     )]
@@ -116,13 +156,13 @@ def stop_media(ref):
 
 def hold(line, ref):
     return stop_media(ref) + [_state(CallState.HOLD, line, ref),
-                              m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.WINK),
+                              _lamp(Stimulus.LINE, line, LampMode.WINK),
                               _keys(SoftKeySetIndex.ON_HOLD, line, ref)]
 
 
 def resume(line, ref, info):
-    return [m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.ON),
-            m.ActivateCallPlaneMessage(line_instance=line)] + connected(line, ref, info)
+    return [_lamp(Stimulus.LINE, line, LampMode.ON),
+            _call_plane(line)] + connected(line, ref, info)
 
 
 def failed(line, ref, *, busy: bool):
@@ -137,13 +177,13 @@ def failed(line, ref, *, busy: bool):
 def on_hook(line, ref, *, media=True, speaker_off=True):
     out = [m.StopToneMessage(line_instance=line, call_reference=ref),
            m.SetRingerMessage(ring_mode=RingMode.OFF, ring_duration=1, line_instance=line, call_reference=ref),
-           m.SetLampMessage(stimulus=Stimulus.LINE, stimulus_instance=line, lamp_mode=LampMode.OFF),
+           _lamp(Stimulus.LINE, line, LampMode.OFF),
            m.ClearPromptStatusMessage(line_instance=line, call_reference=ref)]
     if media:
         out += stop_media(ref)
     out += [_state(CallState.ON_HOOK, line, ref), _keys(SoftKeySetIndex.ON_HOOK, line, ref)]
     if speaker_off:
-        out.append(m.SetSpeakerModeMessage(mode=SpeakerMode.OFF))
+        out.append(_SPEAKER[SpeakerMode.OFF])
     return out
 
 

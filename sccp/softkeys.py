@@ -8,8 +8,11 @@ strings (sccp.md); DND has no such code everywhere, so it is plain text.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sccp.device import SoftKeyDefinition, SoftKeySet, SoftKeySetResMessage, SoftKeyTemplateResMessage
 from sccp.enums import SoftKeyEvent, SoftKeySetIndex
+from sccp.framing import constant
 
 DND_EVENT = 19  # above 11 the phone echoes whatever event number the template gives
 
@@ -51,7 +54,13 @@ _POSITION = {name: i + 1 for i, (name, _, _) in enumerate(TEMPLATE)}
 EVENT_NAMES = {int(event): name for name, _, event in TEMPLATE}
 
 
+@cache
 def template_message() -> SoftKeyTemplateResMessage:
+    """The same (frozen) message each time, its frame encoded once."""
+    return constant(_template_message())
+
+
+def _template_message() -> SoftKeyTemplateResMessage:
     definitions = tuple(SoftKeyDefinition(label=label, event=event) for _, label, event in TEMPLATE)
     return SoftKeyTemplateResMessage(
         soft_key_offset=0,
@@ -61,7 +70,13 @@ def template_message() -> SoftKeyTemplateResMessage:
     )
 
 
+@cache
 def sets_message() -> SoftKeySetResMessage:
+    """The same (frozen) message each time, its frame encoded once."""
+    return constant(_sets_message())
+
+
+def _sets_message() -> SoftKeySetResMessage:
     sets = []
     for index in sorted(SETS):
         positions = tuple(_POSITION[name] for name in SETS[index])

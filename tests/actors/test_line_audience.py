@@ -37,3 +37,20 @@ def test_a_step_goes_to_its_endpoint_only_and_the_first_endpoint_plays_cti():
     assert audience.first() == "A"
     audience.tell("A", "consulting")
     assert a == ["consulting"]
+
+
+def test_a_line_builds_events_only_for_a_monitor_or_its_trace():
+    from actors.trace import TRACE
+
+    log = Log()
+    log.namespace = "cme.line.test-audience"
+    audience = Audience(log)
+    assert not audience.listening()  # nobody hears: the line skips building the event
+    TRACE.enable("cme.line.test-audience")
+    try:
+        assert audience.listening()  # `debug` on the line: its "publish" trace is written
+    finally:
+        TRACE.disable("cme.line.test-audience")
+    assert not audience.listening()
+    audience.subscribe([].append)
+    assert audience.listening()
