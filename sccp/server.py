@@ -22,6 +22,7 @@ from twisted.internet import protocol
 
 from actors.peer_limits import ConnectionsPerSource, PeerLog
 from actors.phone import LinkLost, Received
+from actors.socket_write import write_now
 from actors.trace import TraceLogger
 from sccp.framing import Decoder, FramingError, encode
 from sccp.message import MalformedMessage, RawMessage
@@ -61,7 +62,7 @@ class SCCPServerProtocol(protocol.Protocol):
     # -- PhoneLink, for the phone actor --------------------------------------------------
     def send(self, message) -> None:
         if not self._closing:
-            self.transport.write(encode(message))
+            write_now(self.transport, encode(message))
 
     def send_all(self, messages) -> None:
         """Several messages in one transport write (one call step's sequence): the same
@@ -69,7 +70,7 @@ class SCCPServerProtocol(protocol.Protocol):
         if not self._closing:
             data = b"".join(map(encode, messages))
             if data:
-                self.transport.write(data)
+                write_now(self.transport, data)
 
     def close(self, reason: str) -> None:
         if not self._closing:
