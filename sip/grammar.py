@@ -131,15 +131,20 @@ class Params:
         self._items: list[tuple[str, str | None]] = list(items)
 
     def get(self, name: str, default: str | None = None) -> str | None:
+        # the names asked for are the stack's own lower-case constants and peers write
+        # them that way: an exact match spares lowercasing (it implies the lower-case one)
         lname = name.lower()
         for key, value in self._items:
-            if key.lower() == lname:
+            if key == name or key.lower() == lname:
                 return value
         return default
 
     def __contains__(self, name: str) -> bool:
         lname = name.lower()
-        return any(key.lower() == lname for key, _ in self._items)
+        for key, _ in self._items:
+            if key == name or key.lower() == lname:
+                return True
+        return False
 
     def __setitem__(self, name: str, value: str | None) -> None:
         lname = name.lower()

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
-from sip.headers import (MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS, ContentType,
-                         CSeq, SessionExpires, Via, parse_delta)
+from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
+                         ContentType, CSeq, SessionExpires, Via, parse_delta)
 from sip.message import Headers, Request, Response
 from sip.uri import SIPURI, parse_uri
 
@@ -104,24 +104,44 @@ def parse_head(head: bytes) -> Head:
     text = head.decode("utf-8", "surrogateescape")
     lines = _LINE_END.split(text.lstrip("\r\n"))
     start_line = lines[0]
-    fields: list[list[str]] = []
+    fields: list[tuple[str, str]] = []
     bad_line: str | None = None
+    folded = False
+    names = _HEADER_NAMES
     for line in lines[1:]:
         if line[:1] in (" ", "\t"):
             if fields:
-                fields[-1][1] += " " + line.strip(WSP)
+                name, value = fields[-1]
+                fields[-1] = (name, value + " " + line.strip(WSP))
+                folded = True
             elif bad_line is None:
                 bad_line = line
             continue
         name, colon, value = line.partition(":")
-        name = name.rstrip(WSP)
-        if not colon or not is_token(name):
+        if name not in names:  # a spelling seen before is a token without trailing WSP
+            name = name.rstrip(WSP)
+            if not colon or not is_token(name):
+                if bad_line is None:
+                    bad_line = line
+                continue
+            if len(names) < 512:  # bounded: invented names are checked each time
+                names.add(name)
+        elif not colon:
             if bad_line is None:
                 bad_line = line
             continue
-        fields.append([name, value.strip(WSP)])
-    headers = Headers((name, value.strip(WSP)) for name, value in fields)
+        fields.append((name, value.strip(WSP)))
+    if folded:  # a continuation may end in blanks: strip the joined value again
+        fields = [(name, value.strip(WSP)) for name, value in fields]
+    headers = Headers()
+    add = headers.add
+    for name, value in fields:
+        add(name, value)
     return Head(start_line, headers, bad_line)
+
+
+_HEADER_NAMES: set[str] = set()
+"""Header names as written that passed parse_head's token check (the few a peer uses)."""
 
 
 def content_length(head: Head) -> int | None:
@@ -198,16 +218,31 @@ def _check_list(value: str, parse):
     return first
 
 
-def _check_contact(element: str) -> None:
+def _check_contact(element: str):
+    """One Contact element: its Address, or None for ``*``."""
     if element == "*":
-        return
+        return None
     address = parse_address(element)
     expires = address.params.get("expires")
     if expires is not None:
         parse_delta(expires, "expires parameter")
     q = address.params.get("q")
-    if q is not None and not re.match(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)\Z", q):
+    if q is not None and not _Q_VALUE.match(q):
         raise GrammarError("bad q value")
+    return address
+
+
+_Q_VALUE = re.compile(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)\Z")
+
+
+def _check_contacts(value: str) -> list:
+    """Every element of one Contact line checked: their Addresses (None for ``*``)."""
+    addresses = []
+    for element in split_list(value):
+        if not element:
+            raise GrammarError("empty list element")
+        addresses.append(_check_contact(element))
+    return addresses
 
 
 def _token_list(element: str) -> None:
@@ -227,8 +262,8 @@ _CHECKS = {
     "Session-Expires": SessionExpires.parse,
     "Min-SE": lambda v: SessionExpires.parse(v, "Min-SE"),
     "Content-Type": ContentType.parse,
-    # Via: checked in build_message, which keeps the top one parsed
-    "Contact": lambda v: _check_list(v, _check_contact),
+    # Via and Contact: checked in build_message, which keeps the top Via and the
+    # Contact addresses parsed
     "Route": lambda v: _check_list(v, parse_address),
     "Record-Route": lambda v: _check_list(v, parse_address),
     "Require": lambda v: _check_list(v, _token_list),
@@ -236,13 +271,23 @@ _CHECKS = {
 }
 
 
-_REMEMBERED = frozenset(("CSeq", "From", "To"))
-"""Checked headers whose parsed value the message keeps for its accessors (Message._parse):
-the transaction, dialog and session layers read them at once, so they are not parsed twice."""
+_REMEMBERED = {"CSeq": "cseq", "From": "from", "To": "to", "Content-Type": "content-type"}
+"""Checked single headers whose parsed value the message keeps for its accessors (the
+Headers.view key each is kept under): the transaction, dialog and session layers read
+them at once, so they are not parsed twice. Call-ID, the top Via and the Contact
+addresses are kept too (see build_message)."""
+
+_SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
+"""SINGLE_HEADERS as Headers spells them (canonical), so a field's name is compared as
+it is stored."""
 
 
 def build_message(head: Head, body: bytes = b"") -> Request | Response:
-    """Validate a parsed head and attach the body; raises :class:`SIPParseError`."""
+    """Validate a parsed head and attach the body; raises :class:`SIPParseError`.
+
+    What the checks parse is kept as the message's typed views (Headers.view), so the
+    accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
+    Contact) do not parse again."""
     message = _start_line(head)
     headers = head.headers
     if head.bad_line is not None:
@@ -251,28 +296,41 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         if name not in headers:
             raise head.error(400, f"Missing {name} header")
     seen: set[str] = set()
-    known = message._parsed
+    remember = headers.remember
+    top_via = None
+    contacts = None
     for name, value in headers:
-        lname = name.lower()
-        if lname in SINGLE_HEADERS:
-            if lname in seen:
+        if name in _SINGLE:
+            if name in seen:
                 raise head.error(400, f"Multiple {name} headers")
-            seen.add(lname)
+            seen.add(name)
         check = _CHECKS.get(name)
         if check is not None:
             try:
                 parsed = check(value)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            if name in _REMEMBERED and name not in known:
-                known[name] = (value, parsed)
+            key = _REMEMBERED.get(name)
+            if key is not None:
+                remember(key, parsed)
         elif name == "Via":
             try:
                 first = _check_list(value, Via.parse)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            if first is not None and name not in known:
-                known[name] = first  # the top Via: (its text, parsed), as Message.via keys it
+            if top_via is None:
+                top_via = first
+        elif name == "Contact":
+            try:
+                line = _check_contacts(value)
+            except GrammarError as exc:
+                raise head.error(400, f"Bad {name}: {exc}") from None
+            contacts = line if contacts is None else contacts + line
+    if top_via is not None:
+        remember("via", top_via[1])  # the top Via: what Message.via parses
+    if contacts is not None:
+        remember("contact", tuple(a for a in contacts if a is not None))
+    remember("call-id", headers.get("Call-ID"))  # checked: word[@word], no blanks to strip
     if isinstance(message, Request):
         cseq = message.cseq
         if cseq.method != message.method:
