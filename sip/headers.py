@@ -75,6 +75,12 @@ _VIA_HEAD = re.compile(
     r"(?:[ \t]*+:[ \t]*+([0-9]++)|(?![ \t]*+:))")
 
 
+_MEDIA_TYPE = re.compile(
+    # ContentType.parse's walk up to the params, possessive like _VIA_HEAD:
+    # SWS token SWS "/" SWS token; anything else is the walk's, errors included
+    rf"[ \t]*+({_T}++)[ \t]*+/[ \t]*+({_T}++)")
+
+
 @dataclass(slots=True)
 class Via:
     """One ``sent-protocol sent-by *(;via-params)`` element (RFC 3261 §20.42)."""
@@ -199,6 +205,10 @@ class ContentType:
 
     @classmethod
     def parse(cls, text: str) -> "ContentType":
+        head = _MEDIA_TYPE.match(text)
+        if head is not None:  # type "/" subtype in one compiled match (see _MEDIA_TYPE)
+            mtype, subtype = head.groups()
+            return cls(mtype, subtype, Scanner(text, head.end()).params())
         sc = Scanner(text)
         sc.skip_ws()
         mtype = sc.token("media type")

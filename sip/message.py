@@ -66,8 +66,15 @@ class Headers:
         self._fields: list[tuple[str, str]] = []
         self._index: dict[str, list[int]] = {}
         self._views: dict[str, object] = {}
-        for name, value in fields:
-            self.add(name, value)
+        index, out = self._index, self._fields
+        for name, value in fields:  # add(), without the views to drop
+            name, lname = _NAMES.get(name) or _name(name)
+            positions = index.get(lname)
+            if positions is None:
+                index[lname] = [len(out)]
+            else:
+                positions.append(len(out))
+            out.append((name, value))
 
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}
@@ -189,14 +196,19 @@ def _cseq(headers: Headers) -> CSeq | None:
     return None if value is None else CSeq.parse(value)
 
 
-def _from(headers: Headers) -> Address | None:
+def tagged(address: Address | None) -> tuple[Address | None, str | None]:
+    """The From / To view: (the address, its tag); (None, None) without the header."""
+    return (None, None) if address is None else (address, address.tag)
+
+
+def _from(headers: Headers) -> tuple[Address | None, str | None]:
     value = headers.get("From")
-    return None if value is None else parse_address(value)
+    return (None, None) if value is None else tagged(parse_address(value))
 
 
-def _to(headers: Headers) -> Address | None:
+def _to(headers: Headers) -> tuple[Address | None, str | None]:
     value = headers.get("To")
-    return None if value is None else parse_address(value)
+    return (None, None) if value is None else tagged(parse_address(value))
 
 
 def _top_via(headers: Headers) -> Via | None:
@@ -236,23 +248,23 @@ class Message:
     def cseq(self) -> CSeq | None:
         return self.headers.view("cseq", _cseq)
 
+    # From and To are viewed as (address, tag): the tags are what dialog and
+    # transaction matching read, several times a message
     @property
     def from_(self) -> Address | None:
-        return self.headers.view("from", _from)
+        return self.headers.view("from", _from)[0]
 
     @property
     def to(self) -> Address | None:
-        return self.headers.view("to", _to)
+        return self.headers.view("to", _to)[0]
 
     @property
     def from_tag(self) -> str | None:
-        address = self.headers.view("from", _from)
-        return address.tag if address else None
+        return self.headers.view("from", _from)[1]
 
     @property
     def to_tag(self) -> str | None:
-        address = self.headers.view("to", _to)
-        return address.tag if address else None
+        return self.headers.view("to", _to)[1]
 
     # -- routing -------------------------------------------------------------------------
     @property

@@ -25,7 +25,7 @@ from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
                          ContentType, CSeq, SessionExpires, Via, parse_delta)
-from sip.message import Headers, Request, Response
+from sip.message import Headers, Request, Response, tagged
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -33,6 +33,7 @@ _LINE_END = re.compile(r"\r?\n")
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.IGNORECASE)
 _STATUS = re.compile(r"[1-6][0-9][0-9]\Z")
 _WORD = WORD_CHARS
+_URI_CONTROL = re.compile(r"[\x00-\x20]")  # a blank (WSP) or a control character
 
 SUPPORTED_VERSION = "SIP/2.0"
 REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -133,11 +134,7 @@ def parse_head(head: bytes) -> Head:
         fields.append((name, value.strip(WSP)))
     if folded:  # a continuation may end in blanks: strip the joined value again
         fields = [(name, value.strip(WSP)) for name, value in fields]
-    headers = Headers()
-    add = headers.add
-    for name, value in fields:
-        add(name, value)
-    return Head(start_line, headers, bad_line)
+    return Head(start_line, Headers(fields), bad_line)
 
 
 _HEADER_NAMES: set[str] = set()
@@ -188,7 +185,7 @@ def _start_line(head: Head) -> Request | Response:
         raise head.error(505, f"Version Not Supported: {version[:20]}")
     if not is_token(method):
         raise head.error(400, "Bad Request-Line: method is not a token")
-    if any(c in WSP or ord(c) < 0x20 for c in uri_text):
+    if _URI_CONTROL.search(uri_text):
         raise head.error(400, "Bad Request-Line: control character in Request-URI")
     try:
         uri = parse_uri(uri_text)
@@ -202,7 +199,7 @@ def _start_line(head: Head) -> Request | Response:
 
 def _check_call_id(value: str) -> None:
     parts = value.split("@")
-    if len(parts) > 2 or any(not p or any(c not in _WORD for c in p) for p in parts):
+    if len(parts) > 2 or not all(p and _WORD.issuperset(p) for p in parts):
         raise GrammarError("must be word[@word]")
 
 
@@ -271,11 +268,13 @@ _CHECKS = {
 }
 
 
-_REMEMBERED = {"CSeq": "cseq", "From": "from", "To": "to", "Content-Type": "content-type"}
-"""Checked single headers whose parsed value the message keeps for its accessors (the
-Headers.view key each is kept under): the transaction, dialog and session layers read
-them at once, so they are not parsed twice. Call-ID, the top Via and the Contact
-addresses are kept too (see build_message)."""
+_REMEMBERED = {"CSeq": ("cseq", None), "From": ("from", tagged), "To": ("to", tagged),
+               "Content-Type": ("content-type", None)}
+"""Checked single headers whose parsed value the message keeps for its accessors: the
+Headers.view key each is kept under, and what makes the view of the parsed value (see
+Message.from_). The transaction, dialog and session layers read them at once, so they
+are not parsed twice. Call-ID, the top Via and the Contact addresses are kept too (see
+build_message)."""
 
 _SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
 """SINGLE_HEADERS as Headers spells them (canonical), so a field's name is compared as
@@ -310,9 +309,10 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
                 parsed = check(value)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            key = _REMEMBERED.get(name)
-            if key is not None:
-                remember(key, parsed)
+            kept = _REMEMBERED.get(name)
+            if kept is not None:
+                key, view = kept
+                remember(key, parsed if view is None else view(parsed))
         elif name == "Via":
             try:
                 first = _check_list(value, Via.parse)
