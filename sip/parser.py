@@ -276,6 +276,29 @@ Message.from_). The transaction, dialog and session layers read them at once, so
 are not parsed twice. Call-ID, the top Via and the Contact addresses are kept too (see
 build_message)."""
 
+_REPEATED = frozenset(("From", "To", "Content-Type"))
+"""Headers whose text is the same in every message of a dialog (From and To carry the
+dialog's tags; the CSTA body type): their views are shared by the messages that carry
+the same text (see _repeated)."""
+_RECENT: dict[tuple[str, str], object] = {}
+_RECENT_MAX = 512  # views remembered; then the memo starts over
+
+
+def _repeated(name: str, value: str, parse, view):
+    """The view of a _REPEATED header: a message of a dialog reuses what the previous one
+    with the same text made (views are shared and never changed, see Headers.view), so
+    From, To and Content-Type are parsed about once a dialog. Bounded: a peer sending new
+    texts only makes the memo start over. What fails to parse is never remembered."""
+    key = (name, value)
+    known = _RECENT.get(key)
+    if known is None:
+        parsed = parse(value)
+        known = parsed if view is None else view(parsed)
+        if len(_RECENT) >= _RECENT_MAX:
+            _RECENT.clear()
+        _RECENT[key] = known
+    return known
+
 _SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
 """SINGLE_HEADERS as Headers spells them (canonical), so a field's name is compared as
 it is stored."""
@@ -305,11 +328,14 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
             seen.add(name)
         check = _CHECKS.get(name)
         if check is not None:
+            kept = _REMEMBERED.get(name)
             try:
+                if name in _REPEATED:
+                    remember(kept[0], _repeated(name, value, check, kept[1]))
+                    continue
                 parsed = check(value)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            kept = _REMEMBERED.get(name)
             if kept is not None:
                 key, view = kept
                 remember(key, parsed if view is None else view(parsed))

@@ -150,3 +150,26 @@ def test_stamping_leaves_the_parsed_view_it_started_from_alone():
     stamp_via(message, "10.9.9.9", 40000)
     assert list(before.params) == params  # a shared view is never changed in place
     assert message.via is not before and message.via.received == "10.9.9.9"
+
+
+def test_the_views_of_repeated_headers_are_shared_and_bounded():
+    from sip import parser
+    parser._RECENT.clear()
+    first, second = parse_message(INVITE), parse_message(INVITE)
+    assert first.to is second.to and first.from_ is second.from_  # parsed once
+    assert first.content_type_header is second.content_type_header
+    for n in range(parser._RECENT_MAX + 5):
+        parse_message(INVITE.replace(b"tag=1SIPpTag001", f"tag={n}".encode()))
+    assert len(parser._RECENT) <= parser._RECENT_MAX
+    agree(parse_message(INVITE))
+
+
+def test_a_bad_repeated_header_is_never_remembered():
+    from sip import parser
+    bad = INVITE.replace(b'To: "Bob" <sip:201@127.0.0.1>', b"To: <sip:201@127.0.0.1")
+    for _ in range(2):
+        with pytest.raises(SIPParseError) as info:
+            parse_message(bad)
+        assert info.value.status == 400 and info.value.reason.startswith("Bad To:")
+    assert not any(name == "To" and "<sip:201@127.0.0.1" == value
+                   for name, value in parser._RECENT)
