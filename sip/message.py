@@ -201,14 +201,37 @@ def tagged(address: Address | None) -> tuple[Address | None, str | None]:
     return (None, None) if address is None else (address, address.tag)
 
 
+_SHARED: dict[tuple[str, str], object] = {}
+_SHARED_MAX = 512  # views remembered; then the memo starts over
+
+
+def shared_view(name: str, value: str, parse, view=None):
+    """The view of a header whose text is the same in every message of a dialog (From and
+    To carry the dialog's tags; Content-Type the CSTA body type), and in every response
+    we send in it: a message reuses what an earlier one with the same text made (views
+    are shared and never changed, see Headers.view), so these are parsed about once a
+    dialog. ``view(parsed)`` makes the view (default: the parsed value). Bounded: a peer
+    sending new texts only makes the memo start over; a value that fails to parse
+    raises and is never remembered."""
+    key = (name, value)
+    known = _SHARED.get(key)
+    if known is None:
+        parsed = parse(value)
+        known = parsed if view is None else view(parsed)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[key] = known
+    return known
+
+
 def _from(headers: Headers) -> tuple[Address | None, str | None]:
     value = headers.get("From")
-    return (None, None) if value is None else tagged(parse_address(value))
+    return (None, None) if value is None else shared_view("From", value, parse_address, tagged)
 
 
 def _to(headers: Headers) -> tuple[Address | None, str | None]:
     value = headers.get("To")
-    return (None, None) if value is None else tagged(parse_address(value))
+    return (None, None) if value is None else shared_view("To", value, parse_address, tagged)
 
 
 def _top_via(headers: Headers) -> Via | None:
@@ -222,7 +245,7 @@ def _contacts(headers: Headers) -> tuple[Address, ...]:
 
 def _content_type(headers: Headers) -> ContentType | None:
     value = headers.get("Content-Type")
-    return None if value is None else ContentType.parse(value)
+    return None if value is None else shared_view("Content-Type", value, ContentType.parse)
 
 
 class Message:

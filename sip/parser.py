@@ -25,7 +25,7 @@ from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
                          ContentType, CSeq, SessionExpires, Via, parse_delta)
-from sip.message import Headers, Request, Response, tagged
+from sip.message import Headers, Request, Response, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -277,27 +277,8 @@ are not parsed twice. Call-ID, the top Via and the Contact addresses are kept to
 build_message)."""
 
 _REPEATED = frozenset(("From", "To", "Content-Type"))
-"""Headers whose text is the same in every message of a dialog (From and To carry the
-dialog's tags; the CSTA body type): their views are shared by the messages that carry
-the same text (see _repeated)."""
-_RECENT: dict[tuple[str, str], object] = {}
-_RECENT_MAX = 512  # views remembered; then the memo starts over
-
-
-def _repeated(name: str, value: str, parse, view):
-    """The view of a _REPEATED header: a message of a dialog reuses what the previous one
-    with the same text made (views are shared and never changed, see Headers.view), so
-    From, To and Content-Type are parsed about once a dialog. Bounded: a peer sending new
-    texts only makes the memo start over. What fails to parse is never remembered."""
-    key = (name, value)
-    known = _RECENT.get(key)
-    if known is None:
-        parsed = parse(value)
-        known = parsed if view is None else view(parsed)
-        if len(_RECENT) >= _RECENT_MAX:
-            _RECENT.clear()
-        _RECENT[key] = known
-    return known
+"""Headers whose text is the same in every message of a dialog: their views come from
+sip.message.shared_view."""
 
 _SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
 """SINGLE_HEADERS as Headers spells them (canonical), so a field's name is compared as
@@ -331,7 +312,7 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
             kept = _REMEMBERED.get(name)
             try:
                 if name in _REPEATED:
-                    remember(kept[0], _repeated(name, value, check, kept[1]))
+                    remember(kept[0], shared_view(name, value, check, kept[1]))
                     continue
                 parsed = check(value)
             except GrammarError as exc:
