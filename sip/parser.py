@@ -102,8 +102,11 @@ def parse_head(head: bytes) -> Head:
     Folded lines (CRLF followed by SP/HTAB) are joined with one SP; a compact name is
     stored under its long name. Never raises: a malformed line is skipped and recorded.
     """
-    text = head.decode("utf-8", "surrogateescape")
-    lines = _LINE_END.split(text.lstrip("\r\n"))
+    text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
+    if text.count("\n") == text.count("\r\n"):  # CRLF line ends only: a plain split
+        lines = text.split("\r\n")
+    else:
+        lines = _LINE_END.split(text)
     start_line = lines[0]
     fields: list[tuple[str, str]] = []
     bad_line: str | None = None
@@ -157,7 +160,8 @@ def content_length(head: Head) -> int | None:
 
 def _start_line(head: Head) -> Request | Response:
     line = head.start_line
-    if head.kind == "response":
+    kind = head.kind
+    if kind == "response":
         version, _, rest = line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not _VERSION.match(version):
@@ -168,7 +172,7 @@ def _start_line(head: Head) -> Request | Response:
             raise head.error(400, "Bad Status-Line: status code must be 100..699")
         return Response(int(code), reason, head.headers, version=SUPPORTED_VERSION)
     parts = line.split(" ")
-    if head.kind is None or len(parts) < 2:
+    if kind is None or len(parts) < 2:
         raise head.error(400, "Bad Request-Line: not 'Method Request-URI SIP-Version'")
     if len(parts) == 2:
         raise head.error(400, "Bad Request-Line: no SIP-Version")
