@@ -71,3 +71,25 @@ def decimal_outcome(parse, text, maximum):
 @example("4294967296", 2**32 - 1)
 def test_decimal_fast_path_is_the_walk(text, maximum):
     assert decimal_outcome(decimal, text, maximum) == decimal_outcome(walk_decimal, text, maximum)
+
+
+def test_the_sent_by_memo_is_bounded_and_keeps_no_failure():
+    from sip import headers
+    from sip.headers import Via
+    headers._SENT_BY.clear()
+    for n in range(headers._SENT_BY_MAX + 10):
+        via = Via.parse(f"SIP/2.0/tcp 10.0.{n // 250}.{n % 250}:5060;branch=z9hG4bK{n}")
+        assert (via.protocol, via.transport, via.port) == ("SIP/2.0", "TCP", 5060)
+    assert len(headers._SENT_BY) <= headers._SENT_BY_MAX
+    for _ in range(2):
+        try:
+            Via.parse("SIP/2.0/UDP bad_host!:99999;branch=z9hG4bK1")
+        except GrammarError as exc:
+            assert "bad" in str(exc)
+        else:
+            raise AssertionError("a bad sent-by parsed")
+    assert not any("bad_host" in text for text in headers._SENT_BY)
+    first = Via.parse("SIP/2.0/UDP h:5060;branch=z9hG4bKa")
+    second = Via.parse("SIP/2.0/UDP h:5060;branch=z9hG4bKb")
+    assert (first.branch, second.branch) == ("z9hG4bKa", "z9hG4bKb")
+    assert first.params is not second.params  # params are each Via's own
