@@ -8,6 +8,8 @@ is strictly a syntax error, but it is unambiguous, so it is tolerated as RFC 447
 """
 from __future__ import annotations
 
+import re
+
 from sip.grammar import TOKEN_CHARS, WSP, GrammarError, Params, Scanner, quote
 from sip.uri import URI, parse_uri
 
@@ -49,8 +51,41 @@ class Address:
         return f"{display}<{self.uri}>{self.params.encode()}"
 
 
+def _class(chars) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+_NAME_ADDR = re.compile(
+    # the common name-addr, up to its header params, in one compiled match: blanks, an
+    # optional display name (tokens and blanks, or a quoted-string without escapes),
+    # "<" URI ">" where the URI has no blank, quote or angle. Anything else (an
+    # addr-spec, an escape in the display name, junk) is left to the general walk.
+    r'[ \t]*+(?:"([^"\\]*+)"[ \t]*+|(' + _class(_DISPLAY_TOKENS) + r'*+))'
+    r'<([^<>"\s]++)>')
+
+
 def parse_address(text: str) -> Address:
     """One name-addr or addr-spec with its parameters; raises GrammarError."""
+    found = _NAME_ADDR.match(text)
+    if found is not None:
+        return _parse_name_addr(text, found)
+    return _parse_general(text)
+
+
+def _parse_name_addr(text: str, found: re.Match) -> Address:
+    """What _parse_general makes of a value that _NAME_ADDR matched at its start: the
+    display name as the walk reads it (a quoted one unquoted, tokens with their blanks
+    run together, none when empty), the URI between the angles, the params after."""
+    quoted, tokens, uri_text = found.groups()
+    if quoted is not None:
+        display = quoted
+    else:
+        display = " ".join(tokens.split()) or None
+    return Address(parse_uri(uri_text), display, Scanner(text, found.end()).params())
+
+
+def _parse_general(text: str) -> Address:
+    """parse_address's character walk: every shape, every error."""
     sc = Scanner(text)
     sc.skip_ws()
     display: str | None = None

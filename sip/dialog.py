@@ -53,32 +53,22 @@ def _tagged(address: Address, tag: str | None) -> str:
     return str(Address(address.uri, address.display_name, params))
 
 
-def _parsed_tags(request: Request) -> dict:
-    """From and To of a template request, parsed once, as sip.message remembers parses:
-    every request of the dialog carries the same text, which the transaction layer reads
-    again (the To tag, when it forgets the transaction)."""
+def _warm(request: Request) -> None:
+    """Parse a template request's From and To once: its headers keep the views
+    (sip.message.Headers.view), and every request copied from the template carries them,
+    so the transaction layer's reads of the tags (when it forgets the transaction) cost
+    nothing. A From/To that does not parse is not ours to refuse here: each request's
+    reader will parse it, and refuse it, as ever."""
     try:
-        if request.from_ is None or request.to is None:  # parsed here, remembered by the message
-            return {}
-    except ValueError:  # not ours to refuse here: each request's reader will parse it
-        return {}
-    parsed = getattr(request, "_parsed", None)
-    if not isinstance(parsed, dict):
-        return {}
-    return {name: parsed[name] for name in ("From", "To") if name in parsed}
+        request.from_, request.to
+    except ValueError:
+        pass
 
 
-def _remember(request: Request, parsed: dict, cseq_text: str, cseq: int, method: str) -> None:
-    """Hand a request we built the parses we already have (From, To, CSeq), in
-    sip.message.Message's parse memory: (text, value), used only while the header's text
-    is that text, so a changed header is parsed afresh. Where the message keeps no such
-    memory, nothing is handed over and the headers are parsed when read, as before."""
-    memory = getattr(request, "_parsed", None)
-    if not isinstance(memory, dict):
-        return
-    memory.update(parsed)
+def _remember_cseq(request: Request, cseq: int, method: str) -> None:
+    """Hand a request we built its CSeq parse (kept until the header changes)."""
     if 0 <= cseq <= MAX_CSEQ:  # what CSeq.parse accepts (a larger one is parsed, and refused, as ever)
-        memory["CSeq"] = (cseq_text, CSeq(cseq, method))
+        request.headers.remember("cseq", CSeq(cseq, method))
 
 
 _VIAS: dict[str, Via | None] = {}
@@ -99,13 +89,11 @@ def _our_via(sent_by: str) -> Via | None:
     return via
 
 
-def _remember_via(request: Request, via_text: str, via: Via, branch: str) -> None:
-    """As :func:`_remember`, for the top Via: `via` (our sent-by) with the branch added
-    last, which is what Via.parse makes of `via_text`."""
-    memory = getattr(request, "_parsed", None)
-    if isinstance(memory, dict):
-        memory["Via"] = (via_text, Via(via.transport, via.host, via.port,
-                                       Params([*via.params, ("branch", branch)]), via.protocol))
+def _remember_via(request: Request, via: Via, branch: str) -> None:
+    """As :func:`_remember_cseq`, for the top Via: `via` (our sent-by) with the branch
+    added last, which is what Via.parse makes of the header's text."""
+    request.headers.remember("via", Via(via.transport, via.host, via.port,
+                                        Params([*via.params, ("branch", branch)]), via.protocol))
 
 
 class DialogTableFull(Exception):
@@ -313,7 +301,7 @@ class Dialog:
         dialog, and only Via (a fresh branch) and CSeq set per request, in their places.
         A template is dropped when any field it was rendered from is replaced (a target
         refresh, a new route set, ...); those objects are read as values, never changed in
-        place (see sip.message.Message._parse)."""
+        place (see sip.message.Headers.view)."""
         stamp = (self.remote_target, tuple(self.route_set), self.local_address, self.local_tag,
                  self.remote_address, self.remote_tag, self.call_id, self.local_contact)
         if stamp != self._template_stamp:
@@ -325,8 +313,9 @@ class Dialog:
             if len(self._templates) >= 16:  # a few methods and types per dialog; bounded all the same
                 self._templates.clear()
             placeholder = self._build_fields(method, 0, lambda: "", b"", content_type, ())
-            template = self._templates[key] = (placeholder.uri, placeholder.headers, _parsed_tags(placeholder))
-        uri, fields, parsed = template
+            _warm(placeholder)
+            template = self._templates[key] = (placeholder.uri, placeholder.headers)
+        uri, fields = template
         out = fields.copy()
         sent_by, branch = factory(), new_branch()
         via_text = f"{sent_by};branch={branch}"
@@ -334,10 +323,10 @@ class Dialog:
         cseq_text = f"{cseq} {method}"
         out.set("CSeq", cseq_text)
         request = Request(method, uri, out, body)
-        _remember(request, parsed, cseq_text, cseq, method)
+        _remember_cseq(request, cseq, method)
         via = _our_via(sent_by)
         if via is not None:  # the transaction layer reads the branch back at once
-            _remember_via(request, via_text, via, branch)
+            _remember_via(request, via, branch)
         return request
 
     def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,

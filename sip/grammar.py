@@ -57,6 +57,10 @@ def is_token(text: str) -> bool:
 def decimal(text: str, maximum: int, what: str) -> int:
     """``1*DIGIT`` no larger than ``maximum``. Leading zeros are legal (``0068``); the
     digit count is capped before ``int()`` so hostile input costs nothing."""
+    if len(text) <= 9 and text.isascii() and text.isdigit():
+        value = int(text)  # the common case: a few digits, no blanks
+        if value <= maximum:
+            return value
     text = text.strip(WSP)
     if not _DIGITS.match(text):
         raise GrammarError(f"{what} is not a decimal number")
@@ -131,15 +135,20 @@ class Params:
         self._items: list[tuple[str, str | None]] = list(items)
 
     def get(self, name: str, default: str | None = None) -> str | None:
+        # the names asked for are the stack's own lower-case constants and peers write
+        # them that way: an exact match spares lowercasing (it implies the lower-case one)
         lname = name.lower()
         for key, value in self._items:
-            if key.lower() == lname:
+            if key == name or key.lower() == lname:
                 return value
         return default
 
     def __contains__(self, name: str) -> bool:
         lname = name.lower()
-        return any(key.lower() == lname for key, _ in self._items)
+        for key, _ in self._items:
+            if key == name or key.lower() == lname:
+                return True
+        return False
 
     def __setitem__(self, name: str, value: str | None) -> None:
         lname = name.lower()
@@ -254,6 +263,8 @@ class Scanner:
             items.append(found.group(1, 2))
             self.pos = found.end()
             found = match(text, self.pos)
+        if self.pos == len(text):
+            return params  # all of them matched: the walk would find the end at once
         while True:
             self.skip_ws()
             if self.at_end():

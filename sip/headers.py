@@ -75,6 +75,12 @@ _VIA_HEAD = re.compile(
     r"(?:[ \t]*+:[ \t]*+([0-9]++)|(?![ \t]*+:))")
 
 
+_MEDIA_TYPE = re.compile(
+    # ContentType.parse's walk up to the params, possessive like _VIA_HEAD:
+    # SWS token SWS "/" SWS token; anything else is the walk's, errors included
+    rf"[ \t]*+({_T}++)[ \t]*+/[ \t]*+({_T}++)")
+
+
 @dataclass(slots=True)
 class Via:
     """One ``sent-protocol sent-by *(;via-params)`` element (RFC 3261 §20.42)."""
@@ -121,10 +127,11 @@ class Via:
     def parse(cls, text: str) -> "Via":
         head = _VIA_HEAD.match(text)
         if head is not None:  # the common shape in one compiled match (see _VIA_HEAD)
-            name, version, transport, host, port_text = head.groups()
             sc = Scanner(text, head.end())
-            parse_host(host, "sent-by host")
-            port = None if port_text is None else parse_port(port_text)
+            sent = _sent_by(head)
+            params = sc.params()
+            _check_via_params(params)
+            return cls(sent[1], sent[2], sent[3], params, sent[0])
         else:
             sc = Scanner(text)
             sc.skip_ws()
@@ -151,16 +158,42 @@ class Via:
                 sc.skip_ws()
                 port = parse_port(sc.take(frozenset("0123456789")))
         params = sc.params()
-        ttl = params.get("ttl")
-        if ttl is not None:
-            decimal(ttl, 255, "Via ttl")
-        rport = params.get("rport")
-        if rport:
-            parse_port(rport)
-        received = params.get("received")
-        if received is not None:
-            parse_host(received if ":" not in received else f"[{received}]", "received")
+        _check_via_params(params)
         return cls(transport.upper(), host, port, params, f"{name}/{version}")
+
+
+def _check_via_params(params: Params) -> None:
+    ttl = params.get("ttl")
+    if ttl is not None:
+        decimal(ttl, 255, "Via ttl")
+    rport = params.get("rport")
+    if rport:
+        parse_port(rport)
+    received = params.get("received")
+    if received is not None:
+        parse_host(received if ":" not in received else f"[{received}]", "received")
+
+
+_SENT_BY: dict[str, tuple[str, str, str, int | None]] = {}
+_SENT_BY_MAX = 256  # then the memo starts over
+
+
+def _sent_by(head: re.Match) -> tuple[str, str, str, int | None]:
+    """(protocol, transport, host, port) of a Via whose start _VIA_HEAD matched: a peer
+    writes the same ``SIP/2.0/TCP host:port`` in every message, so it is checked once
+    (host and port as Via.parse's walk checks them) and remembered by its text; one that
+    fails raises and is not remembered."""
+    text = head.group()
+    known = _SENT_BY.get(text)
+    if known is None:
+        name, version, transport, host, port_text = head.groups()
+        parse_host(host, "sent-by host")
+        port = None if port_text is None else parse_port(port_text)
+        known = (f"{name}/{version}", transport.upper(), host, port)
+        if len(_SENT_BY) >= _SENT_BY_MAX:
+            _SENT_BY.clear()
+        _SENT_BY[text] = known
+    return known
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +232,10 @@ class ContentType:
 
     @classmethod
     def parse(cls, text: str) -> "ContentType":
+        head = _MEDIA_TYPE.match(text)
+        if head is not None:  # type "/" subtype in one compiled match (see _MEDIA_TYPE)
+            mtype, subtype = head.groups()
+            return cls(mtype, subtype, Scanner(text, head.end()).params())
         sc = Scanner(text)
         sc.skip_ws()
         mtype = sc.token("media type")

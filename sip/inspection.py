@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from sip.grammar import GrammarError
 from sip.message import Request, Response
 
 KNOWN_METHODS = frozenset({
@@ -55,6 +56,22 @@ def _accepts(pattern: str, media_type: str) -> bool:
     return pattern.endswith("/*") and media_type.split("/")[0] == pattern[:-2]
 
 
+LISTS_READ_LATER = ("Accept", "Supported")
+"""Comma-list headers the parser leaves unchecked (they shape no routing) but that are
+read after it: Accept here, Supported by sip.session_timer. inspect_request splits them
+first, so one that turns out bad (an unterminated quote or ``<``) is answered 400 naming
+it instead of raising in a later layer."""
+
+
+def _unreadable(request: Request, to_tag: str | None) -> Response | None:
+    for name in LISTS_READ_LATER:
+        try:
+            request.headers.values(name)
+        except GrammarError as exc:
+            return request.response(400, f"Bad {name}: {exc}", to_tag=to_tag)
+    return None
+
+
 def inspect_request(request: Request, policy: UASPolicy = UASPolicy(), *,
                     to_tag: str | None = None) -> Response | None:
     """The rejection this request earns before any processing, or None to go on.
@@ -62,6 +79,9 @@ def inspect_request(request: Request, policy: UASPolicy = UASPolicy(), *,
     An ACK is never rejected (there is no response to an ACK)."""
     if request.method == "ACK":
         return None
+    bad = _unreadable(request, to_tag)
+    if bad is not None:
+        return bad
     if request.method not in policy.methods:
         if request.method in KNOWN_METHODS:
             return request.response(405, to_tag=to_tag,

@@ -19,6 +19,7 @@ from sip.uri import URI
 
 
 _KEYS: dict[str, str] = {}
+_NAMES: dict[str, tuple[str, str]] = {}
 
 
 def _key(name: str) -> str:
@@ -32,6 +33,19 @@ def _key(name: str) -> str:
     return key
 
 
+def _name(name: str) -> tuple[str, str]:
+    """(canonical spelling, lookup key) of a header name as written: a peer writes the
+    same few names in every message, so each spelling is worked out once (bounded: a
+    peer inventing names only makes the table start over)."""
+    known = _NAMES.get(name)
+    if known is None:
+        if len(_NAMES) >= 512:
+            _NAMES.clear()
+        spelled = canonical(name)
+        known = _NAMES[name] = (spelled, spelled.lower())
+    return known
+
+
 class Headers:
     """Ordered header fields; names case-insensitive, compact forms stored long.
 
@@ -39,15 +53,28 @@ class Headers:
     elements are in :meth:`values`). ``_index`` maps each lower-case canonical name to
     the positions of its fields in ``_fields``, in order, kept in step with every change,
     so that a look-up does not scan the header lines.
+
+    ``_views`` holds what :class:`Message`'s typed accessors parsed from these fields
+    (the top Via, the From and To addresses, CSeq, ...), keyed by the header's lookup
+    key: every change to a name (add, set, remove) drops that name's view, so a view is
+    always what parsing the current text would give. See :meth:`view`.
     """
 
-    __slots__ = ("_fields", "_index")
+    __slots__ = ("_fields", "_index", "_views")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()):
         self._fields: list[tuple[str, str]] = []
         self._index: dict[str, list[int]] = {}
-        for name, value in fields:
-            self.add(name, value)
+        self._views: dict[str, object] = {}
+        index, out = self._index, self._fields
+        for name, value in fields:  # add(), without the views to drop
+            name, lname = _NAMES.get(name) or _name(name)
+            positions = index.get(lname)
+            if positions is None:
+                index[lname] = [len(out)]
+            else:
+                positions.append(len(out))
+            out.append((name, value))
 
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}
@@ -56,19 +83,21 @@ class Headers:
         self._index = index
 
     def add(self, name: str, value: str) -> None:
-        name = canonical(name)
-        lname = name.lower()
+        name, lname = _NAMES.get(name) or _name(name)
         positions = self._index.get(lname)
         if positions is None:
             self._index[lname] = [len(self._fields)]
         else:
             positions.append(len(self._fields))
         self._fields.append((name, value))
+        if self._views:
+            self._views.pop(lname, None)
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of this name by one, where the first one was (else last)."""
-        name = canonical(name)
-        lname = name.lower()
+        name, lname = _NAMES.get(name) or _name(name)
+        if self._views:
+            self._views.pop(lname, None)
         positions = self._index.get(lname)
         if positions is None:
             self._index[lname] = [len(self._fields)]
@@ -83,20 +112,21 @@ class Headers:
 
     def remove(self, name: str) -> None:
         lname = _key(name)
+        self._views.pop(lname, None)
         if lname in self._index:
             self._fields = [f for f in self._fields if f[0].lower() != lname]
             self._reindex()
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first field's value."""
-        positions = self._index.get(_key(name))
+        positions = self._index.get(_KEYS.get(name) or _key(name))
         if positions is None:
             return default
         return self._fields[positions[0]][1]
 
     def get_all(self, name: str) -> list[str]:
         """Every field's value, one per header line."""
-        positions = self._index.get(_key(name))
+        positions = self._index.get(_KEYS.get(name) or _key(name))
         if positions is None:
             return []
         fields = self._fields
@@ -107,17 +137,34 @@ class Headers:
         return [item for value in self.get_all(name) for item in split_list(value)]
 
     def count(self, name: str) -> int:
-        positions = self._index.get(_key(name))
+        positions = self._index.get(_KEYS.get(name) or _key(name))
         return 0 if positions is None else len(positions)
+
+    def view(self, key: str, parse):
+        """What ``parse(self)`` makes of the fields whose lookup key (lower-case canonical
+        name) is ``key``, remembered until a field of that name changes. What it returns
+        is shared by every reader: read it, do not change it (build a new header
+        instead). ``parse`` may raise; nothing is remembered then."""
+        views = self._views
+        value = views.get(key, _MISSING)
+        if value is _MISSING:
+            value = views[key] = parse(self)
+        return value
+
+    def remember(self, key: str, value: object) -> None:
+        """Keep ``value`` as the view of ``key`` (the parser, which has just parsed it,
+        saves the accessors parsing it again)."""
+        self._views[key] = value
 
     def copy(self) -> "Headers":
         new = Headers()
         new._fields = list(self._fields)
         new._index = {k: list(v) for k, v in self._index.items()}
+        new._views = dict(self._views)
         return new
 
     def __contains__(self, name: str) -> bool:
-        return self.get(name) is not None
+        return (_KEYS.get(name) or _key(name)) in self._index
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._fields)
@@ -135,56 +182,112 @@ class Headers:
         return f"Headers({self._fields!r})"
 
 
+_MISSING = object()
+
+
+# -- the typed views' parsers (Headers.view): each reads its header from the fields --------
+def _call_id(headers: Headers) -> str | None:
+    value = headers.get("Call-ID")
+    return None if value is None else value.strip()
+
+
+def _cseq(headers: Headers) -> CSeq | None:
+    value = headers.get("CSeq")
+    return None if value is None else CSeq.parse(value)
+
+
+def tagged(address: Address | None) -> tuple[Address | None, str | None]:
+    """The From / To view: (the address, its tag); (None, None) without the header."""
+    return (None, None) if address is None else (address, address.tag)
+
+
+_SHARED: dict[tuple[str, str], object] = {}
+_SHARED_MAX = 512  # views remembered; then the memo starts over
+
+
+def shared_view(name: str, value: str, parse, view=None):
+    """The view of a header whose text is the same in every message of a dialog (From and
+    To carry the dialog's tags; Content-Type the CSTA body type), and in every response
+    we send in it: a message reuses what an earlier one with the same text made (views
+    are shared and never changed, see Headers.view), so these are parsed about once a
+    dialog. ``view(parsed)`` makes the view (default: the parsed value). Bounded: a peer
+    sending new texts only makes the memo start over; a value that fails to parse
+    raises and is never remembered."""
+    key = (name, value)
+    known = _SHARED.get(key)
+    if known is None:
+        parsed = parse(value)
+        known = parsed if view is None else view(parsed)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[key] = known
+    return known
+
+
+def _from(headers: Headers) -> tuple[Address | None, str | None]:
+    value = headers.get("From")
+    return (None, None) if value is None else shared_view("From", value, parse_address, tagged)
+
+
+def _to(headers: Headers) -> tuple[Address | None, str | None]:
+    value = headers.get("To")
+    return (None, None) if value is None else shared_view("To", value, parse_address, tagged)
+
+
+def _top_via(headers: Headers) -> Via | None:
+    values = headers.values("Via")
+    return Via.parse(values[0]) if values else None
+
+
+def _contacts(headers: Headers) -> tuple[Address, ...]:
+    return tuple(parse_address(v) for v in headers.values("Contact") if v != "*")
+
+
+def _content_type(headers: Headers) -> ContentType | None:
+    value = headers.get("Content-Type")
+    return None if value is None else shared_view("Content-Type", value, ContentType.parse)
+
+
 class Message:
     """What requests and responses share: headers, body, typed accessors, encoding."""
 
-    __slots__ = ("headers", "body", "_parsed")
+    __slots__ = ("headers", "body")
 
     def __init__(self, headers: Headers | Iterable[tuple[str, str]] = (), body: bytes = b""):
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.body = body
-        self._parsed: dict[str, tuple[str, object]] = {}
 
-    def _parse(self, name: str, raw: str | None, parse):
-        """`parse(raw)`, remembered while the header's text stays the same: the transaction,
-        dialog and session layers each read To, CSeq and Via of every message. What it
-        returns is shared: read it, do not change it (build a new header instead)."""
-        if raw is None:
-            return None
-        known = self._parsed.get(name)
-        if known is not None and known[0] == raw:
-            return known[1]
-        value = parse(raw)
-        self._parsed[name] = (raw, value)
-        return value
+    # The typed views below are parsed once and kept in the headers (Headers.view) until
+    # that header changes: the transaction, dialog and session layers each read To, CSeq
+    # and Via of every message, the dialog look-up the To tag several times. What they
+    # return is shared: read it, do not change it (build a new header instead).
 
     # -- identity ------------------------------------------------------------------------
     @property
     def call_id(self) -> str | None:
-        value = self.headers.get("Call-ID")
-        return None if value is None else value.strip()
+        return self.headers.view("call-id", _call_id)
 
     @property
     def cseq(self) -> CSeq | None:
-        return self._parse("CSeq", self.headers.get("CSeq"), CSeq.parse)
+        return self.headers.view("cseq", _cseq)
 
+    # From and To are viewed as (address, tag): the tags are what dialog and
+    # transaction matching read, several times a message
     @property
     def from_(self) -> Address | None:
-        return self._parse("From", self.headers.get("From"), parse_address)
+        return self.headers.view("from", _from)[0]
 
     @property
     def to(self) -> Address | None:
-        return self._parse("To", self.headers.get("To"), parse_address)
+        return self.headers.view("to", _to)[0]
 
     @property
     def from_tag(self) -> str | None:
-        address = self.from_
-        return address.tag if address else None
+        return self.headers.view("from", _from)[1]
 
     @property
     def to_tag(self) -> str | None:
-        address = self.to
-        return address.tag if address else None
+        return self.headers.view("to", _to)[1]
 
     # -- routing -------------------------------------------------------------------------
     @property
@@ -194,22 +297,21 @@ class Message:
     @property
     def via(self) -> Via | None:
         """The top Via: the one that names the previous hop and the transaction."""
-        values = self.headers.values("Via")
-        return self._parse("Via", values[0], Via.parse) if values else None
+        return self.headers.view("via", _top_via)
 
     @property
     def branch(self) -> str | None:
-        via = self.via
+        via = self.headers.view("via", _top_via)
         return via.branch if via else None
 
     @property
     def contacts(self) -> list[Address]:
         """Contact addresses (empty for ``Contact: *``; see :attr:`is_star_contact`)."""
-        return [parse_address(v) for v in self.headers.values("Contact") if v != "*"]
+        return list(self.headers.view("contact", _contacts))
 
     @property
     def contact(self) -> Address | None:
-        contacts = self.contacts
+        contacts = self.headers.view("contact", _contacts)
         return contacts[0] if contacts else None
 
     @property
@@ -253,13 +355,12 @@ class Message:
     @property
     def content_type(self) -> str | None:
         """The media type, lower case, without parameters (``application/csta+xml``)."""
-        parsed = self.content_type_header
+        parsed = self.headers.view("content-type", _content_type)
         return parsed.media_type if parsed else None
 
     @property
     def content_type_header(self) -> ContentType | None:
-        value = self.headers.get("Content-Type")
-        return None if value is None else ContentType.parse(value)
+        return self.headers.view("content-type", _content_type)
 
     def option_tags(self, name: str) -> list[str]:
         """Require / Supported / Proxy-Require / Unsupported tags."""

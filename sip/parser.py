@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
-from sip.headers import (MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS, ContentType,
-                         CSeq, SessionExpires, Via, parse_delta)
-from sip.message import Headers, Request, Response
+from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
+                         ContentType, CSeq, SessionExpires, Via, parse_delta)
+from sip.message import Headers, Request, Response, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -33,6 +33,7 @@ _LINE_END = re.compile(r"\r?\n")
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.IGNORECASE)
 _STATUS = re.compile(r"[1-6][0-9][0-9]\Z")
 _WORD = WORD_CHARS
+_URI_CONTROL = re.compile(r"[\x00-\x20]")  # a blank (WSP) or a control character
 
 SUPPORTED_VERSION = "SIP/2.0"
 REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -101,27 +102,46 @@ def parse_head(head: bytes) -> Head:
     Folded lines (CRLF followed by SP/HTAB) are joined with one SP; a compact name is
     stored under its long name. Never raises: a malformed line is skipped and recorded.
     """
-    text = head.decode("utf-8", "surrogateescape")
-    lines = _LINE_END.split(text.lstrip("\r\n"))
+    text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
+    if text.count("\n") == text.count("\r\n"):  # CRLF line ends only: a plain split
+        lines = text.split("\r\n")
+    else:
+        lines = _LINE_END.split(text)
     start_line = lines[0]
-    fields: list[list[str]] = []
+    fields: list[tuple[str, str]] = []
     bad_line: str | None = None
+    folded = False
+    names = _HEADER_NAMES
     for line in lines[1:]:
         if line[:1] in (" ", "\t"):
             if fields:
-                fields[-1][1] += " " + line.strip(WSP)
+                name, value = fields[-1]
+                fields[-1] = (name, value + " " + line.strip(WSP))
+                folded = True
             elif bad_line is None:
                 bad_line = line
             continue
         name, colon, value = line.partition(":")
-        name = name.rstrip(WSP)
-        if not colon or not is_token(name):
+        if name not in names:  # a spelling seen before is a token without trailing WSP
+            name = name.rstrip(WSP)
+            if not colon or not is_token(name):
+                if bad_line is None:
+                    bad_line = line
+                continue
+            if len(names) < 512:  # bounded: invented names are checked each time
+                names.add(name)
+        elif not colon:
             if bad_line is None:
                 bad_line = line
             continue
-        fields.append([name, value.strip(WSP)])
-    headers = Headers((name, value.strip(WSP)) for name, value in fields)
-    return Head(start_line, headers, bad_line)
+        fields.append((name, value.strip(WSP)))
+    if folded:  # a continuation may end in blanks: strip the joined value again
+        fields = [(name, value.strip(WSP)) for name, value in fields]
+    return Head(start_line, Headers(fields), bad_line)
+
+
+_HEADER_NAMES: set[str] = set()
+"""Header names as written that passed parse_head's token check (the few a peer uses)."""
 
 
 def content_length(head: Head) -> int | None:
@@ -140,7 +160,8 @@ def content_length(head: Head) -> int | None:
 
 def _start_line(head: Head) -> Request | Response:
     line = head.start_line
-    if head.kind == "response":
+    kind = head.kind
+    if kind == "response":
         version, _, rest = line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not _VERSION.match(version):
@@ -151,7 +172,7 @@ def _start_line(head: Head) -> Request | Response:
             raise head.error(400, "Bad Status-Line: status code must be 100..699")
         return Response(int(code), reason, head.headers, version=SUPPORTED_VERSION)
     parts = line.split(" ")
-    if head.kind is None or len(parts) < 2:
+    if kind is None or len(parts) < 2:
         raise head.error(400, "Bad Request-Line: not 'Method Request-URI SIP-Version'")
     if len(parts) == 2:
         raise head.error(400, "Bad Request-Line: no SIP-Version")
@@ -168,7 +189,7 @@ def _start_line(head: Head) -> Request | Response:
         raise head.error(505, f"Version Not Supported: {version[:20]}")
     if not is_token(method):
         raise head.error(400, "Bad Request-Line: method is not a token")
-    if any(c in WSP or ord(c) < 0x20 for c in uri_text):
+    if _URI_CONTROL.search(uri_text):
         raise head.error(400, "Bad Request-Line: control character in Request-URI")
     try:
         uri = parse_uri(uri_text)
@@ -182,7 +203,7 @@ def _start_line(head: Head) -> Request | Response:
 
 def _check_call_id(value: str) -> None:
     parts = value.split("@")
-    if len(parts) > 2 or any(not p or any(c not in _WORD for c in p) for p in parts):
+    if len(parts) > 2 or not all(p and _WORD.issuperset(p) for p in parts):
         raise GrammarError("must be word[@word]")
 
 
@@ -198,16 +219,31 @@ def _check_list(value: str, parse):
     return first
 
 
-def _check_contact(element: str) -> None:
+def _check_contact(element: str):
+    """One Contact element: its Address, or None for ``*``."""
     if element == "*":
-        return
+        return None
     address = parse_address(element)
     expires = address.params.get("expires")
     if expires is not None:
         parse_delta(expires, "expires parameter")
     q = address.params.get("q")
-    if q is not None and not re.match(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)\Z", q):
+    if q is not None and not _Q_VALUE.match(q):
         raise GrammarError("bad q value")
+    return address
+
+
+_Q_VALUE = re.compile(r"(0(\.[0-9]{0,3})?|1(\.0{0,3})?)\Z")
+
+
+def _check_contacts(value: str) -> list:
+    """Every element of one Contact line checked: their Addresses (None for ``*``)."""
+    addresses = []
+    for element in split_list(value):
+        if not element:
+            raise GrammarError("empty list element")
+        addresses.append(_check_contact(element))
+    return addresses
 
 
 def _token_list(element: str) -> None:
@@ -227,8 +263,8 @@ _CHECKS = {
     "Session-Expires": SessionExpires.parse,
     "Min-SE": lambda v: SessionExpires.parse(v, "Min-SE"),
     "Content-Type": ContentType.parse,
-    # Via: checked in build_message, which keeps the top one parsed
-    "Contact": lambda v: _check_list(v, _check_contact),
+    # Via and Contact: checked in build_message, which keeps the top Via and the
+    # Contact addresses parsed
     "Route": lambda v: _check_list(v, parse_address),
     "Record-Route": lambda v: _check_list(v, parse_address),
     "Require": lambda v: _check_list(v, _token_list),
@@ -236,13 +272,29 @@ _CHECKS = {
 }
 
 
-_REMEMBERED = frozenset(("CSeq", "From", "To"))
-"""Checked headers whose parsed value the message keeps for its accessors (Message._parse):
-the transaction, dialog and session layers read them at once, so they are not parsed twice."""
+_REMEMBERED = {"CSeq": ("cseq", None), "From": ("from", tagged), "To": ("to", tagged),
+               "Content-Type": ("content-type", None)}
+"""Checked single headers whose parsed value the message keeps for its accessors: the
+Headers.view key each is kept under, and what makes the view of the parsed value (see
+Message.from_). The transaction, dialog and session layers read them at once, so they
+are not parsed twice. Call-ID, the top Via and the Contact addresses are kept too (see
+build_message)."""
+
+_REPEATED = frozenset(("From", "To", "Content-Type"))
+"""Headers whose text is the same in every message of a dialog: their views come from
+sip.message.shared_view."""
+
+_SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
+"""SINGLE_HEADERS as Headers spells them (canonical), so a field's name is compared as
+it is stored."""
 
 
 def build_message(head: Head, body: bytes = b"") -> Request | Response:
-    """Validate a parsed head and attach the body; raises :class:`SIPParseError`."""
+    """Validate a parsed head and attach the body; raises :class:`SIPParseError`.
+
+    What the checks parse is kept as the message's typed views (Headers.view), so the
+    accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
+    Contact) do not parse again."""
     message = _start_line(head)
     headers = head.headers
     if head.bad_line is not None:
@@ -251,28 +303,45 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         if name not in headers:
             raise head.error(400, f"Missing {name} header")
     seen: set[str] = set()
-    known = message._parsed
+    remember = headers.remember
+    top_via = None
+    contacts = None
     for name, value in headers:
-        lname = name.lower()
-        if lname in SINGLE_HEADERS:
-            if lname in seen:
+        if name in _SINGLE:
+            if name in seen:
                 raise head.error(400, f"Multiple {name} headers")
-            seen.add(lname)
+            seen.add(name)
         check = _CHECKS.get(name)
         if check is not None:
+            kept = _REMEMBERED.get(name)
             try:
+                if name in _REPEATED:
+                    remember(kept[0], shared_view(name, value, check, kept[1]))
+                    continue
                 parsed = check(value)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            if name in _REMEMBERED and name not in known:
-                known[name] = (value, parsed)
+            if kept is not None:
+                key, view = kept
+                remember(key, parsed if view is None else view(parsed))
         elif name == "Via":
             try:
                 first = _check_list(value, Via.parse)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
-            if first is not None and name not in known:
-                known[name] = first  # the top Via: (its text, parsed), as Message.via keys it
+            if top_via is None:
+                top_via = first
+        elif name == "Contact":
+            try:
+                line = _check_contacts(value)
+            except GrammarError as exc:
+                raise head.error(400, f"Bad {name}: {exc}") from None
+            contacts = line if contacts is None else contacts + line
+    if top_via is not None:
+        remember("via", top_via[1])  # the top Via: what Message.via parses
+    if contacts is not None:
+        remember("contact", tuple(a for a in contacts if a is not None))
+    remember("call-id", headers.get("Call-ID"))  # checked: word[@word], no blanks to strip
     if isinstance(message, Request):
         cseq = message.cseq
         if cseq.method != message.method:

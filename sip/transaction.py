@@ -533,6 +533,7 @@ class TransactionTable:
 
     def __init__(self, timers: Timers = DEFAULT, *, limit: int = DEFAULT_LIMIT) -> None:
         self.timers = timers
+        self._over: list = [None, None, None]  # timers, and them over UDP, over TCP
         self.limit = limit
         self._server: dict[tuple, ServerTransaction] = {}
         self._client: dict[tuple, ClientTransaction] = {}
@@ -549,7 +550,10 @@ class TransactionTable:
         if reliable is None:
             via = message.via
             reliable = is_reliable(via.transport) if via is not None else False
-        return self.timers.over(reliable)
+        over = self._over
+        if over[0] is not self.timers:  # made once per table (and per change of timers)
+            over[:] = [self.timers, self.timers.over(False), self.timers.over(True)]
+        return over[2 if reliable else 1]
 
     # -- server side ---------------------------------------------------------------------
     def find_server(self, request: Request) -> ServerTransaction | None:

@@ -34,7 +34,7 @@ from actors.peer_limits import ConnectionsPerSource, PeerLog
 from actors.trace import TRACE, TraceLogger
 from sip.framing import FramingError, StreamFramer, parse_datagram
 from sip.limits import StreamLimits
-from sip.grammar import split_list
+from sip.grammar import Params, split_list
 from sip.headers import Via
 from sip.message import Request, Response
 from sip.parser import SIPParseError
@@ -122,30 +122,34 @@ class DatagramFlow(Flow):
 
 def stamp_via(request: Request, host: str, port: int) -> None:
     """§18.2.1 + RFC 3581 §4: add ``received`` to the top Via when its sent-by host is not
-    ``host``, fill an empty ``rport`` with ``port``. Only the top Via's text changes."""
-    lines = request.headers.get_all("Via")
-    if not lines:
-        return
-    elements = split_list(lines[0])
-    if not elements:
-        return
+    ``host``, fill an empty ``rport`` with ``port``. Only the top Via's text changes.
+
+    The top Via is the message's parsed view (the parser keeps it), so nothing is parsed
+    here; when the text changes, the stamped Via becomes the view."""
     try:
-        via = Via.parse(elements[0])
+        via = request.via
     except ValueError:
         return  # the parser would have refused it; nothing to stamp
-    changed = False
-    if via.host.strip("[]").lower() != host.lower() or via.has_rport:
-        via.params["received"] = host
-        changed = True
-    if via.has_rport and not via.rport:
-        via.params["rport"] = str(port)
-        changed = True
-    if not changed:
+    if via is None:
         return
-    elements[0] = str(via)
-    request.headers.set("Via", ", ".join(elements))
+    received = via.host.strip("[]").lower() != host.lower() or via.has_rport
+    fill_rport = via.has_rport and not via.rport
+    if not received and not fill_rport:
+        return
+    params = Params(list(via.params))  # the view is shared: stamp a copy
+    if received:
+        params["received"] = host
+    if fill_rport:
+        params["rport"] = str(port)
+    stamped = Via(via.transport, via.host, via.port, params, via.protocol)
+    headers = request.headers
+    lines = headers.get_all("Via")
+    elements = split_list(lines[0])
+    elements[0] = str(stamped)
+    headers.set("Via", ", ".join(elements))
     for line in lines[1:]:
-        request.headers.add("Via", line)
+        headers.add("Via", line)
+    headers.remember("via", stamped)  # what parsing the new top Via gives
 
 
 def response_address(response: Response, source: tuple[str, int]) -> tuple[str, int]:

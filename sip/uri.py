@@ -248,8 +248,30 @@ def _pairs(text: str, allowed: frozenset, what: str, sep: str) -> tuple:
     return tuple(pairs)
 
 
+_KNOWN: dict[str, URI] = {}
+_KNOWN_MAX = 1024       # URIs remembered; then the memo starts over
+_KNOWN_LONGEST = 256    # characters: a longer URI is parsed each time, never remembered
+
+
 def parse_uri(text: str) -> URI:
-    """Parse an absolute URI; raises :class:`GrammarError` naming the bad part."""
+    """Parse an absolute URI; raises :class:`GrammarError` naming the bad part.
+
+    URIs are immutable, and the same few (the Request-URI, the From and To of a line, a
+    Contact) come in every message of a session: a URI parsed once is remembered by its
+    text and shared. The memo is bounded in entries and in the length of what it keeps,
+    so a peer sending new URIs only makes it start over."""
+    uri = _KNOWN.get(text)
+    if uri is None:
+        uri = _parse_uri(text)
+        if len(text) <= _KNOWN_LONGEST:
+            if len(_KNOWN) >= _KNOWN_MAX:
+                _KNOWN.clear()
+            _KNOWN[text] = uri
+    return uri
+
+
+def _parse_uri(text: str) -> URI:
+    """parse_uri without the memo: the grammar itself."""
     scheme, colon, rest = text.partition(":")
     if not colon or not _SCHEME.match(scheme):
         raise GrammarError(f"not a URI: {text[:40]!r}")

@@ -78,3 +78,18 @@ def test_a_header_changed_after_building_is_parsed_afresh():
     request.headers.set("To", "<sip:other@example.com>;tag=x9")
     request.headers.set("CSeq", "77 INFO")
     assert request.to_tag == "x9" and request.cseq.number == 77
+
+
+def test_a_template_request_carries_its_parses():
+    """What the transaction layer reads back at once (CSeq, the top Via's branch, the
+    tags) is handed over by the dialog that built the request, not parsed again."""
+    dialog = Dialog.from_invite(parse(INVITE), local_tag="srv1", via_factory=lambda: VIA)
+    dialog.request("INFO", b"<a/>", "application/csta+xml")  # the template is made here
+    request = dialog.request("INFO", b"<b/>", "application/csta+xml")
+    unparsed = AssertionError("parsed again")
+    with mock.patch.object(CSeq, "parse", side_effect=unparsed), \
+            mock.patch.object(Via, "parse", side_effect=unparsed), \
+            mock.patch("sip.message.parse_address", side_effect=unparsed):
+        assert request.cseq == CSeq(dialog.local_cseq, "INFO")
+        assert request.branch.startswith("z9hG4bK") and request.branch in request.headers.get("Via")
+        assert (request.from_tag, request.to_tag) == ("srv1", dialog.remote_tag)
