@@ -31,6 +31,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python import failure, threadable
 
+from actors.socket_write import TURN_WRITES
 from actors.trace import TraceLogger
 
 __all__ = [
@@ -205,17 +206,24 @@ class Runtime:
             self.reactor.callLater(0, self._drain)
 
     def run(self, limit: int | None = None) -> int:
-        """Handle up to `limit` queued messages now (all of them when None)."""
+        """Handle up to `limit` queued messages now (all of them when None).
+
+        What the actors write to connections meanwhile leaves when the pass ends, one
+        send per connection (actors.socket_write.TURN_WRITES)."""
         ready = self._ready
         done = 0
-        while ready and (limit is None or done < limit):
-            actor = ready.popleft()
-            n = actor._drain_some(self.per_actor)
-            done += n
-            if actor._inbox_queue and not actor.actor_stopped._set:
-                ready.append(actor)
-            else:
-                actor._queued = False
+        TURN_WRITES.hold()
+        try:
+            while ready and (limit is None or done < limit):
+                actor = ready.popleft()
+                n = actor._drain_some(self.per_actor)
+                done += n
+                if actor._inbox_queue and not actor.actor_stopped._set:
+                    ready.append(actor)
+                else:
+                    actor._queued = False
+        finally:
+            TURN_WRITES.release()
         self.handled += done
         return done
 

@@ -34,3 +34,58 @@ def write_now(transport, data: bytes) -> None:
             return
         data = data[sent:]
     transport.write(data)
+
+
+class TurnWrites:
+    """The writes of one pass of the actor runtime, per connection, sent when it ends.
+
+    While the runtime handles a batch of messages (`hold` … `release`, from
+    actors.runtime.Runtime.run), what the actors write to a connection is kept and sent
+    as one `write_now` when the pass ends: twenty CTI sessions answered on one TCP
+    connection in a pass are one send, not twenty. Outside a pass (a protocol answering
+    straight from `dataReceived`) a write goes out at once. All of a connection's writes
+    must come here, so the order on the wire is the order written; `flush(transport)`
+    before closing it, and `discard(transport)` once it is lost.
+    """
+
+    __slots__ = ("_pending", "_held")
+
+    def __init__(self) -> None:
+        self._pending: dict = {}  # transport -> [bytes], in first-write order
+        self._held = 0
+
+    def hold(self) -> None:
+        self._held += 1
+
+    def release(self) -> None:
+        self._held -= 1
+        if not self._held and self._pending:
+            self.flush()
+
+    def write(self, transport, data: bytes) -> None:
+        if not self._held:
+            write_now(transport, data)
+            return
+        chunks = self._pending.get(transport)
+        if chunks is None:
+            self._pending[transport] = [data]
+        else:
+            chunks.append(data)
+
+    def flush(self, transport=None) -> None:
+        """Send what is kept: for one connection, or for all of them."""
+        if transport is not None:
+            chunks = self._pending.pop(transport, None)
+            if chunks:
+                write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            return
+        pending, self._pending = self._pending, {}
+        for transport, chunks in pending.items():
+            write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+    def discard(self, transport) -> None:
+        self._pending.pop(transport, None)
+
+
+#: The process's one batch: the runtime holds it while it handles messages.
+TURN_WRITES = TurnWrites()

@@ -22,7 +22,7 @@ from twisted.internet import protocol
 
 from actors.peer_limits import ConnectionsPerSource, PeerLog
 from actors.phone import LinkLost, Received
-from actors.socket_write import write_now
+from actors.socket_write import TURN_WRITES
 from actors.trace import TraceLogger
 from sccp.framing import Decoder, FramingError, encode
 from sccp.message import MalformedMessage, RawMessage
@@ -62,7 +62,7 @@ class SCCPServerProtocol(protocol.Protocol):
     # -- PhoneLink, for the phone actor --------------------------------------------------
     def send(self, message) -> None:
         if not self._closing:
-            write_now(self.transport, encode(message))
+            TURN_WRITES.write(self.transport, encode(message))
 
     def send_all(self, messages) -> None:
         """Several messages in one transport write (one call step's sequence): the same
@@ -70,12 +70,13 @@ class SCCPServerProtocol(protocol.Protocol):
         if not self._closing:
             data = b"".join(map(encode, messages))
             if data:
-                write_now(self.transport, data)
+                TURN_WRITES.write(self.transport, data)
 
     def close(self, reason: str) -> None:
         if not self._closing:
             self._closing = True
             log.debug("closing {peer} ({device}): {reason}", peer=self.peer, device=self.device or "-", reason=reason)
+            TURN_WRITES.flush(self.transport)  # what was written before the close goes first
             self.transport.loseConnection()
 
     # -- Twisted ------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class SCCPServerProtocol(protocol.Protocol):
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self._closing = True
+        TURN_WRITES.discard(self.transport)
         self._cancel_timeout()
         self._uncount()
         connections = getattr(getattr(self, "factory", None), "connections", None)

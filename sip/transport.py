@@ -31,6 +31,7 @@ from twisted.application import internet
 from twisted.internet import protocol
 
 from actors.peer_limits import ConnectionsPerSource, PeerLog
+from actors.socket_write import TURN_WRITES
 from actors.trace import TRACE, TraceLogger
 from sip.framing import FramingError, StreamFramer, parse_datagram
 from sip.limits import StreamLimits
@@ -335,15 +336,17 @@ class SIPStreamProtocol(protocol.Protocol):
             data = message.encode()
             if TRACE.is_enabled(MESSAGES) and self.flow is not None:
                 _trace("Sent to", data, self.flow.peer, self.transport_name)
-            self.transport.write(data)
+            TURN_WRITES.write(self.transport, data)
 
     def close(self) -> None:
         if not self.closing:
             self.closing = True
+            TURN_WRITES.flush(self.transport)  # what was written before the close goes first
             self.transport.loseConnection()
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self.closing = True
+        TURN_WRITES.discard(self.transport)
         if self._deadline is not None and self._deadline.active():
             self._deadline.cancel()
         self._deadline = None

@@ -90,3 +90,68 @@ def test_other_transports_get_write():
     write_now(transport, b"one")
     write_now(transport, b"two")
     assert transport.value() == b"onetwo"
+
+
+class Counting(StringTransport):
+    def __init__(self):
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data):
+        self.writes += 1
+        super().write(data)
+
+
+def test_a_pass_of_the_runtime_sends_each_connection_its_writes_once_in_order():
+    from actors.socket_write import TurnWrites
+
+    writes, a, b = TurnWrites(), Counting(), Counting()
+    writes.hold()
+    writes.write(a, b"1")
+    writes.write(b, b"x")
+    writes.write(a, b"2")
+    writes.hold()  # a nested pass (run_until_idle inside a handler) does not flush
+    writes.write(a, b"3")
+    writes.release()
+    assert a.writes == b.writes == 0
+    writes.release()
+    assert (a.value(), a.writes, b.value(), b.writes) == (b"123", 1, b"x", 1)
+    writes.write(a, b"4")  # outside a pass: at once
+    assert (a.value(), a.writes) == (b"1234", 2)
+
+
+def test_flush_before_close_and_nothing_kept_for_a_lost_connection():
+    from actors.socket_write import TurnWrites
+
+    writes, a, b = TurnWrites(), Counting(), Counting()
+    writes.hold()
+    writes.write(a, b"bye")
+    writes.flush(a)  # what a protocol does before loseConnection
+    assert a.value() == b"bye"
+    writes.write(b, b"lost")
+    writes.discard(b)  # connectionLost
+    writes.release()
+    assert b.value() == b"" and a.writes == 1
+
+
+def test_the_runtime_holds_the_writes_while_it_handles_messages():
+    from actors.runtime import ReactorActor, Runtime, set_runtime
+
+    transport = Counting()
+
+    class Writer(ReactorActor):
+        def on_receive(self, message):
+            from actors.socket_write import TURN_WRITES
+            TURN_WRITES.write(transport, message)
+
+    runtime = Runtime(reactor=task.Clock())
+    previous = set_runtime(runtime)
+    try:
+        refs = [Writer.start() for _ in range(3)]
+        for i, ref in enumerate(refs):
+            ref.tell(b"%d" % i)
+        runtime.run_until_idle()
+        assert (transport.value(), transport.writes) == (b"012", 1)
+        runtime.stop_all()
+    finally:
+        set_runtime(previous)
