@@ -18,12 +18,24 @@ __all__ = ["failure_text", "format_event", "format_line", "level_name"]
 _LEVEL_NAMES = {level: level.name for level in LogLevel.iterconstants()}
 
 
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+
+
 def _format_time(when: Any) -> str:
+    # Lines come many to a second: the date and time of the second are formatted once
+    # (local time, as datetime.fromtimestamp gives it), only the milliseconds each time.
+    global _second
     try:
-        stamp = datetime.datetime.fromtimestamp(float(when))
+        when = float(when)
+        whole = int(when // 1)
+        micro = round((when - whole) * 1e6)  # rounded as datetime.fromtimestamp rounds it
+        if micro >= 1_000_000:
+            whole, micro = whole + 1, micro - 1_000_000
+        if whole != _second[0]:
+            _second = (whole, datetime.datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S."))
     except (TypeError, ValueError, OverflowError, OSError):
         return "----------- --:--:--.---"
-    return stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+    return f"{_second[1]}{micro // 1000:03d}"
 
 
 def level_name(level: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -250,3 +251,16 @@ def test_trace_logger_drops_untraced_debug_at_the_source():
         ]
     finally:
         T.TRACE.disable_all()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.floats(min_value=-1e9, max_value=4e9),
+                 st.integers(min_value=1_764_600_000, max_value=1_764_600_005).map(
+                     lambda s: s + 0.9999995), st.just(1_764_600_000.0005)))
+def test_a_line_time_is_what_datetime_formats(when):
+    """The text of a line's time is remembered per second (issue 15); it stays what
+    datetime.fromtimestamp makes of it, rounding of the microseconds included."""
+    from cme.trace.format import _format_time
+
+    stamp = datetime.datetime.fromtimestamp(when)
+    assert _format_time(when) == stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
