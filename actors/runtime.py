@@ -5,9 +5,9 @@ sessions that is thousands of threads contending for the GIL. Here every actor's
 a deque, and one `Runtime` per reactor keeps a queue of actors that have mail. A single
 reactor call drains it, a bounded batch at a time so socket I/O is never starved. pykka
 documents `_create_actor_inbox`, `_create_future` and `_start_actor_loop` as the hooks
-for new actor types; those, and a shortcut in `_handle_receive` for domain messages, are
-all this module overrides, so `tell`, `ask`, `proxy` and `ActorRegistry` behave as pykka
-documents.
+for new actor types; those, a shortcut in `_handle_receive` for domain messages and a
+leaner `tell`/`is_alive` on the actor's ref are all this module overrides, so `tell`,
+`ask`, `proxy` and `ActorRegistry` behave as pykka documents.
 
 Rules that follow from running on the reactor thread:
 - Nothing in an actor may block. `ask(..., block=False)` returns a `ReactorFuture`; turn
@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import pykka
 from pykka import ActorDeadError, ActorRegistry, messages
+from pykka._envelope import Envelope  # what pykka's own tell sends
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python import failure, threadable
@@ -294,7 +295,8 @@ class _ReactorInbox:
 
     def put(self, envelope, /) -> None:
         actor = self._actor
-        if not _on_reactor_thread():
+        io = threadable.ioThread  # _on_reactor_thread(), inline: this runs for every message
+        if io is not None and io != threading.get_ident():
             actor._runtime.reactor.callFromThread(self.put, envelope)
             return
         actor._inbox_queue.append(envelope)
@@ -307,6 +309,20 @@ class _ReactorInbox:
 
     def empty(self) -> bool:
         return not self._actor._inbox_queue
+
+
+class ReactorActorRef(pykka.ActorRef):
+    """pykka's ActorRef, with `tell` and `is_alive` reading the stop flag directly: they
+    run for every message the server sends, and pykka's own go through two more calls
+    (`is_alive` → `is_set`). Same semantics: a stopped actor raises ActorDeadError."""
+
+    def is_alive(self) -> bool:
+        return not self.actor_stopped._set
+
+    def tell(self, message: Any) -> None:
+        if self.actor_stopped._set:
+            raise ActorDeadError(f"{self} not found")
+        self.actor_inbox.put(Envelope(message))
 
 
 class ReactorActor(pykka.Actor):
@@ -338,8 +354,7 @@ class ReactorActor(pykka.Actor):
         stopped = _StopFlag()
         self.actor_inbox = inbox
         self.actor_stopped = stopped  # type: ignore[assignment]
-        self._actor_ref.actor_inbox = inbox
-        self._actor_ref.actor_stopped = stopped  # type: ignore[assignment]
+        self._actor_ref = ReactorActorRef(self)  # reads the inbox and stop flag just set
 
     # -- identity and logging ----------------------------------------------------------
     @property

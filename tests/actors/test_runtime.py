@@ -156,6 +156,19 @@ def test_messages_left_after_stop_are_answered_with_actor_dead(runtime, clock):
     assert errors and errors[0].check(pykka.ActorDeadError)
 
 
+def test_a_stopped_actor_is_not_alive_and_a_tell_to_it_raises(runtime, clock):
+    """The ref's lean tell/is_alive (issue 15) keep pykka's semantics."""
+    ref = Recorder.start()
+    assert ref.is_alive()
+    ref.tell("first")
+    ref.stop(block=False)
+    clock.advance(0)
+    assert not ref.is_alive()
+    with pytest.raises(pykka.ActorDeadError):
+        ref.tell("too late")
+    assert pykka.ActorRegistry.get_by_urn(ref.actor_urn) is None
+
+
 class StepReactor:
     """Records callLater(0, f) so the test runs one reactor turn at a time."""
 
