@@ -227,8 +227,10 @@ class CTISessionActor(ReactorActor):
                 self._ok_executor.run(self._ok, self._ok.ack(), self.flow)
             was = self.state
             if self._fire("ack") and was != self.state:
-                self.log.info("session {id} from {user} on {line} is active", id=self.session_id,
-                              user=self.user, line=self.line_number)
+                # a trace line, not an info one: the gateway logged the session when it
+                # accepted the INVITE, and its end is logged with the reason
+                self.log.debug("session {id} from {user} on {line} is active", id=self.session_id,
+                               user=self.user, line=self.line_number)
         elif isinstance(message, ServiceDone) and isinstance(message.csta, FEATURES):
             try:
                 in_effect = message.future.get()
