@@ -53,6 +53,20 @@ class DeviceID:
         return self.digits
 
 
+_KNOWN: dict[tuple[str, str | None], DeviceID] = {}
+_KNOWN_MAX = 1024  # device IDs remembered; then the memo starts over
+
+
 def parse_device_id(text: str, type_of_number: str | None = None) -> DeviceID:
-    """DeviceID from a request's text (ValueError when it names no number)."""
-    return DeviceID(text.strip(), dial_digits(text), type_of_number)
+    """DeviceID from a request's text (ValueError when it names no number).
+
+    An application names the same few devices in every request, so what a text gives is
+    remembered (DeviceID is frozen; a text that names no number is never remembered)."""
+    key = (text, type_of_number)
+    device = _KNOWN.get(key)
+    if device is None:
+        device = DeviceID(text.strip(), dial_digits(text), type_of_number)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = device
+    return device

@@ -30,3 +30,19 @@ def test_parse_device_id_keeps_the_original_text_for_echoing():
     d = parse_device_id(" tel:201;phone-context=dialstring ", "dynamic")
     assert d == DeviceID("tel:201;phone-context=dialstring", "201", "dynamic")
     assert str(d) == "201"
+
+
+@pytest.mark.parametrize("text,kind", [("tel:201", None), (" sip:201@cme;user=phone ", "dialingNumber"),
+                                       ("201", "dialingNumber"), ("201", None)])
+def test_a_remembered_device_id_is_what_parsing_gives(text, kind):
+    """parse_device_id remembers what a text gives (issue 15): the same value as building
+    it afresh, every time, whatever was parsed before."""
+    fresh = DeviceID(text.strip(), dial_digits(text), kind)
+    assert parse_device_id(text, kind) == fresh
+    assert parse_device_id(text, kind) == fresh and parse_device_id(text, kind).type_of_number == kind
+
+
+def test_a_text_that_names_no_number_fails_every_time():
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            parse_device_id("tel:alice")
