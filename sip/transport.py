@@ -284,8 +284,14 @@ class SIPStreamProtocol(protocol.Protocol):
         if self.clock is None or self.closing:
             return
         due = self._due()
-        if self._deadline is not None and self._deadline.active():
-            self._deadline.cancel()
+        current = self._deadline
+        if current is not None and current.active():
+            if due is not None and current.getTime() <= due[0]:
+                # Every message moves the idle deadline later: the call already set wakes
+                # first, finds the new due time and re-arms (_deadline_passed), instead of a
+                # cancel and a new DelayedCall per read.
+                return
+            current.cancel()
         self._deadline = None
         if due is not None:
             self._deadline = self.clock.callLater(max(0.0, due[0] - self.clock.seconds()),

@@ -235,3 +235,30 @@ def test_new_limits_reach_live_connections(lab):
     assert connect(factory, "192.0.2.7", 6000)[0] is None  # the one allowed is still held
     lose(proto)
     assert connect(factory, "192.0.2.7", 6001)[0] is not None
+
+
+def test_messages_do_not_each_reschedule_the_deadline(lab):
+    """Each read moves the idle deadline later; the call already set is kept and re-arms
+    when it wakes (issue 15), so a busy connection costs no DelayedCall per read, and the
+    idle close still comes exactly `idle` seconds after the last message."""
+    clock, _core, factory = lab
+    scheduled = []
+    call_later = clock.callLater
+
+    def counting(delay, f, *args, **kwargs):
+        call = call_later(delay, f, *args, **kwargs)
+        if getattr(f, "__name__", "") == "_deadline_passed":
+            scheduled.append(call)
+        return call
+
+    clock.callLater = counting
+    proto, transport = connect(factory)
+    for n in range(50):
+        clock.advance(1)
+        proto.dataReceived(options(branch=f"z9hG4bKm{n}"))
+    assert len(scheduled) <= 2  # the first-message deadline, then the idle one when it woke
+    last = clock.seconds()
+    clock.advance(LIMITS.idle - 0.5)
+    assert not transport.disconnecting
+    clock.advance(0.5)
+    assert transport.disconnecting and clock.seconds() == last + LIMITS.idle
