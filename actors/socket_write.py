@@ -17,6 +17,9 @@ StringTransport) is simply given to `transport.write`.
 from __future__ import annotations
 
 from twisted.internet import tcp
+from twisted.logger import Logger
+
+_log = Logger(namespace="cme.actors.socket_write")
 
 _TCP = (tcp.Server, tcp.Client)
 
@@ -81,7 +84,10 @@ class TurnWrites:
             return
         pending, self._pending = self._pending, {}
         for transport, chunks in pending.items():
-            write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            try:
+                write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            except Exception:  # one broken transport must not keep the others' data
+                _log.failure("writing to {transport!r} failed", transport=transport)
 
     def discard(self, transport) -> None:
         self._pending.pop(transport, None)

@@ -155,3 +155,26 @@ def test_the_runtime_holds_the_writes_while_it_handles_messages():
         runtime.stop_all()
     finally:
         set_runtime(previous)
+
+
+def test_a_transport_that_fails_does_not_keep_the_others_data():
+    from twisted.logger import globalLogPublisher
+
+    from actors.socket_write import TurnWrites
+
+    class Broken(StringTransport):
+        def write(self, data):
+            raise RuntimeError("broken")
+
+    logged = []
+    globalLogPublisher.addObserver(logged.append)
+    try:
+        writes, broken, good = TurnWrites(), Broken(), Counting()
+        writes.hold()
+        writes.write(broken, b"lost")
+        writes.write(good, b"kept")
+        writes.release()
+    finally:
+        globalLogPublisher.removeObserver(logged.append)
+    assert good.value() == b"kept"
+    assert any(e.get("log_failure") is not None for e in logged)
