@@ -9,6 +9,7 @@ monitor on that device expects in localConnectionInfo.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,13 @@ STEPS = frozenset({
 })
 
 
-@dataclass(frozen=True, slots=True)
-class CallStep:
-    """One step of one call, for one endpoint that shows the line."""
+class CallStep(NamedTuple):
+    """One step of one call, for one endpoint that shows the line.
+
+    Immutable like the other messages here, but a NamedTuple rather than a frozen
+    dataclass: a line builds one for each step of each call (about 13 a phone-to-phone
+    call) and a frozen dataclass of these 18 fields costs ~2.4 us to build (a setattr
+    per field) against ~0.5 us for the tuple."""
 
     step: str  # one of STEPS
     line: int  # the line's ephone-dn tag

@@ -24,7 +24,7 @@ from actors.line_features import Features
 from actors.line_prompt import Prompting
 from actors.line_transfer import Transfers
 from actors.runtime import ReactorActor
-from actors.status import CallView, LineStatus
+from actors.status import CallViews, LineStatus
 from fsm.connection import CONNECTION
 
 
@@ -45,6 +45,8 @@ class LineActor(ReactorActor):
         self.transfers = Transfers(self.calls, switch, self.log)
         self.cti = CTIServices(self.calls, switch, prompting=self.prompting, transfers=self.transfers,
                                dtmf=self.dtmf, log=self.log)
+        self._indexed: set[int] = set()  # the call ids the board's call index has for this line
+        status.calls = CallViews(self.calls.connections)  # read by the CLI when it asks
         self._update()
 
     @property
@@ -115,16 +117,13 @@ class LineActor(ReactorActor):
         endpoints = self.audience.endpoints
         if status.phones != endpoints.keys():  # a new set only when one came or went
             status.phones = set(endpoints)
-        before = status.calls
-        if not connections and not before:
-            return  # idle before and after: no call to show
-        status.calls = {
-            conn.call_id: CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling,
-                                   conn.called, conn.device, conn.peer.call_id if conn.peer else None)
-            for conn in connections.values()
-        }
-        if self.board is not None and before.keys() != status.calls.keys():
-            self.board.index_calls(self.dn.tag, before.keys(), status.calls.keys())
+        # the calls themselves are read by the CLI when it asks (status.calls, CallViews);
+        # the board's call index follows the set of call ids, which changes twice a call
+        indexed = self._indexed
+        if self.board is not None and indexed != connections.keys():
+            now = set(connections)
+            self.board.index_calls(self.dn.tag, indexed, now)
+            self._indexed = now
 
     # -- endpoints and monitors ---------------------------------------------------------------
     def _endpoint_up(self, m: EndpointUp) -> None:

@@ -6,6 +6,7 @@ thread) and the CLI only reads. Nothing else may write a record.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -41,6 +42,36 @@ class CallView:
     peer_call_id: int | None = None
 
 
+class CallViews(Mapping):
+    """A line's calls as the CLI shows them (call id -> CallView), read from the line's own
+    connections (actors/connection.py) when the CLI asks, not rebuilt after every message
+    the line handles (about 18 a call). The line's actor and the CLI both run on the
+    reactor thread, so what is read is the line as it stands between two messages: the
+    same views a copy written after each message would hold."""
+
+    __slots__ = ("_connections",)
+
+    def __init__(self, connections: dict) -> None:
+        self._connections = connections  # call id -> Connection, the line's own (live) dict
+
+    def __getitem__(self, call_id: int) -> CallView:
+        return _view(self._connections[call_id])
+
+    def __iter__(self):
+        return iter(list(self._connections))
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    def __repr__(self) -> str:
+        return f"CallViews({dict(self)!r})"
+
+
+def _view(conn) -> CallView:
+    return CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling, conn.called,
+                    conn.device, conn.peer.call_id if conn.peer else None)
+
+
 @dataclass(slots=True)
 class LineStatus:
     tag: int
@@ -48,7 +79,7 @@ class LineStatus:
     name: str = ""
     state: str = "down"  # down (no registered phone, not cti notify), idle, ...
     phones: set[str] = field(default_factory=set)  # registered devices showing this DN
-    calls: dict[int, CallView] = field(default_factory=dict)  # call id -> view
+    calls: Mapping[int, CallView] = field(default_factory=dict)  # call id -> view (a line actor's: CallViews)
 
 
 @dataclass

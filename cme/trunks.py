@@ -88,6 +88,8 @@ class TrunkGateway:
         return self.config.dial_peers.values()  # read live: configure terminal may change them
 
     def route(self, digits: str) -> tuple[TrunkRoute | None, bool]:
+        if not self.config.dial_peers:  # no dial-peer (read live): nothing to match, asked every digit
+            return None, False
         peers = self._peers()
         found = outbound_peers(peers, digits)
         more = longer_possible(peers, digits)

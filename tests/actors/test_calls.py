@@ -285,3 +285,48 @@ def test_a_call_transferred_back_to_its_own_line_cannot_be_sent_on_while_it_ring
     a.do("resume")
     a.do("on_hook")
     assert ex.line_connections() == {1: [], 2: [], 3: [], 4: []}
+
+
+def test_the_interdigit_timer_starts_again_at_each_digit_with_the_digits_so_far(ex):
+    """The line moves its pending timer at each digit (LineCalls.arm_timer) rather than
+    making a new one: it must fire interdigit seconds after the LAST digit, for the digits
+    dialled by then (a timer left with the first digit's message would be stale and ignored),
+    and only one timer per call may be pending."""
+    a = ex.phone(A)
+    a.do("off_hook").do("dial", "2")
+    pending = len(ex.clock.getDelayedCalls())
+    ex.advance(4)
+    a.do("dial", "0")
+    ex.advance(4)
+    a.do("dial", "3")  # 203: a prefix of 2030, so the line waits for more
+    assert len(ex.clock.getDelayedCalls()) == pending  # moved, not one more
+    ex.advance(4.9)
+    assert only_call(a).state == CallState.OFF_HOOK  # 8.9 s after the first digit: still waiting
+    ex.advance(0.1)
+    assert only_call(a).state == CallState.INVALID_NUMBER and tone(a) == Tone.REORDER  # 203 routed: no such number
+
+
+def test_the_cli_call_views_are_the_line_connections_as_they_stand(ex):
+    """status.calls (show cti call, show ephone-dn) is read from the line's connections
+    when asked (actors/status.py CallViews): the same CallViews a copy written after each
+    message held, every field, and the board's call index follows."""
+    from actors.status import CallView
+
+    a, b = ex.phone(A), ex.phone(B)
+    board = ex.telephony.board
+    a.do("off_hook").do("dial", "202")
+    b.do("answer")
+    actors = {tag: ref._actor_weakref() for tag, ref in ex.telephony.lines.items()}
+    (ca,) = actors[1].connections.values()
+    (cb,) = actors[2].connections.values()
+    assert dict(board.lines[1].calls) == {ca.call_id: CallView(
+        ca.call_id, 1, "connected", ca.gcid, "201", "202", A, cb.call_id)}
+    assert dict(board.lines[2].calls) == {cb.call_id: CallView(
+        cb.call_id, 1, "connected", cb.gcid, "201", "202", B, ca.call_id)}
+    assert len(board.lines[1].calls) == 1 and list(board.lines[2].calls) == [cb.call_id]
+    assert board.call_lines == {ca.call_id: 1, cb.call_id: 2}
+    a.do("hold")
+    assert board.lines[1].calls[ca.call_id].state == "hold" and board.lines[1].state == "hold"
+    a.do("resume").do("on_hook")
+    assert board.lines[1].calls == {} and board.lines[2].calls == {} and board.call_lines == {}
+    assert board.lines[1].state == board.lines[2].state == "idle"
