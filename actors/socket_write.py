@@ -80,12 +80,12 @@ class TurnWrites:
         if transport is not None:
             chunks = self._pending.pop(transport, None)
             if chunks:
-                write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                write_now(transport, b"".join(chunks))  # one chunk: join returns it as it is
             return
         pending, self._pending = self._pending, {}
         for transport, chunks in pending.items():
             try:
-                write_now(transport, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                write_now(transport, b"".join(chunks))
             except Exception:  # one broken transport must not keep the others' data
                 _log.failure("writing to {transport!r} failed", transport=transport)
 

@@ -265,6 +265,11 @@ class Scanner:
             found = match(text, self.pos)
         if self.pos == len(text):
             return params  # all of them matched: the walk would find the end at once
+        return self.walk_params(params)
+
+    def walk_params(self, params: Params) -> Params:
+        """The character walk of :meth:`params` from here, adding to ``params``: the
+        general path, and the reference its fast path is tested against."""
         while True:
             self.skip_ws()
             if self.at_end():

@@ -127,39 +127,44 @@ class Via:
     def parse(cls, text: str) -> "Via":
         head = _VIA_HEAD.match(text)
         if head is not None:  # the common shape in one compiled match (see _VIA_HEAD)
+            protocol, transport, host, port = _sent_by(head)
             sc = Scanner(text, head.end())
-            sent = _sent_by(head)
-            params = sc.params()
-            _check_via_params(params)
-            return cls(sent[1], sent[2], sent[3], params, sent[0])
         else:
-            sc = Scanner(text)
-            sc.skip_ws()
-            name = sc.token("protocol name")
-            sc.expect("/", "'/'")
-            version = sc.token("protocol version")
-            sc.expect("/", "'/'")
-            transport = sc.token("transport")
-            if not sc.skip_ws():
-                raise GrammarError("no space before sent-by")
-            if sc.peek() == "[":
-                end = sc.text.find("]", sc.pos)
-                if end < 0:
-                    raise GrammarError("unterminated IPv6 reference")
-                host = sc.text[sc.pos:end + 1]
-                sc.pos = end + 1
-            else:
-                host = sc.take(TOKEN_CHARS)
-            parse_host(host, "sent-by host")
-            port = None
-            sc.skip_ws()
-            if sc.peek() == ":":
-                sc.pos += 1
-                sc.skip_ws()
-                port = parse_port(sc.take(frozenset("0123456789")))
+            sc, protocol, transport, host, port = walk_via_head(text)
         params = sc.params()
         _check_via_params(params)
-        return cls(transport.upper(), host, port, params, f"{name}/{version}")
+        return cls(transport, host, port, params, protocol)
+
+
+def walk_via_head(text: str) -> tuple[Scanner, str, str, str, int | None]:
+    """The character walk of a Via up to its parameters: (the scanner there, protocol,
+    transport, host, port). The general path of Via.parse, and the reference its fast
+    path is tested against."""
+    sc = Scanner(text)
+    sc.skip_ws()
+    name = sc.token("protocol name")
+    sc.expect("/", "'/'")
+    version = sc.token("protocol version")
+    sc.expect("/", "'/'")
+    transport = sc.token("transport")
+    if not sc.skip_ws():
+        raise GrammarError("no space before sent-by")
+    if sc.peek() == "[":
+        end = sc.text.find("]", sc.pos)
+        if end < 0:
+            raise GrammarError("unterminated IPv6 reference")
+        host = sc.text[sc.pos:end + 1]
+        sc.pos = end + 1
+    else:
+        host = sc.take(TOKEN_CHARS)
+    parse_host(host, "sent-by host")
+    port = None
+    sc.skip_ws()
+    if sc.peek() == ":":
+        sc.pos += 1
+        sc.skip_ws()
+        port = parse_port(sc.take(frozenset("0123456789")))
+    return sc, f"{name}/{version}", transport.upper(), host, port
 
 
 def _check_via_params(params: Params) -> None:

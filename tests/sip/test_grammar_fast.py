@@ -5,35 +5,13 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sip.grammar import HOST_VALUE_CHARS, TOKEN_CHARS, GrammarError, Params, Scanner
-from sip.headers import Via, decimal
-from sip.uri import parse_host, parse_port
+from sip.grammar import GrammarError, Params, Scanner
+from sip.headers import Via, _check_via_params, walk_via_head
 
 
 def walk_params(sc: Scanner) -> Params:
-    """Scanner.params as it was before the fast path: the character walk alone."""
-    params = Params()
-    while True:
-        sc.skip_ws()
-        if sc.at_end():
-            return params
-        if sc.peek() != ";":
-            raise GrammarError(f"unexpected {sc.peek()!r} where ';' or the end belongs")
-        sc.pos += 1
-        sc.skip_ws()
-        name = sc.token("parameter name")
-        sc.skip_ws()
-        value = None
-        if sc.peek() == "=":
-            sc.pos += 1
-            sc.skip_ws()
-            if sc.peek() == '"':
-                value = sc.quoted_raw()
-            else:
-                value = sc.take(HOST_VALUE_CHARS)
-                if not value:
-                    raise GrammarError(f"parameter {name} has an empty value")
-        params._items.append((name, value))
+    """Scanner.params without its fast path: the character walk alone."""
+    return sc.walk_params(Params())
 
 
 def outcome(parse, text: str, pos: int):
@@ -73,42 +51,11 @@ def test_params_fast_path_is_the_walk_on_likely_pieces(pieces, pos):
 
 
 def walk_via(text: str):
-    """Via.parse as it was before the fast path: the character walk alone."""
-    sc = Scanner(text)
-    sc.skip_ws()
-    name = sc.token("protocol name")
-    sc.expect("/", "'/'")
-    version = sc.token("protocol version")
-    sc.expect("/", "'/'")
-    transport = sc.token("transport")
-    if not sc.skip_ws():
-        raise GrammarError("no space before sent-by")
-    if sc.peek() == "[":
-        end = sc.text.find("]", sc.pos)
-        if end < 0:
-            raise GrammarError("unterminated IPv6 reference")
-        host = sc.text[sc.pos:end + 1]
-        sc.pos = end + 1
-    else:
-        host = sc.take(TOKEN_CHARS)
-    parse_host(host, "sent-by host")
-    port = None
-    sc.skip_ws()
-    if sc.peek() == ":":
-        sc.pos += 1
-        sc.skip_ws()
-        port = parse_port(sc.take(frozenset("0123456789")))
+    """Via.parse without its fast paths: the character walk alone."""
+    sc, protocol, transport, host, port = walk_via_head(text)
     params = walk_params(sc)
-    ttl = params.get("ttl")
-    if ttl is not None:
-        decimal(ttl, 255, "Via ttl")
-    rport = params.get("rport")
-    if rport:
-        parse_port(rport)
-    received = params.get("received")
-    if received is not None:
-        parse_host(received if ":" not in received else f"[{received}]", "received")
-    return Via(transport.upper(), host, port, params, f"{name}/{version}")
+    _check_via_params(params)
+    return Via(transport, host, port, params, protocol)
 
 
 def via_outcome(parse, text: str):
