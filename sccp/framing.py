@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Callable
 
+from sccp.fields import Array, RecordType
 from sccp.message import Message, decode_message
 import sccp.messages  # noqa: F401  (registers every message class)
 
@@ -119,28 +120,79 @@ None where the class takes the general path."""
 
 
 def _frame_of(cls: type) -> Callable[[Message], bytes] | None:
-    """A function packing the whole frame of a ``cls`` message in one ``struct`` call, for a
-    class whose frame always has one size: flat fields (no records, no arrays) and no
-    extension group the encoder may leave out. It is compiled from the layout once per
-    class, reads each field as an attribute and converts only the text and address fields
-    (their ``to_item``); :func:`encode_general` stays the reference
-    (tests/sccp/test_fast_codec.py compares the two on every message type)."""
+    """A function packing the whole frame of a ``cls`` message in one ``struct`` call.
+
+    It is compiled from the layout once per class, reads each field as an attribute and
+    converts only the text and address fields (their ``to_item``). A field may be a
+    record of such fields (OpenReceiveChannel's and StartMediaTransmission's KeyInfo): its
+    fields are read through it. Where the layout has extension groups, the function first
+    leaves out the trailing groups that hold only defaults, as :meth:`Layout.pack` does,
+    and packs the body cut there (see :func:`_frame_source`). Arrays take the general
+    path. :func:`encode_general` stays the reference (tests/sccp/test_fast_codec.py
+    compares the two on every message type)."""
     layout = cls.__dict__.get("_layout")
-    if layout is None or not layout.flat or layout.extensions_from != len(layout.cuts) - 1:
+    if layout is None or 4 + layout.size > MAX_LENGTH:
         return None
-    length = 4 + layout.size
-    if length > MAX_LENGTH:
+    source = _frame_source(cls, layout)
+    if source is None:
         return None
-    ns = {"_pack": struct.Struct("<III" + layout.formats[-1]).pack}
-    items = [str(length), "m.header_version", str(cls.message_id)]
-    for i, (name, wire) in enumerate(layout.fields):
-        if wire.to_item is None:
-            items.append(f"m.{name}")
-        else:
-            ns[f"_to_{i}"] = wire.to_item
-            items.append(f"_to_{i}(m.{name})")
-    exec(f"def frame(m):\n    return _pack({', '.join(items)})\n", ns)
+    ns, text = source
+    exec(text, ns)
     return ns["frame"]
+
+
+def _field_items(name: str, wire, ns: dict) -> list[str] | None:
+    """The expressions of one field's struct items, reading it from ``m``; None when the
+    field is not one item or a record of one-item fields."""
+    if isinstance(wire, RecordType):
+        inner = wire.cls._layout
+        out = []
+        for sub, sub_wire in inner.fields:
+            if sub_wire.count != 1 or isinstance(sub_wire, (RecordType, Array)):
+                return None
+            out.append(_item(f"m.{name}.{sub}", sub_wire, ns))
+        return out
+    if wire.count != 1 or isinstance(wire, Array):
+        return None
+    return [_item(f"m.{name}", wire, ns)]
+
+
+def _item(expr: str, wire, ns: dict) -> str:
+    if wire.to_item is None:
+        return expr
+    key = f"_to_{len(ns)}"
+    ns[key] = wire.to_item
+    return f"{key}({expr})"
+
+
+def _frame_source(cls: type, layout) -> tuple[dict, str] | None:
+    """The namespace and text of ``frame(m)`` for ``cls``, or None (general path)."""
+    ns: dict = {}
+    items: list[list[str]] = []
+    for name, wire in layout.fields:
+        field_items = _field_items(name, wire, ns)
+        if field_items is None:
+            return None
+        items.append(field_items)
+    lines = ["def frame(m):"]
+    last = len(layout.cuts) - 1
+    for index in range(last, layout.extensions_from - 1, -1):
+        cut = layout.cuts[index]
+        ns[f"_pack_{index}"] = struct.Struct("<III" + layout.formats[index]).pack
+        args = [str(4 + layout.structs[index].size), "m.header_version", str(cls.message_id)]
+        args += [expr for field_items in items[:cut] for expr in field_items]
+        pack = f"_pack_{index}({', '.join(args)})"
+        if index == layout.extensions_from:
+            lines.append(f"    return {pack}")
+            break
+        # the group ending at this cut holds a value: the body goes up to here
+        tests = []
+        for name, wire in layout.fields[layout.cuts[index - 1]:cut]:
+            ns[f"_d_{name}"] = wire.default
+            tests.append(f"m.{name} != _d_{name}")
+        lines.append(f"    if {' or '.join(tests)}:")
+        lines.append(f"        return {pack}")
+    return ns, "\n".join(lines) + "\n"
 
 
 def encode_general(message: Message) -> bytes:

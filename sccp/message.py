@@ -139,6 +139,9 @@ def message(message_id: int, optional: tuple[str, ...] = (),
         if message_id in MESSAGES:
             raise TypeError(f"message id 0x{message_id:04X} registered twice")
         MESSAGES[message_id] = cls
+        decode = _decoder_of(cls)
+        if decode is not None:
+            _DECODERS[message_id] = decode
         return cls
 
     return register
@@ -174,10 +177,52 @@ class MalformedMessage(RawMessage):
 
 def decode_message(message_id: int, header_version: int, body: bytes) -> Message:
     """The message object for one frame's id, version and body; never raises."""
+    decode = _DECODERS.get(message_id)
+    if decode is not None:
+        return decode(body, header_version)
     cls = MESSAGES.get(message_id)
     if cls is None:
         return RawMessage(message_id, header_version, body)
     return cls.decode_body(body, header_version)
+
+
+_DECODERS: dict[int, Any] = {}
+"""Per message id of a flat layout, its compiled decoder (see :func:`_decoder_of`)."""
+
+
+def _decoder_of(cls: type):
+    """``cls.decode_body`` for a flat layout (every field one struct item), compiled once:
+    the body cut at the longest cut it holds is unpacked by that cut's struct, the text,
+    enum and address items converted inline (their ``from_item``) and the message built
+    in one call. What the phone sends on a call (KeypadButton, OffHook, SoftKeyEvent,
+    OpenReceiveChannelAck, KeepAlive) is decoded here; a body shorter than the required
+    fields goes to ``decode_body``, which says why. ``decode_body`` stays the reference
+    (tests/sccp/test_fast_codec.py compares the two on every flat message and length)."""
+    layout: Layout = cls._layout
+    if not layout.flat:
+        return None
+    ns: dict = {"_cls": cls, "_general": cls.decode_body}
+    convert = dict(layout._convert_back)
+    lines = ["def decode(body, header_version):", "    size = len(body)"]
+    for index in range(len(layout.cuts) - 1, -1, -1):
+        cut, shape = layout.cuts[index], layout.structs[index]
+        names = [f"v{i}" for i in range(cut)]
+        args = []
+        for i, name in enumerate(names):
+            if i in convert:
+                ns[f"_from_{i}"] = convert[i]
+                args.append(f"_from_{i}({name})")
+            else:
+                args.append(name)
+        args += ["header_version=header_version", f"extra=body[{shape.size}:]"]
+        lines.append(f"    if size >= {shape.size}:")
+        if cut:
+            ns[f"_unpack_{index}"] = shape.unpack_from
+            lines.append(f"        {', '.join(names)}, = _unpack_{index}(body)")
+        lines.append(f"        return _cls({', '.join(args)})")
+    lines.append("    return _general(body, header_version)")
+    exec("\n".join(lines) + "\n", ns)
+    return ns["decode"]
 
 
 def fields_of(cls: type) -> tuple[tuple[str, Any], ...]:

@@ -142,3 +142,65 @@ def test_the_presenter_shares_the_messages_no_call_changes():
     far = show.answering(100_000, 7)
     assert far[1] == MESSAGES[0x0086](stimulus=Stimulus.LINE, stimulus_instance=100_000, lamp_mode=LampMode.ON)
     assert ("lamp", Stimulus.LINE, 100_000, LampMode.ON) not in show._SHARED
+
+
+# Records of one-item fields and extension groups take a compiled frame too (issue 15,
+# round 3): OpenReceiveChannel and StartMediaTransmission (a KeyInfo record; the latter an
+# extension group) are sent on every call, Register and RegisterReject have extensions.
+WITH_GROUPS = [MESSAGES[i] for i in (0x0105, 0x008A, 0x0001, 0x0027)]
+
+
+def test_records_and_extension_groups_take_a_compiled_frame():
+    from sccp.framing import _frame_of
+
+    for cls in WITH_GROUPS:
+        assert _frame_of(cls) is not None, cls.__name__
+    assert _frame_of(MESSAGES[0x0097]) is None  # ButtonTemplateRes: an array: general path
+
+
+def _with_defaults_from(data, cls, message):
+    """``message`` with the fields of its extension groups from a drawn cut on set back to
+    their defaults, so that every cut the encoder may stop at is reached."""
+    import dataclasses
+
+    layout = cls._layout
+    cut = layout.cuts[data.draw(st.integers(layout.extensions_from, len(layout.cuts) - 1))]
+    defaults = {name: wire.default for name, wire in layout.fields[cut:]}
+    return dataclasses.replace(message, **defaults)
+
+
+@settings(max_examples=400)
+@given(st.data())
+def test_compiled_frames_with_groups_equal_general_frames(data):
+    cls = data.draw(st.sampled_from(WITH_GROUPS))
+    message = _with_defaults_from(data, cls, data.draw(messages_of(cls)))
+    assert encode(message) == encode_general(message)
+    assert type(message).decode_body(encode(message)[12:], message.header_version) == message
+
+
+FLAT_IDS = sorted(cls.message_id for cls in FLAT)
+
+
+def test_every_flat_message_has_a_compiled_decoder():
+    from sccp.message import _DECODERS
+
+    assert sorted(_DECODERS) == FLAT_IDS
+
+
+@settings(max_examples=500)
+@given(st.data())
+def test_compiled_decoders_equal_decode_body(data):
+    """Any body, of any length around the layout's cuts (short, cut, full, longer)."""
+    from sccp.message import decode_message
+
+    cls = MESSAGES[data.draw(st.sampled_from(FLAT_IDS))]
+    size = cls._layout.size
+    body = data.draw(st.one_of(st.binary(max_size=size + 16),
+                               st.binary(min_size=size, max_size=size + 8),
+                               messages_of(cls).map(lambda m: m.encode_body())))
+    version = data.draw(st.integers(0, 2 ** 32 - 1))
+    fast, general = decode_message(cls.message_id, version, body), cls.decode_body(body, version)
+    assert fast == general and type(fast) is type(general)
+    names = [name for name, _ in cls._layout.fields] if type(fast) is cls else []
+    assert [type(getattr(fast, n)) for n in names] == [type(getattr(general, n)) for n in names]
+    assert fast.extra == general.extra if type(fast) is cls else fast.body == general.body
