@@ -8,11 +8,48 @@ ties the legs of one call together.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
+def message(cls: type) -> type:
+    """``@dataclass(frozen=True, slots=True)`` for the messages actors tell each other,
+    with a constructor that sets each slot through its own descriptor: the frozen
+    dataclass's ``__init__`` goes through ``object.__setattr__`` for every field, and a
+    phone-to-phone call builds about 25 of these (1.7 against 1.1 us for a five-field
+    UserAction, timeit). Same signature, defaults and effect; equality, hashing, repr and
+    immutability are the dataclass's. The dataclass's ``__init__`` stays the reference
+    (tests/actors/test_call_messages.py compares them)."""
+    cls = dataclass(frozen=True, slots=True)(cls)
+    cls.__init__ = _slot_init(cls)
+    return cls
+
+
+def _slot_init(cls: type):
+    ns: dict = {}
+    params, body = ["self"], []
+    for f in dataclasses.fields(cls):
+        if not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name}: @message takes plain fields only")
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            ns[f"_d_{f.name}"] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+        ns[f"_s_{f.name}"] = getattr(cls, f.name).__set__
+        body.append(f"    _s_{f.name}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: @message has no __post_init__")
+    exec(f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n", ns)
+    init = ns["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.dataclass_init = cls.__init__  # the reference, for the tests
+    return init
+
+
 # -- phone -> line: what the user did ---------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@message
 class UserAction:
     """`action`: offhook, onhook, digits, answer, hold, resume. `call_id` 0 = none yet."""
 
@@ -23,7 +60,7 @@ class UserAction:
     speaker: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class MediaOpened:
     """The phone's OpenReceiveChannelAck: where it receives RTP for that call."""
 
@@ -36,7 +73,7 @@ class MediaOpened:
 
 
 # -- a network endpoint (trunk leg) -> its line: what the far network said ---------------------
-@dataclass(frozen=True, slots=True)
+@message
 class FarAlerting:
     """The far end rings (SIP 180/183): the caller may hear ringback now."""
 
@@ -44,7 +81,7 @@ class FarAlerting:
     call_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class FarRefused:
     """The network refused the call offered through this endpoint (a 4xx-6xx, no answer)."""
 
@@ -54,23 +91,23 @@ class FarRefused:
 
 
 # -- features: set from a phone's soft keys, or by CTI -------------------------------------------
-@dataclass(frozen=True, slots=True)
+@message
 class SetForward:
     number: str | None  # None: forwarding off
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetDnd:
     on: bool
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetMwi:
     on: bool
 
 
 # -- line <-> line ------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@message
 class Party:
     """One end of a call as the other end sees it."""
 
@@ -80,7 +117,7 @@ class Party:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Offer:
     caller: Party
     called_number: str
@@ -93,7 +130,7 @@ class Offer:
 MAX_FORWARDS = 5
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Diverted:
     """The called line forwarded the call: the caller's side learns where it went."""
 
@@ -104,13 +141,13 @@ class Diverted:
     connection: int = 0  # the diverted connection's call id at the diverting line (0: none)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Alerting:
     call_id: int  # the receiver's connection
     callee: Party
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Reached:
     """The called side is a network interface: the call left the switch through it
     (CSTA NetworkReached). Alerting follows if and when the far network says so."""
@@ -119,27 +156,27 @@ class Reached:
     callee: Party
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Reject:
     call_id: int
     cause: str  # busy, destNotObtainable, doNotDisturb
     callee_number: str
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Answered:
     call_id: int
     callee: Party
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Released:
     call_id: int  # the receiver's connection
     cause: str
     releasing: Party
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class PeerMedia:
     """The far phone receives RTP there: start transmitting to it (None: stop)."""
 
@@ -149,7 +186,7 @@ class PeerMedia:
     dtmf_payload: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class PeerHeld:
     call_id: int
     holding: str
@@ -157,7 +194,7 @@ class PeerHeld:
     cause: str = "normal"
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Dtmf:
     """DTMF digits for the far end of a call (keypad during a call, or GenerateDigits)."""
 
@@ -165,26 +202,26 @@ class Dtmf:
     digits: str
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class PromptTimeout:
     """A prompted MakeCall rang the calling phone unanswered for too long."""
 
     call_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class DigitTimeout:
     call_id: int
     digits: str  # what had been dialled when the timer was set (stale timers do nothing)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ClearCalls:
     """The server is shutting down: every call of the line is cleared as a hang-up would
     clear it (the far ends, the phones and the monitors hear it); the line stays."""
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Retire:
     """The DN was removed from the configuration (`no ephone-dn N`): its calls are cleared,
     their far ends hear it, and the line stops."""
@@ -193,7 +230,7 @@ class Retire:
 
 
 # -- transfer -------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@message
 class Transfer:
     """Phone -> the held call's line: join its far end with the consultation call's."""
 
@@ -202,7 +239,7 @@ class Transfer:
     consult_call: int  # the consultation call (secondary)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class JoinWith:
     """Held call's line -> consultation call's line: your far end now talks to `party`."""
 
@@ -212,7 +249,7 @@ class JoinWith:
     gcid: str = ""  # the held call's GCID: the joined call keeps it
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Joined:
     """Consultation line -> held call's line: done, clear the held call quietly."""
 
@@ -221,7 +258,7 @@ class Joined:
     secondary: Party
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class BlindTransfer:
     """Phone -> the call's line: send the far end on to `number` (no consultation)."""
 
@@ -230,7 +267,7 @@ class BlindTransfer:
     cause: str = "transfer"  # singleStepTransfer when CTI asked for it
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ConsultOn:
     """Phone -> its lines in turn (Trnsfer, full-consult): start the consultation call for
     `held_call` here if this line has room, else pass it on to the next of `lines`."""
@@ -241,14 +278,14 @@ class ConsultOn:
     own: bool  # this is the held call's DN: a free instance will do (else the line must be idle)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class NoConsultLine:
     """Line -> phone: none of its lines had room for the consultation call."""
 
     held_call: int
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Consulting:
     """Line -> phone: CTI started a consultation call; the phone's Transfer key may complete it."""
 
@@ -256,7 +293,7 @@ class Consulting:
     consult_call: int
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Replace:
     """To a far end of a transferred call: your peer is now `peer` (None: being offered)."""
 

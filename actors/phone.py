@@ -82,13 +82,13 @@ class PhoneLink(Protocol):
     def close(self, reason: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@c.message
 class Received:
     link: PhoneLink
     message: Any
 
 
-@dataclass(frozen=True, slots=True)
+@c.message
 class LinkLost:
     link: PhoneLink
     reason: str

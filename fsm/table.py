@@ -46,6 +46,7 @@ class StateTable:
             ignore_invalid_triggers=False,
         )
         self._plain = self._plain_rows()
+        self._legal, self._free = self._legal_pairs()
         if register:  # drawn by `make diagrams`
             TABLES[name] = self
 
@@ -64,6 +65,18 @@ class StateTable:
         return {key: (None if found[0].get("dest") in (None, "=") else found[0]["dest"])
                 for key, found in rows.items()
                 if len(found) == 1 and not any(found[0].get(k) for k in self._CALLBACKS)}
+
+    def _legal_pairs(self) -> tuple[frozenset, frozenset]:
+        """The (state, trigger) pairs with a row, and those with a row that has no
+        condition: `can` and most of `allows` are one set look-up (the machine's events
+        and their rows, which the two read otherwise, never change after it is built)."""
+        legal, free = set(), set()
+        for trigger, event in self.machine.events.items():
+            for state, rows in event.transitions.items():
+                legal.add((state, trigger))
+                if any(not row.conditions for row in rows):
+                    free.add((state, trigger))
+        return frozenset(legal), frozenset(free)
 
     def start(self, model: Any) -> None:
         """Put `model` in the initial state."""
@@ -90,6 +103,11 @@ class StateTable:
         """Whether `trigger` would fire for `model` now: legal in its state, and every
         condition of some row for that state holds. Asking never changes the model, so an
         actor checks first and answers a refusal as an ordinary outcome."""
+        key = (model.state, trigger)
+        if key in self._free:  # a row without conditions: nothing to evaluate
+            return True
+        if key not in self._legal:
+            return False
         event = self.machine.events.get(trigger)
         rows = event.transitions.get(model.state) if event is not None else None
         if not rows:
@@ -106,8 +124,7 @@ class StateTable:
         return self.fire(model, trigger, *args, **kwargs)
 
     def can(self, state: str, trigger: str) -> bool:
-        event = self.machine.events.get(trigger)
-        return event is not None and state in event.transitions
+        return (state, trigger) in self._legal
 
     def conditions(self, state: str, trigger: str) -> list[list[str]]:
         """The conditions of each row of `trigger` from `state` ([] for an unconditional row)."""

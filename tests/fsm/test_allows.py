@@ -66,3 +66,40 @@ def test_the_plain_rows_fast_path_lands_where_the_library_would():
             assert fast.state == slow.state, (table.name, state, trigger)
             checked += 1
     assert checked > 50
+
+
+def _allows_by_the_rows(table, model, trigger):
+    """The rows' own answer: the reference the precomputed sets stand in for."""
+    from fsm.table import _holds
+
+    event = table.machine.events.get(trigger)
+    rows = event.transitions.get(model.state) if event is not None else None
+    return bool(rows) and any(all(_holds(model, c) for c in row.conditions) for row in rows)
+
+
+def test_allows_and_can_answer_as_the_rows_do_in_every_table():
+    """Every registered table, every state, every trigger and every truth value of every
+    condition it names: the precomputed (state, trigger) sets say what the rows say."""
+    import itertools
+
+    import fsm.connection, fsm.cti_session, fsm.phone, fsm.registration  # noqa: F401
+    import fsm.sip_transaction, fsm.tftp, fsm.trunk_leg  # noqa: F401
+    from fsm.table import TABLES
+
+    class Model:
+        pass
+
+    for table in TABLES.values():
+        names = sorted({c.func for ev in table.machine.events.values()
+                        for rows in ev.transitions.values() for row in rows for c in row.conditions})
+        for state in table.states:
+            for trigger in list(table.machine.events) + ["no_such_trigger"]:
+                event = table.machine.events.get(trigger)
+                assert table.can(state, trigger) == (event is not None and state in event.transitions)
+                for values in itertools.product((False, True), repeat=min(len(names), 4)):
+                    model = Model()
+                    model.state = state
+                    for name, value in itertools.zip_longest(names, values, fillvalue=False):
+                        setattr(model, name, value)
+                    assert table.allows(model, trigger) == _allows_by_the_rows(table, model, trigger), \
+                        (table.name, state, trigger, values)
