@@ -78,6 +78,10 @@ class PhoneLink(Protocol):
     def send_all(self, messages: Iterable[Any]) -> None:
         """The messages in order, as `send` of each would (one write)."""
 
+    def send_frames(self, data: bytes) -> None:
+        """Frames already encoded (sccp.framing), in one write: `send_all` of the
+        messages they encode would send the same bytes."""
+
 
     def close(self, reason: str) -> None: ...
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from actors import calls as c
 from actors.events import CallStep, FeatureEvent
-from actors.phone_view import render, render_feature
+from actors.phone_view import render_feature, render_frames
 from fsm.phone import PHONE_MODE, PhoneMode
 from sccp import presenter as show
 from sccp import softkeys
 from sccp.callcontrol import (EnblocCallMessage, KeypadButtonMessage, OffHookMessage,
                               OnHookMessage, SetLampMessage, SoftKeyEventMessage, StimulusMessage)
 from sccp.enums import LampMode, SoftKeyEvent, Stimulus, keypad_digit
+from sccp.framing import encode
 from sccp.media import OpenReceiveChannelAckMessage
 
 
@@ -88,10 +89,10 @@ class PhoneUser:
             self.status.calls[m.call_id] = m.state
         link = self.link
         if link is not None:
-            messages = render(m, self.instances.get(m.line, 1), waiting=waiting)
+            data = render_frames(m, self.instances.get(m.line, 1), waiting=waiting)
             if m.state == "null":
-                messages += self._restore_indicators(m.line)
-            link.send_all(messages)  # one step's sequence, one write
+                data += b"".join(map(encode, self._restore_indicators(m.line)))
+            link.send_frames(data)  # one step's sequence, one write
         if hang_up:
             self.switch.tell_line(m.line, c.UserAction(self.device, "onhook", m.call_id))
 

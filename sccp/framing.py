@@ -141,20 +141,46 @@ def _frame_of(cls: type) -> Callable[[Message], bytes] | None:
     return ns["frame"]
 
 
-def _field_items(name: str, wire, ns: dict) -> list[str] | None:
-    """The expressions of one field's struct items, reading it from ``m``; None when the
-    field is not one item or a record of one-item fields."""
+def fields_frame(cls: type) -> Callable[..., bytes]:
+    """``frame(**fields)``, equal to ``encode(cls(**fields))`` but without building the
+    message: for a message only made to be sent (sccp/step_frames.py renders the call
+    steps with these). Keyword-only, the class's defaults; a value out of its field's range
+    goes through the message and :func:`encode`, which says why. Arrays are not taken.
+    tests/sccp/test_step_frames.py compares the two."""
+    layout = cls._layout
+    source = _frame_source(cls, layout, reader="")
+    if source is None or 4 + layout.size > MAX_LENGTH:
+        raise TypeError(f"{cls.__name__} has no compiled frame")
+    ns, text = source
+    names = [name for name, _ in layout.fields]
+    for name, wire in layout.fields:
+        ns[f"_d_{name}"] = getattr(cls, "__dataclass_fields__")[name].default
+    ns.update(_cls=cls, _error=struct.error, _encode=encode)
+    params = ", ".join([f"{n}=_d_{n}" for n in names] + ["header_version=0"])
+    call = ", ".join([f"{n}={n}" for n in names] + ["header_version=header_version"])
+    body = "\n".join("    " + line for line in text.splitlines()[1:])
+    exec(f"def frame(*, {params}):\n    try:\n{body}\n"
+         f"    except _error:\n        return _encode(_cls({call}))\n", ns)
+    frame = ns["frame"]
+    frame.__qualname__ = f"fields_frame({cls.__name__})"
+    return frame
+
+
+def _field_items(name: str, wire, ns: dict, reader: str) -> list[str] | None:
+    """The expressions of one field's struct items, reading it as ``reader + name`` (an
+    attribute of ``m``, or an argument); None when the field is not one item or a record
+    of one-item fields."""
     if isinstance(wire, RecordType):
         inner = wire.cls._layout
         out = []
         for sub, sub_wire in inner.fields:
             if sub_wire.count != 1 or isinstance(sub_wire, (RecordType, Array)):
                 return None
-            out.append(_item(f"m.{name}.{sub}", sub_wire, ns))
+            out.append(_item(f"{reader}{name}.{sub}", sub_wire, ns))
         return out
     if wire.count != 1 or isinstance(wire, Array):
         return None
-    return [_item(f"m.{name}", wire, ns)]
+    return [_item(f"{reader}{name}", wire, ns)]
 
 
 def _item(expr: str, wire, ns: dict) -> str:
@@ -165,12 +191,12 @@ def _item(expr: str, wire, ns: dict) -> str:
     return f"{key}({expr})"
 
 
-def _frame_source(cls: type, layout) -> tuple[dict, str] | None:
+def _frame_source(cls: type, layout, reader: str = "m.") -> tuple[dict, str] | None:
     """The namespace and text of ``frame(m)`` for ``cls``, or None (general path)."""
     ns: dict = {}
     items: list[list[str]] = []
     for name, wire in layout.fields:
-        field_items = _field_items(name, wire, ns)
+        field_items = _field_items(name, wire, ns, reader)
         if field_items is None:
             return None
         items.append(field_items)
@@ -179,7 +205,7 @@ def _frame_source(cls: type, layout) -> tuple[dict, str] | None:
     for index in range(last, layout.extensions_from - 1, -1):
         cut = layout.cuts[index]
         ns[f"_pack_{index}"] = struct.Struct("<III" + layout.formats[index]).pack
-        args = [str(4 + layout.structs[index].size), "m.header_version", str(cls.message_id)]
+        args = [str(4 + layout.structs[index].size), f"{reader}header_version", str(cls.message_id)]
         args += [expr for field_items in items[:cut] for expr in field_items]
         pack = f"_pack_{index}({', '.join(args)})"
         if index == layout.extensions_from:
@@ -188,8 +214,8 @@ def _frame_source(cls: type, layout) -> tuple[dict, str] | None:
         # the group ending at this cut holds a value: the body goes up to here
         tests = []
         for name, wire in layout.fields[layout.cuts[index - 1]:cut]:
-            ns[f"_d_{name}"] = wire.default
-            tests.append(f"m.{name} != _d_{name}")
+            ns[f"_w_{name}"] = wire.default
+            tests.append(f"{reader}{name} != _w_{name}")
         lines.append(f"    if {' or '.join(tests)}:")
         lines.append(f"        return {pack}")
     return ns, "\n".join(lines) + "\n"

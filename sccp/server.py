@@ -72,6 +72,12 @@ class SCCPServerProtocol(protocol.Protocol):
             if data:
                 TURN_WRITES.write(self.transport, data)
 
+    def send_frames(self, data: bytes) -> None:
+        """Frames already encoded (a call step rendered by actors/phone_view.render_frames):
+        `send_all` without the messages."""
+        if data and not self._closing:
+            TURN_WRITES.write(self.transport, data)
+
     def close(self, reason: str) -> None:
         if not self._closing:
             self._closing = True

@@ -49,3 +49,37 @@ def test_features_render_on_the_button_of_their_line():
 
 def test_prompting_is_refused_on_the_models_cme_excludes():
     assert can_prompt("7961") and not can_prompt("7921") and not can_prompt("ATA")
+
+
+# -- render_frames: the steps of an ordinary call straight to frames (issue 15, round 3) ---
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from actors.phone_view import _FRAMES, render_frames  # noqa: E402
+from sccp.framing import encode  # noqa: E402
+
+_text = st.text(st.characters(min_codepoint=1, blacklist_categories=("Cs",)), max_size=50)
+_u32 = st.integers(0, 2 ** 32 - 1)
+
+
+def _steps():
+    return st.builds(
+        CallStep, st.sampled_from(sorted(STEPS)), st.integers(-5, 300), _u32,
+        st.sampled_from(["initiated", "dialing", "originated", "alerting", "connected", "hold", "fail", "null"]),
+        st.just("SEP1"), st.integers(0, 8), _text, _text, _text, _text, st.booleans(), st.booleans(),
+        st.booleans(), st.one_of(st.none(), st.tuples(st.ip_addresses(v=4).map(str), st.integers(0, 65535))),
+        st.text("0123456789*#ABCD", max_size=4), st.sampled_from(["", "g711ulaw", "g711alaw", "other"]),
+        st.integers(0, 127), st.booleans())
+
+
+@settings(max_examples=600)
+@given(_steps(), st.one_of(st.integers(0, 300), st.just(100_000), _u32), st.booleans())
+def test_render_frames_are_the_rendered_messages_encoded(s, line, waiting):
+    if s.step == "media" and s.media is None:
+        s = s._replace(media=("10.0.0.1", 16384))  # a media step always says where
+    assert render_frames(s, line, waiting=waiting) == b"".join(map(encode, render(s, line, waiting=waiting)))
+
+
+def test_the_ordinary_call_steps_take_the_frames_path():
+    assert {"dialtone", "digits", "proceeding", "ringback", "ringing", "answered", "connected",
+            "cleared", "media", "open_media"} <= set(_FRAMES) <= STEPS
