@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from actors import calls as c
 from actors.connection import Connection
-from actors.events import CallEvent, CallStep, ConnectionID
+from actors.events import CallEvent, CallStep, ConnectionID, deliver
 from fsm.connection import CONNECTION
 
 class LineCalls:
@@ -60,11 +60,12 @@ class LineCalls:
     def show(self, conn: Connection, step: str, device: str | None = None, state: str | None = None, **fields) -> None:
         """Tell the endpoint the call is on (or `device`) a step of the call."""
         device = device or conn.device
-        if device is None or device not in self.audience.endpoints:
+        endpoint = self.audience.endpoints.get(device) if device is not None else None
+        if endpoint is None:
             return
-        self.audience.show(CallStep(step, self.dn.tag, conn.call_id, state or conn.state, device, conn.instance,
-                                    conn.calling, conn.calling_name, conn.called, conn.called_name,
-                                    conn.outbound, **fields))
+        deliver(endpoint.ref, CallStep(step, self.dn.tag, conn.call_id, state or conn.state, device, conn.instance,
+                                       conn.calling, conn.calling_name, conn.called, conn.called_name,
+                                       conn.outbound, **fields))  # Audience.show, its endpoint found
 
     def tell_far(self, conn: Connection, message) -> None:
         if conn.peer is not None:

@@ -62,8 +62,7 @@ def render(step: CallStep, line: int, *, waiting: bool = False) -> list:
 
 
 def _info_frame(s: CallStep, line: int) -> bytes:
-    return frames.call_info(line, s.call_id, calling=s.calling, calling_name=s.calling_name,
-                            called=s.called, called_name=s.called_name, outbound=s.outbound)
+    return frames.call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
 
 
 # The steps of an ordinary call, straight to frames (sccp/step_frames.py): each entry is

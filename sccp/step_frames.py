@@ -55,7 +55,9 @@ def _ringer_off(line: int, ref: int) -> bytes:
 
 
 @lru_cache(maxsize=1024)  # shown at ringing and again at answer, like the presenter's
-def call_info(line, ref, *, calling="", calling_name="", called="", called_name="", outbound=True) -> bytes:
+def call_info(line, ref, calling="", calling_name="", called="", called_name="", outbound=True) -> bytes:
+    """The presenter's call_info, encoded; called with positional arguments (the cache's
+    key is then a plain tuple of them, not one built from keywords)."""
     return _info(calling_party_name=calling_name, calling_party=calling, called_party_name=called_name,
                  called_party=called, line_instance=line, call_reference=ref,
                  call_type=CallType.OUTBOUND if outbound else CallType.INBOUND)
