@@ -9,6 +9,8 @@ FeatureEvent (actors/events.py), rendered in actors/phone_view.py.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from actors import calls as c
 from actors.events import CallStep, FeatureEvent
 from actors.phone_view import render_feature, render_frames
@@ -383,4 +385,8 @@ class PhoneUser:
     def media_ack(self, m: OpenReceiveChannelAckMessage) -> None:
         if m.call_reference in self.calls and m.status == 0:
             dn_tag, _ = self.calls[m.call_reference]
-            self.switch.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, str(m.ip_address), m.port))
+            self.switch.tell_line(dn_tag, c.MediaOpened(self.device, m.call_reference, _ip_text(m.ip_address), m.port))
+
+
+_ip_text = lru_cache(maxsize=4096)(str)
+"""An IPv4Address's text, made once per address (the same few phones, every call)."""

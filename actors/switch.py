@@ -9,7 +9,7 @@ starts; nothing in actors/ reaches up into cme/.
 from __future__ import annotations
 
 import itertools
-import uuid
+import os
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -140,8 +140,8 @@ class Switch:
         """A Global Call ID shared by every leg of a call (`gcid`), as CME prints them."""
         if not self.config.voip.gcid:
             return ""
-        h = uuid.uuid4().hex.upper()
-        return "-".join(h[i:i + 8] for i in range(0, 32, 8))
+        h = _uuid4_hex()
+        return f"{h[0:8]}-{h[8:16]}-{h[16:24]}-{h[24:32]}"
 
     # -- delivery -------------------------------------------------------------------------------
     def tell_line(self, tag: int, message) -> None:
@@ -173,3 +173,13 @@ class Switch:
     def line_failed(self, tag: int, endpoints: dict) -> None:
         if self._on_line_failed is not None:
             self._on_line_failed(tag, endpoints)
+
+
+def _uuid4_hex() -> str:
+    """``uuid.uuid4().hex.upper()`` without the UUID object (a call makes one or two):
+    16 random bytes with the version (4) and RFC 4122 variant bits set as uuid4 sets them
+    (tests/actors/test_switch.py reads the result back as a version-4 UUID)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    return b.hex().upper()

@@ -9,6 +9,7 @@ against the table in sccp.md, and the tests derive their strategies from the sam
 from __future__ import annotations
 
 import operator
+from functools import lru_cache
 import struct
 import typing
 from dataclasses import dataclass, field
@@ -165,7 +166,9 @@ class IPv4(WireType):
     def from_items(self, items: tuple) -> IPv4Address:
         return IPv4Address(items[0])
 
-    from_item = IPv4Address  # from 4 packed bytes: no text parsed
+    # from 4 packed bytes: no text parsed; the same few phones' addresses come in every
+    # OpenReceiveChannelAck, so each is made once (addresses are immutable)
+    from_item = staticmethod(lru_cache(maxsize=4096)(IPv4Address))
 
     def to_items(self, value: IPv4Address) -> tuple:
         return (value.packed,)

@@ -77,3 +77,15 @@ def test_what_lines_report_goes_to_the_callbacks_given():
     sw.features_changed("dn")
     sw.line_failed(1, {})
     assert seen == ["dn", (1, {})]
+
+
+def test_a_gcid_is_a_random_version_4_uuid_in_upper_case_groups_of_eight():
+    import uuid
+
+    from actors.switch import _uuid4_hex
+
+    for _ in range(200):
+        h = _uuid4_hex()
+        u = uuid.UUID(h)
+        assert h == u.hex.upper() and u.version == 4 and u.variant == uuid.RFC_4122
+    assert len({_uuid4_hex() for _ in range(100)}) == 100
