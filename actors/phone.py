@@ -93,6 +93,16 @@ class Received:
 
 
 @c.message
+class ReceivedMany:
+    """Several messages that arrived in one read, for the phone in their order: one actor
+    message instead of one each (a phone's messages often come two or three to a
+    segment). Handled as a Received of each would be, back to back."""
+
+    link: PhoneLink
+    messages: tuple
+
+
+@c.message
 class LinkLost:
     link: PhoneLink
     reason: str
@@ -176,6 +186,12 @@ class PhoneActor(ReactorActor):
     def on_receive(self, message):
         if isinstance(message, Received):
             self._received(message.link, message.message)
+        elif isinstance(message, ReceivedMany):
+            ref = self.actor_ref
+            for one in message.messages:
+                self._received(message.link, one)
+                if not ref.is_alive():  # stopped by one: the rest would not have reached it
+                    break
         elif isinstance(message, LinkLost):
             if message.link is self.link:
                 self._leave("connection_lost", message.reason, close=False)

@@ -21,7 +21,7 @@ from pykka import ActorDeadError
 from twisted.internet import protocol
 
 from actors.peer_limits import ConnectionsPerSource, PeerLog
-from actors.phone import LinkLost, Received
+from actors.phone import LinkLost, Received, ReceivedMany
 from actors.socket_write import TURN_WRITES
 from actors.trace import TraceLogger
 from sccp.framing import Decoder, FramingError, encode
@@ -117,10 +117,27 @@ class SCCPServerProtocol(protocol.Protocol):
             log.warn("closing {peer} ({device}): framing lost: {error}", peer=self.peer, device=self.device or "not registered", error=str(e))
             self.close("framing lost")
             return
+        batch: list = []  # for the phone, told as one actor message
         for message in messages:
             if self._closing:
-                return
+                break
+            if self.phone is not None and not isinstance(message, (RegisterMessage, RawMessage)):
+                batch.append(message)  # _dispatch's last branch, deferred to the end of the run
+                continue
+            if batch:
+                self._tell_batch(batch)
+                batch = []
             self._dispatch(message)
+        if batch and not self._closing:
+            self._tell_batch(batch)
+
+    def _tell_batch(self, messages: list) -> None:
+        """What `_dispatch` tells the phone for each, in one actor message (ReceivedMany)
+        when a read brought several: ~1.6 messages a read on the call benchmark."""
+        if len(messages) == 1:
+            self._tell_phone(Received(self, messages[0]))
+        else:
+            self._tell_phone(ReceivedMany(self, tuple(messages)))
 
     def connectionLost(self, reason=protocol.connectionDone) -> None:
         self._closing = True
