@@ -144,9 +144,10 @@ def _frame_of(cls: type) -> Callable[[Message], bytes] | None:
 def fields_frame(cls: type) -> Callable[..., bytes]:
     """``frame(**fields)``, equal to ``encode(cls(**fields))`` but without building the
     message: for a message only made to be sent (sccp/step_frames.py renders the call
-    steps with these). Keyword-only, the class's defaults; a value out of its field's range
-    goes through the message and :func:`encode`, which says why. Arrays are not taken.
-    tests/sccp/test_step_frames.py compares the two."""
+    steps with these). Keyword-only, the class's defaults; values in the form the message
+    holds them (no coercion here: an IPv4Address, not its text; Octets of their full
+    size); a value out of its field's range goes through the message and :func:`encode`,
+    which says why. Arrays are not taken. tests/sccp/test_step_frames.py compares the two."""
     layout = cls._layout
     source = _frame_source(cls, layout, reader="")
     if source is None or 4 + layout.size > MAX_LENGTH:
