@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from actors import calls as c
 from actors.events import ConnectionID
+from actors.line_cti import CTICall
 from actors.status import CallViews
 from conf.destination import outbound_peers
 from conf.pattern import ARG_TYPES, ArgError
@@ -120,8 +121,6 @@ def call_control_target(host, request, ns: str, session_line: str = "", scope=No
     """(line ref, CTICall) for a call-control request, or the error XML to answer with.
     ``scope`` (actors.cti_scope.SessionScope) says which devices the session may control:
     the calling device, or the device of the connection acted on; never the destination."""
-    from actors.line_cti import CTICall
-
     service, field, _ = CALL_CONTROL[type(request)]
     if isinstance(request, rq.SnapshotDevice):
         digits, message = request.snapshot_object.digits, CTICall(service)
