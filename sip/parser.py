@@ -289,12 +289,14 @@ _SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
 it is stored."""
 
 
-def build_message(head: Head, body: bytes = b"") -> Request | Response:
+def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False) -> Request | Response:
     """Validate a parsed head and attach the body; raises :class:`SIPParseError`.
 
     What the checks parse is kept as the message's typed views (Headers.view), so the
     accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
-    Contact) do not parse again."""
+    Contact) do not parse again. ``length_checked``: the caller has already read the
+    Content-Length with :func:`content_length` (the framer and parse_message do, to
+    find the body), so it is not read again."""
     message = _start_line(head)
     headers = head.headers
     if head.bad_line is not None:
@@ -346,7 +348,8 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         cseq = message.cseq
         if cseq.method != message.method:
             raise head.error(400, "CSeq method does not match the request method")
-    content_length(head)  # repeated or malformed even where framing did not need it
+    if not length_checked:
+        content_length(head)  # repeated or malformed even where framing did not need it
     message.body = body
     return message
 
@@ -383,4 +386,4 @@ def parse_message(data: bytes, *, max_header: int | None = None,
         raise head.error(413, f"Request Entity Too Large: body exceeds {max_body} octets")
     if length > len(rest):
         raise head.error(400, "Content-Length larger than the message")
-    return build_message(head, rest[:length])
+    return build_message(head, rest[:length], length_checked=True)
