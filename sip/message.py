@@ -167,6 +167,11 @@ class Headers:
     def __contains__(self, name: str) -> bool:
         return (_KEYS.get(name) or _key(name)) in self._index
 
+    def has_all(self, keys: frozenset) -> bool:
+        """Whether a field of every lookup key (lower-case canonical name) in ``keys``
+        is present: one set test for the parser's mandatory headers."""
+        return keys <= self._index.keys()
+
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._fields)
 
