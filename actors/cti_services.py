@@ -17,8 +17,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from actors import calls as c
+from actors.events import ConnectionID
+from actors.line_cti import CTICall
+from actors.status import CallViews
 from conf.destination import outbound_peers
 from conf.pattern import ARG_TYPES, ArgError
+from fsm.connection import CSTA_STATE
 from sip.csta import requests as rq
 from sip.csta.errors import error_xml
 from sip.csta.responses import (ForwardItem, SnapshotItem, consultation_call_response, empty_response,
@@ -117,8 +121,6 @@ def call_control_target(host, request, ns: str, session_line: str = "", scope=No
     """(line ref, CTICall) for a call-control request, or the error XML to answer with.
     ``scope`` (actors.cti_scope.SessionScope) says which devices the session may control:
     the calling device, or the device of the connection acted on; never the destination."""
-    from actors.line_cti import CTICall
-
     service, field, _ = CALL_CONTROL[type(request)]
     if isinstance(request, rq.SnapshotDevice):
         digits, message = request.snapshot_object.digits, CTICall(service)
@@ -152,6 +154,24 @@ def call_control_target(host, request, ns: str, session_line: str = "", scope=No
         # knows which phones show it and what else they show.
         message = replace(message, moc_lines=host.session_lines())
     return line, message
+
+
+def published_snapshot(host, request, ns: str) -> bytes | None:
+    """SnapshotDevice answered from the calls the line publishes (its LineStatus.calls, a
+    live actors.status.CallViews over its own connections, read between two of its
+    messages on the reactor thread) instead of an ask and a reply through two mailboxes;
+    None when the host shows no such view (no status board, or no line actor behind it):
+    then the line is asked. The same items the line's CTIServices.serve gives: each
+    connection's ConnectionID on the DN and its CSTA state, in the line's order. Call it
+    only after call_control_target accepted the request (the device and scope checks)."""
+    board = getattr(host, "board", None)
+    dn = host.config.dn_by_number(request.snapshot_object.digits)
+    status = board.lines.get(dn.tag) if board is not None and dn is not None else None
+    if status is None or not isinstance(status.calls, CallViews):
+        return None
+    number = dn.number or ""
+    return snapshot_device_response([SnapshotItem(ConnectionID(view.call_id, number), CSTA_STATE[view.state])
+                                     for view in status.calls.values()], ns)
 
 
 def _dial_via_office(host, message, remote: str, session_line: str, ns: str):

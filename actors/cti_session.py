@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from actors.cti_scope import SessionScope
 from actors.cti_services import (CALL_CONTROL, FEATURES, call_control_answer, call_control_target,
-                                 feature_answer, serve_feature)
+                                 feature_answer, published_snapshot, serve_feature)
 from actors.monitor import EventXML, MonitorActor
 from actors.runtime import ReactorActor
 from sip.csta.xml import Builder
@@ -160,6 +160,7 @@ class CTISessionActor(ReactorActor):
         # the plain directory numbers (there is no E.164 plan here to promote them to).
         self.device_forms = DeviceForms() if gateway.config.voip.suppress_conversion else None
         self.events_sent = 0
+        self._asked = 0  # asks of a line not yet answered (ServiceDone not yet handled)
         self._expiry = None
         self._expiry_token = 0
         self._ok = None
@@ -232,6 +233,7 @@ class CTISessionActor(ReactorActor):
                 self.log.debug("session {id} from {user} on {line} is active", id=self.session_id,
                                user=self.user, line=self.line_number)
         elif isinstance(message, ServiceDone) and isinstance(message.csta, FEATURES):
+            self._asked -= 1
             try:
                 in_effect = message.future.get()
             except Exception as e:  # the line failed on it (and was replaced)
@@ -239,6 +241,7 @@ class CTISessionActor(ReactorActor):
                 self.log.warn("CTI request {request} failed: {error}", request=type(message.csta).__name__, error=str(e))
             self._answer(message.request, message.tx, feature_answer(message.csta, in_effect, message.ns))
         elif isinstance(message, ServiceDone):
+            self._asked -= 1
             try:
                 result = message.future.get()
             except Exception as e:  # the line failed on it (and was replaced)
@@ -337,6 +340,14 @@ class CTISessionActor(ReactorActor):
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
         target = call_control_target(self.gateway, csta_request, ns, session_line=self.line_number,
                                      scope=self.scope)
+        if type(csta_request) is rq.SnapshotDevice and not self._asked and not isinstance(target, bytes):
+            # Nothing this session asked of a line is still on its way, so the line's
+            # published calls already show everything the session caused: read them
+            # instead of asking (an ask waits behind the same messages, no others).
+            body = published_snapshot(self.gateway, csta_request, ns)
+            if body is not None:
+                self._answer(request, tx, body)
+                return
         self._ask_line(csta_request, ns, request, tx, target)
 
     def _ask_line(self, csta_request, ns: str, request, tx, target) -> None:
@@ -346,6 +357,7 @@ class CTISessionActor(ReactorActor):
             return
         line, message = target
         me = self.actor_ref
+        self._asked += 1  # until its ServiceDone is handled
         future = line.ask(message, block=False)
         future.add_done_callback(
             lambda f: me.is_alive() and me.tell(ServiceDone(csta_request, ns, request, tx, f)))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import uuid
 from collections import deque
 from typing import Any, Callable
 
@@ -349,11 +350,12 @@ class ReactorActor(pykka.Actor):
         self._loop_started = False
         self._runtime = current_runtime()
         self._log: Logger | None = None
-        super().__init__(*args, **kwargs)
-        inbox = _ReactorInbox(self)
-        stopped = _StopFlag()
-        self.actor_inbox = inbox
-        self.actor_stopped = stopped  # type: ignore[assignment]
+        # What pykka's Actor.__init__ sets (pykka 4: exactly these four attributes), made
+        # here directly: its threading.Event and first ActorRef would be replaced at once,
+        # and a CTI session starts an actor per session.
+        self.actor_urn = uuid.uuid4().urn
+        self.actor_inbox = _ReactorInbox(self)  # type: ignore[assignment]
+        self.actor_stopped = _StopFlag()  # type: ignore[assignment]
         self._actor_ref = ReactorActorRef(self)  # reads the inbox and stop flag just set
 
     # -- identity and logging ----------------------------------------------------------

@@ -70,6 +70,8 @@ class CTIGateway:
         self.telephony = telephony
         # device ID -> actor: the lines the sessions' requests are for (none without telephony)
         self.directory = telephony.directory if telephony is not None else Directory()
+        # what the lines publish (LineStatus.calls): SnapshotDevice is read from it
+        self.board = telephony.board if telephony is not None else None
         self.clock = clock
         self.timers = timers
         g = config.register_global

@@ -101,10 +101,12 @@ class UASCore:
                 return
         if not flow.reliable and self._issued.proves(message.to_tag, flow.peer):
             self._verify(flow)  # it carries the To tag we sent to that address
-        known = self.table.find_server(message) if message.method != "ACK" else None
+        tx, effects = self.table.receive_request(message, reliable=flow.reliable, peer=flow)
+        # a transaction that holds another request than this one already existed: this
+        # is a retransmission (the transaction key is computed once, in the table)
+        known = tx if tx is not None and tx.request is not message and message.method != "ACK" else None
         if known is not None:
             self._counts["retransmissions"] += 1
-        tx, effects = self.table.receive_request(message, reliable=flow.reliable, peer=flow)
         self._execute(tx, effects, flow)
         if (known is not None and message.method == "INVITE" and known.state == "accepted"
                 and not self.verified_flow(flow) and known.last_response is not None):

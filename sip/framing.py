@@ -125,7 +125,7 @@ class StreamFramer:
             del buffer[:length]
             self._pending = None
             try:
-                out.append(build_message(head, body))
+                out.append(build_message(head, body, length_checked=True))
             except SIPParseError as exc:
                 out.append(exc)
         return out

@@ -67,14 +67,15 @@ class Headers:
         self._index: dict[str, list[int]] = {}
         self._views: dict[str, object] = {}
         index, out = self._index, self._fields
+        known, index_get, append = _NAMES.get, index.get, out.append  # bound once: ~10 fields a message
         for name, value in fields:  # add(), without the views to drop
-            name, lname = _NAMES.get(name) or _name(name)
-            positions = index.get(lname)
+            name, lname = known(name) or _name(name)
+            positions = index_get(lname)
             if positions is None:
                 index[lname] = [len(out)]
             else:
                 positions.append(len(out))
-            out.append((name, value))
+            append((name, value))
 
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}
@@ -165,6 +166,11 @@ class Headers:
 
     def __contains__(self, name: str) -> bool:
         return (_KEYS.get(name) or _key(name)) in self._index
+
+    def has_all(self, keys: frozenset) -> bool:
+        """Whether a field of every lookup key (lower-case canonical name) in ``keys``
+        is present: one set test for the parser's mandatory headers."""
+        return keys <= self._index.keys()
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._fields)

@@ -39,6 +39,7 @@ SUPPORTED_VERSION = "SIP/2.0"
 REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
 """§8.1.1: every request (and so every response) carries these; Max-Forwards is also
 mandatory but RFC 2543 peers omit it and RFC 4475 inv2543 must parse, so it is not."""
+_REQUIRED_KEYS = frozenset(name.lower() for name in REQUIRED)  # as Headers keys them
 
 
 class SIPParseError(ValueError):
@@ -202,9 +203,20 @@ def _start_line(head: Head) -> Request | Response:
 
 
 def _check_call_id(value: str) -> None:
+    if _CALL_ID.fullmatch(value) is None:  # compiled; walk_call_id is the same check spelled out
+        raise GrammarError("must be word[@word]")
+
+
+def walk_call_id(value: str) -> None:
+    """_check_call_id by its definition: word, or word@word (the fast path's reference)."""
     parts = value.split("@")
     if len(parts) > 2 or not all(p and _WORD.issuperset(p) for p in parts):
         raise GrammarError("must be word[@word]")
+
+
+_WORD_CLASS = "[" + "".join(re.escape(c) for c in sorted(WORD_CHARS)) + "]+"
+_CALL_ID = re.compile(f"{_WORD_CLASS}(?:@{_WORD_CLASS})?")
+"""Call-ID = word [ "@" word ] (§25.1); '@' is no word character."""
 
 
 def _check_list(value: str, parse):
@@ -289,19 +301,22 @@ _SINGLE = frozenset(CANONICAL.get(name, name) for name in SINGLE_HEADERS)
 it is stored."""
 
 
-def build_message(head: Head, body: bytes = b"") -> Request | Response:
+def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False) -> Request | Response:
     """Validate a parsed head and attach the body; raises :class:`SIPParseError`.
 
     What the checks parse is kept as the message's typed views (Headers.view), so the
     accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
-    Contact) do not parse again."""
+    Contact) do not parse again. ``length_checked``: the caller has already read the
+    Content-Length with :func:`content_length` (the framer and parse_message do, to
+    find the body), so it is not read again."""
     message = _start_line(head)
     headers = head.headers
     if head.bad_line is not None:
         raise head.error(400, "Bad header line: " + _describe(head.bad_line))
-    for name in REQUIRED:
-        if name not in headers:
-            raise head.error(400, f"Missing {name} header")
+    if not headers.has_all(_REQUIRED_KEYS):  # one set test; the loop names the first missing
+        for name in REQUIRED:
+            if name not in headers:
+                raise head.error(400, f"Missing {name} header")
     seen: set[str] = set()
     remember = headers.remember
     top_via = None
@@ -346,7 +361,8 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
         cseq = message.cseq
         if cseq.method != message.method:
             raise head.error(400, "CSeq method does not match the request method")
-    content_length(head)  # repeated or malformed even where framing did not need it
+    if not length_checked:
+        content_length(head)  # repeated or malformed even where framing did not need it
     message.body = body
     return message
 
@@ -383,4 +399,4 @@ def parse_message(data: bytes, *, max_header: int | None = None,
         raise head.error(413, f"Request Entity Too Large: body exceeds {max_body} octets")
     if length > len(rest):
         raise head.error(400, "Content-Length larger than the message")
-    return build_message(head, rest[:length])
+    return build_message(head, rest[:length], length_checked=True)

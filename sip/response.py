@@ -74,20 +74,19 @@ def error_response(error: SIPParseError, *, to_tag: str | None = None,
 def _respond(source: Headers, status: int, reason: str | None, *, to_tag: str | None,
              extra: Iterable[tuple[str, str]], body: bytes, content_type: str | None,
              has_to_tag: bool) -> Response:
-    out = Headers()
-    for value in source.get_all("Via"):
-        out.add("Via", value)
+    # the fields in order, then one Headers built from them (not one add per field)
+    fields = [("Via", value) for value in source.get_all("Via")]
     for name in ("From", "To", "Call-ID", "CSeq"):
         value = source.get(name)
         if value is None:
             continue
         if name == "To" and status != 100 and not has_to_tag:
             value = _with_tag(value, to_tag or new_tag())
-        out.add(name, value)
+        fields.append((name, value))
     if status == 100 and "Timestamp" in source:
-        out.add("Timestamp", source.get("Timestamp"))
-    for name, value in extra:
-        out.add(name, value)
+        fields.append(("Timestamp", source.get("Timestamp")))
+    fields.extend(extra)
+    out = Headers(fields)
     if content_type is not None:
         out.set("Content-Type", content_type)
     return Response(status, REASONS.get(status, "") if reason is None else reason,

@@ -283,7 +283,14 @@ class NonInviteServerTransaction(_Transaction):
         self._fire("final")
         self.last_response = response
         out: list[Effect] = [Send(response)]
-        self._start(out, "J", self.timers.J)
+        seconds = self.timers.J
+        if seconds is not None and seconds <= 0:
+            # a reliable transport: Timer J is zero (§17.2.2), so Completed ends here, as
+            # _start("J") firing it inline would, without the timer's name round trip
+            self._fire("timer_j")
+            self._terminate(out, "completed")
+        else:
+            self._start(out, "J", seconds)
         return out
 
     def _on_timer_j(self) -> list[Effect]:

@@ -254,7 +254,14 @@ class SIPStreamProtocol(protocol.Protocol):
                 self.write_message(response)
             self.close()
             return
-        self._dispatch(events)
+        # what the core answers at once to the messages of this read (a 200 to an
+        # INVITE, a 481, a retransmitted response) leaves as one send when the read is
+        # handled, like the actors' writes of a runtime pass (TurnWrites)
+        TURN_WRITES.hold()
+        try:
+            self._dispatch(events)
+        finally:
+            TURN_WRITES.release()
         if self.clock is not None and not self.closing:
             now = self.clock.seconds()
             if events:

@@ -343,8 +343,33 @@ PARSERS = {
 }
 
 
+_PARSED: dict[bytes | str, Parsed] = {}
+_PARSED_MAX = 256  # bodies remembered; then the memo starts over
+_PARSED_BODY_MAX = 1024  # longer bodies are parsed every time (they are rarely repeated)
+
+
 def parse_request(body: bytes | str) -> Parsed:
-    """Parse a CSTA request body; CSTAParseError (with the CSTA error to answer) otherwise."""
+    """Parse a CSTA request body; CSTAParseError (with the CSTA error to answer) otherwise.
+
+    An application sends the same few bodies again and again (uaCSTA has no invokeID in
+    the body: SnapshotDevice of one device, GetDoNotDisturb, ...), so what a short body
+    parses to is remembered by its exact text: Parsed and every request in it are
+    frozen. A body that fails is never remembered (it is parsed, and refused, each time)."""
+    if type(body) is bytes or type(body) is str:
+        parsed = _PARSED.get(body)
+        if parsed is not None:
+            return parsed
+        parsed = parse_request_uncached(body)
+        if len(body) <= _PARSED_BODY_MAX:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[body] = parsed
+        return parsed
+    return parse_request_uncached(body)
+
+
+def parse_request_uncached(body: bytes | str) -> Parsed:
+    """parse_request's general path: lxml parses the body and the request is read."""
     root = parse_xml(body)
     namespace, name = split_tag(root)
     if namespace and namespace not in CSTA_NAMESPACES:

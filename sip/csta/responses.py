@@ -130,7 +130,17 @@ class SnapshotItem:
 
 def snapshot_device_response(items: Iterable[SnapshotItem], namespace: str | None = None) -> bytes:
     items = list(items)  # fill may run twice (see render)
+    if not items:  # a device with no call: the same document every time
+        return _no_calls_snapshot(namespace_for(namespace))
+    return _snapshot(items, namespace)
 
+
+@cache  # bounded: the five CSTA editions (namespace_for)
+def _no_calls_snapshot(namespace: str | None) -> bytes:
+    return _snapshot([], namespace)
+
+
+def _snapshot(items: list[SnapshotItem], namespace: str | None) -> bytes:
     def fill(b):
         data = b.add(b.add(b.root, "crossRefIDorSnapshotData"), "snapshotData")
         for item in items:
