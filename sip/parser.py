@@ -24,7 +24,7 @@ from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
-                         ContentType, CSeq, SessionExpires, Via, parse_delta)
+                         ContentType, CSeq, SessionExpires, Via, parse_delta, parse_via)
 from sip.message import Headers, Request, Response, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
@@ -350,7 +350,7 @@ def build_message(head: Head, body: bytes = b"") -> Request | Response:
                 remember(key, parsed if view is None else view(parsed))
         elif name == "Via":
             try:
-                first = _check_list(value, Via.parse)
+                first = _check_list(value, parse_via)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
             if top_via is None:
