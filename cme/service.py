@@ -26,6 +26,10 @@ from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logg
 
 log = TraceLogger(namespace="cme.service")
 
+YOUNG_PASS = 10_000
+"""Net allocations between two young-generation passes of the collector while the server
+runs (CPython's default is 700); see CMEService.startService."""
+
 
 class CMEService(MultiService):
     """The whole server as one twistd service; children are the listeners."""
@@ -39,6 +43,7 @@ class CMEService(MultiService):
         self.json_log = json_log
         self._observers: list = []
         self._previous_runtime: Runtime | None = None
+        self._thresholds: tuple[int, ...] | None = None  # the collector's, restored at stop
 
     def startService(self) -> None:
         self._observers = [self.app.log_buffer]
@@ -73,6 +78,12 @@ class CMEService(MultiService):
         # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
         gc.collect()
         gc.freeze()
+        # Almost nothing the server makes per call is cyclic garbage (a CSTA run: ~3,000
+        # objects freed by the collector in all), yet at CPython's default (a young pass per
+        # 700 net allocations) the passes took 4-6 % of the server's CPU. A young pass per
+        # YOUNG_PASS allocations gives 1.3 % (benchmarks/gc_share.py), pausing ~2 ms a pass.
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_PASS, *self._thresholds[1:])
         Service.startService(self)
         for child in self:
             with _one_line_if_a_port_is_taken(child.name):
@@ -106,6 +117,8 @@ class CMEService(MultiService):
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
             gc.unfreeze()  # what was frozen at start may be garbage now
+            if self._thresholds is not None:
+                gc.set_threshold(*self._thresholds)
             log.info("stopped {count} actors; cme-cti is down", count=stopped)
             set_runtime(self._previous_runtime)
             unbridge_stdlib_logging()

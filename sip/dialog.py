@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from sip.address import Address, parse_address
 from sip.grammar import Params
-from sip.headers import MAX_CSEQ, CSeq, Via
+from sip.headers import MAX_CSEQ, CSeq, Via, remember_our_via
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
@@ -89,11 +89,13 @@ def _our_via(sent_by: str) -> Via | None:
     return via
 
 
-def _remember_via(request: Request, via: Via, branch: str) -> None:
+def _remember_via(request: Request, via: Via, branch: str, text: str) -> None:
     """As :func:`_remember_cseq`, for the top Via: `via` (our sent-by) with the branch
-    added last, which is what Via.parse makes of the header's text."""
-    request.headers.remember("via", Via(via.transport, via.host, via.port,
-                                        Params([*via.params, ("branch", branch)]), via.protocol))
+    added last, which is what Via.parse makes of the header's text; kept for the
+    responses too, which copy the text (sip.headers.remember_our_via)."""
+    top = Via(via.transport, via.host, via.port, Params([*via.params, ("branch", branch)]), via.protocol)
+    request.headers.remember("via", top)
+    remember_our_via(text, top)
 
 
 class DialogTableFull(Exception):
@@ -326,7 +328,7 @@ class Dialog:
         _remember_cseq(request, cseq, method)
         via = _our_via(sent_by)
         if via is not None:  # the transaction layer reads the branch back at once
-            _remember_via(request, via, branch)
+            _remember_via(request, via, branch, via_text)
         return request
 
     def _build_fields(self, method: str, cseq: int, factory: Callable[[], str], body: bytes,

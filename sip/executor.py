@@ -49,9 +49,14 @@ class Executor:
                 self.sent += 1
                 flow.send(effect.message)
             elif isinstance(effect, StartTimer):
-                self._cancel(owner, effect.name)
-                self._timers.setdefault(owner, {})[effect.name] = self.clock.callLater(
-                    effect.seconds, self._fired, owner, effect.name)
+                timers = self._timers.get(owner)
+                if timers is None:
+                    timers = self._timers[owner] = {}
+                else:  # a restart replaces the running one
+                    call = timers.pop(effect.name, None)
+                    if call is not None and call.active():
+                        call.cancel()
+                timers[effect.name] = self.clock.callLater(effect.seconds, self._fired, owner, effect.name)
             elif isinstance(effect, CancelTimer):
                 self._cancel(owner, effect.name)
             elif isinstance(effect, Deliver):

@@ -201,6 +201,26 @@ def _sent_by(head: re.Match) -> tuple[str, str, str, int | None]:
     return known
 
 
+_OURS: dict[str, Via] = {}
+_OURS_MAX = 4096  # Vias of requests not yet answered, about; then the memo starts over
+
+
+def remember_our_via(text: str, via: Via) -> None:
+    """Keep ``via``, what :meth:`Via.parse` makes of ``text``, for a Via we wrote (a
+    request's top Via, branch and all): the responses to the request carry it back byte
+    for byte (§8.2.6.2), and :func:`parse_via` then reads it without parsing."""
+    if len(_OURS) >= _OURS_MAX:
+        _OURS.clear()
+    _OURS[text] = via
+
+
+def parse_via(text: str) -> Via:
+    """:meth:`Via.parse`, for the text of a Via we wrote (:func:`remember_our_via`) its
+    parse at once: the same text parses to the same value, so nothing is less checked."""
+    via = _OURS.get(text)
+    return via if via is not None else Via.parse(text)
+
+
 @dataclass(frozen=True, slots=True)
 class CSeq:
     number: int

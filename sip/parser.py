@@ -24,7 +24,7 @@ from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
-                         ContentType, CSeq, SessionExpires, Via, parse_delta)
+                         ContentType, CSeq, SessionExpires, Via, parse_delta, parse_via)
 from sip.message import Headers, Request, Response, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
@@ -159,7 +159,31 @@ def content_length(head: Head) -> int | None:
         raise head.error(400, f"Bad Content-Length: {exc}") from None
 
 
+_LINES: dict[str, tuple] = {}
+_LINES_MAX = 512
+"""Start lines that passed :func:`_check_start_line`, and what they gave: a dialog's
+requests share one Request-Line (``INFO sip:201@host SIP/2.0``) and nearly every
+response is ``SIP/2.0 200 OK``, so each is checked about once. Bounded: new lines only
+make the memo start over; a line that fails is checked (and refused) every time."""
+
+
 def _start_line(head: Head) -> Request | Response:
+    line = head.start_line
+    known = _LINES.get(line)
+    if known is None:
+        known = _check_start_line(head)
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[line] = known
+    if known[0] is None:
+        return Response(known[1], known[2], head.headers, version=SUPPORTED_VERSION)
+    return Request(known[0], known[1], head.headers, version=SUPPORTED_VERSION)
+
+
+def _check_start_line(head: Head) -> tuple:
+    """(None, status, reason) for a Status-Line, (method, Request-URI) for a Request-Line;
+    raises SIPParseError. The URI is shared by every request with this line: read, never
+    changed (as Headers.view's values)."""
     line = head.start_line
     kind = head.kind
     if kind == "response":
@@ -171,7 +195,7 @@ def _start_line(head: Head) -> Request | Response:
             raise head.error(505, f"Version Not Supported: {version[:20]}")
         if not _STATUS.match(code):
             raise head.error(400, "Bad Status-Line: status code must be 100..699")
-        return Response(int(code), reason, head.headers, version=SUPPORTED_VERSION)
+        return (None, int(code), reason)
     parts = line.split(" ")
     if kind is None or len(parts) < 2:
         raise head.error(400, "Bad Request-Line: not 'Method Request-URI SIP-Version'")
@@ -199,7 +223,7 @@ def _start_line(head: Head) -> Request | Response:
     if isinstance(uri, SIPURI) and uri.headers:
         # §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 escruri)
         raise head.error(400, "Bad Request-URI: headers not allowed")
-    return Request(method, uri, head.headers, version=SUPPORTED_VERSION)
+    return (method, uri)
 
 
 def _check_call_id(value: str) -> None:
@@ -341,7 +365,7 @@ def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False
                 remember(key, parsed if view is None else view(parsed))
         elif name == "Via":
             try:
-                first = _check_list(value, Via.parse)
+                first = _check_list(value, parse_via)
             except GrammarError as exc:
                 raise head.error(400, f"Bad {name}: {exc}") from None
             if top_via is None:

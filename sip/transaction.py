@@ -140,9 +140,10 @@ class _Transaction:
             out.append(CancelTimer(name))
 
     def _terminate(self, out: list, reason: str) -> None:
-        for name in sorted(self._running):
-            out.append(CancelTimer(name))
-        self._running.clear()
+        running = self._running
+        if running:  # usually none left (a final response cancelled them): skip the sort
+            out.extend(CancelTimer(name) for name in sorted(running))
+            running.clear()
         out.append(Terminated(reason))
 
     def timer_fired(self, name: str) -> list[Effect]:
@@ -662,7 +663,11 @@ class TransactionTable:
         return effects
 
     def _forget(self, tx: Transaction) -> None:
-        table = self._client if isinstance(tx, _ClientTransaction) else self._server
+        if isinstance(tx, _ClientTransaction):  # never in the merge index (server requests)
+            if self._client.get(tx.key) is tx:
+                del self._client[tx.key]
+            return
+        table = self._server
         if table.get(tx.key) is tx:
             del table[tx.key]
         merge = _merge_key(tx.request)

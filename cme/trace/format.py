@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from twisted.logger import LogLevel, formatEvent
 from twisted.python.failure import Failure
 
-__all__ = ["failure_text", "format_event", "format_line", "level_name"]
+__all__ = ["event_text", "failure_text", "format_event", "format_line", "level_name"]
 
 _LEVEL_NAMES = {level: level.name for level in LogLevel.iterconstants()}
 
@@ -81,6 +81,23 @@ def is_servers(event: Mapping[str, Any]) -> bool:
     return namespace == "cme" or namespace.startswith("cme.") or event.get("log_level") in _LOUD
 
 
+def event_text(event: Mapping[str, Any]) -> str:
+    """The event's message, as twisted.logger's ``formatEvent`` gives it.
+
+    ``formatEvent`` runs the format through a ``string.Formatter`` in Python (about 10 µs
+    a line); ``str.format_map`` does the same work in C. The two agree on every format
+    without Twisted's one extension, ``{name()}`` (call the value), so a format with
+    ``()`` in it, a flattened event, bytes, or anything ``format_map`` refuses (a missing
+    key, a bad spec) goes to ``formatEvent``, which also never raises."""
+    fmt = event.get("log_format")
+    if fmt.__class__ is str and "()" not in fmt and "log_flattened" not in event:
+        try:
+            return fmt.format_map(event)
+        except Exception:  # noqa: BLE001 - formatEvent says what is wrong, and never raises
+            pass
+    return formatEvent(event)
+
+
 def format_event(event: Mapping[str, Any]) -> str:
     """One human line for *event*.
 
@@ -91,6 +108,6 @@ def format_event(event: Mapping[str, Any]) -> str:
         event.get("log_time"),
         event.get("log_namespace"),
         event.get("log_level"),
-        formatEvent(event),  # never raises
+        event_text(event),  # never raises
         failure_text(event),
     )

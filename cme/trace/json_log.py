@@ -15,10 +15,10 @@ import os
 import threading
 from typing import IO, Any, Mapping
 
-from twisted.logger import ILogObserver, formatEvent
+from twisted.logger import ILogObserver
 from zope.interface import implementer
 
-from cme.trace.format import failure_text, level_name
+from cme.trace.format import event_text, failure_text, level_name
 
 __all__ = ["JSONLinesObserver", "json_observer"]
 
@@ -51,7 +51,7 @@ def _event_record(event: Mapping[str, Any]) -> dict[str, Any]:
         "time": when,
         "level": level_name(event.get("log_level")),
         "namespace": namespace if isinstance(namespace, str) else None,
-        "text": formatEvent(event),
+        "text": event_text(event),
     }
     record.update(_device_fields(event))
     failure = failure_text(event)

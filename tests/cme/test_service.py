@@ -13,7 +13,7 @@ from twisted.internet import task
 import conf
 from actors.runtime import ReactorActor, Runtime, current_runtime
 from cme.app import Application
-from cme.service import CMEService
+from cme.service import YOUNG_PASS, CMEService
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = "hostname lab\nusername admin password cisco\nephone-dn 1\n number 201\n cti watch\n"
@@ -35,10 +35,12 @@ def test_stop_service_stops_every_actor_and_runs_on_stop():
     clock = task.Clock()
     app = make_app()
     service = CMEService(app, runtime=Runtime(clock))
+    thresholds = gc.get_threshold()
     service.startService()
     try:
         assert current_runtime() is service.runtime
         assert gc.get_freeze_count() > 0  # the configuration and actors, out of full collections
+        assert gc.get_threshold() == (YOUNG_PASS, *thresholds[1:])  # fewer young passes
         refs = [Journal.start() for _ in range(3)]
         Journal.stopped.clear()
         done = []
@@ -48,6 +50,7 @@ def test_stop_service_stops_every_actor_and_runs_on_stop():
         assert not any(r.is_alive() for r in refs)
         assert any("stopped 3 actors" in line for line in app.log_buffer.lines())
         assert gc.get_freeze_count() == 0  # what start froze goes back to the collector
+        assert gc.get_threshold() == thresholds  # and the process's thresholds are back
     finally:
         if service.running:
             service.stopService()
@@ -176,3 +179,4 @@ def test_generated_phone_configurations_have_a_cli_username():
     from cme.phones import generate_config
     result = conf.parse_text(generate_config(3))
     assert "admin" in result.config.accounts and not result.errors
+

@@ -264,3 +264,40 @@ def test_a_line_time_is_what_datetime_formats(when):
 
     stamp = datetime.datetime.fromtimestamp(when)
     assert _format_time(when) == stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+
+
+_FIELD = st.sampled_from(["a", "b", "a.real", "b[0]", "a!r", "b!s", "a:>6", "b:^{w}", "c", "a()", "", "0"])
+
+
+class _Callable:
+    def __call__(self):
+        return "called"
+
+    def __str__(self):
+        return "not called"
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(st.text(alphabet="ab{}:!. ()x", max_size=6),
+                                _FIELD.map(lambda f: "{" + f + "}")), max_size=6),
+       a=st.one_of(st.integers(), st.text(max_size=4), st.none(), st.just(_Callable())),
+       b=st.one_of(st.text(max_size=4), st.lists(st.integers(), max_size=2), st.just(b"xy")))
+@example(parts=["{a()}"], a=_Callable(), b="")
+@example(parts=["{", "a", "}"], a=1, b="")
+@example(parts=["{}"], a=1, b="")
+@example(parts=["{c}"], a=1, b="")
+def test_event_text_is_what_formatEvent_gives(parts, a, b):
+    """The fast path (str.format_map) against twisted.logger's formatEvent, which it falls
+    back to: every format, good or bad, with missing fields, calls and conversions."""
+    from twisted.logger import formatEvent
+
+    event = {"log_format": "".join(parts), "a": a, "b": b, "w": 5, "log_level": LogLevel.info}
+    assert T.format.event_text(event) == formatEvent(event)
+
+
+def test_event_text_of_odd_events():
+    from twisted.logger import formatEvent
+
+    for event in ({}, {"log_format": None}, {"log_format": b"bytes {a}", "a": 1},
+                  {"log_format": "{a}", "a": 1, "log_flattened": {"a!:": "flat"}}):
+        assert T.format.event_text(event) == formatEvent(event)

@@ -93,3 +93,24 @@ def test_a_template_request_carries_its_parses():
         assert request.cseq == CSeq(dialog.local_cseq, "INFO")
         assert request.branch.startswith("z9hG4bK") and request.branch in request.headers.get("Via")
         assert (request.from_tag, request.to_tag) == ("srv1", dialog.remote_tag)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([VIA, "SIP/2.0/UDP 192.0.2.1", "SIP/2.0/TLS cme.example.com:5061;rport",
+                        "SIP/2.0/UDP [2001:db8::1]:5060;rport"]), METHODS)
+def test_the_answer_to_a_template_request_reads_our_via_as_parsing_it_gives(via, method):
+    """A response copies our Via byte for byte: its parse is the one the request handed
+    over (sip.headers.remember_our_via), equal to what parsing the text gives."""
+    from sip.headers import parse_via
+    from sip.parser import parse_message
+
+    dialog = Dialog.from_invite(parse(INVITE), local_tag="srv1", local_contact="sip:201@192.0.2.1:5060",
+                                via_factory=lambda: via)
+    request = dialog.request(method, b"", None)
+    answer = parse_message(request.response(200, to_tag="app1").encode())
+    text = request.headers.get("Via")
+    assert answer.headers.get("Via") == text and answer.via is parse_via(text) is request.via
+    fresh = Via.parse(text)
+    assert (fresh.transport, fresh.host, fresh.port, list(fresh.params), fresh.protocol) == (
+        answer.via.transport, answer.via.host, answer.via.port, list(answer.via.params), answer.via.protocol)
+    assert answer.branch == request.branch
