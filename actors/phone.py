@@ -187,11 +187,17 @@ class PhoneActor(ReactorActor):
         if isinstance(message, Received):
             self._received(message.link, message.message)
         elif isinstance(message, ReceivedMany):
-            ref = self.actor_ref
-            for one in message.messages:
-                self._received(message.link, one)
-                if not ref.is_alive():  # stopped by one: the rest would not have reached it
-                    break
+            ref, user = self.actor_ref, self.user
+            user.collect_digits()  # a run of keypad digits for one call: one UserAction
+            try:
+                for one in message.messages:
+                    if type(one) is not KeypadButtonMessage:
+                        user.flush_digits()  # what was dialled reaches the line first
+                    self._received(message.link, one)
+                    if not ref.is_alive():  # stopped by one: the rest would not have reached it
+                        break
+            finally:
+                user.end_digits()
         elif isinstance(message, LinkLost):
             if message.link is self.link:
                 self._leave("connection_lost", message.reason, close=False)

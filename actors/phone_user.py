@@ -44,6 +44,9 @@ class PhoneUser:
         self._consults: dict[int, int] = {}  # consultation call -> the held call it will transfer
         self._blind: int | None = None  # held call waiting for a blind-transfer number
         self._forward_digits = ""
+        # digits collected while one read's messages are handled (collect_digits): None
+        # when not collecting, else [call id, digits] or [] before the first
+        self._digit_run: list | None = None
 
     @property
     def link(self):
@@ -187,29 +190,62 @@ class PhoneUser:
         elif self._starting is not None:
             self._mode("hook_on")  # the call asked for is not here yet: hang it up when it is
 
+    # -- a read's keypad digits, one UserAction ------------------------------------------
+    # A phone sends the digits it dials back to back, and a read often brings several. Each
+    # would be a UserAction("digits") to the same line for the same call, queued one after
+    # the other in the line's mailbox (nothing else can come between them: the phone tells
+    # them in one turn) and handled digit by digit by LineCalls.digits, which takes a string
+    # of them the same way. So while a read's messages are handled (PhoneActor, ReceivedMany)
+    # the digits of the plain dialling case are joined and told as one message, before any
+    # other message of that read is handled and at its end.
+    def collect_digits(self) -> None:
+        self._digit_run = []
+
+    def flush_digits(self) -> None:
+        run = self._digit_run
+        if run:
+            self._digit_run = []
+            self._to_line(run[0], "digits", digits=run[1])
+
+    def end_digits(self) -> None:
+        self.flush_digits()
+        self._digit_run = None
+
+    def _tell_digits(self, call_id: int, digits: str) -> None:
+        run = self._digit_run
+        if run is None:
+            self._to_line(call_id, "digits", digits=digits)
+        elif run and run[0] == call_id:
+            run[1] += digits
+        else:
+            self.flush_digits()
+            self._digit_run = [call_id, digits]
+
     def _dial(self, digits: str, line_instance: int, callref: int) -> None:
+        target = self._find("initiated", "dialing", callref=callref) if self._forwarding is None else None
+        if target is not None:  # the plain case: digits for the call being dialled
+            self.dialed[target] = self.dialed.get(target, "") + digits
+            self._tell_digits(target, digits)
+            return
+        self.flush_digits()  # any other case tells (or decides) in order, as each came
         if self._forwarding is not None:
             self._collect_forward(digits)
             return
-        target = self._find("initiated", "dialing", callref=callref)
-        if target is None and PHONE_MODE.allows(self.mode, "type_ahead"):
+        # here no call is being dialled
+        if PHONE_MODE.allows(self.mode, "type_ahead"):
             self._pending_digits += digits  # for the consultation call asked for, once it is here
             return
         in_call = self._find("connected", callref=callref)
-        if target is None and in_call is not None and self._starting is None:
+        if in_call is not None and self._starting is None:
             self._to_line(in_call, "digits", digits=digits)  # DTMF for the far end
             return
-        if target is None:
-            if self._active() is not None and self._starting is None:
-                return
-            if not self._new_call(line_instance, speaker=True):
-                return
-            # The line handles the off-hook first (mailbox order), then these digits.
-            self._pending_digits += digits
-            self.switch.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
+        if self._active() is not None and self._starting is None:
             return
-        self.dialed[target] = self.dialed.get(target, "") + digits
-        self._to_line(target, "digits", digits=digits)
+        if not self._new_call(line_instance, speaker=True):
+            return
+        # The line handles the off-hook first (mailbox order), then these digits.
+        self._pending_digits += digits
+        self.switch.tell_line(self._starting, c.UserAction(self.device, "digits", 0, digits=digits))
 
     def keypad(self, m: KeypadButtonMessage) -> None:
         digit = keypad_digit(m.button)

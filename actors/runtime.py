@@ -50,6 +50,7 @@ _log = Logger(namespace="cme.actors")
 
 # One lock for the rare cross-thread hand-over of a result; reactor-only code never waits.
 _waiter_lock = threading.Lock()
+_get_ident = threading.get_ident
 
 
 def _on_reactor_thread() -> bool:
@@ -323,7 +324,23 @@ class ReactorActorRef(pykka.ActorRef):
     def tell(self, message: Any) -> None:
         if self.actor_stopped._set:
             raise ActorDeadError(f"{self} not found")
-        self.actor_inbox.put(Envelope(message))
+        # _ReactorInbox.put and Runtime._make_ready, inline: this runs for every message
+        # the server sends. On the reactor thread a tell queues the bare message (it has
+        # no reply_to, so no Envelope is made; _drain_some tells the two apart by type).
+        inbox = self.actor_inbox
+        io = threadable.ioThread
+        if io is not None and io != _get_ident():
+            inbox.put(Envelope(message))  # hands it to the reactor thread
+            return
+        actor = inbox._actor
+        actor._inbox_queue.append(message)
+        if not actor._queued and actor._loop_started:
+            actor._queued = True
+            runtime = actor._runtime
+            runtime._ready.append(actor)
+            if not runtime._scheduled:
+                runtime._scheduled = True
+                runtime.reactor.callLater(0, runtime._drain)
 
 
 class ReactorActor(pykka.Actor):
@@ -398,17 +415,29 @@ class ReactorActor(pykka.Actor):
     def _drain_some(self, limit: int) -> int:
         queue = self._inbox_queue
         n = 0
-        while queue and n < limit and not self.actor_stopped._set:
-            envelope = queue.popleft()
+        stopped = self.actor_stopped
+        on_receive = self.on_receive
+        while queue and n < limit and not stopped._set:
+            item = queue.popleft()
             n += 1
+            # an Envelope (ask, pykka's own stop, a tell from another thread) or the bare
+            # message of a tell made on the reactor thread (ReactorActorRef.tell)
+            if type(item) is Envelope:
+                message, reply_to = item.message, item.reply_to
+            else:
+                message, reply_to = item, None
             try:
-                response = self._handle_receive(envelope.message)
-                if envelope.reply_to is not None:
-                    envelope.reply_to.set(response)
+                # _handle_receive, inline for domain mail
+                if type(message) in _PYKKA_MESSAGES:
+                    response = self._handle_receive(message)
+                else:
+                    response = on_receive(message)
+                if reply_to is not None:
+                    reply_to.set(response)
             except Exception:
-                if envelope.reply_to is not None:
+                if reply_to is not None:
                     # The asker gets the exception; the actor goes on (pykka semantics).
-                    envelope.reply_to.set_exception()
+                    reply_to.set_exception()
                 else:
                     exc_info = sys.exc_info()
                     self._handle_failure(*exc_info)
@@ -435,8 +464,8 @@ class ReactorActor(pykka.Actor):
         queue = self._inbox_queue
         while queue:
             envelope = queue.popleft()
-            if envelope.reply_to is None:
-                continue
+            if type(envelope) is not Envelope or envelope.reply_to is None:
+                continue  # a tell: nobody waits for it
             if isinstance(envelope.message, messages._ActorStop):
                 envelope.reply_to.set(None)
             else:
