@@ -208,7 +208,13 @@ def tagged(address: Address | None) -> tuple[Address | None, str | None]:
 
 
 _SHARED: dict[tuple[str, str], object] = {}
-_SHARED_MAX = 512  # views remembered; then the memo starts over
+_SHARED_MAX = 4096  # views remembered; then the memo starts over
+_SHARED_TEXT_MAX = 256  # longer texts are parsed each time (ours and a CTI client's are short)
+"""Sized for the sessions one server holds: each dialog has about four texts here (From
+and To as the client writes them and as our requests carry them), so 200 CTI sessions
+already need 800; at 512 the memo started over every few hundred messages and parsed
+From/To again (a quarter of the 200s to our event INFOs). At most 4096 texts of 256
+characters and their parses: a few MB, whatever a peer sends."""
 
 
 def shared_view(name: str, value: str, parse, view=None):
@@ -224,6 +230,8 @@ def shared_view(name: str, value: str, parse, view=None):
     if known is None:
         parsed = parse(value)
         known = parsed if view is None else view(parsed)
+        if len(value) > _SHARED_TEXT_MAX:
+            return known
         if len(_SHARED) >= _SHARED_MAX:
             _SHARED.clear()
         _SHARED[key] = known
