@@ -217,7 +217,9 @@ class CTISessionActor(ReactorActor):
 
     # -- dispatch -----------------------------------------------------------------------
     def on_receive(self, message):
-        if isinstance(message, InDialog):
+        if type(message) is EventXML:  # the many: ~14 events a click-to-dial cycle
+            self._send_event(message)
+        elif isinstance(message, InDialog):
             self._request(message.request, message.transaction)
         elif isinstance(message, OkTimer):
             if self._ok is not None:

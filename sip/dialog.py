@@ -300,7 +300,8 @@ class Dialog:
                        content_type: str | None) -> Request:
         """:meth:`_build_fields`'s request, from the dialog's template for this method and
         Content-Type: Request-URI, Route, From, To, Call-ID, Contact rendered once per
-        dialog, and only Via (a fresh branch) and CSeq set per request, in their places.
+        dialog, and only Via (a fresh branch), CSeq and Content-Length set per request, in
+        their places.
         A template is dropped when any field it was rendered from is replaced (a target
         refresh, a new route set, ...); those objects are read as values, never changed in
         place (see sip.message.Headers.view)."""
@@ -315,6 +316,9 @@ class Dialog:
             if len(self._templates) >= 16:  # a few methods and types per dialog; bounded all the same
                 self._templates.clear()
             placeholder = self._build_fields(method, 0, lambda: "", b"", content_type, ())
+            # last, where encode() would add it: set in place below and by encode(), so
+            # a request shares the template's header index to the wire (Headers.copy)
+            placeholder.headers.set("Content-Length", "0")
             _warm(placeholder)
             template = self._templates[key] = (placeholder.uri, placeholder.headers)
         uri, fields = template
@@ -324,6 +328,7 @@ class Dialog:
         out.set("Via", via_text)
         cseq_text = f"{cseq} {method}"
         out.set("CSeq", cseq_text)
+        out.set("Content-Length", str(len(body)))
         request = Request(method, uri, out, body)
         _remember_cseq(request, cseq, method)
         via = _our_via(sent_by)

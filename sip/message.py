@@ -58,14 +58,19 @@ class Headers:
     (the top Via, the From and To addresses, CSeq, ...), keyed by the header's lookup
     key: every change to a name (add, set, remove) drops that name's view, so a view is
     always what parsing the current text would give. See :meth:`view`.
+
+    A copy shares the original's ``_index`` until either changes its names
+    (``_index_shared``, copy-on-write): a request made from a dialog's template only
+    replaces the values of its Via and CSeq, which leaves the positions as they were.
     """
 
-    __slots__ = ("_fields", "_index", "_views")
+    __slots__ = ("_fields", "_index", "_views", "_index_shared")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()):
         self._fields: list[tuple[str, str]] = []
         self._index: dict[str, list[int]] = {}
         self._views: dict[str, object] = {}
+        self._index_shared = False
         index, out = self._index, self._fields
         known, index_get, append = _NAMES.get, index.get, out.append  # bound once: ~10 fields a message
         for name, value in fields:  # add(), without the views to drop
@@ -82,9 +87,17 @@ class Headers:
         for i, (name, _) in enumerate(self._fields):
             index.setdefault(name.lower(), []).append(i)
         self._index = index
+        self._index_shared = False
+
+    def _own_index(self) -> None:
+        """Before the positions change in place: the index becomes this object's own."""
+        self._index = {k: list(v) for k, v in self._index.items()}
+        self._index_shared = False
 
     def add(self, name: str, value: str) -> None:
         name, lname = _NAMES.get(name) or _name(name)
+        if self._index_shared:
+            self._own_index()
         positions = self._index.get(lname)
         if positions is None:
             self._index[lname] = [len(self._fields)]
@@ -101,12 +114,14 @@ class Headers:
             self._views.pop(lname, None)
         positions = self._index.get(lname)
         if positions is None:
+            if self._index_shared:
+                self._own_index()
             self._index[lname] = [len(self._fields)]
             self._fields.append((name, value))
             return
         first = positions[0]
-        self._fields[first] = (name, value)
-        if len(positions) > 1:
+        self._fields[first] = (name, value)  # the positions stay: a shared index serves
+        if len(positions) > 1:  # _reindex makes a new index
             dropped = set(positions[1:])
             self._fields = [f for j, f in enumerate(self._fields) if j not in dropped]
             self._reindex()
@@ -158,10 +173,11 @@ class Headers:
         self._views[key] = value
 
     def copy(self) -> "Headers":
-        new = Headers()
+        new = Headers.__new__(Headers)
         new._fields = list(self._fields)
-        new._index = {k: list(v) for k, v in self._index.items()}
+        new._index = self._index  # shared until either changes a name's positions
         new._views = dict(self._views)
+        new._index_shared = self._index_shared = True
         return new
 
     def __contains__(self, name: str) -> bool:
@@ -208,7 +224,13 @@ def tagged(address: Address | None) -> tuple[Address | None, str | None]:
 
 
 _SHARED: dict[tuple[str, str], object] = {}
-_SHARED_MAX = 512  # views remembered; then the memo starts over
+_SHARED_MAX = 4096  # views remembered; then the memo starts over
+_SHARED_TEXT_MAX = 256  # longer texts are parsed each time (ours and a CTI client's are short)
+"""Sized for the sessions one server holds: each dialog has about four texts here (From
+and To as the client writes them and as our requests carry them), so 200 CTI sessions
+already need 800; at 512 the memo started over every few hundred messages and parsed
+From/To again (a quarter of the 200s to our event INFOs). At most 4096 texts of 256
+characters and their parses: a few MB, whatever a peer sends."""
 
 
 def shared_view(name: str, value: str, parse, view=None):
@@ -224,6 +246,8 @@ def shared_view(name: str, value: str, parse, view=None):
     if known is None:
         parsed = parse(value)
         known = parsed if view is None else view(parsed)
+        if len(value) > _SHARED_TEXT_MAX:
+            return known
         if len(_SHARED) >= _SHARED_MAX:
             _SHARED.clear()
         _SHARED[key] = known

@@ -114,3 +114,18 @@ def test_the_answer_to_a_template_request_reads_our_via_as_parsing_it_gives(via,
     assert (fresh.transport, fresh.host, fresh.port, list(fresh.params), fresh.protocol) == (
         answer.via.transport, answer.via.host, answer.via.port, list(answer.via.params), answer.via.protocol)
     assert answer.branch == request.branch
+
+
+def test_a_template_request_says_its_own_length_and_shares_the_index_to_the_wire():
+    """The template ends in Content-Length (where encode() puts it), set per request:
+    the request reads its true length before encoding, and neither it nor encode()
+    changes a name's positions (the template's index stays shared)."""
+    dialog = Dialog.from_invite(parse(INVITE), local_tag="srv1", local_contact="sip:201@192.0.2.1:5060",
+                                via_factory=lambda: VIA)
+    for body in (b"<a/>", b"", b"x" * 300):
+        request = dialog.request("INFO", body, "application/csta+xml")
+        assert request.headers.get("Content-Length") == str(len(body))
+        index = request.headers._index
+        wire = request.encode()
+        assert request.headers._index is index and wire.endswith(b"\r\n\r\n" + body)
+        assert [n for n, _ in request.headers][-2:] == ["Content-Type", "Content-Length"]

@@ -97,3 +97,29 @@ def test_set_keeps_the_first_position_and_drops_the_rest():
     headers.remove("v")
     assert list(headers) == [("To", "t"), ("From", "f")]
     assert headers.get("To") == "t" and "Via" not in headers
+
+
+@settings(max_examples=200, deadline=None)
+@given(operations, st.lists(st.tuples(st.booleans(), st.sampled_from(["add", "set", "remove"]),
+                                      st.sampled_from(NAMES), st.text("abc", max_size=3)),
+                            max_size=25))
+def test_a_copy_and_its_original_change_apart(before, after):
+    """A copy shares the original's index until one of them changes a name's positions
+    (copy-on-write): changes to either, in any order, leave the other's look-ups as a
+    scan of its own lines answers them."""
+    headers, scan = Headers(), Scan()
+    for op, name, value in before:
+        getattr(headers, op)(name, *(() if op == "remove" else (value,)))
+        getattr(scan, op)(name, *(() if op == "remove" else (value,)))
+    copy, copy_scan = headers.copy(), Scan()
+    copy_scan.fields = list(scan.fields)
+    for on_copy, op, name, value in after:
+        target, reference = (copy, copy_scan) if on_copy else (headers, scan)
+        getattr(target, op)(name, *(() if op == "remove" else (value,)))
+        getattr(reference, op)(name, *(() if op == "remove" else (value,)))
+        _agree(headers, scan)
+        _agree(copy, copy_scan)
+    second = copy.copy()  # a copy of a copy: three share one index
+    second.add("Via", "new")
+    _agree(copy, copy_scan)
+    _agree(headers, scan)

@@ -177,3 +177,25 @@ def test_a_bad_repeated_header_is_never_remembered():
         assert info.value.status == 400 and info.value.reason.startswith("Bad To:")
     assert not any(name == "To" and "<sip:201@127.0.0.1" == value
                    for name, value in module._SHARED)
+
+
+def test_the_shared_views_hold_a_full_server_of_dialogs():
+    """200 CTI sessions (four From/To texts each) fit: the 200s to their INFOs find their
+    From and To parsed (at 512 the memo started over and parsed them again)."""
+    from sip import message as module
+    module._SHARED.clear()
+    texts = [INVITE.replace(b"tag=1SIPpTag001", f"tag=s{n}".encode())
+             .replace(b"Call-ID: ", f"Call-ID: {n}".encode()) for n in range(800)]
+    firsts = [parse_message(t) for t in texts]
+    again = [parse_message(t) for t in texts]
+    assert all(a.from_ is b.from_ for a, b in zip(firsts, again))
+
+
+def test_a_long_repeated_header_is_parsed_not_remembered():
+    from sip import message as module
+    module._SHARED.clear()
+    long_name = b'"' + b"x" * 300 + b'"'
+    message = parse_message(INVITE.replace(b'"Bob"', long_name))
+    assert message.to.display_name == "x" * 300
+    assert not any(name == "To" for name, _ in module._SHARED)
+    agree(message)
