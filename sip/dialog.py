@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 from sip.address import Address, parse_address
 from sip.grammar import Params
 from sip.headers import MAX_CSEQ, CSeq, Via, remember_our_via
+from sip.memo import Memo
 from sip.message import Headers, Request, Response
 from sip.response import make_response, new_tag
 from sip.session_timer import SessionTimer
@@ -71,7 +72,7 @@ def _remember_cseq(request: Request, cseq: int, method: str) -> None:
         request.headers.remember("cseq", CSeq(cseq, method))
 
 
-_VIAS: dict[str, Via | None] = {}
+_VIAS = Memo(64)  # our sent-by text -> its Via, or None when it does not parse
 
 
 def _our_via(sent_by: str) -> Via | None:
@@ -79,13 +80,11 @@ def _our_via(sent_by: str) -> Via | None:
     server has a few; None if it does not parse (then the requests' Via is parsed when read)."""
     via = _VIAS.get(sent_by, False)
     if via is False:
-        if len(_VIAS) >= 64:
-            _VIAS.clear()
         try:
             via = Via.parse(sent_by)
         except ValueError:
             via = None
-        _VIAS[sent_by] = via
+        _VIAS.keep(sent_by, via)
     return via
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from sip.grammar import TOKEN_CHARS, GrammarError, Params, Scanner, decimal, is_token
+from sip.memo import Memo
 from sip.uri import parse_host, parse_port
 
 _KNOWN = [
@@ -179,8 +180,8 @@ def _check_via_params(params: Params) -> None:
         parse_host(received if ":" not in received else f"[{received}]", "received")
 
 
-_SENT_BY: dict[str, tuple[str, str, str, int | None]] = {}
 _SENT_BY_MAX = 256  # then the memo starts over
+_SENT_BY = Memo(_SENT_BY_MAX)  # a Via's start -> (protocol, transport, host, port)
 
 
 def _sent_by(head: re.Match) -> tuple[str, str, str, int | None]:
@@ -194,24 +195,19 @@ def _sent_by(head: re.Match) -> tuple[str, str, str, int | None]:
         name, version, transport, host, port_text = head.groups()
         parse_host(host, "sent-by host")
         port = None if port_text is None else parse_port(port_text)
-        known = (f"{name}/{version}", transport.upper(), host, port)
-        if len(_SENT_BY) >= _SENT_BY_MAX:
-            _SENT_BY.clear()
-        _SENT_BY[text] = known
+        known = _SENT_BY.keep(text, (f"{name}/{version}", transport.upper(), host, port))
     return known
 
 
-_OURS: dict[str, Via] = {}
 _OURS_MAX = 4096  # Vias of requests not yet answered, about; then the memo starts over
+_OURS = Memo(_OURS_MAX)
 
 
 def remember_our_via(text: str, via: Via) -> None:
     """Keep ``via``, what :meth:`Via.parse` makes of ``text``, for a Via we wrote (a
     request's top Via, branch and all): the responses to the request carry it back byte
     for byte (§8.2.6.2), and :func:`parse_via` then reads it without parsing."""
-    if len(_OURS) >= _OURS_MAX:
-        _OURS.clear()
-    _OURS[text] = via
+    _OURS.keep(text, via)
 
 
 def parse_via(text: str) -> Via:

@@ -15,11 +15,12 @@ from sip.grammar import split_list
 from sip.headers import CSeq, ContentType, SessionExpires, Via, canonical, parse_delta
 from sip.headers import MAX_FORWARDS
 from sip.grammar import decimal
+from sip.memo import Memo
 from sip.uri import URI
 
 
-_KEYS: dict[str, str] = {}
-_NAMES: dict[str, tuple[str, str]] = {}
+_KEYS = Memo(512)  # header name as asked -> its lookup key
+_NAMES = Memo(512)  # header name as written -> (canonical spelling, lookup key)
 
 
 def _key(name: str) -> str:
@@ -27,9 +28,7 @@ def _key(name: str) -> str:
     the names looked up are the stack's own few)."""
     key = _KEYS.get(name)
     if key is None:
-        if len(_KEYS) >= 512:
-            _KEYS.clear()
-        key = _KEYS[name] = canonical(name).lower()
+        key = _KEYS.keep(name, canonical(name).lower())
     return key
 
 
@@ -39,10 +38,8 @@ def _name(name: str) -> tuple[str, str]:
     peer inventing names only makes the table start over)."""
     known = _NAMES.get(name)
     if known is None:
-        if len(_NAMES) >= 512:
-            _NAMES.clear()
         spelled = canonical(name)
-        known = _NAMES[name] = (spelled, spelled.lower())
+        known = _NAMES.keep(name, (spelled, spelled.lower()))
     return known
 
 
@@ -223,7 +220,6 @@ def tagged(address: Address | None) -> tuple[Address | None, str | None]:
     return (None, None) if address is None else (address, address.tag)
 
 
-_SHARED: dict[tuple[str, str], object] = {}
 _SHARED_MAX = 4096  # views remembered; then the memo starts over
 _SHARED_TEXT_MAX = 256  # longer texts are parsed each time (ours and a CTI client's are short)
 """Sized for the sessions one server holds: each dialog has about four texts here (From
@@ -231,6 +227,7 @@ and To as the client writes them and as our requests carry them), so 200 CTI ses
 already need 800; at 512 the memo started over every few hundred messages and parsed
 From/To again (a quarter of the 200s to our event INFOs). At most 4096 texts of 256
 characters and their parses: a few MB, whatever a peer sends."""
+_SHARED = Memo(_SHARED_MAX, _SHARED_TEXT_MAX)  # (header name, text) -> its view
 
 
 def shared_view(name: str, value: str, parse, view=None):
@@ -245,12 +242,7 @@ def shared_view(name: str, value: str, parse, view=None):
     known = _SHARED.get(key)
     if known is None:
         parsed = parse(value)
-        known = parsed if view is None else view(parsed)
-        if len(value) > _SHARED_TEXT_MAX:
-            return known
-        if len(_SHARED) >= _SHARED_MAX:
-            _SHARED.clear()
-        _SHARED[key] = known
+        known = _SHARED.keep(key, parsed if view is None else view(parsed), len(value))
     return known
 
 

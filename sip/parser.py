@@ -25,6 +25,7 @@ from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
 from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
                          ContentType, CSeq, SessionExpires, Via, parse_delta, parse_via)
+from sip.memo import Memo
 from sip.message import Headers, Request, Response, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
@@ -159,8 +160,8 @@ def content_length(head: Head) -> int | None:
         raise head.error(400, f"Bad Content-Length: {exc}") from None
 
 
-_LINES: dict[str, tuple] = {}
 _LINES_MAX = 512
+_LINES = Memo(_LINES_MAX)
 """Start lines that passed :func:`_check_start_line`, and what they gave: a dialog's
 requests share one Request-Line (``INFO sip:201@host SIP/2.0``) and nearly every
 response is ``SIP/2.0 200 OK``, so each is checked about once. Bounded: new lines only
@@ -171,10 +172,7 @@ def _start_line(head: Head) -> Request | Response:
     line = head.start_line
     known = _LINES.get(line)
     if known is None:
-        known = _check_start_line(head)
-        if len(_LINES) >= _LINES_MAX:
-            _LINES.clear()
-        _LINES[line] = known
+        known = _LINES.keep(line, _check_start_line(head))
     if known[0] is None:
         return Response(known[1], known[2], head.headers, version=SUPPORTED_VERSION)
     return Request(known[0], known[1], head.headers, version=SUPPORTED_VERSION)

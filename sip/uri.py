@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
 from sip.grammar import GrammarError
+from sip.memo import Memo
 
 _UNRESERVED = string.ascii_letters + string.digits + "-_.!~*'()"
 _USER = frozenset(_UNRESERVED + "%&=+$,;?/")
@@ -248,9 +249,9 @@ def _pairs(text: str, allowed: frozenset, what: str, sep: str) -> tuple:
     return tuple(pairs)
 
 
-_KNOWN: dict[str, URI] = {}
 _KNOWN_MAX = 1024       # URIs remembered; then the memo starts over
 _KNOWN_LONGEST = 256    # characters: a longer URI is parsed each time, never remembered
+_KNOWN = Memo(_KNOWN_MAX, _KNOWN_LONGEST)
 
 
 def parse_uri(text: str) -> URI:
@@ -262,11 +263,7 @@ def parse_uri(text: str) -> URI:
     so a peer sending new URIs only makes it start over."""
     uri = _KNOWN.get(text)
     if uri is None:
-        uri = _parse_uri(text)
-        if len(text) <= _KNOWN_LONGEST:
-            if len(_KNOWN) >= _KNOWN_MAX:
-                _KNOWN.clear()
-            _KNOWN[text] = uri
+        uri = _KNOWN.keep(text, _parse_uri(text), len(text))
     return uri
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sip.memo import Memo
+
 #: Longest dial string accepted (E.164 is 15 digits; dial strings carry prefixes and codes).
 MAX_DIGITS = 32
 _DIGITS = re.compile(r"\+?[0-9*#][0-9*#A-Da-d]*")
@@ -53,8 +55,8 @@ class DeviceID:
         return self.digits
 
 
-_KNOWN: dict[tuple[str, str | None], DeviceID] = {}
 _KNOWN_MAX = 1024  # device IDs remembered; then the memo starts over
+_KNOWN = Memo(_KNOWN_MAX)  # (text, type of number) -> DeviceID
 
 
 def parse_device_id(text: str, type_of_number: str | None = None) -> DeviceID:
@@ -65,8 +67,5 @@ def parse_device_id(text: str, type_of_number: str | None = None) -> DeviceID:
     key = (text, type_of_number)
     device = _KNOWN.get(key)
     if device is None:
-        device = DeviceID(text.strip(), dial_digits(text), type_of_number)
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN[key] = device
+        device = _KNOWN.keep(key, DeviceID(text.strip(), dial_digits(text), type_of_number))
     return device

@@ -24,6 +24,7 @@ from lxml import etree
 
 from sip.csta.devices import DeviceID, parse_device_id
 from sip.csta.errors import CSTAParseError
+from sip.memo import Memo
 from sip.csta.xml import CSTA_NAMESPACES, ED3, child, parse_xml, split_tag, text
 
 AUTO_ORIGINATE = ("prompt", "doNotPrompt")
@@ -343,9 +344,9 @@ PARSERS = {
 }
 
 
-_PARSED: dict[bytes | str, Parsed] = {}
 _PARSED_MAX = 256  # bodies remembered; then the memo starts over
 _PARSED_BODY_MAX = 1024  # longer bodies are parsed every time (they are rarely repeated)
+_PARSED = Memo(_PARSED_MAX, _PARSED_BODY_MAX)
 
 
 def parse_request(body: bytes | str) -> Parsed:
@@ -359,12 +360,7 @@ def parse_request(body: bytes | str) -> Parsed:
         parsed = _PARSED.get(body)
         if parsed is not None:
             return parsed
-        parsed = parse_request_uncached(body)
-        if len(body) <= _PARSED_BODY_MAX:
-            if len(_PARSED) >= _PARSED_MAX:
-                _PARSED.clear()
-            _PARSED[body] = parsed
-        return parsed
+        return _PARSED.keep(body, parse_request_uncached(body), len(body))
     return parse_request_uncached(body)
 
 

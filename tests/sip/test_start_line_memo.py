@@ -48,7 +48,7 @@ def test_each_message_gets_its_own_headers_and_the_memo_is_bounded(monkeypatch):
     a = P._start_line(parse_head(b"SIP/2.0 200 OK" + HEADERS))
     b = P._start_line(parse_head(b"SIP/2.0 200 OK" + HEADERS))
     assert a is not b and a.headers is not b.headers
-    monkeypatch.setattr(P, "_LINES_MAX", 3)
+    monkeypatch.setattr(P._LINES, "limit", 3)
     for code in range(200, 210):
         P._start_line(parse_head(f"SIP/2.0 {code} OK".encode() + HEADERS))
         assert len(P._LINES) <= 3
