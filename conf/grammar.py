@@ -36,7 +36,7 @@ class Command:
     enters: str | None = None  # the sub-mode this command opens
     sections: Callable[[Any], list[Section]] | None = None
     key: Callable[[dict], tuple] | None = None  # global commands: what comments attach to
-    rank: int = 0  # global commands: place in the running configuration
+    rank: float = 0  # global commands: place in the running configuration (150.5: after 150, no "!" between)
     nodes: tuple = field(init=False, compare=False)
     no_nodes: tuple = field(init=False, compare=False)
     spellings: list = field(init=False, compare=False)
@@ -564,6 +564,25 @@ SIP_UA = Mode("sip-ua", "'sip-ua'", (
     "no-remote-party-id, host-registrar, handle-replaces, calling-info, g729, sdspfarm, srtp, crypto signaling remote-addr"))
 
 
+# --- gw-accounting file ---------------------------------------------------------------
+
+def _primary(acct: m.GwAccountingFile, caps: dict) -> None:
+    url = caps["url"]
+    if "\\" in url or any(part == ".." for part in url.replace(":", "/").split("/")):
+        raise ArgError(f"'{url}' is not a place for CDR files (no '\\', no '..')")
+    acct.primary = url
+
+
+GW_ACCOUNTING_FILE = Mode("gw-accounting-file", "'gw-accounting file'", (
+    Command("primary ifs <url:word>", apply=_primary, no=_reset("primary"),
+            show=lambda a: [f"primary ifs {a.primary}"] if a.primary else [],
+            no_pattern="primary [<rest:line>]"),
+    value("maximum fileclose-timer <fileclose_timer:1-1440>", "fileclose_timer", "maximum fileclose-timer {}"),
+    value("maximum file-size <file_size:1-1048576>", "file_size", "maximum file-size {}"),
+), extras=_extras("secondary, maximum buffer-size, maximum retry-count, maximum cdrflush-timer, "
+                  "maximum delay-between-retry, cdr-format, acct-template"))
+
+
 def _enter_peer(cfg: m.Config, caps: dict) -> m.DialPeer:
     tag, kind = caps["tag"], caps["kind"]
     peer = cfg.dial_peers.get(tag)
@@ -678,6 +697,23 @@ def _show_login_block(cfg: m.Config) -> list[Section]:
     return [(("login block-for",), f"login block-for {b.block_for} attempts {b.attempts} within {b.within}", None)]
 
 
+def _http_authentication(cfg: m.Config, caps: dict) -> None:
+    if caps["method"] != "local":
+        raise ArgError(f"ip http authentication {caps['method']}: only 'local' (the username lines) is supported here")
+    cfg.http.authentication = "local"
+
+
+def _show_http(cfg: m.Config) -> list[Section]:
+    h, out = cfg.http, []
+    if h.enabled:
+        out.append((("ip http server",), "ip http server", None))
+    if h.port != 80:
+        out.append((("ip http port",), f"ip http port {h.port}", None))
+    if h.authentication:
+        out.append((("ip http authentication",), f"ip http authentication {h.authentication}", None))
+    return out
+
+
 def _ssh_timeout(cfg: m.Config, caps: dict) -> None:
     cfg.ssh_timeout = caps["seconds"]
 
@@ -695,6 +731,24 @@ GLOBAL = Mode("global", "global configuration", (
             sections=lambda cfg: [(("ip ssh time-out",), f"ip ssh time-out {cfg.ssh_timeout}", None)]
             if cfg.ssh_timeout != 120 else [],
             key=lambda c: ("ip ssh time-out",), rank=60),
+    Command("ip http server", apply=lambda cfg, c: setattr(cfg.http, "enabled", True),
+            no=lambda cfg, c: setattr(cfg.http, "enabled", False), no_pattern="ip http server",
+            sections=lambda cfg: [s for s in _show_http(cfg) if s[0] == ("ip http server",)],
+            key=lambda c: ("ip http server",), rank=150.5),
+    Command("ip http port <port:1-65535>", apply=lambda cfg, c: setattr(cfg.http, "port", c["port"]),
+            no=lambda cfg, c: setattr(cfg.http, "port", 80), no_pattern="ip http port [<port:1-65535>]",
+            sections=lambda cfg: [s for s in _show_http(cfg) if s[0] == ("ip http port",)],
+            key=lambda c: ("ip http port",), rank=150.5),
+    Command("ip http authentication {method=local|enable|aaa|tacacs}", apply=_http_authentication,
+            no=lambda cfg, c: setattr(cfg.http, "authentication", None),
+            no_pattern="ip http authentication [<rest:line>]",
+            sections=lambda cfg: [s for s in _show_http(cfg) if s[0] == ("ip http authentication",)],
+            key=lambda c: ("ip http authentication",), rank=150.5),
+    Command("gw-accounting file", apply=_singleton("accounting"), no=_clear("accounting"),
+            enters="gw-accounting-file",
+            sections=lambda cfg: [(("gw-accounting file",), "gw-accounting file", cfg.accounting)]
+            if _shown(cfg.accounting) else [],
+            key=lambda c: ("gw-accounting file",), rank=95),
     Command("username <name:word> [privilege <privilege:0-15>] {kind=password|secret} [{enc=0|5|7|8|9}] <pw:line>",
             apply=_account, no=lambda cfg, c: cfg.accounts.pop(c["name"], None),
             no_pattern="username <name:word> [<rest:line>]",
@@ -753,7 +807,7 @@ GLOBAL = Mode("global", "global configuration", (
 
 MODES: dict[str, Mode] = {mode.name: mode for mode in (
     GLOBAL, VOIP, TRUSTED_LIST, SIP, REGISTER_GLOBAL, SESSION_SERVER, LOGOUT_PROFILE, USER_PROFILE, TELEPHONY,
-    EPHONE_DN_TEMPLATE, EPHONE_DN, EPHONE, CODEC_CLASS, DIAL_PEER, SIP_UA)}
+    EPHONE_DN_TEMPLATE, EPHONE_DN, EPHONE, CODEC_CLASS, DIAL_PEER, SIP_UA, GW_ACCOUNTING_FILE)}
 
 # Which mode each sub-mode is entered from (for messages: "a command of the 'sip' sub-mode").
 PARENT: dict[str, str] = {cmd.enters: mode.name for mode in MODES.values() for cmd in mode.commands if cmd.enters}

@@ -365,6 +365,30 @@ class LoginBlock:
 
 
 @dataclass
+class HttpServer:
+    """`ip http server`, `ip http port N`, `ip http authentication local`: the read-only
+    web view and /metrics (cme/web/). Log-in is always by the `username` lines (IOS's
+    `local`); `ip http path`, `ip http secure-server` and the rest stay router commands."""
+    enabled: bool = False
+    port: int = 80
+    authentication: str | None = None  # "local" when given (the only method here)
+
+
+@dataclass
+class GwAccountingFile:
+    """`gw-accounting file`: where call detail records go and when a file is closed.
+
+    `primary ifs URL` names the files' directory and prefix (`flash:cdr` is `cdr` in the
+    state directory); `maximum fileclose-timer M` closes a file after M minutes (IOS's
+    default, a day) and `maximum file-size KB` (added: not IOS's) after it reaches KB."""
+    configured: bool = False
+    primary: str | None = None  # None: the state directory's cdr/
+    fileclose_timer: int = 1440  # minutes
+    file_size: int | None = None  # KB; None: no size limit
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Config:
     hostname: str = "Router"
     login_block: LoginBlock | None = None  # None: not configured, the default policy applies
@@ -383,6 +407,8 @@ class Config:
     dial_peers: dict[int, DialPeer] = field(default_factory=dict)
     sip_ua: SipUa = field(default_factory=SipUa)
     tftp_files: list[TftpFile] = field(default_factory=list)  # in the order configured
+    http: HttpServer = field(default_factory=HttpServer)
+    accounting: GwAccountingFile = field(default_factory=GwAccountingFile)
     router: list[RouterBlock] = field(default_factory=list)
     # `! ...` comment lines, by the section they stand before: ("ephone-dn", 1), ("end",)
     comments: dict[tuple, list[str]] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from conf.model import Config, RouterBlock
 
 @dataclass
 class _Item:
-    rank: int
+    rank: float
     comments: list[str]
     lines: list[str]
     block: bool
@@ -57,7 +57,8 @@ def render(config: Config) -> str:
     out: list[str] = []
     previous: _Item | None = None
     for item in items:
-        if previous is None or previous.block or item.block or previous.rank != item.rank:
+        # a fractional rank sorts within its whole rank's group, without a '!' of its own
+        if previous is None or previous.block or item.block or int(previous.rank) != int(item.rank):
             out.append("!")
         out.extend(item.comments)
         out.extend(item.lines)
