@@ -115,6 +115,7 @@ class SessionHost(Protocol):
     config: Any
     clock: Any
     directory: Any  # actors.directory.Directory
+    counts: Any  # actors.cti_counts.CtiCounts: what the sessions answered and sent
 
     def respond(self, tx, response) -> None: ...
 
@@ -177,6 +178,7 @@ class CTISessionActor(ReactorActor):
         """The 200 OK to the dialog-creating INVITE goes through its server transaction
         at once; §13.3.1.4's retransmission until the ACK (UDP) starts with the actor."""
         ok = self.dialog.invite_ok(request, body=body, content_type=CSTA_XML, session_timer=timer)
+        self.gateway.counts.answered("RequestSystemStatus", body)
         self.gateway.respond(tx, ok)
         timers = getattr(self.gateway, "timers", DEFAULT)
         verified = getattr(self.gateway, "flow_verified", None)  # UDP: no amplification
@@ -241,7 +243,8 @@ class CTISessionActor(ReactorActor):
             except Exception as e:  # the line failed on it (and was replaced)
                 in_effect = None
                 self.log.warn("CTI request {request} failed: {error}", request=type(message.csta).__name__, error=str(e))
-            self._answer(message.request, message.tx, feature_answer(message.csta, in_effect, message.ns))
+            self._answer(message.request, message.tx, feature_answer(message.csta, in_effect, message.ns),
+                         type(message.csta).__name__)
         elif isinstance(message, ServiceDone):
             self._asked -= 1
             try:
@@ -249,7 +252,8 @@ class CTISessionActor(ReactorActor):
             except Exception as e:  # the line failed on it (and was replaced)
                 result = ("error", "unspecified", "unspecified")
                 self.log.warn("CTI request {request} failed: {error}", request=type(message.csta).__name__, error=str(e))
-            self._answer(message.request, message.tx, call_control_answer(message.csta, result, message.ns))
+            self._answer(message.request, message.tx, call_control_answer(message.csta, result, message.ns),
+                         type(message.csta).__name__)
         elif isinstance(message, EventXML):
             self._send_event(message)
         elif isinstance(message, InfoAnswered):
@@ -314,17 +318,20 @@ class CTISessionActor(ReactorActor):
 
     def _info(self, request, tx) -> None:
         if not _is_csta(request):
+            self.gateway.counts.rejected("unknown")
             self.gateway.respond(tx, self.dialog.response(request, 415, headers=[("Accept", CSTA_XML)]))
             return
         try:
             parsed = parse_request(request.body)
         except CSTAParseError as e:
             if e.reason == "size":
+                self.gateway.counts.rejected("unknown")
                 self.gateway.respond(tx, self.dialog.response(request, 413))
             elif e.reason in ("xml", "dtd"):
+                self.gateway.counts.rejected("unknown")
                 self.gateway.respond(tx, self.dialog.response(request, 400, "Malformed CSTA body"))
             else:
-                self._answer(request, tx, e.error_xml())
+                self._answer(request, tx, e.error_xml(), "unknown")
             return
         ns = parsed.answer_namespace
         if type(parsed.request) in CALL_CONTROL:
@@ -336,7 +343,7 @@ class CTISessionActor(ReactorActor):
                            refused or serve_feature(self.gateway, parsed.request, ns))
             return
         body = self._serve(parsed.request, ns)
-        self._answer(request, tx, body)
+        self._answer(request, tx, body, type(parsed.request).__name__)
 
     def _call_control(self, csta_request, ns: str, request, tx) -> None:
         """Asked of the line (an actor): answered when it has acted, in a later turn."""
@@ -348,14 +355,14 @@ class CTISessionActor(ReactorActor):
             # instead of asking (an ask waits behind the same messages, no others).
             body = published_snapshot(self.gateway, csta_request, ns)
             if body is not None:
-                self._answer(request, tx, body)
+                self._answer(request, tx, body, "SnapshotDevice")
                 return
         self._ask_line(csta_request, ns, request, tx, target)
 
     def _ask_line(self, csta_request, ns: str, request, tx, target) -> None:
         """`target` is the answer (bytes), or (line ref, message) to ask the line first."""
         if isinstance(target, bytes):
-            self._answer(request, tx, target)
+            self._answer(request, tx, target, type(csta_request).__name__)
             return
         line, message = target
         me = self.actor_ref
@@ -364,7 +371,8 @@ class CTISessionActor(ReactorActor):
         future.add_done_callback(
             lambda f: me.is_alive() and me.tell(ServiceDone(csta_request, ns, request, tx, f)))
 
-    def _answer(self, request, tx, body: bytes) -> None:
+    def _answer(self, request, tx, body: bytes, service: str) -> None:
+        self.gateway.counts.answered(service, body)
         if self.log.tracing:
             self.log.debug("-> 200 to {method}: {body}", method=request.method, body=_text(body))
         self.gateway.respond(tx, self.dialog.response(request, 200, body=body, content_type=CSTA_XML))
@@ -444,6 +452,7 @@ class CTISessionActor(ReactorActor):
             return
         info = self.dialog.request("INFO", message.body, CSTA_XML)
         self.events_sent += 1
+        self.gateway.counts.events_sent += 1
         if self.log.tracing:
             self.log.debug("-> INFO CSeq {cseq}: {body}", cseq=self.dialog.local_cseq, body=_text(message.body))
         self.gateway.send(info, self.flow, self._info_answered)

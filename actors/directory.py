@@ -25,6 +25,7 @@ class Directory:
     def __init__(self) -> None:
         self._refs: dict[Hashable, ActorRef] = {}
         self._calls: dict[int, int] = {}  # live call id -> the ephone-dn tag holding the leg
+        self.calls_started = 0  # call legs ever started (the metrics' cme_call_legs_started_total)
 
     def register(self, device_id: Hashable, ref: ActorRef) -> None:
         """Route `device_id` to `ref`, replacing a previous owner (a re-registering phone)."""
@@ -58,6 +59,7 @@ class Directory:
     # -- call legs: which line holds a live call id --------------------------------------
     def call_started(self, call_id: int, line_tag: int) -> None:
         self._calls[call_id] = line_tag
+        self.calls_started += 1
 
     def call_ended(self, call_id: int) -> None:
         self._calls.pop(call_id, None)

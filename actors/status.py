@@ -6,6 +6,7 @@ thread) and the CLI only reads. Nothing else may write a record.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -91,6 +92,9 @@ class StatusBoard:
     # devices no ephone has that tried to register: name -> [peer, first, last, attempts]
     attempted: dict[str, list] = field(default_factory=dict)
     call_lines: dict[int, int] = field(default_factory=dict)  # live call id -> the DN tag holding it
+    # registrations by outcome, for the metrics: "registered", "rejected" (max-ephones),
+    # "unknown device" (no ephone has that MAC)
+    registrations: Counter = field(default_factory=Counter)
 
     def index_calls(self, tag: int, before, after) -> None:
         """A line's calls changed from `before` to `after` (call ids): keep `call_lines`."""
@@ -101,6 +105,7 @@ class StatusBoard:
 
     def attempted_registration(self, device: str, peer: str, now: float) -> None:
         """`show ephone attempted-registrations` (bounded: the oldest forgotten first)."""
+        self.registrations["unknown device"] += 1
         seen = self.attempted.get(device)
         if seen is None:
             if len(self.attempted) >= MAX_ATTEMPTED:
@@ -116,8 +121,11 @@ class StatusBoard:
         """The one way a phone's state changes here, so `live` stays exact (max-ephones)."""
         was_live = status.state in LIVE
         status.state, status.since = state, now
+        if state in COUNTED:  # each registration ends here once (a rejected phone may try again)
+            self.registrations[state] += 1
         self.live += (state in LIVE) - was_live
 
 
 LIVE = ("registering", "registered")
+COUNTED = ("registered", "rejected")  # the states a registration ends in
 MAX_ATTEMPTED = 1000  # unknown devices remembered for the CLI

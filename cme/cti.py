@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from actors.cti_counts import CtiCounts
 from actors.directory import Directory
 from actors.peer_limits import PeerLog
 from actors.cti_scope import SessionScope
@@ -95,6 +96,7 @@ class CTIGateway:
         # the server's monitors (one owner: `cti max-monitors total`): per session, and all
         self._monitors: dict[int, int] = {}  # session id -> its live monitors
         self.monitors_total = 0
+        self.counts = CtiCounts()  # requests answered and events sent, for the metrics
         self._ids = itertools.count(1)
         self.draining = False  # the server is going down (drain): no new sessions
         self._unconfirmed: dict[int, str] = {}  # session id -> host: UDP, unproven, not yet ACKed

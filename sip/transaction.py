@@ -27,6 +27,7 @@ Choices:
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Union
 
@@ -534,6 +535,15 @@ def _merge_key(request: Request) -> tuple | None:
     return (request.from_tag, request.call_id, request.cseq.number, request.cseq.method)
 
 
+_CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx")  # a status's class, by its first digit
+
+
+def _outcome(response: Response | None) -> str:
+    """How an ended transaction ended: its final response's class, or "timeout" when it
+    had none (Timer F/B/H, a transport error)."""
+    return _CLASSES[response.status // 100] if response is not None and response.status >= 200 else "timeout"
+
+
 class TransactionTable:
     """The live transactions of one SIP endpoint, server and client, bounded by
     ``limit``. Every call returns the effects to carry out; a transaction whose effects
@@ -546,6 +556,9 @@ class TransactionTable:
         self._server: dict[tuple, ServerTransaction] = {}
         self._client: dict[tuple, ClientTransaction] = {}
         self._merge: dict[tuple, ServerTransaction] = {}
+        # every transaction that ended, and every request refused without one:
+        # ("in" | "out", method, "2xx".."6xx" | "timeout") -> count, for the metrics
+        self.ended: Counter = Counter()
 
     def __len__(self) -> int:
         return len(self._server) + len(self._client)
@@ -581,8 +594,10 @@ class TransactionTable:
             return None, [Deliver(request)]
         merge = _merge_key(request)
         if merge is not None and merge in self._merge:
+            self.ended["in", request.method, "4xx"] += 1
             return None, [Send(make_response(request, 482, "Loop Detected (merged request)"))]
         if len(self) >= self.limit:
+            self.ended["in", request.method, "5xx"] += 1
             return None, [Send(make_response(
                 request, 503, headers=[("Retry-After", str(RETRY_AFTER))]))]
         cls = InviteServerTransaction if request.method == "INVITE" else NonInviteServerTransaction
@@ -663,13 +678,16 @@ class TransactionTable:
         return effects
 
     def _forget(self, tx: Transaction) -> None:
+        response = tx.last_response
         if isinstance(tx, _ClientTransaction):  # never in the merge index (server requests)
             if self._client.get(tx.key) is tx:
                 del self._client[tx.key]
+                self.ended["out", tx.request.method, _outcome(response)] += 1
             return
         table = self._server
         if table.get(tx.key) is tx:
             del table[tx.key]
+            self.ended["in", tx.request.method, _outcome(response)] += 1
         merge = _merge_key(tx.request)
         if merge is not None and self._merge.get(merge) is tx:
             del self._merge[merge]

@@ -19,6 +19,8 @@ address gets no more bytes than it sent datagrams, so there is no amplification)
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import Any
 
 from twisted.internet import protocol
@@ -113,6 +115,9 @@ class TFTPServer(protocol.DatagramProtocol):
         self.max_retries = max_retries
         self.transfers: dict[tuple, TransferProtocol] = {}
         self.served = 0
+        # read requests by how they ended, for the metrics: done, failed (timed out, the
+        # phone gave up), not found, refused (a write, a name outside), busy, bad request
+        self.outcomes: Counter = Counter()
 
     # -- the listening port -------------------------------------------------------------
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
@@ -121,11 +126,13 @@ class TFTPServer(protocol.DatagramProtocol):
             packet = packets.decode(datagram)
         except packets.TFTPError as e:
             log.info("bad TFTP request from {peer}: {error}", peer=_peer(addr), error=str(e))
+            self.outcomes["bad request"] += 1
             self._reply(addr, _error(e.code, str(e)))
             return
         if isinstance(packet, packets.WriteRequest):
             log.info("TFTP write of {name!r} from {peer} refused", name=packet.filename,
                      peer=_peer(addr))
+            self.outcomes["refused"] += 1
             self._reply(addr, _error(packets.ACCESS_VIOLATION, "Access violation"))
         elif isinstance(packet, packets.ReadRequest):
             self._read(packet, addr)
@@ -146,22 +153,26 @@ class TFTPServer(protocol.DatagramProtocol):
                 or sum(1 for a in self.transfers if a[0] == host) >= self.max_per_address):
             log.info("TFTP RRQ {name!r} from {peer}: too many transfers", name=request.filename,
                      peer=_peer(addr))
+            self.outcomes["busy"] += 1
             self._reply(addr, _error(packets.NOT_DEFINED, "too many transfers"))
             return
         name = normalise(request.filename)
         if name is None:
             log.info("TFTP RRQ {name!r} from {peer}: name refused", name=request.filename,
                      peer=_peer(addr))
+            self.outcomes["refused"] += 1
             self._reply(addr, _error(packets.ACCESS_VIOLATION, "Access violation"))
             return
         try:
             data = self.files.lookup(name)
         except Exception:
             log.failure("TFTP lookup of {name!r} failed", name=name)
+            self.outcomes["failed"] += 1
             self._reply(addr, _error(packets.NOT_DEFINED, "cannot read the file"))
             return
         if data is None:
             log.debug("TFTP RRQ {name!r} from {peer}: not found", name=name, peer=_peer(addr))
+            self.outcomes["not found"] += 1
             self._reply(addr, _error(packets.FILE_NOT_FOUND, "File not found"))
             return
         if request.mode == "netascii":
@@ -175,6 +186,7 @@ class TFTPServer(protocol.DatagramProtocol):
         except CannotListenError as e:
             log.warn("TFTP RRQ {name!r} from {peer}: no port for the transfer: {error}",
                      name=name, peer=_peer(addr), error=str(e))
+            self.outcomes["busy"] += 1
             self._reply(addr, _error(packets.NOT_DEFINED, "no port for the transfer"))
             return
         self.transfers[addr] = proto
@@ -189,7 +201,9 @@ class TFTPServer(protocol.DatagramProtocol):
         if self.transfers.get(addr) is not proto:
             return False
         del self.transfers[addr]
-        self.served += proto.transfer.state == "done"
+        done = proto.transfer.state == "done"
+        self.served += done
+        self.outcomes["done" if done else "failed"] += 1
         return True
 
     def stopProtocol(self) -> None:

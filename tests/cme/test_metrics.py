@@ -1,0 +1,79 @@
+"""The Prometheus exposition: the families the server's owners count, read at scrape time,
+moving as a call happens (virtual phones and a CTI session over fakes, task.Clock)."""
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from twisted.internet import task
+
+from cme.app import Application
+from cme.metrics import ReactorLag, registry
+from tests.actors.test_cti_services import ED3, session  # noqa: F401 (the fixture)
+
+
+def scrape(reg) -> dict[tuple, float]:
+    """(sample name, sorted label items) -> value, from the text format Prometheus reads."""
+    out = {}
+    for family in text_string_to_metric_families(generate_latest(reg).decode()):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def app_for(ex, gateway) -> Application:
+    app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
+    app.runtime, app.telephony, app.cti = ex.runtime, ex.telephony, gateway
+    return app
+
+
+def test_counters_and_gauges_move_as_a_cti_call_happens(session):  # noqa: F811
+    ex, gateway, flow, ask = session
+    reg, _ = registry(app_for(ex, gateway), ex.clock)
+    a, b = ex.phone("SEP001E4A34A35F"), ex.phone("SEP000F8FC7B681")
+    before = scrape(reg)
+    assert before[("cme_phones_registered", ())] == 2
+    assert before[("cme_phone_registrations_total", (("outcome", "registered"),))] == 2
+    assert before[("cme_calls_active", ())] == 0 and before[("cme_cti_sessions", ())] == 1
+    ask(f'<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>201</deviceObject></monitorObject></MonitorStart>')
+    made = ask(f'<MakeCall xmlns="{ED3}"><callingDevice>201</callingDevice>'
+               '<calledDirectoryNumber>202</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>')
+    assert b"MakeCallResponse" in made
+    during = scrape(reg)
+    assert during[("cme_calls_active", ())] == 1 and during[("cme_call_legs_active", ())] == 2
+    assert during[("cme_lines_in_use", ())] == 2 and during[("cme_cti_monitors", ())] == 1
+    assert during[("cme_call_legs_started_total", ())] == 2
+    assert during[("cme_csta_requests_total", (("outcome", "ok"), ("service", "MakeCall")))] == 1
+    assert during[("cme_csta_events_sent_total", ())] > 0
+    sip_in = during[("cme_sip_transactions_total", (("direction", "in"), ("method", "INFO"), ("response_class", "2xx")))]
+    assert sip_in >= before.get(
+        ("cme_sip_transactions_total", (("direction", "in"), ("method", "INFO"), ("response_class", "2xx"))), 0) + 2
+    a.do("on_hook")
+    after = scrape(reg)
+    assert after[("cme_calls_active", ())] == 0 and after[("cme_lines_in_use", ())] == 0
+    assert after[("cme_actors", ())] > 0 and after[("cme_actor_mailbox_messages", ())] == 0
+
+
+def test_names_follow_the_conventions(session):  # noqa: F811
+    ex, gateway, flow, ask = session
+    reg, _ = registry(app_for(ex, gateway), ex.clock)
+    for family in text_string_to_metric_families(generate_latest(reg).decode()):
+        if family.name.startswith("cme_"):
+            assert family.documentation
+            if family.type == "counter":
+                assert all(s.name.endswith(("_total", "_created")) for s in family.samples), family.name
+
+
+def test_the_reactor_lag_probe_observes_how_late_its_timer_ran():
+    from prometheus_client import CollectorRegistry, Histogram
+    clock = task.Clock()
+    reg = CollectorRegistry()
+    hist = Histogram("lag_seconds", "lag", buckets=(0.01, 0.1, 1.0), registry=reg)
+    probe = ReactorLag(clock, hist, interval=1.0)
+    probe.start()
+    clock.advance(1.0)  # on time
+    clock.advance(1.3)  # the reactor was busy: 0.3 s late
+    samples = {(s.name, s.labels.get("le")): s.value for f in text_string_to_metric_families(
+        generate_latest(reg).decode()) for s in f.samples}
+    assert samples[("lag_seconds_count", None)] == 2
+    assert samples[("lag_seconds_bucket", "0.01")] == 1 and samples[("lag_seconds_bucket", "1.0")] == 2
+    assert abs(samples[("lag_seconds_sum", None)] - 0.3) < 1e-6
+    probe.stop()
+    assert not clock.getDelayedCalls()
