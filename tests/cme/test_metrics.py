@@ -77,3 +77,31 @@ def test_the_reactor_lag_probe_observes_how_late_its_timer_ran():
     assert abs(samples[("lag_seconds_sum", None)] - 0.3) < 1e-6
     probe.stop()
     assert not clock.getDelayedCalls()
+
+
+def test_the_grafana_dashboard_asks_only_for_what_the_server_exposes(session):  # noqa: F811
+    """docs/grafana-dashboard.json: every metric its queries name is one a scrape returns
+    (a renamed metric would leave a panel empty without this)."""
+    import json
+    import re
+    from collections import Counter
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    ex, gateway, flow, ask = session
+    app = app_for(ex, gateway)
+    app.cdrs = SimpleNamespace(tally=Counter({("outgoing", True, "normal"): 1}),
+                               trunk_tally=Counter({(1, "outgoing", True, "normal"): 1}))
+    app.tftp = SimpleNamespace(outcomes=Counter({"done": 1}))
+    ex.phone("SEP001E4A34A35F")  # a registration: its family has a sample
+    reg, lag = registry(app, ex.clock)
+    lag.start()
+    ex.clock.advance(1)
+    lag.stop()
+    exposed = {name for name, _ in scrape(reg)}
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs.append(dashboard["templating"]["list"][0]["query"]["query"])
+    named = {n for e in exprs for n in re.findall(r"\b((?:cme|process)_[a-z_]+)\b", e)}
+    assert named and named <= exposed, sorted(named - exposed)
+    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
