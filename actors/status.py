@@ -67,6 +67,20 @@ class CallViews(Mapping):
     def __repr__(self) -> str:
         return f"CallViews({dict(self)!r})"
 
+    def peers(self):
+        """(call id, the far leg's call id or None) of each call, without building views
+        (the metrics count calls this way at every scrape)."""
+        for call_id, conn in self._connections.items():
+            yield call_id, conn.peer.call_id if conn.peer else None
+
+
+def call_peers(calls: Mapping):
+    """(call id, peer call id or None) of a line's calls, whether its actor keeps them as
+    CallViews or a plain mapping of CallView."""
+    if isinstance(calls, CallViews):
+        return calls.peers()
+    return ((v.call_id, v.peer_call_id) for v in calls.values())
+
 
 def _view(conn) -> CallView:
     return CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling, conn.called,

@@ -19,6 +19,8 @@ from prometheus_client import CollectorRegistry, GCCollector, Histogram, Platfor
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from twisted.internet.task import LoopingCall
 
+from actors.status import call_peers
+
 LAG_INTERVAL = 1.0  # seconds between two reactor-lag probes
 LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -54,13 +56,11 @@ class ServerCollector:
         yield _gauge("cme_lines_in_use", "Lines with at least one call.", sum(1 for s in lines if s.calls))
 
     def _calls(self):
-        board = self.app.board
-        legs = {}
-        for status in board.lines.values():
-            for view in status.calls.values():
-                legs[view.call_id] = view
-        calls = sum(1 for v in legs.values()
-                    if v.peer_call_id is None or v.peer_call_id not in legs or v.call_id < v.peer_call_id)
+        legs = {}  # call id -> the far leg's call id (None: no far leg yet, or none any more)
+        for status in self.app.board.lines.values():
+            if status.calls:
+                legs.update(call_peers(status.calls))
+        calls = sum(1 for leg, peer in legs.items() if peer is None or peer not in legs or leg < peer)
         yield _gauge("cme_call_legs_active", "Call legs (a line's connections) now.", len(legs))
         yield _gauge("cme_calls_active", "Calls now (two legs joined are one call).", calls)
         directory = self.app.directory
