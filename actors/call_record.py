@@ -10,10 +10,12 @@ collaborator (cme/cdr/history.py keeps and writes them). The record's field orde
 FIELDS, so the JSON lines, the CSV columns and the CLI agree.
 
 Who cleared (`cleared_by`):
-- "local": this leg's own side ended it: the DN's user hung up (or transferred the call
-  away), its phone went away; on a trunk leg, the network side (BYE, CANCEL, no ACK).
-- "remote": the far party's leg ended it (its release reached this line), or the far
-  side refused the call (busy, not obtainable, a trunk's 4xx/5xx).
+- "local": this leg's own side ended it: the DN's user hung up (also after hearing busy
+  or reorder: the cause then says why the call failed), transferred the call away, or
+  its phone went away; on a trunk leg, the network side (BYE, CANCEL, a 4xx/5xx/6xx
+  refusal, no ACK).
+- "remote": the far party's leg ended it (its release reached this line), or the target
+  of a blind transfer refused the call.
 - "system": the server did: its stop (drain), a timer (a prompted MakeCall nobody
   answered), a CTI request (ClearConnection, ReconnectCall, DeflectCall), a line that
   failed and was restarted, a DN removed by configure terminal.

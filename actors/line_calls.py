@@ -296,12 +296,12 @@ class LineCalls:
         reorder), as if this line had refused the offer."""
         conn = self.connection(m)
         if conn is not None and conn.state == "prompting":  # dial-via-office: the remote phone refused
-            self.release(conn, m.cause, by="remote")
+            self.release(conn, m.cause, by="local")  # (the network is this leg's own endpoint)
             return
         if conn is None or conn.state != "alerting":
             return
         caller = conn.peer
-        self.release(conn, m.cause, tell_peer=False, by="remote")
+        self.release(conn, m.cause, tell_peer=False, by="local")
         if caller is not None:
             self.switch.tell_line(caller.tag, c.Reject(caller.call_id, m.cause, self.number))
 
