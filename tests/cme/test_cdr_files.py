@@ -23,6 +23,8 @@ def record(n: int, **kw) -> CallRecord:
              dial_peer=None, setup=EPOCH + n, connect=EPOCH + n + 1.5, disconnect=EPOCH + n + 10, duration=8.5,
              cause="normalClearing", q850=16, cleared_by="local", features=("hold", "MakeCall"))
     d.update(kw)
+    for name in ("setup", "connect", "disconnect", "duration"):  # as the switch's clock gives them
+        d[name] = None if d[name] is None else float(d[name])
     return CallRecord(**d)
 
 
