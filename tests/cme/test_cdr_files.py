@@ -279,3 +279,32 @@ def test_the_history_keeps_the_recent_newest_first_and_tallies_every_record():
     assert [r.call_id for r in history.recent(limit=2)] == [4, 3]
     assert history.tally == {("outgoing", True, "normalClearing"): 3, ("outgoing", False, "busy"): 2}
     assert history.trunk_tally == {(100, "outgoing", True, "normalClearing"): 1}
+
+
+# -- the hand-made formats are json's and csv's -----------------------------------------------
+ODD = [record(1), record(2, connect=None, duration=0.0, dial_peer=0, features=()),
+       record(3, gcid='q"u,o\\te', peer="new\nline", called="r\r", calling="ünï", features=("a,b", 'c"'),
+              dial_peer=100)]
+
+
+@pytest.mark.parametrize("rec", ODD, ids=["plain", "unanswered", "odd"])
+def test_the_json_line_is_what_json_dumps_says(rec):
+    import json
+
+    from cme.cdr.files import json_line
+    line = json_line(rec)
+    assert line.endswith("\n") and "\n" not in line[:-1]
+    assert json.loads(line) == json.loads(json.dumps(rec.as_dict()))
+    assert list(json.loads(line)) == list(rec.as_dict())
+
+
+@pytest.mark.parametrize("rec", ODD, ids=["plain", "unanswered", "odd"])
+def test_the_csv_row_is_what_csv_writer_writes(rec):
+    import csv
+    import io
+
+    from cme.cdr.files import csv_line, csv_row
+    buf = io.StringIO()
+    csv.writer(buf).writerow(csv_row(rec))  # (its \r\n terminator: a \r in a field is quoted too)
+    assert csv_line(rec) == buf.getvalue()[:-2] + "\n"
+    assert next(csv.reader(io.StringIO(csv_line(rec), newline=""))) == [str(x) for x in csv_row(rec)]
