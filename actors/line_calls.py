@@ -224,11 +224,11 @@ class LineCalls:
         """Clear this side: the endpoint(s) hear it, subscribers too, the far side too.
         `by`: who cleared it, for the leg's call detail record (actors/call_record.py)."""
         conn.cancel_timer()
-        accounting = self.switch.accounting
-        if accounting is not None:
-            accounting(record_of(conn, self.number, self.dial_peer, self.switch.clock.seconds(), cause, by))
         was = conn.state
         CONNECTION.fire(conn, "clear")
+        accounting = self.switch.accounting
+        if accounting is not None:  # (after the table allowed it: one record a leg, even if a step below fails)
+            accounting(record_of(conn, self.number, self.dial_peer, self.switch.clock.seconds(), cause, by))
         if tell_phone:
             if was in ("alerting", "prompting"):
                 for device in list(self.audience.endpoints) if was == "alerting" else self.prompted_endpoints():

@@ -62,3 +62,12 @@ def test_an_inbound_trunk_call_is_incoming_on_its_trunk_leg(lab):
     assert (trunk.direction, trunk.calling, trunk.called, trunk.dial_peer, trunk.cleared_by) == (
         "incoming", "5550000", "201", 0, "remote")  # no inbound dial-peer matched: IOS's dial-peer 0
     assert dn.duration == trunk.duration == 4.0
+
+
+def test_the_servers_stop_clears_the_trunk_leg_too(lab):
+    call_id, invite = make_call(lab)
+    lab.far.answer(invite, 200, sdp=FAR_SDP)
+    lab.ex.telephony.clear_calls()
+    lab.ex.settle()
+    assert sorted((r.line, r.cleared_by) for r in lab.records) == [("201", "system"), ("95551234", "system")]
+    assert lab.far.requests("BYE")  # the far end still hears it
