@@ -294,7 +294,8 @@ class CdrFiles:
         directory, prefix = self._place
         os.makedirs(directory, exist_ok=True)
         stamp = time.strftime("%Y_%m_%dT%H_%M_%S", time.gmtime(self.clock.seconds()))
-        base = os.path.join(directory, f"{prefix}.{self.config.hostname}.{stamp}")
+        host = re.sub(r"[^A-Za-z0-9_.-]", "_", self.config.hostname or "Router")
+        base = os.path.join(directory, f"{prefix}.{host}.{stamp}")
         n = 0
         while any(os.path.exists(base + (f".{n}" if n else "") + f.suffix) for f in self._files):
             n += 1  # two pairs in one second (a small file-size)
