@@ -151,6 +151,7 @@ class CdrFiles:
         self.failing: str | None = None  # the error while the files cannot be written
         self.written = 0  # records written to both files, since start
         self.closed = False
+        self._close_due = False  # the fileclose-timer expired while the pair could not be written
         self._place = self._where()
 
     # -- where -----------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class CdrFiles:
             if len(f.pending) >= memory:
                 f.pending.popleft()
                 f.dropped += 1
-                if f.dropped == 1:
+                if f.dropped == 1 and f is self._files[0]:
                     log.warn("CDR files in {directory}: {memory} records wait in memory; the oldest are dropped "
                              "until writing resumes", directory=self.directory, memory=memory)
             f.pending.append(rec)
@@ -216,7 +217,8 @@ class CdrFiles:
         for f in self._files:
             f.dropped = 0
         limit = self.config.accounting.file_size
-        if limit is not None and any(f.fd is not None and f.size >= limit * 1024 for f in self._files):
+        if self._close_due or limit is not None and any(f.fd is not None and f.size >= limit * 1024
+                                                        for f in self._files):
             self.close_pair()
         return True
 
@@ -335,14 +337,15 @@ class CdrFiles:
     # -- closing ----------------------------------------------------------------------------------
     def _timer_close(self) -> None:
         self._close_call = None
-        if self.flush():
-            self.close_pair()
+        self._close_due = True  # now, or once the pair can be written again
+        self.flush()
 
     def close_pair(self) -> None:
         """fsync and close the pair; the next record opens a new one."""
         if self._close_call is not None and self._close_call.active():
             self._close_call.cancel()
         self._close_call = None
+        self._close_due = False
         for f in self._files:
             if f.fd is None:
                 continue

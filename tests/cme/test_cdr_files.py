@@ -308,3 +308,22 @@ def test_the_csv_row_is_what_csv_writer_writes(rec):
     csv.writer(buf).writerow(csv_row(rec))  # (its \r\n terminator: a \r in a field is quoted too)
     assert csv_line(rec) == buf.getvalue()[:-2] + "\n"
     assert next(csv.reader(io.StringIO(csv_line(rec), newline=""))) == [str(x) for x in csv_row(rec)]
+
+
+def test_a_fileclose_timer_that_expires_while_failing_closes_the_pair_once_writing_resumes(tmp_path, clock):
+    writes = Writes()
+    files = CdrFiles(config("gw-accounting file\n maximum fileclose-timer 1\n"), str(tmp_path), clock=clock,
+                     write=writes)
+    files.add(record(1))
+    clock.advance(0)
+    first = files.paths[0]
+    writes.fail = [errno.ENOSPC] * 20
+    files.add(record(2))
+    clock.advance(0)
+    clock.advance(55)
+    clock.advance(5)  # the timer: the pair cannot be written, it stays open
+    assert files.paths[0] == first and files.failing
+    writes.fail = []
+    clock.advance(5)
+    assert files.failing is None and files.paths == (None, None)
+    assert [r.call_id for r in read_file(first).records] == [1, 2]
