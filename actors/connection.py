@@ -14,7 +14,8 @@ class Connection:
     __slots__ = ("call_id", "instance", "gcid", "state", "device", "outbound", "digits",
                  "calling", "calling_name", "called", "called_name", "peer", "media",
                  "peer_media", "peer_held", "timer", "cause", "last_redirection", "transferred",
-                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early", "remote", "dtmf_payload", "peer_dtmf_payload")
+                 "far_answered", "prompt_for", "dialled", "codec", "peer_codec", "reached", "early", "remote", "dtmf_payload", "peer_dtmf_payload",
+                 "setup", "connect", "used", "failed")
 
     def __init__(self, call_id: int, instance: int, gcid: str) -> None:
         self.call_id, self.instance, self.gcid = call_id, instance, gcid
@@ -40,6 +41,11 @@ class Connection:
         self.far_answered = False  # the far end is in the call (not ringing, not pending)
         self.prompt_for = ""  # a prompted MakeCall: the number to dial once the user answers
         self.dialled = ""  # offered here: the number the caller dialled (calledDevice)
+        # what its call detail record needs (actors/call_record.py), stamped as the call goes
+        self.setup = 0.0  # when the leg was created (the switch's clock)
+        self.connect: float | None = None  # when it was first answered
+        self.used = 0  # the features it used: call_record.TRANSFER | FORWARD | HOLD bits
+        self.failed = ""  # the cause it failed with (busy, not obtainable...), before its user hung up
 
     @property
     def csta_state(self) -> str:

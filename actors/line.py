@@ -143,11 +143,11 @@ class LineActor(ReactorActor):
         calls, left = self.calls, self.audience.endpoints
         for conn in list(self.connections.values()):
             if conn.device == m.device:
-                calls.release(conn, "normalClearing", tell_phone=False)
+                calls.release(conn, "normalClearing", tell_phone=False, by="local")
             elif conn.state == "alerting" and not left and not self.dn.cti_notify:
-                calls.release(conn, "destNotObtainable")
+                calls.release(conn, "destNotObtainable", by="local")
             elif conn.state == "prompting" and not left:
-                calls.release(conn, "normalClearing")
+                calls.release(conn, "normalClearing", by="local")
 
     def _subscribe(self, m: Subscribe) -> None:
         self.audience.subscribe(m.subscriber)
@@ -180,7 +180,7 @@ class LineActor(ReactorActor):
                            device=m.device, call=m.call_id, state=conn.state)
             return  # e.g. a ringing phone hanging up does not refuse the call
         if action == "onhook":
-            calls.release(conn, "normalClearing")
+            calls.release(conn, "normalClearing", by="local")
         elif action == "answer":
             if conn.state == "prompting":
                 self.prompting.answered(conn, m.device)

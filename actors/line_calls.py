@@ -13,6 +13,7 @@ Transfer, prompting, DTMF, features and CTI services are collaborators of the li
 from __future__ import annotations
 
 from actors import calls as c
+from actors.call_record import FORWARD, HOLD, TRANSFER, record_of
 from actors.connection import Connection
 from actors.events import CallEvent, CallStep, ConnectionID, deliver
 from fsm.connection import CONNECTION
@@ -25,6 +26,7 @@ class LineCalls:
         self.log = log
         self.mailbox = mailbox  # tells this line's own actor (its timers fire through it)
         self.connections: dict[int, Connection] = {}  # call id -> connection
+        self.dial_peer = getattr(dn, "dial_peer", None)  # a trunk line's dial-peer (its CDRs say it)
 
     @property
     def number(self) -> str:
@@ -78,6 +80,7 @@ class LineCalls:
 
     def new_connection(self, instance: int, gcid: str) -> Connection:
         conn = Connection(self.switch.new_call_id(), instance, gcid)
+        conn.setup = self.switch.clock.seconds()
         self.connections[conn.call_id] = conn
         self.switch.directory.call_started(conn.call_id, self.dn.tag)
         return conn
@@ -168,6 +171,7 @@ class LineCalls:
     def fail(self, conn: Connection, cause: str, *, busy: bool, failing: str | None = None) -> None:
         conn.cancel_timer()
         CONNECTION.fire(conn, "fail")
+        conn.failed = cause  # the leg's record says why, not the hang-up that follows
         conn.peer = None  # nobody at the far end any more (a diverted call may have had one)
         self.show(conn, "failed", busy=busy)
         about = ConnectionID(conn.call_id, failing or conn.called or conn.digits)
@@ -177,6 +181,8 @@ class LineCalls:
     def answer(self, conn: Connection, device: str | None) -> None:
         CONNECTION.fire(conn, "answer")
         conn.device = device
+        if conn.connect is None:
+            conn.connect = self.switch.clock.seconds()
         self.stop_ringing_elsewhere(conn, device)
         self.show(conn, "answered")
         self.publish("established", conn, self.own(conn), "newCall", answering=self.number,
@@ -193,6 +199,7 @@ class LineCalls:
 
     def hold(self, conn: Connection, cause: str = "normal") -> None:
         CONNECTION.fire(conn, "hold")
+        conn.used |= HOLD
         conn.media = None
         self.show(conn, "held")
         self.publish("held", conn, self.own(conn), cause, holding=self.number)
@@ -212,11 +219,16 @@ class LineCalls:
         """The endpoints showing this line that a prompted MakeCall may ring."""
         return [d for d, e in self.audience.endpoints.items() if e.can_prompt]
 
-    def release(self, conn: Connection, cause: str, *, tell_peer: bool = True, tell_phone: bool = True) -> None:
-        """Clear this side: the endpoint(s) hear it, subscribers too, the far side too."""
+    def release(self, conn: Connection, cause: str, *, tell_peer: bool = True, tell_phone: bool = True,
+                by: str = "system") -> None:
+        """Clear this side: the endpoint(s) hear it, subscribers too, the far side too.
+        `by`: who cleared it, for the leg's call detail record (actors/call_record.py)."""
         conn.cancel_timer()
         was = conn.state
         CONNECTION.fire(conn, "clear")
+        accounting = self.switch.accounting
+        if accounting is not None:  # (after the table allowed it: one record a leg, even if a step below fails)
+            accounting(record_of(conn, self.number, self.dial_peer, self.switch.clock.seconds(), cause, by))
         if tell_phone:
             if was in ("alerting", "prompting"):
                 for device in list(self.audience.endpoints) if was == "alerting" else self.prompted_endpoints():
@@ -254,6 +266,8 @@ class LineCalls:
         conn.calling, conn.calling_name = caller.number, caller.name
         conn.called, conn.called_name = self.number, self.dn.name or ""
         conn.last_redirection = m.last_redirection
+        if m.last_redirection:  # forwarded or deflected here, or the target of a blind transfer
+            conn.used |= FORWARD if m.cause == "redirected" else TRANSFER
         conn.dialled = m.called_number
         CONNECTION.fire(conn, "offer")
         for device in list(self.audience.endpoints):
@@ -282,12 +296,12 @@ class LineCalls:
         reorder), as if this line had refused the offer."""
         conn = self.connection(m)
         if conn is not None and conn.state == "prompting":  # dial-via-office: the remote phone refused
-            self.release(conn, m.cause)
+            self.release(conn, m.cause, by="local")  # (the network is this leg's own endpoint)
             return
         if conn is None or conn.state != "alerting":
             return
         caller = conn.peer
-        self.release(conn, m.cause, tell_peer=False)
+        self.release(conn, m.cause, tell_peer=False, by="local")
         if caller is not None:
             self.switch.tell_line(caller.tag, c.Reject(caller.call_id, m.cause, self.number))
 
@@ -326,6 +340,7 @@ class LineCalls:
         if conn is None:
             return
         conn.last_redirection = m.diverting
+        conn.used |= FORWARD
         conn.peer = None  # the line that rang is out of the call; the next one will say Alerting
         self.publish("diverted", conn, ConnectionID(m.connection or conn.call_id, m.diverting), m.cause,
                      calling=self.number, called=conn.called, diverting=m.diverting,
@@ -355,7 +370,7 @@ class LineCalls:
     def reject(self, m: c.Reject) -> None:
         conn = self.connection(m)
         if conn is not None and conn.transferred and (conn.peer is None or conn.reached and not conn.far_answered):
-            self.release(conn, m.cause, tell_peer=False)  # a blind transfer found nobody (or was refused outside)
+            self.release(conn, m.cause, tell_peer=False, by="remote")  # a blind transfer found nobody (or was refused outside)
             return
         if conn is not None and CONNECTION.allows(conn, "far_rejected"):
             self.fail(conn, m.cause, busy=m.cause in ("busy", "doNotDisturb"), failing=m.callee_number)
@@ -375,6 +390,8 @@ class LineCalls:
             return
         CONNECTION.fire(conn, "answered")
         conn.peer, conn.far_answered = m.callee, True
+        if conn.connect is None:
+            conn.connect = self.switch.clock.seconds()
         self.show(conn, "connected", receiving=conn.media is not None)
         self.publish("established", conn, self.far(conn), "newCall", answering=m.callee.number,
                      calling=self.number, called=conn.called, last_redirection=conn.last_redirection or None)
@@ -389,7 +406,7 @@ class LineCalls:
         if m.releasing.tag != self.dn.tag:  # a call within this DN: its own clear said it
             self.publish("connection_cleared", conn, ConnectionID(m.releasing.call_id, m.releasing.number), m.cause,
                          releasing=m.releasing.number)
-        self.release(conn, m.cause, tell_peer=False)
+        self.release(conn, m.cause, tell_peer=False, by="remote")
 
     def peer_held(self, m: c.PeerHeld) -> None:
         conn = self.connection(m)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actors import calls as c
+from actors.call_record import FORWARD
 from actors.events import ConnectionID
 from fsm.connection import CONNECTION
 
@@ -131,7 +132,8 @@ class CTIServices:
         self.switch.tell_line(caller.tag, c.Diverted(caller.call_id, calls.number, m.called, "redirected", conn.call_id))
         self.switch.offer(tag, c.Offer(caller, conn.dialled or calls.number, conn.gcid, "redirected",
                                            last_redirection=calls.number))
-        calls.release(conn, "redirected", tell_peer=False)
+        conn.used |= FORWARD
+        calls.release(conn, "redirected", tell_peer=False)  # by the system: CTI's DeflectCall
         return self._ok(conn)
 
     def single_step(self, conn, m):

@@ -9,6 +9,7 @@ connection table's `join_held`, `join_active` and `transfer_away` rules say when
 from __future__ import annotations
 
 from actors import calls as c
+from actors.call_record import TRANSFER
 from actors.events import ConnectionID
 from fsm.connection import CONNECTION
 
@@ -58,7 +59,8 @@ class Transfers:
         calls.publish("transferred", conn, calls.own(conn), "transfer", local_state="null",
                       calling=b.number, called=cc.number, extra=extra)
         self.switch.tell_line(m.primary.tag, c.Joined(m.primary.call_id, cc.number, calls.party(conn)))
-        calls.release(conn, "transfer", tell_peer=False)
+        conn.used |= TRANSFER
+        calls.release(conn, "transfer", tell_peer=False, by="local")
         return True
 
     def joined(self, m: c.Joined) -> None:
@@ -71,7 +73,8 @@ class Transfers:
                           extra={"primary_old": ConnectionID(conn.call_id, calls.number),
                                  "secondary_old": ConnectionID(m.secondary.call_id, m.secondary.number),
                                  "transferring": calls.number, "transferred_to": m.transferred_to})
-        calls.release(conn, "transfer", tell_peer=False)
+        conn.used |= TRANSFER
+        calls.release(conn, "transfer", tell_peer=False, by="local")
 
     def blind_transfer(self, m: c.BlindTransfer) -> bool:
         calls = self.calls
@@ -90,7 +93,8 @@ class Transfers:
         self.switch.tell_line(far.tag, c.Replace(far.call_id, None, calls.number, m.number, cause=m.cause, extra=extra))
         self.switch.offer(tag, c.Offer(far, m.number, conn.gcid, m.cause, last_redirection=calls.number))
         calls.publish("transferred", conn, calls.own(conn), m.cause, local_state="null", extra=extra)
-        calls.release(conn, m.cause, tell_peer=False)
+        conn.used |= TRANSFER
+        calls.release(conn, m.cause, tell_peer=False, by="local")
         return True
 
     def replace(self, m: c.Replace) -> None:
@@ -102,6 +106,7 @@ class Transfers:
         conn.peer, conn.peer_held, conn.peer_media = m.peer, False, None
         conn.last_redirection = m.transferring
         conn.transferred = m.cause  # why: the new far end's events say it
+        conn.used |= TRANSFER
         conn.far_answered = m.peer is not None and m.peer_answered
         conn.gcid = m.gcid or conn.gcid
         conn.media = None

@@ -44,7 +44,7 @@ class Switch:
     def __init__(self, config, *, clock, directory: Directory | None = None,
                  on_features_changed: Callable[[object], bool] | None = None,
                  on_line_failed: Callable[[int, dict], None] | None = None,
-                 trunks: Trunks | None = None) -> None:
+                 trunks: Trunks | None = None, accounting: Callable[[object], None] | None = None) -> None:
         self.config = config
         self.clock = clock
         self.directory = directory if directory is not None else Directory()
@@ -55,6 +55,9 @@ class Switch:
         self._on_features_changed = on_features_changed
         self._on_line_failed = on_line_failed
         self.trunks = trunks  # None: no dial-peers, every call stays inside
+        # Handed every call leg's actors.call_record.CallRecord as the line releases it (on
+        # the reactor thread; it must be cheap: cme/cdr/history.py). None: no records.
+        self.accounting = accounting
 
     # -- the dial plan ----------------------------------------------------------------------
     def add_line(self, tag: int, number: str | None, ref) -> None:

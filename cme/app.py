@@ -46,7 +46,7 @@ class Application:
     login_guard: object = None  # cme.cli.login_guard.LoginGuard, failed CLI log-ins (`show login`)
     metrics: object = None  # prometheus_client.CollectorRegistry (cme/metrics.py), what /metrics serves
     tftp: object = None  # tftp.server.TFTPServer, when the phones' files are served
-    cdrs: object = None  # cme.cdr.CallHistory, the call detail records
+    cdrs: object = None  # cme.cdr.CallHistory: the call detail records (kept, tallied, written to files)
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":

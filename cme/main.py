@@ -3,6 +3,7 @@
     cme check-config FILE [--strict]     findings, one per line, exit 1 on any error
     cme trace FILE --device 201          one device's trace from a --json-log file
     cme phones [--config F] [--count N]  virtual SCCP phones, registered and kept alive
+    cme cdr FILE [--since S] [--number N] call detail records from the server's CDR files
     cme load [--local | --server H:P] …   a load test (Locust), see cme/load.py
     cme run [twistd plugin options]      the server in the foreground (= twistd -n cme …)
 
@@ -37,6 +38,12 @@ def _csta(argv: list[str]) -> int:
     return main(argv)
 
 
+def _cdr(argv: list[str]) -> int:
+    from cme.cdr.command import main
+
+    return main(argv)
+
+
 def _load(argv: list[str]) -> int:
     from cme.load import main
 
@@ -56,6 +63,7 @@ COMMANDS = {
     "trace": (_trace, "print one device's trace from a JSON-lines log"),
     "phones": (_phones, "register virtual SCCP phones against a server"),
     "csta": (_csta, "a uaCSTA client: open a session on a line and print its events"),
+    "cdr": (_cdr, "print call detail records from CDR files (--since, --number, --csv, --json)"),
     "load": (_load, "a load test of virtual phones and CTI applications, run by Locust"),
     "run": (_run, "run the server in the foreground (twistd -n cme …)"),
 }

@@ -72,6 +72,7 @@ class CMEService(MultiService):
             emit = log.error if finding.severity == "error" else log.warn
             emit("{finding}", finding=str(finding))
         if self.app.telephony is not None:
+            self._open_cdrs()  # before any call: every leg's record has somewhere to go
             self.app.telephony.start()  # actors exist before the listeners accept
         # The configuration and every line and phone actor live as long as the server: keep
         # them out of the collector's full passes, which paused calls for tens of ms under
@@ -116,6 +117,7 @@ class CMEService(MultiService):
 
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
+            self._close_cdrs()  # after the drain cleared the calls and the actors stopped: every leg is in
             gc.unfreeze()  # what was frozen at start may be garbage now
             if self._thresholds is not None:
                 gc.set_threshold(*self._thresholds)
@@ -132,6 +134,33 @@ class CMEService(MultiService):
 
         return d.addBoth(stop_actors)
 
+
+    def _open_cdrs(self) -> None:
+        """The call detail records: kept (app.cdrs, a cme.cdr.CallHistory), and written to
+        the `gw-accounting file` files (the state directory's cdr/ by default). A place
+        that cannot be written is said in one line and retried (cme/cdr/files.py); the
+        server starts all the same. Without a state directory (tests) they are kept only."""
+        from cme.cdr.files import CdrFiles, CdrPlaceError
+        from cme.cdr.history import CallHistory
+
+        app, telephony = self.app, self.app.telephony
+        if app.cdrs is None:
+            files = None
+            try:
+                files = CdrFiles(app.config, app.state_dir, clock=telephony.clock)
+            except CdrPlaceError as e:
+                if app.state_dir is not None or app.config.accounting.configured:
+                    log.warn("call detail records are not written to files: {error}", error=str(e))
+            app.cdrs = CallHistory(files)
+            if files is not None:
+                log.info("call detail records go to {directory}", directory=files.directory)
+                files.probe()  # opens nothing yet; says now if the directory cannot be written
+        telephony.switch.accounting = app.cdrs.record
+
+    def _close_cdrs(self) -> None:
+        cdrs = self.app.cdrs
+        if cdrs is not None and cdrs.files is not None and not cdrs.files.closed:
+            cdrs.files.close()
 
     def drain(self, bound: float = BOUND) -> Deferred:
         """End what the server holds on the wire, in the order the far ends should hear it:

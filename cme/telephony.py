@@ -26,12 +26,12 @@ LISTEN_BACKLOG = 4096  # capped by the kernel's net.core.somaxconn
 
 class Telephony:
     def __init__(self, config, *, clock, directory: Directory | None = None, board: StatusBoard | None = None,
-                 feature_store=None) -> None:
+                 feature_store=None, accounting=None) -> None:
         self.config = config
         self.clock = clock
         self.board = board if board is not None else StatusBoard()
         self.switch = Switch(config, clock=clock, directory=directory, on_features_changed=self.features_changed,
-                             on_line_failed=self.restart_line)
+                             on_line_failed=self.restart_line, accounting=accounting)
         self.directory = self.switch.directory
         self.em_logins: dict[int, object] = {}  # ephone tag -> logged-in voice user-profile
         self.feature_store = feature_store  # cme.features.FeatureStore, or None (tests)
@@ -151,9 +151,17 @@ class Telephony:
     def clear_calls(self) -> None:
         """The server is going down: every line clears its calls, as a hang-up would, so the
         far ends (trunk calls get BYE), the monitors (ConnectionCleared) and the phones
-        (on-hook, idle) hear it while the connections are still open."""
+        (on-hook, idle) hear it while the connections are still open. The trunk lines
+        (negative tags) are told too, so every leg of a call through a dial-peer is cleared
+        by the server (its CDR says cleared_by "system"), not by the DN's release."""
         for ref in self.switch.lines().values():
             ref.tell(ClearCalls())
+        directory = self.switch.directory
+        for tag in directory:
+            if isinstance(tag, int) and tag < 0:
+                ref = directory.get(tag)
+                if ref is not None:
+                    ref.tell(ClearCalls())
 
     def close_phones(self, timeout: float):
         """Close every SCCP connection once what was written to it is sent (the phones see

@@ -313,4 +313,6 @@ def register(table: CommandTable) -> CommandTable:
 
 def default_table() -> CommandTable:
     """A fresh table with the built-in commands; subsystems add theirs to it."""
-    return register(CommandTable())
+    from cme.cli import call_history
+
+    return call_history.register(register(CommandTable()))
