@@ -21,6 +21,7 @@ from actors.runtime import Runtime, current_runtime, set_runtime
 from actors.trace import TraceLogger
 from cme.app import VERSION, Application
 from cme.drain import BOUND
+from cme.metrics import registry as metrics_registry
 from cme.open_files import raise_open_files_limit
 from cme.trace import bridge_stdlib_logging, json_observer, unbridge_stdlib_logging
 
@@ -44,6 +45,7 @@ class CMEService(MultiService):
         self._observers: list = []
         self._previous_runtime: Runtime | None = None
         self._thresholds: tuple[int, ...] | None = None  # the collector's, restored at stop
+        self._lag = None  # cme.metrics.ReactorLag, while it runs
 
     def startService(self) -> None:
         self._observers = [self.app.log_buffer]
@@ -74,6 +76,7 @@ class CMEService(MultiService):
         if self.app.telephony is not None:
             self._open_cdrs()  # before any call: every leg's record has somewhere to go
             self.app.telephony.start()  # actors exist before the listeners accept
+        self._start_metrics()
         # The configuration and every line and phone actor live as long as the server: keep
         # them out of the collector's full passes, which paused calls for tens of ms under
         # load (benchmarks/csta_calls.py: p99 at 200 cycles/s 23-44 ms before, 12-18 after).
@@ -117,6 +120,8 @@ class CMEService(MultiService):
 
         def stop_actors(result):
             stopped = self.runtime.stop_all() if self.runtime is not None else 0
+            if self._lag is not None:
+                self._lag.stop()
             self._close_cdrs()  # after the drain cleared the calls and the actors stopped: every leg is in
             gc.unfreeze()  # what was frozen at start may be garbage now
             if self._thresholds is not None:
@@ -156,6 +161,14 @@ class CMEService(MultiService):
                 log.info("call detail records go to {directory}", directory=files.directory)
                 files.probe()  # opens nothing yet; says now if the directory cannot be written
         telephony.switch.accounting = app.cdrs.record
+
+    def _start_metrics(self) -> None:
+        """The registry /metrics serves; the reactor-lag probe runs while the HTTP listener
+        may serve it (`ip http server`)."""
+        self.app.metrics, lag = metrics_registry(self.app, self.runtime.reactor)
+        if self.app.config.http.enabled:
+            lag.start()
+            self._lag = lag
 
     def _close_cdrs(self) -> None:
         cdrs = self.app.cdrs

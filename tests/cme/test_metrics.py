@@ -5,6 +5,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from twisted.internet import task
 
 from cme.app import Application
+from cme.cdr import CallHistory
 from cme.metrics import ReactorLag, registry
 from tests.actors.test_cti_services import ED3, session  # noqa: F401 (the fixture)
 
@@ -21,6 +22,8 @@ def scrape(reg) -> dict[tuple, float]:
 def app_for(ex, gateway) -> Application:
     app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
     app.runtime, app.telephony, app.cti = ex.runtime, ex.telephony, gateway
+    app.cdrs = CallHistory()  # the records in memory only (no files)
+    ex.telephony.switch.accounting = app.cdrs.record
     return app
 
 
@@ -48,6 +51,8 @@ def test_counters_and_gauges_move_as_a_cti_call_happens(session):  # noqa: F811
     a.do("on_hook")
     after = scrape(reg)
     assert after[("cme_calls_active", ())] == 0 and after[("cme_lines_in_use", ())] == 0
+    ended = {dict(k[1])["direction"]: v for k, v in after.items() if k[0] == "cme_call_legs_ended_total"}
+    assert ended == {"outgoing": 1, "incoming": 1}  # the call never answered: both legs' records
     assert after[("cme_actors", ())] > 0 and after[("cme_actor_mailbox_messages", ())] == 0
 
 
@@ -90,8 +95,8 @@ def test_the_grafana_dashboard_asks_only_for_what_the_server_exposes(session):  
 
     ex, gateway, flow, ask = session
     app = app_for(ex, gateway)
-    app.cdrs = SimpleNamespace(tally=Counter({("outgoing", True, "normal"): 1}),
-                               trunk_tally=Counter({(1, "outgoing", True, "normal"): 1}))
+    app.cdrs.trunk_tally[(1, "outgoing", True, "normalClearing")] += 1  # as a trunk leg's record would
+    app.cdrs.tally[("outgoing", True, "normalClearing")] += 1
     app.tftp = SimpleNamespace(outcomes=Counter({"done": 1}))
     ex.phone("SEP001E4A34A35F")  # a registration: its family has a sample
     reg, lag = registry(app, ex.clock)
