@@ -201,6 +201,22 @@ def cti_monitor_limits_fit(cfg: Config, where: Where) -> Iterator[tuple[str, int
              f"{v.cti_max_monitors_total}: one session can take every monitor the server allows")
 
 
+def cdr_files_go_where_they_can(cfg: Config, where: Where) -> Iterator[tuple[str, int, str]]:
+    """CDRs are written to local files only: `flash:NAME` (the state directory) or a path."""
+    acct = cfg.accounting
+    section = ("gw-accounting file",)
+    primary = acct.primary or ""
+    scheme = primary.partition(":")[0] if ":" in primary else ""
+    if scheme and scheme.lower() != "flash":
+        yield WARNING, _line(where, section, "primary"), \
+            (f"% primary ifs {primary}: only flash: or a path is written here; "
+             "the CDRs go to the state directory's cdr/ instead")
+    for line in acct.extra:
+        if line.lower().startswith(("primary ftp", "primary tftp", "secondary")):
+            yield WARNING, _line(where, section), \
+                f"% {line.split(' username')[0]}: CDRs are written to local files only (primary ifs)"
+
+
 CHECKS: tuple[Check, ...] = (
     buttons_name_known_dns,
     numbers_are_unique,
@@ -214,6 +230,7 @@ CHECKS: tuple[Check, ...] = (
     loads_name_firmware_the_phones_can_fetch,
     cnf_files_can_be_per_phone,
     cti_monitor_limits_fit,
+    cdr_files_go_where_they_can,
 )
 
 

@@ -579,7 +579,7 @@ GW_ACCOUNTING_FILE = Mode("gw-accounting-file", "'gw-accounting file'", (
             no_pattern="primary [<rest:line>]"),
     value("maximum fileclose-timer <fileclose_timer:1-1440>", "fileclose_timer", "maximum fileclose-timer {}"),
     value("maximum file-size <file_size:1-1048576>", "file_size", "maximum file-size {}"),
-), extras=_extras("secondary, maximum buffer-size, maximum retry-count, maximum cdrflush-timer, "
+), extras=_extras("primary ftp, primary tftp, secondary, maximum buffer-size, maximum retry-count, maximum cdrflush-timer, "
                   "maximum delay-between-retry, cdr-format, acct-template"))
 
 

@@ -64,3 +64,16 @@ def test_no_gw_accounting_file_forgets_it_all():
 ])
 def test_bad_values_are_refused_with_the_line(text, word):
     assert any(word in m for m in messages(parse(text)))
+
+
+def test_check_config_warns_where_cdrs_cannot_go():
+    from conf.findings import check
+
+    result = parse("gw-accounting file\n primary ifs usbflash0:cdr\n"
+                   " primary ftp 10.1.1.1/cdr username u password p\n")
+    assert all(f.severity == "warning" for f in result.findings)  # a CME configuration loads as it is
+    found = [f.message for f in check(result.config)]
+    assert any("usbflash0:cdr: only flash: or a path" in m for m in found)
+    assert any("primary ftp 10.1.1.1/cdr: CDRs are written to local files only" in m for m in found)
+    assert not any("password" in m for m in found)
+    assert check(parse("gw-accounting file\n primary ifs flash:cdr\n").config) == []
