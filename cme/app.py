@@ -44,6 +44,7 @@ class Application:
     cnf_files: object = None  # cme.cnf_files.CnfFiles, what the TFTP server offers the phones
     sip_streams: dict = field(default_factory=dict)  # "TCP"/"TLS" -> its sip.transport.SIPStreamFactory
     login_guard: object = None  # cme.cli.login_guard.LoginGuard, failed CLI log-ins (`show login`)
+    metrics: object = None  # a prometheus_client CollectorRegistry, served on /metrics (cme/web)
 
     @classmethod
     def from_file(cls, path: str, *, strict: bool = False, **kwargs) -> "Application":
