@@ -138,6 +138,10 @@ class ViewSite(server.Site):
     def log(self, request) -> None:
         pass
 
+    def _updateLogDateTime(self) -> None:
+        """Twisted keeps a date for its access log fresh with a timer a second; there is
+        no access log here, and no timer may run while nobody uses the view."""
+
 
 class ViewResource(Resource):
     """Every path, one dispatcher: the log-in check comes first and is the same for all."""
