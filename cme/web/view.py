@@ -29,9 +29,10 @@ def _e(value) -> str:
 
 
 def _table(caption: str, head: tuple, rows: list[tuple], empty: str) -> str:
+    heading = f"<h2>{_e(caption)}</h2>"
     if not rows:
-        return f"<p class=\"empty\">{_e(empty)}</p>"
-    out = [f"<table><caption>{_e(caption)}</caption><thead><tr>"]
+        return f"{heading}<p class=\"empty\">{_e(empty)}</p>"
+    out = [f"{heading}<table><thead><tr>"]
     out.extend(f"<th>{_e(h)}</th>" for h in head)
     out.append("</tr></thead><tbody>")
     for row in rows:
@@ -142,11 +143,11 @@ class View:
         for gone in [k for k in seen if k not in live]:
             del seen[gone]
         if not legs:
-            return "<p class=\"empty\">No calls in progress.</p>"
+            return "<h2>Calls in progress</h2><p class=\"empty\">No calls in progress.</p>"
         groups: dict[str, list] = {}
         for key, number, view in legs:
             groups.setdefault(key, []).append((number, view))
-        out = ["<table><caption>Calls in progress</caption><thead><tr><th>GCID</th><th>Line</th>"
+        out = ["<h2>Calls in progress</h2><table><thead><tr><th>GCID</th><th>Line</th>"
                "<th>Call id</th><th>Calling</th><th>Called</th><th>State</th><th>Phone</th>"
                "<th>Duration</th></tr></thead>"]
         for key, members in groups.items():
@@ -174,7 +175,7 @@ class View:
     def _history(self, now: float, limit: int = HISTORY_ON_PAGE) -> str:
         cdrs = getattr(self.app, "cdrs", None)
         if cdrs is None:
-            return "<p class=\"empty\">No call history: call detail records are not kept.</p>"
+            return "<h2>Recent calls</h2><p class=\"empty\">No call history: call detail records are not kept.</p>"
         rows = []
         for r in cdrs.recent(limit):
             features = getattr(r, "features", None) or ()
