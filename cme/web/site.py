@@ -178,6 +178,9 @@ class ViewResource(Resource):
         if path == b"/history":
             return _html(request, self.view.history_page(user))
         if path == b"/events":
+            if method == b"HEAD":  # a stream's head only: nothing to keep open
+                request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")
+                return b""
             refused = self.hub.subscribe(request, client_host(request))
             if refused is not None:
                 request.setResponseCode(refused[0])

@@ -1,6 +1,7 @@
 """The event stream: frames written, only what changed, no timer without a watcher, caps,
 and the end of a stream whose client left or stopped reading. A small request stand-in
 (the methods Twisted's Request gives the hub) and a task.Clock."""
+import pytest
 from twisted.internet import defer, task
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
@@ -183,3 +184,22 @@ def test_an_unwatched_site_runs_no_timer():
     assert [c for c in web.clock.getDelayedCalls() if c.active()] != []  # the idle timeout of that connection
     web2 = Harness()
     assert web2.clock.getDelayedCalls() == []
+
+
+def test_a_slow_render_spaces_the_rounds_out():
+    clock, board = task.Clock(), Board()
+    took = iter([0.0, 0.2, 0.0, 0.0, 0.0, 0.0])  # the round's render took 0.2 s of the reactor
+    seconds = [0.0]
+
+    def timer():
+        seconds[0] += next(took)
+        return seconds[0]
+
+    hub = EventHub(board.render, clock, interval=0.25, share=0.1, timer=timer)
+    hub.subscribe(FakeRequest(), "10.0.0.1")
+    clock.advance(0.25)
+    assert hub.rounds == 1 and hub.pause == pytest.approx(2.0)  # 0.2 s is 10 % of 2 s
+    clock.advance(1.9)
+    assert hub.rounds == 1
+    clock.advance(0.1)
+    assert hub.rounds == 2 and hub.pause == 0.25  # fast again: every 0.25 s
