@@ -107,9 +107,11 @@ class Authenticator:
         its quiet period."""
         token = request.getCookie(COOKIE)
         if token:
-            name = self.sessions.user(token.decode("ascii", "replace"))
-            if name is not None:
+            token = token.decode("ascii", "replace")
+            name = self.sessions.user(token)
+            if name is not None and name in self.users():
                 return name
+            self.sessions.close(token)  # expired, forged, or its `username` line is gone
         header = request.getHeader(b"authorization")
         if not header or not header[:6].lower() == b"basic ":
             return None

@@ -153,6 +153,7 @@ class ViewResource(Resource):
         self.app, self.auth, self.view, self.hub = app, auth, view, hub
 
     def render(self, request):
+        request.setHeader(b"server", b"cme-cti")  # not Twisted's name and version
         for name, value in SECURITY_HEADERS.items():
             request.setHeader(name, value)
         path, method = request.path, request.method
@@ -244,13 +245,16 @@ def _redirect(request, where: bytes) -> bytes:
 
 
 def _unauthorized(request, app) -> bytes:
-    """401 and no data. A browser (it asks for HTML) gets the log-in form; anything else
-    the Basic challenge as well, so scripts know how to log in."""
+    """401 and no data. A browser (it asks for HTML) gets the log-in form; a script
+    (no Sec-Fetch-Mode header: curl, Prometheus, urllib) the Basic challenge as well, so it
+    knows how to log in. A browser's EventSource or script after its session ended gets
+    neither (a challenge would pop up the browser's own password dialog)."""
     request.setResponseCode(401)
     accept = request.getHeader(b"accept") or b""
     if b"text/html" in accept:
         return _html(request, login_page(app.hostname))
-    request.setHeader(b"www-authenticate", b'Basic realm="cme", charset="UTF-8"')
+    if request.getHeader(b"sec-fetch-mode") is None:  # not a browser's script or stream: no dialog
+        request.setHeader(b"www-authenticate", b'Basic realm="cme", charset="UTF-8"')
     request.setHeader(b"content-type", b"text/plain; charset=utf-8")
     return b"log-in required\n"
 

@@ -38,7 +38,7 @@ def _table(caption: str, head: tuple, rows: list[tuple], empty: str) -> str:
     for row in rows:
         css = ""
         if row and isinstance(row[0], _Css):
-            css, row = f" class=\"{row[0]}\"", row[1:]
+            css, row = f" class=\"{_e(row[0])}\"", row[1:]
         out.append(f"<tr{css}>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)

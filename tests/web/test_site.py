@@ -155,3 +155,28 @@ def test_metrics_without_a_registry_say_so(web):
 def test_only_get_and_head_on_the_pages(web):
     status, headers, _, _ = web.get("/", basic(), method="DELETE")
     assert status == 405 and header(headers, "allow") == "GET, HEAD"
+
+
+def test_a_session_ends_when_its_username_line_goes(web):
+    cookie = header(login(web)[1], "set-cookie").split(";")[0]
+    del web.app.config.accounts["admin"]  # `no username admin` in configure terminal
+    assert web.get("/", f"Cookie: {cookie}")[0] == 401
+    assert len(web.site.resource.auth.sessions) == 0
+
+
+def test_a_username_added_at_run_time_can_log_in_at_once():
+    import conf
+
+    web = Harness()
+    assert web.get("/", basic("ops", "pw1"))[0] == 401
+    web.app.config.accounts["ops"] = conf.Account("ops", "pw1")
+    assert web.get("/", basic("ops", "pw1"))[0] == 200
+
+
+def test_a_browser_stream_or_script_gets_no_basic_challenge(web):
+    status, headers, _, _ = web.get("/events", "Accept: text/event-stream", "Sec-Fetch-Mode: cors")
+    assert status == 401 and header(headers, "www-authenticate") is None
+
+
+def test_the_server_header_names_no_twisted_version(web):
+    assert header(web.get("/login")[1], "server") == "cme-cti"
