@@ -10,8 +10,9 @@ Paths (every one but the log-in page and its CSS needs a log-in, auth.py):
 
 What one client may cost (none of it touches calls: the view only reads):
 - `CONNECTIONS_PER_SOURCE` connections per address (more are closed at once);
-- a request head (request line and headers) within `HEAD_TIMEOUT` seconds of its first
-  byte, at most `MAX_HEADER_BYTES` and `MAX_HEADERS` headers (else 400 and close);
+- a request (request line, headers and body) complete within `HEAD_TIMEOUT` seconds of
+  its first byte (else 408 and close), its head at most `MAX_HEADER_BYTES` long with at
+  most `MAX_HEADERS` headers (else 400 and close);
 - a body only for POST /login, at most `MAX_BODY` bytes (else 413 and close);
 - an idle keep-alive connection is closed after `IDLE_TIMEOUT` seconds.
 
@@ -58,7 +59,8 @@ SECURITY_HEADERS = {
 class ViewChannel(http.HTTPChannel):
     """HTTPChannel with the limits above. Twisted's own idle timeout (timeOut) restarts
     on every byte, so a client sending a head one byte at a time would never be cut
-    off: the head deadline runs from the first byte of a request head to its end."""
+    off: the request deadline runs from the first byte of a request to the end of its
+    head and body."""
 
     totalHeadersSize = MAX_HEADER_BYTES
     maxHeaders = MAX_HEADERS
@@ -77,11 +79,15 @@ class ViewChannel(http.HTTPChannel):
         super().dataReceived(data)
 
     def allHeadersReceived(self) -> None:
-        self._cancel_head()
         if self.length is None or self.length > MAX_BODY:  # chunked, or more than a log-in form
+            self._cancel_head()
             self._refuse(b"413 Content Too Large")
             return
         super().allHeadersReceived()
+
+    def allContentReceived(self) -> None:
+        self._cancel_head()  # the whole request (head and body) is in
+        super().allContentReceived()
 
     def requestDone(self, request) -> None:
         self._between = True
@@ -90,7 +96,7 @@ class ViewChannel(http.HTTPChannel):
     def _head_late(self) -> None:
         self._head_call = None
         self.factory.refusals.emit(("slow", self.host), "info",
-                                   "web client {host} cut off: no complete request head within {seconds:.0f} s",
+                                   "web client {host} cut off: no complete request within {seconds:.0f} s",
                                    host=self.host, seconds=self.head_timeout)
         self._refuse(b"408 Request Timeout")
 

@@ -115,3 +115,13 @@ def test_a_stream_does_not_time_out_while_it_is_open(web):
         web.clock.advance(5)  # 100 s: past both deadlines
     assert not transport.disconnecting
     assert b"event: section" in transport.value()
+
+
+def test_a_login_body_sent_slowly_is_cut_off_too(web):
+    channel, transport = web.connect()
+    channel.dataReceived(b"POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                         b"Content-Length: 100\r\n\r\nusername=")
+    for _ in range(11):
+        channel.dataReceived(b"a")
+        web.clock.advance(1)
+    assert transport.disconnecting and parse(transport.value())[0] == 408
