@@ -113,16 +113,43 @@ class Authenticator:
                 return name
             self.sessions.close(token)  # expired, forged, or its `username` line is gone
         header = request.getHeader(b"authorization")
-        if not header or not header[:6].lower() == b"basic ":
+        if not header:
             return None
-        try:
-            name, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, ValueError):
+        name, password = _basic(request)
+        if not name and password == "\0":
             return None
         verdict = self.check(client_host(request), name, password, port=_local_port(request))
         if verdict == OK:
             return name
         return (BLOCKED,) if verdict == BLOCKED else None
+
+
+    def still(self, request):
+        """A callable saying whether the log-in `request` came with is still good (its
+        session open, its user and password still configured): what an open event
+        stream asks each round, so a log-out or `no username` ends it. Asking keeps
+        the session in use, so a page left open (a wall display) stays logged in."""
+        token = request.getCookie(COOKIE)
+        if token:
+            token = token.decode("ascii", "replace")
+            name = self.sessions.user(token)
+            if name is not None:
+                return lambda: self.sessions.user(token) == name and name in self.users()
+        name, password = _basic(request)
+        return lambda: hmac.compare_digest(str(self.users().get(name) or "\0").encode("utf-8"),
+                                           password.encode("utf-8"))
+
+
+def _basic(request) -> tuple[str, str]:
+    """(name, password) of the request's HTTP Basic credentials, ("", "\0") when it has none."""
+    header = request.getHeader(b"authorization")
+    if not header or not header[:6].lower() == b"basic ":
+        return "", "\0"
+    try:
+        name, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, ValueError):
+        return "", "\0"
+    return name, password
 
 
 def _local_port(request) -> int | None:

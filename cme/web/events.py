@@ -45,8 +45,9 @@ class Stream:
     """One open `/events` response. The transport pauses it when the client does not
     read; then it is ended at the next thing to send."""
 
-    def __init__(self, hub: "EventHub", request, host: str) -> None:
+    def __init__(self, hub: "EventHub", request, host: str, allowed=None) -> None:
         self.hub, self.request, self.host = hub, request, host
+        self.allowed = allowed  # () -> bool: is its log-in still good (None: always)
         self.paused = False
         self.open = True
 
@@ -94,13 +95,14 @@ class EventHub:
         self._quiet_since = 0.0
         self.rounds = 0  # renders done for the streams (tests, `show` later)
 
-    def subscribe(self, request, host: str):
-        """Open a stream on `request`; None when admitted, else (HTTP status, reason)."""
+    def subscribe(self, request, host: str, allowed=None):
+        """Open a stream on `request`; None when admitted, else (HTTP status, reason).
+        `allowed()` is asked each round: once it is false (logged out) the stream ends."""
         if sum(1 for s in self.streams if s.host == host) >= self.per_source:
             return 429, f"at most {self.per_source} live views per address"
         if len(self.streams) >= self.total:
             return 503, f"at most {self.total} live views at once"
-        stream = Stream(self, request, host)
+        stream = Stream(self, request, host, allowed)
         self.streams.append(stream)
         request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")
         request.setHeader(b"cache-control", b"no-store")
@@ -132,6 +134,12 @@ class EventHub:
             self._last = {}
             return
         self.rounds += 1
+        for stream in [s for s in self.streams if s.allowed is not None and not s.allowed()]:
+            log.info("event stream to {host} ended: its log-in ended", host=stream.host)
+            stream.end()
+        if not self.streams:
+            self._last = {}
+            return
         started = self.timer()
         parts = self.render()
         self.pause = max(self.interval, (self.timer() - started) / self.share)

@@ -188,7 +188,7 @@ class ViewResource(Resource):
             if method == b"HEAD":  # a stream's head only: nothing to keep open
                 request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")
                 return b""
-            refused = self.hub.subscribe(request, client_host(request))
+            refused = self.hub.subscribe(request, client_host(request), self.auth.still(request))
             if refused is not None:
                 request.setResponseCode(refused[0])
                 request.setHeader(b"content-type", b"text/plain; charset=utf-8")

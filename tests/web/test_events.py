@@ -203,3 +203,48 @@ def test_a_slow_render_spaces_the_rounds_out():
     assert hub.rounds == 1
     clock.advance(0.1)
     assert hub.rounds == 2 and hub.pause == 0.25  # fast again: every 0.25 s
+
+
+def open_stream(web, *headers):
+    channel, transport = web.connect()
+    channel.dataReceived(b"GET /events HTTP/1.1\r\nHost: x\r\n" + b"".join(h.encode() + b"\r\n" for h in headers)
+                         + b"\r\n")
+    assert b"text/event-stream" in transport.value()
+    return channel, transport
+
+
+def test_logging_out_ends_the_open_streams_of_that_session():
+    from tests.web.test_site import login
+    from tests.web.http import header
+
+    web = Harness()
+    cookie = header(login(web)[1], "set-cookie").split(";")[0]
+    _, transport = open_stream(web, f"Cookie: {cookie}")
+    web.clock.advance(0.25)
+    assert len(web.site.hub.streams) == 1
+    web.get("/logout", f"Cookie: {cookie}", method="POST")
+    web.clock.advance(0.25)
+    assert web.site.hub.streams == [] and transport.value().endswith(b"\r\n0\r\n\r\n")  # the response ended
+
+
+def test_an_open_stream_keeps_its_session_in_use():
+    from tests.web.test_site import login
+    from tests.web.http import header
+
+    web = Harness()
+    cookie = header(login(web)[1], "set-cookie").split(";")[0]
+    open_stream(web, f"Cookie: {cookie}")
+    for _ in range(10):
+        web.clock.advance(3600)  # ten hours watching, no other request
+    assert len(web.site.hub.streams) == 1
+    assert web.get("/", f"Cookie: {cookie}")[0] == 200
+
+
+def test_a_basic_stream_ends_when_the_password_changes():
+    web = Harness()
+    _, transport = open_stream(web, basic())
+    web.clock.advance(0.25)
+    assert len(web.site.hub.streams) == 1
+    web.app.config.accounts["admin"].password = "new-one"
+    web.clock.advance(0.25)
+    assert web.site.hub.streams == [] and transport.value().endswith(b"\r\n0\r\n\r\n")  # the response ended
