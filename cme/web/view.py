@@ -154,7 +154,8 @@ class View:
             out.append(f"<tbody class=\"call\" data-gcid=\"{_e(key)}\">")
             for i, (number, v) in enumerate(members):
                 start = getattr(v, "setup", None)
-                start = start if isinstance(start, (int, float)) else seen.get(v.call_id, now)
+                if not isinstance(start, (int, float)) or start <= 0:  # 0.0: not known
+                    start = seen.get(v.call_id, now)
                 first = f"<th rowspan=\"{len(members)}\">{_e(key)}</th>" if i == 0 else ""
                 out.append(f"<tr class=\"{_e(v.state)}\">{first}<td>{_e(number)}</td><td>{_e(v.call_id)}</td>"
                            f"<td>{_e(v.calling or '-')}</td><td>{_e(v.called or '-')}</td>"

@@ -148,3 +148,11 @@ def test_recent_call_records_on_the_page_and_on_history():
 
 def test_without_a_cdr_store_the_history_says_so():
     assert "No call history" in View(app_for(), types.SimpleNamespace(seconds=lambda: 0.0)).sections()["history"]
+
+
+def test_a_setup_time_of_zero_is_not_known():
+    app = app_for()
+    view = CallView(5, 1, "connected", gcid="G")
+    leg = types.SimpleNamespace(**{f: getattr(view, f) for f in view.__slots__}, setup=0.0)
+    app.board.lines[1] = LineStatus(tag=1, number="201", calls={5: leg})
+    assert "<td>0:00</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
