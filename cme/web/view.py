@@ -72,8 +72,10 @@ class View:
 
     def page(self, user: str) -> str:
         parts = self.sections()
+        note = "<noscript><p class=\"empty\">JavaScript is off: this page is a snapshot; reload it to see the " \
+               "server as it is now.</p></noscript>"
         return _document(f"{self.app.hostname} — live view", user,
-                         "".join(parts[name] for name in SECTIONS), script=True)
+                         note + "".join(parts[name] for name in SECTIONS), script=True)
 
     def history_page(self, user: str) -> str:
         body = f"<section id=\"history\">{self._history(self.clock.seconds(), HISTORY_PAGE)}</section>"
