@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 CONFIG ?= conf/cme.cfg
 # TFTP's port 69 needs root: as anyone else `make run` serves the phones' files on 6969
 TFTP_PORT ?= $(shell [ "$$(id -u)" = 0 ] && echo 69 || echo 6969)
+# and the web view (`ip http server`, port 80) on 8080
+HTTP_PORT ?= $(shell [ "$$(id -u)" = 0 ] && echo 80 || echo 8080)
 
 .PHONY: run test bench diagrams lint clean
 
@@ -20,7 +22,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= cme --config $(CONFIG) --tftp-port $(TFTP_PORT)
+	$(BIN)/twistd --nodaemon --pidfile= cme --config $(CONFIG) --tftp-port $(TFTP_PORT) --http-port $(HTTP_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

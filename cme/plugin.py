@@ -31,6 +31,8 @@ class Options(usage.Options):
         ["tftp-port", None, 69, "TFTP for the phones' configuration files, on telephony-service's "
                                 "ip source-address (-1: off; 69 needs root or CAP_NET_BIND_SERVICE).", int],
         ["flash-dir", None, None, "Where `tftp-server flash:NAME` files are (default: the state directory)."],
+        ["http-port", None, None, "The web view and /metrics of `ip http server`, on --cli-interface: this port "
+                                  "instead of `ip http port` (0: pick a free port, -1: off).", int],
     ]
 
     def __init__(self) -> None:
@@ -162,12 +164,27 @@ def makeService(options: Options):
             builtin.default_table()))))))),
     ):
         child.setServiceParent(service)
+    web = web_listener(app, options, reactor)
+    if web is not None:
+        web.setServiceParent(service)
 
     # twistd starts services before reactor.run() installs its signal handlers; take
     # over SIGTERM and say "ready" only once those are in place.
     reactor.callWhenRunning(_terminate_cleanly_on_sigterm, reactor)
     reactor.callWhenRunning(service.announce_ready)
     return service
+
+
+def web_listener(app, options, clock):
+    """The "http" listener of `ip http server` (the web view, /metrics) on the CLI's
+    interface (a management interface, loopback by default, like the CLI), on
+    `--http-port` or else `ip http port`; None when it is off."""
+    http = app.config.http
+    port = options["http-port"] if options["http-port"] is not None else http.port
+    if not http.enabled or port < 0:
+        return None
+    from cme.web.site import web_service
+    return web_service(app, options["cli-interface"], port, clock, guard=app.login_guard)
 
 
 def sip_tls_listener(app, clock):

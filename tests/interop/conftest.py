@@ -35,7 +35,8 @@ def twistd(text: str, directory, *args: str):
     cfg = directory / "cme.cfg"
     cfg.write_text(text)
     log = directory / "server.log"
-    options = {"--ssh-port": "-1", "--telnet-port": "-1", "--tftp-port": "-1", "--state-dir": str(directory)}
+    options = {"--ssh-port": "-1", "--telnet-port": "-1", "--tftp-port": "-1", "--http-port": "-1",
+               "--state-dir": str(directory)}
     options.update(zip(args[::2], args[1::2]))
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
