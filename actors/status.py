@@ -41,6 +41,7 @@ class CallView:
     called: str = ""
     device: str | None = None  # the phone the call is on
     peer_call_id: int | None = None
+    setup: float = 0.0  # when the leg began (clock seconds; 0.0: not known)
 
 
 class CallViews(Mapping):
@@ -84,7 +85,7 @@ def call_peers(calls: Mapping):
 
 def _view(conn) -> CallView:
     return CallView(conn.call_id, conn.instance, conn.state, conn.gcid, conn.calling, conn.called,
-                    conn.device, conn.peer.call_id if conn.peer else None)
+                    conn.device, conn.peer.call_id if conn.peer else None, conn.setup or 0.0)
 
 
 @dataclass(slots=True)

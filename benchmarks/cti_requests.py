@@ -126,7 +126,7 @@ def start_server(work: Path, profile: str | None = None, tree: Path = ROOT) -> t
     profiling = [f"--profile={profile}", "--profiler=cprofile", "--savestats"] if profile else []
     proc = subprocess.Popen([str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *profiling, "cme",
                              "--config", str(work / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", "-1",
-                             "--tftp-port", "-1", "--state-dir", str(work)],
+                             "--tftp-port", "-1", "--http-port", "-1", "--state-dir", str(work)],
                             cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

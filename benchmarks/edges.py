@@ -61,7 +61,7 @@ class Server:
         env = {**os.environ, "PYTHONPATH": str(tree)}
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config",
-             str(workdir / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", str(self.telnet), "--tftp-port", "-1",
+             str(workdir / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", str(self.telnet), "--tftp-port", "-1", "--http-port", "-1",
              "--state-dir", str(workdir), "--sip-t1", str(T1)],
             cwd=tree, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))

@@ -122,7 +122,9 @@ def makeService(options: Options):
     source = app.config.telephony.source_address
     if options["tftp-port"] >= 0 and source:  # phones learn their CallManager from these files
         from tftp import tftp_service
-        tftp_service(app.cnf_files, interface=source, port=options["tftp-port"], clock=reactor).setServiceParent(service)
+        tftp = tftp_service(app.cnf_files, interface=source, port=options["tftp-port"], clock=reactor)
+        tftp.setServiceParent(service)
+        app.tftp = tftp.args[1]  # the TFTPServer: its outcomes are the metrics' transfers
     sccp = app.telephony.listener()
     if sccp is not None:
         sccp.setServiceParent(service)

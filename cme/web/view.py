@@ -56,9 +56,9 @@ def _duration(seconds: float) -> str:
 
 
 class View:
-    """Renders the sections of one application. Keeps when it first saw each call (the
-    status board has no start time: a call's duration counts from the first render that
-    showed it, unless its view carries `setup`, a clock time)."""
+    """Renders the sections of one application. A call's duration counts from its leg's
+    `setup` (the line's clock time, on the reactor's clock like this view's); a view
+    without one (0.0) counts from the first render that showed it."""
 
     def __init__(self, app, clock) -> None:
         self.app, self.clock = app, clock

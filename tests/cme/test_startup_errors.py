@@ -26,13 +26,13 @@ def start(tmp_path, *args, ports=None, state_dir=None):
     """twistd on conf/cme.cfg with every listener on a free loopback port (or `ports`);
     (exit status, output) once it has exited (it must: each case here is fatal)."""
     ports = {"sip": free_port(), "sccp": free_port(), "tftp": free_port(socket.SOCK_DGRAM),
-             "ssh": free_port(), "telnet": free_port(), **(ports or {})}
+             "ssh": free_port(), "telnet": free_port(), "http": free_port(), **(ports or {})}
     cfg = tmp_path / "cme.cfg"
     cfg.write_text(DEFAULT.replace("port 5060", f"port {ports['sip']}").replace("port 2000", f"port {ports['sccp']}"))
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
          "--ssh-port", str(ports["ssh"]), "--telnet-port", str(ports["telnet"]), "--tftp-port", str(ports["tftp"]),
-         "--state-dir", str(state_dir or tmp_path / "state"), *args],
+         "--http-port", str(ports["http"]), "--state-dir", str(state_dir or tmp_path / "state"), *args],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stdout + proc.stderr
 

@@ -49,7 +49,7 @@ def start(tmp: Path, text: str | None = None, *args: str) -> Live:
     text = moved(text if text is not None else (ROOT / "conf" / "cme.cfg").read_text(), sip, sccp)
     cfg, log = tmp / "cme.cfg", tmp / "server.log"
     cfg.write_text(text)
-    options = ["--ssh-port", "-1", "--telnet-port", str(telnet), "--tftp-port", "-1", "--state-dir", str(tmp),
+    options = ["--ssh-port", "-1", "--telnet-port", str(telnet), "--tftp-port", "-1", "--http-port", "-1", "--state-dir", str(tmp),
                "--sip-t1", str(T1), *args]
     proc = subprocess.Popen([str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme",
                              "--config", str(cfg), *options],

@@ -85,7 +85,7 @@ class _Server:
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config", str(cfg),
-             "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--state-dir", str(directory),
+             "--ssh-port", "-1", "--telnet-port", "-1", "--tftp-port", "-1", "--http-port", "-1", "--state-dir", str(directory),
              "--trace", "cme.trunk", "--trace", "cme.sip", "--trace", "cme.line", "--trace", "cme.phone"],  # for the failure report
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._copier = threading.Thread(target=self._copy, daemon=True)

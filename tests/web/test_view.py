@@ -94,8 +94,7 @@ def test_a_call_shows_both_legs_under_one_gcid_with_durations_and_goes_when_it_c
 
 def test_a_call_view_with_a_setup_time_counts_from_it():
     app = app_for()
-    view = CallView(5, 1, "connected", gcid="G")
-    leg = types.SimpleNamespace(**{f: getattr(view, f) for f in view.__slots__}, setup=40.0)
+    leg = CallView(5, 1, "connected", gcid="G", setup=40.0)
     app.board.lines[1] = LineStatus(tag=1, number="201", calls={5: leg})
     assert "<td>1:00</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
 
@@ -152,7 +151,24 @@ def test_without_a_cdr_store_the_history_says_so():
 
 def test_a_setup_time_of_zero_is_not_known():
     app = app_for()
-    view = CallView(5, 1, "connected", gcid="G")
-    leg = types.SimpleNamespace(**{f: getattr(view, f) for f in view.__slots__}, setup=0.0)
+    leg = CallView(5, 1, "connected", gcid="G", setup=0.0)
     app.board.lines[1] = LineStatus(tag=1, number="201", calls={5: leg})
     assert "<td>0:00</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
+
+
+def test_a_live_legs_duration_counts_from_the_lines_setup_time():
+    """The status board's view of a real line's leg carries its setup time (actors/status.py
+    from actors/connection.py): a view opened after the call began shows the whole duration."""
+    from cme.app import Application
+
+    ex = Exchange(CONFIG)
+    try:
+        a, b = ex.phone(A), ex.phone(B)
+        a.do("off_hook").do("dial", "202")
+        b.do("answer")
+        ex.advance(25)
+        app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
+        calls = View(app, ex.clock).sections()["calls"]
+        assert calls.count("<td>0:25</td>") == 2, calls  # both legs, from the dial 25 s ago
+    finally:
+        ex.close()
