@@ -320,9 +320,10 @@ def test_the_cli_call_views_are_the_line_connections_as_they_stand(ex):
     (ca,) = actors[1].connections.values()
     (cb,) = actors[2].connections.values()
     assert dict(board.lines[1].calls) == {ca.call_id: CallView(
-        ca.call_id, 1, "connected", ca.gcid, "201", "202", A, cb.call_id)}
+        ca.call_id, 1, "connected", ca.gcid, "201", "202", A, cb.call_id, ca.setup)}
     assert dict(board.lines[2].calls) == {cb.call_id: CallView(
-        cb.call_id, 1, "connected", cb.gcid, "201", "202", B, ca.call_id)}
+        cb.call_id, 1, "connected", cb.gcid, "201", "202", B, ca.call_id, cb.setup)}
+    assert ca.setup == cb.setup == ex.clock.seconds() > 0  # the legs began at the dial, on the line's clock
     assert len(board.lines[1].calls) == 1 and list(board.lines[2].calls) == [cb.call_id]
     assert board.call_lines == {ca.call_id: 1, cb.call_id: 2}
     a.do("hold")
