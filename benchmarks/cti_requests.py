@@ -124,9 +124,11 @@ def start_server(work: Path, profile: str | None = None, tree: Path = ROOT) -> t
     (work / "cme.cfg").write_text(text)
     log = work / "server.log"
     profiling = [f"--profile={profile}", "--profiler=cprofile", "--savestats"] if profile else []
+    # the web view of conf/cme.cfg's `ip http server` stays off (a checkout before it has no such option)
+    http = ["--http-port", "-1"] if "http-port" in (tree / "cme" / "plugin.py").read_text() else []
     proc = subprocess.Popen([str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", *profiling, "cme",
                              "--config", str(work / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", "-1",
-                             "--tftp-port", "-1", "--http-port", "-1", "--state-dir", str(work)],
+                             "--tftp-port", "-1", *http, "--state-dir", str(work)],
                             cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
