@@ -59,9 +59,11 @@ class Server:
         (workdir / "cme.cfg").write_text(text)
         self.log = workdir / "server.log"
         env = {**os.environ, "PYTHONPATH": str(tree)}
+        # the web view of `ip http server` stays off (a checkout before it has no such option)
+        http = ["--http-port", "-1"] if "http-port" in (tree / "cme" / "plugin.py").read_text() else []
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("twistd")), "--nodaemon", "--pidfile=", "cme", "--config",
-             str(workdir / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", str(self.telnet), "--tftp-port", "-1", "--http-port", "-1",
+             str(workdir / "cme.cfg"), "--ssh-port", "-1", "--telnet-port", str(self.telnet), "--tftp-port", "-1", *http,
              "--state-dir", str(workdir), "--sip-t1", str(T1)],
             cwd=tree, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))
