@@ -39,6 +39,32 @@ def device(i: int) -> str:
     return f"SEP00000001{i:04X}"
 
 
+def timed(fn, times: int) -> tuple[float, float, object]:
+    """(median ms, max ms, the last result) of `times` calls of `fn`."""
+    spent, result = [], None
+    for _ in range(times):
+        start = time.perf_counter()
+        result = fn()
+        spent.append(time.perf_counter() - start)
+    return statistics.median(spent) * 1e3, max(spent) * 1e3, result
+
+
+def half_calling(phones: int):
+    """An Exchange with `phones` phones registered, the first half calling (ringing) the
+    second: (exchange, an Application over it) for what reads the live state (metrics,
+    the web view)."""
+    from cme.app import Application
+
+    pairs = phones // 2
+    ex = Exchange(config(pairs))
+    stations = [ex.phone(device(i)) for i in range(2 * pairs)]
+    for i in range(pairs):
+        stations[i].do("off_hook").do("dial", str(1000 + pairs + i))
+    app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
+    app.runtime, app.telephony = ex.runtime, ex.telephony
+    return ex, app
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=200)

@@ -12,9 +12,7 @@ thread, so this is how long it holds calls up.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,28 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prometheus_client import generate_latest  # noqa: E402
 
-from call_core import config, device  # noqa: E402
-from cme.app import Application  # noqa: E402
+from call_core import half_calling, timed  # noqa: E402
 from cme.metrics import registry  # noqa: E402
-from cme.testing import Exchange  # noqa: E402
 
 
 def one(phones: int, scrapes: int) -> tuple[float, float, int]:
-    pairs = phones // 2
-    ex = Exchange(config(pairs))
-    stations = [ex.phone(device(i)) for i in range(2 * pairs)]
-    for i in range(pairs):  # half the phones ring the other half: every line has a call
-        stations[i].do("off_hook").do("dial", str(1000 + pairs + i))
-    app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
-    app.runtime, app.telephony = ex.runtime, ex.telephony
+    ex, app = half_calling(phones)  # half the phones ring the other half: every line has a call
     reg, _ = registry(app, ex.clock)
-    times, size = [], 0
-    for _ in range(scrapes):
-        start = time.perf_counter()
-        size = len(generate_latest(reg))
-        times.append(time.perf_counter() - start)
+    p50, worst, text = timed(lambda: generate_latest(reg), scrapes)
     ex.close()
-    return statistics.median(times) * 1e3, max(times) * 1e3, size
+    return p50, worst, len(text)
 
 
 def main() -> int:

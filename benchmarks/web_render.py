@@ -12,36 +12,22 @@ of the HTML, so the share a watcher costs is median × 4 / 1000.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from call_core import config, device  # noqa: E402
-from cme.app import Application  # noqa: E402
-from cme.testing import Exchange  # noqa: E402
+from call_core import half_calling, timed  # noqa: E402
 from cme.web.view import View  # noqa: E402
 
 
 def one(phones: int, renders: int) -> tuple[float, float, int]:
-    pairs = phones // 2
-    ex = Exchange(config(pairs))
-    stations = [ex.phone(device(i)) for i in range(2 * pairs)]
-    for i in range(pairs):
-        stations[i].do("off_hook").do("dial", str(1000 + pairs + i))
-    app = Application(config=ex.config, board=ex.telephony.board, directory=ex.telephony.directory)
-    app.runtime, app.telephony = ex.runtime, ex.telephony
+    ex, app = half_calling(phones)  # half the phones ring the other half: every line has a call
     view = View(app, ex.clock)
-    times, size = [], 0
-    for _ in range(renders):
-        start = time.perf_counter()
-        size = sum(map(len, view.sections().values()))
-        times.append(time.perf_counter() - start)
+    p50, worst, sections = timed(view.sections, renders)
     ex.close()
-    return statistics.median(times) * 1e3, max(times) * 1e3, size
+    return p50, worst, sum(map(len, sections.values()))
 
 
 def main() -> int:

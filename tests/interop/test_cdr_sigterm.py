@@ -7,22 +7,14 @@ import signal
 
 from cme.cdr.reader import read_file
 from tests.interop.conftest import ROOT, free_port, moved, twistd
-from tests.interop.test_shutdown_live import Phone
+from tests.interop.test_shutdown_live import phones_in_a_call
 
 
 def test_sigterm_mid_call_leaves_both_legs_in_both_files(tmp_path):
     sip_port, sccp_port = free_port(), free_port()
     proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
     try:
-        a, b = Phone(sccp_port, "SEP001E4A34A35F"), Phone(sccp_port, "SEP000F8FC7B681")
-        for phone in (a, b):
-            phone.until(lambda p=phone: p.station.buttons and p.station.registration.name == "REGISTERED")
-        a.do("off_hook")
-        a.do("dial", "202")
-        b.until(lambda: b.station.ringing())
-        b.do("answer")
-        a.until(a.connected)
-        b.until(b.connected)
+        a, b = phones_in_a_call(sccp_port)
         assert not list((tmp_path / "cdr").glob("*.jsonl")) or not read_file(
             str(next((tmp_path / "cdr").glob("*.jsonl")))).records  # nothing ended yet
         proc.send_signal(signal.SIGTERM)

@@ -1,9 +1,5 @@
 """/metrics of a live twistd scraped while virtual phones call: the counters and gauges move
 as the call happens, and nothing is shown without a log-in."""
-import base64
-import urllib.error
-import urllib.request
-
 import pytest_twisted
 from prometheus_client.parser import text_string_to_metric_families
 from twisted.internet import defer, threads
@@ -12,17 +8,12 @@ from sccp.client import connect as connect_phone
 from sccp.enums import CallState, DeviceType
 from sccp.station import Station
 from tests.interop.conftest import ROOT, free_port, moved, stop, twistd
-
-AUTH = "Basic " + base64.b64encode(b"admin:cisco").decode()  # conf/cme.cfg's username line
+from tests.web.test_live import AUTH, fetch  # AUTH: conf/cme.cfg's username line, by HTTP Basic
 
 
 def get(url: str, auth: str | None = AUTH) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Authorization": auth} if auth else {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(errors="replace")
+    status, _, body = fetch(url, auth=auth)
+    return status, body.decode(errors="replace")
 
 
 def samples(text: str) -> dict[tuple, float]:

@@ -57,6 +57,24 @@ class Phone:
     def connected(self):
         return any(c.state == CallState.CONNECTED for c in self.station.calls().values())
 
+    def registered(self):
+        return bool(self.station.buttons) and self.station.registration.name == "REGISTERED"
+
+
+def phones_in_a_call(sccp_port, caller="SEP001E4A34A35F", callee="SEP000F8FC7B681", number="202"):
+    """Two phones of conf/cme.cfg registered, the first calling the second, who answers:
+    (caller, callee) once both are connected."""
+    a, b = Phone(sccp_port, caller), Phone(sccp_port, callee)
+    for phone in (a, b):
+        phone.until(phone.registered)
+    a.do("off_hook")
+    a.do("dial", number)
+    b.until(lambda: b.station.ringing())
+    b.do("answer")
+    a.until(a.connected)
+    b.until(b.connected)
+    return a, b
+
 
 def invite(transport, port, local, call_id):
     return (f"INVITE sip:201@127.0.0.1:{port} SIP/2.0\r\n"
@@ -136,15 +154,7 @@ def test_sigterm_byes_the_sessions_shows_the_phones_idle_and_exits_zero(tmp_path
     proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
     try:
         udp, tcp = UdpApp(sip_port), TcpApp(sip_port)
-        a, b = Phone(sccp_port, "SEP001E4A34A35F"), Phone(sccp_port, "SEP000F8FC7B681")
-        for phone in (a, b):
-            phone.until(lambda p=phone: p.station.buttons and p.station.registration.name == "REGISTERED")
-        a.do("off_hook")
-        a.do("dial", "202")
-        b.until(lambda: b.station.ringing())
-        b.do("answer")
-        a.until(a.connected)
-        b.until(b.connected)
+        a, b = phones_in_a_call(sccp_port)
         shown = {p: len(p.received) for p in (a, b)}
         proc.send_signal(signal.SIGTERM)
         for app in (udp, tcp):

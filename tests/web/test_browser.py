@@ -8,22 +8,12 @@ import os
 import shutil
 import time
 
-import pytest
-
 from tests.browser import chromium
-from tests.interop.conftest import ROOT, free_port, moved, stop, twistd
+from tests.interop.conftest import ROOT
 from tests.interop.test_shutdown_live import Phone
+from tests.web.test_live import live  # noqa: F401 (the fixture: twistd with the web view on a free port)
 
 BOUND = 1.5  # how long selenium waits; what is asserted is <= 1 s
-
-
-@pytest.fixture
-def live(tmp_path):
-    sip_port, sccp_port, http_port = free_port(), free_port(), free_port()
-    proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path,
-                       "--http-port", str(http_port))
-    yield f"http://127.0.0.1:{http_port}", sccp_port, log
-    stop(proc)
 
 
 def test_log_in_and_watch_a_call_come_and_go(live, tmp_path):
@@ -61,7 +51,7 @@ def test_log_in_and_watch_a_call_come_and_go(live, tmp_path):
 
         a, b = Phone(sccp_port, "SEP001E4A34A35F"), Phone(sccp_port, "SEP000F8FC7B681")
         for phone in (a, b):
-            phone.until(lambda p=phone: p.station.buttons and p.station.registration.name == "REGISTERED")
+            phone.until(phone.registered)
         within(browser, "two phones registered", lambda br: section(br, "phones").count('class="registered"') == 2)
 
         # a first call, answered and hung up: both legs' records reach the page's history

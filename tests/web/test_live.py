@@ -1,7 +1,6 @@
 """The web view on a live server: twistd on conf/cme.cfg (moved to free ports) with
 --http-port, asked over real sockets."""
 import base64
-import importlib.util
 import re
 import socket
 import urllib.error
@@ -10,7 +9,7 @@ import urllib.request
 import pytest
 
 from tests.interop.conftest import ROOT, free_port, moved, stop, twistd
-from tests.interop.test_shutdown_live import Phone
+from tests.interop.test_shutdown_live import Phone, phones_in_a_call
 
 AUTH = "Basic " + base64.b64encode(b"admin:cisco").decode()
 
@@ -56,9 +55,6 @@ def test_nothing_without_a_login_and_the_view_with_basic(live):
     assert "Traceback" not in log.read_text()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cme.metrics") is None,
-                    reason="cme/metrics.py (the coordinator's registry, issue 16 §1) is not in this tree: "
-                           "the server has no app.metrics, /metrics answers 503")
 def test_metrics_are_scraped_in_the_text_format(live):
     url, _, _ = live
     status, headers, body = fetch(url + "/metrics", auth=AUTH)
@@ -76,14 +72,7 @@ def test_bad_http_is_cut_off_and_calls_go_on(live):
     huge = socket.create_connection(("127.0.0.1", port), timeout=5)
     huge.sendall(b"GET / HTTP/1.1\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n")
     assert huge.recv(4096).startswith(b"HTTP/1.1 400")
-    a, b = Phone(sccp_port, "SEP001E4A34A35F"), Phone(sccp_port, "SEP000F8FC7B681")
-    for phone in (a, b):
-        phone.until(lambda p=phone: p.station.buttons and p.station.registration.name == "REGISTERED")
-    a.do("off_hook")
-    a.do("dial", "202")
-    b.until(lambda: b.station.ringing())
-    b.do("answer")
-    a.until(a.connected)
+    a, _ = phones_in_a_call(sccp_port)
     slow.settimeout(15)
     assert slow.recv(4096).startswith(b"HTTP/1.1 408")  # cut off after 10 s, the call up meanwhile
     assert a.connected()
