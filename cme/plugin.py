@@ -226,4 +226,12 @@ def _terminate_cleanly_on_sigterm(reactor) -> None:
     """
     import signal
 
-    signal.signal(signal.SIGTERM, lambda signum, frame: reactor.callFromThread(reactor.stop))
+    from twisted.internet.error import ReactorNotRunning
+
+    def stop() -> None:
+        try:
+            reactor.stop()
+        except ReactorNotRunning:  # a second signal while the first one's stop runs (a
+            pass                   # process group signalled twice, as `timeout make run` does)
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: reactor.callFromThread(stop))

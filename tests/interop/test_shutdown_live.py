@@ -172,3 +172,26 @@ def test_sigterm_byes_the_sessions_shows_the_phones_idle_and_exits_zero(tmp_path
     assert "Traceback" not in text, text
     assert "did not finish" not in text, text  # every BYE answered within the bound
     assert "cme-cti is down" in text
+
+
+def test_a_second_sigterm_while_stopping_changes_nothing(tmp_path):
+    """A service manager or `timeout` may signal the whole process group, so SIGTERM can
+    come twice: the second one, during the first one's stop, is no traceback."""
+    sip_port, sccp_port = free_port(), free_port()
+    proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
+    try:
+        a, b = phones_in_a_call(sccp_port)  # the stop has calls to clear: it takes a while
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while "shutting down" not in log.read_text():  # the first stop is under way
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "Traceback" not in text and "ReactorNotRunning" not in text, text
+    assert "cme-cti is down" in text
