@@ -44,20 +44,24 @@ def test_a_record_as_a_dict_in_field_order_and_back():
 
 
 # -- the call core's records -------------------------------------------------------------------
-@pytest.fixture
-def ex():
-    ex = Exchange(CONFIG)
+def recording(config: str):
+    """An Exchange whose switch hands every leg's record to `ex.records`."""
+    ex = Exchange(config)
     ex.records = []
     ex.telephony.switch.accounting = ex.records.append
+    return ex
+
+
+@pytest.fixture
+def ex():
+    ex = recording(CONFIG)
     yield ex
     ex.close()
 
 
 @pytest.fixture
 def tx():
-    ex = Exchange(TRANSFER_CONFIG)
-    ex.records = []
-    ex.telephony.switch.accounting = ex.records.append
+    ex = recording(TRANSFER_CONFIG)
     yield ex
     ex.close()
 

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ def twistd(text: str, directory, *args: str):
 def stop(proc) -> None:
     proc.terminate()
     proc.wait(timeout=30)
+
+
+@contextmanager
+def reaped(proc):
+    """`proc` is killed on the way out if it is still running (an assertion failed
+    before it exited), so no server outlives its test."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def moved(text: str, sip_port: int, sccp_port: int) -> str:

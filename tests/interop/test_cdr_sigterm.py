@@ -6,23 +6,19 @@ cleared_by "system", answered, each line whole."""
 import signal
 
 from cme.cdr.reader import read_file
-from tests.interop.conftest import ROOT, free_port, moved, twistd
+from tests.interop.conftest import ROOT, free_port, moved, reaped, twistd
 from tests.interop.test_shutdown_live import phones_in_a_call
 
 
 def test_sigterm_mid_call_leaves_both_legs_in_both_files(tmp_path):
     sip_port, sccp_port = free_port(), free_port()
     proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
-    try:
+    with reaped(proc):
         a, b = phones_in_a_call(sccp_port)
         assert not list((tmp_path / "cdr").glob("*.jsonl")) or not read_file(
             str(next((tmp_path / "cdr").glob("*.jsonl")))).records  # nothing ended yet
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = log.read_text()
     assert "Traceback" not in text, text
     (jsonl,) = (tmp_path / "cdr").glob("cdr.*.jsonl")

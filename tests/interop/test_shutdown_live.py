@@ -14,7 +14,7 @@ from sccp.framing import Decoder, encode
 from sccp.station import Station
 from sip.framing import StreamFramer, parse_datagram
 from sip.message import Request
-from tests.interop.conftest import ROOT, free_port, moved, twistd
+from tests.interop.conftest import ROOT, free_port, moved, reaped, twistd
 
 ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
 STATUS = f'<?xml version="1.0" encoding="UTF-8"?><RequestSystemStatus xmlns="{ED3}"/>'.encode()
@@ -152,7 +152,7 @@ def is_bye(m):
 def test_sigterm_byes_the_sessions_shows_the_phones_idle_and_exits_zero(tmp_path):
     sip_port, sccp_port = free_port(), free_port()
     proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
-    try:
+    with reaped(proc):
         udp, tcp = UdpApp(sip_port), TcpApp(sip_port)
         a, b = phones_in_a_call(sccp_port)
         shown = {p: len(p.received) for p in (a, b)}
@@ -164,10 +164,6 @@ def test_sigterm_byes_the_sessions_shows_the_phones_idle_and_exits_zero(tmp_path
             told = [getattr(m, "call_state", None) for m in phone.received[shown[phone]:]]
             assert CallState.ON_HOOK in told, phone.received[shown[phone]:]
         assert proc.wait(timeout=30) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = log.read_text()
     assert "Traceback" not in text, text
     assert "did not finish" not in text, text  # every BYE answered within the bound
@@ -179,7 +175,7 @@ def test_a_second_sigterm_while_stopping_changes_nothing(tmp_path):
     come twice: the second one, during the first one's stop, is no traceback."""
     sip_port, sccp_port = free_port(), free_port()
     proc, log = twistd(moved((ROOT / "conf" / "cme.cfg").read_text(), sip_port, sccp_port), tmp_path)
-    try:
+    with reaped(proc):
         a, b = phones_in_a_call(sccp_port)  # the stop has calls to clear: it takes a while
         proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -188,10 +184,6 @@ def test_a_second_sigterm_while_stopping_changes_nothing(tmp_path):
             time.sleep(0.01)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = log.read_text()
     assert "Traceback" not in text and "ReactorNotRunning" not in text, text
     assert "cme-cti is down" in text

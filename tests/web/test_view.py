@@ -92,11 +92,14 @@ def test_a_call_shows_both_legs_under_one_gcid_with_durations_and_goes_when_it_c
     assert view._first_seen == {}  # nothing kept for calls that are gone
 
 
-def test_a_call_view_with_a_setup_time_counts_from_it():
+@pytest.mark.parametrize("setup, shown", [(40.0, "1:00"), (0.0, "0:00")], ids=["from-setup", "zero-is-not-known"])
+def test_a_call_view_counts_its_duration_from_its_setup_time(setup, shown):
+    """A leg's setup time (the line's clock) gives its duration; 0.0 is no setup time, and
+    the view counts from the first render that showed the leg."""
     app = app_for()
-    leg = CallView(5, 1, "connected", gcid="G", setup=40.0)
+    leg = CallView(5, 1, "connected", gcid="G", setup=setup)
     app.board.lines[1] = LineStatus(tag=1, number="201", calls={5: leg})
-    assert "<td>1:00</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
+    assert f"<td>{shown}</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
 
 
 def test_cti_sessions_as_show_cti_session_lists_them():
@@ -147,13 +150,6 @@ def test_recent_call_records_on_the_page_and_on_history():
 
 def test_without_a_cdr_store_the_history_says_so():
     assert "No call history" in View(app_for(), types.SimpleNamespace(seconds=lambda: 0.0)).sections()["history"]
-
-
-def test_a_setup_time_of_zero_is_not_known():
-    app = app_for()
-    leg = CallView(5, 1, "connected", gcid="G", setup=0.0)
-    app.board.lines[1] = LineStatus(tag=1, number="201", calls={5: leg})
-    assert "<td>0:00</td>" in View(app, types.SimpleNamespace(seconds=lambda: 100.0)).sections()["calls"]
 
 
 def test_a_live_legs_duration_counts_from_the_lines_setup_time():
