@@ -19,7 +19,7 @@ class CtiCounts:
 
     def answered(self, service: str, body: bytes) -> None:
         """A CSTA answer left for `service` (a request's element name)."""
-        if b"CSTAErrorCode" in body[:160]:
+        if body.find(b"CSTAErrorCode", 0, 160) >= 0:  # the root element, near the start (no copy)
             m = _ERROR.search(body)
             self.requests[service, m.group(1).decode() if m else "error"] += 1
         else:
