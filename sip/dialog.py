@@ -13,10 +13,10 @@ means 481. Sans-I/O: nothing here sends or waits.
 """
 from __future__ import annotations
 
-import secrets
 from typing import Callable, Iterable
 
 from sip.address import Address, parse_address
+from sip.entropy import token_hex
 from sip.grammar import Params
 from sip.headers import MAX_CSEQ, CSeq, Via, remember_our_via
 from sip.memo import Memo
@@ -43,7 +43,7 @@ SUPPORTED = "timer"
 
 def new_branch() -> str:
     """A §8.1.1.7 branch: the magic cookie and 64 random bits."""
-    return "z9hG4bK" + secrets.token_hex(8)
+    return "z9hG4bK" + token_hex(8)
 
 
 def _tagged(address: Address, tag: str | None) -> str:

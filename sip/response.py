@@ -3,10 +3,10 @@ failed to parse (from the header lines :class:`~sip.parser.SIPParseError` kept).
 """
 from __future__ import annotations
 
-import secrets
 from typing import Iterable
 
 from sip.address import parse_address
+from sip.entropy import token_hex
 from sip.message import Headers, Request, Response
 from sip.parser import SIPParseError
 
@@ -34,7 +34,7 @@ REASONS = {
 
 def new_tag() -> str:
     """A To/From tag with the 32 bits of randomness §19.3 asks for (and then some)."""
-    return secrets.token_hex(6)
+    return token_hex(6)
 
 
 def _with_tag(to_value: str, tag: str) -> str:
