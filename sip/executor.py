@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from sip.deadlines import Deadlines
 from sip.transaction import CancelTimer, Deliver, Effect, Send, StartTimer, Terminated, Timeout
 
 
@@ -30,7 +31,7 @@ class Executor:
     """``clock`` provides ``callLater`` (the reactor, or ``task.Clock`` in tests)."""
 
     __slots__ = ("clock", "on_timer", "on_deliver", "on_timeout", "on_terminated", "sent",
-                 "_timers")
+                 "_timers", "_deadlines")
 
     def __init__(self, clock, *, on_timer: Callable, on_deliver: Callable = _ignore,
                  on_timeout: Callable = _ignore, on_terminated: Callable = _ignore) -> None:
@@ -40,7 +41,8 @@ class Executor:
         self.on_timeout = on_timeout
         self.on_terminated = on_terminated
         self.sent = 0
-        self._timers: dict[object, dict[str, object]] = {}  # owner -> name -> delayed call
+        self._timers: dict[object, dict[str, object]] = {}  # owner -> name -> its Deadline
+        self._deadlines = Deadlines(clock)  # one reactor call per timer duration (sip.deadlines)
 
     def run(self, owner, effects: Iterable[Effect], flow) -> None:
         """Carry out ``effects`` of ``owner`` in order; Send goes to ``flow``."""
@@ -56,7 +58,7 @@ class Executor:
                     call = timers.pop(effect.name, None)
                     if call is not None and call.active():
                         call.cancel()
-                timers[effect.name] = self.clock.callLater(effect.seconds, self._fired, owner, effect.name)
+                timers[effect.name] = self._deadlines.call_later(effect.seconds, self._fired, owner, effect.name)
             elif isinstance(effect, CancelTimer):
                 self._cancel(owner, effect.name)
             elif isinstance(effect, Deliver):
