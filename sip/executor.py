@@ -47,10 +47,11 @@ class Executor:
     def run(self, owner, effects: Iterable[Effect], flow) -> None:
         """Carry out ``effects`` of ``owner`` in order; Send goes to ``flow``."""
         for effect in effects:
-            if isinstance(effect, Send):
+            kind = type(effect)  # the effects are final classes: one look-up, not an isinstance chain
+            if kind is Send:
                 self.sent += 1
                 flow.send(effect.message)
-            elif isinstance(effect, StartTimer):
+            elif kind is StartTimer:
                 timers = self._timers.get(owner)
                 if timers is None:
                     timers = self._timers[owner] = {}
@@ -59,14 +60,14 @@ class Executor:
                     if call is not None and call.active():
                         call.cancel()
                 timers[effect.name] = self._deadlines.call_later(effect.seconds, self._fired, owner, effect.name)
-            elif isinstance(effect, CancelTimer):
+            elif kind is CancelTimer:
                 self._cancel(owner, effect.name)
-            elif isinstance(effect, Deliver):
+            elif kind is Deliver:
                 self.on_deliver(owner, effect.message, flow)
-            elif isinstance(effect, Terminated):
+            elif kind is Terminated:
                 self.cancel(owner)
                 self.on_terminated(owner)
-            elif isinstance(effect, Timeout):
+            elif kind is Timeout:
                 self.on_timeout(owner, effect.timer, flow)
 
     def cancel(self, owner) -> None:
