@@ -31,3 +31,51 @@ class Memo(dict):
                 self.clear()
             self[key] = value
         return value
+
+
+class RecentMemo:
+    """A memo that keeps what is read again when new texts flood it: two generations of
+    ``limit // 2`` each. New texts go to the young one; when it is full it becomes the
+    old one (the previous old is dropped), and a text found in the old one moves back to
+    the young. A text read again within about ``limit // 2`` new texts survives, where a
+    :class:`Memo` starts over and loses it: a CTI application's repeated requests (a
+    MakeCall of the same two numbers, SnapshotDevice) between bodies that never repeat
+    (a ClearConnection names its call). At most ``limit`` entries, as a Memo."""
+
+    __slots__ = ("limit", "longest", "_young", "_old")
+
+    def __init__(self, limit: int, longest: int | None = None) -> None:
+        self.limit = limit
+        self.longest = longest
+        self._young: dict = {}
+        self._old: dict = {}
+
+    def get(self, key, default=None):
+        value = self._young.get(key)
+        if value is None:
+            value = self._old.pop(key, None)
+            if value is None:
+                return default
+            self._put(key, value)
+        return value
+
+    def keep(self, key, value, length: int = 0):
+        if self.longest is None or length <= self.longest:
+            self._put(key, value)
+        return value
+
+    def _put(self, key, value) -> None:
+        if len(self._young) >= max(1, self.limit // 2):
+            self._old = self._young
+            self._young = {}
+        self._young[key] = value
+
+    def __contains__(self, key) -> bool:
+        return key in self._young or key in self._old
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
+
+    def clear(self) -> None:
+        self._young.clear()
+        self._old.clear()

@@ -24,7 +24,7 @@ from lxml import etree
 
 from sip.csta.devices import DeviceID, parse_device_id
 from sip.csta.errors import CSTAParseError
-from sip.memo import Memo
+from sip.memo import RecentMemo
 from sip.csta.xml import CSTA_NAMESPACES, ED3, child, parse_xml, split_tag, text
 
 AUTO_ORIGINATE = ("prompt", "doNotPrompt")
@@ -344,9 +344,9 @@ PARSERS = {
 }
 
 
-_PARSED_MAX = 256  # bodies remembered; then the memo starts over
+_PARSED_MAX = 256  # bodies remembered (two generations of 128, sip.memo.RecentMemo)
 _PARSED_BODY_MAX = 1024  # longer bodies are parsed every time (they are rarely repeated)
-_PARSED = Memo(_PARSED_MAX, _PARSED_BODY_MAX)
+_PARSED = RecentMemo(_PARSED_MAX, _PARSED_BODY_MAX)  # a flood of new bodies (each ClearConnection names its call) does not push out the repeated ones
 
 
 def parse_request(body: bytes | str) -> Parsed:
