@@ -1,0 +1,173 @@
+"""CPU per CSTA click-to-dial cycle with no sockets: the real server in one process.
+
+    .venv/bin/python benchmarks/csta_cycle_core.py [--pairs 20] [--cycles 1000] [--repeat 5]
+                                                   [--tree DIR] [--profile FILE]
+
+csta_calls.py's cycle without its two processes, loopback and timing noise: the line,
+phone, monitor and CTI session actors, the SCCP and SIP protocols (cme.testing.Exchange,
+a fake clock, memory transports). --pairs × 2 virtual 7961s (cme.testing.VirtualPhone),
+each line with its own uaCSTA session on its own SIPStreamProtocol and a monitor. Per
+cycle: MakeCall (caller → callee, doNotPrompt) in an INFO; the callee's phone answers
+when it rings; ClearConnection of the caller's connection; every event INFO answered 200
+as an application answers it. Each cycle checks the events both monitors got (caller:
+ServiceInitiated, Originated, Delivered, Established, ConnectionCleared ×2; callee:
+Delivered, Established, ConnectionCleared ×2). The application side is written with
+regular expressions (no SIP stack), so it is small and the same for --tree; the virtual
+phones (sccp/station.py) are the tree's own. Printed: µs of process CPU per cycle, best
+and median of --repeat rounds. Steady under valgrind (instructions per cycle: run with
+two --cycles values and take the difference).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ap.add_argument("--pairs", type=int, default=20)
+ap.add_argument("--cycles", type=int, default=1000)
+ap.add_argument("--repeat", type=int, default=5)
+ap.add_argument("--tree", help="the server of this checkout (e.g. a worktree of the commit before a change)")
+ap.add_argument("--profile", metavar="FILE", help="cProfile one round of --cycles, stats to FILE")
+args = ap.parse_args()
+ROOT = Path(args.tree).resolve() if args.tree else Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+from twisted.internet.address import IPv4Address  # noqa: E402
+from twisted.internet.testing import StringTransport  # noqa: E402
+
+from cme.cti import CTIGateway  # noqa: E402
+from cme.phones import generate_config, generated_devices  # noqa: E402
+from cme.testing import Exchange  # noqa: E402
+from sip.transport import SIPStreamProtocol  # noqa: E402
+
+ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
+XML = '<?xml version="1.0" encoding="UTF-8"?>'
+CALLER = ("ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent",
+          "ConnectionClearedEvent", "ConnectionClearedEvent")
+CALLEE = ("DeliveredEvent", "EstablishedEvent", "ConnectionClearedEvent", "ConnectionClearedEvent")
+COPIED = re.compile(rb"^(?:Via|From|To|Call-ID|CSeq|[vftic]):[^\r\n]*\r\n", re.MULTILINE | re.IGNORECASE)
+LENGTH = re.compile(rb"^(?:Content-Length|l):[ \t]*([0-9]+)\r\n", re.MULTILINE | re.IGNORECASE)
+ROOT_TAG = re.compile(rb"<([A-Za-z]+)[ >]")
+CALL_ID = re.compile(rb"<callingDevice><callID>([^<]+)</callID>")
+
+
+class App:
+    """One application's side of a session: its requests, its 200s to our INFOs."""
+
+    def __init__(self, number: str, gateway, index: int) -> None:
+        self.number = number
+        self.host = f"127.0.{index // 250}.{index % 250 + 2}"
+        self.transport = StringTransport(peerAddress=IPv4Address("TCP", self.host, 5070))
+        self.proto = SIPStreamProtocol(gateway.core, "TCP")
+        self.proto.makeConnection(self.transport)
+        self.cseq = 0
+        self.tag = ""
+        self.events: list[str] = []
+        self.answers: list[bytes] = []  # bodies of the 200s to our requests
+
+    def request(self, method: str, body: bytes = b"") -> None:
+        self.cseq += 1
+        head = (f"{method} sip:{self.number}@127.0.0.1:5060 SIP/2.0\r\n"
+                f"Via: SIP/2.0/TCP {self.host}:5070;branch=z9hG4bK{method.lower()}{self.cseq}\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:app@{self.host}>;tag=app{self.number}\r\n"
+                f"To: <sip:{self.number}@127.0.0.1>{';tag=' + self.tag if self.tag else ''}\r\n"
+                f"Call-ID: cti-{self.number}@{self.host}\r\nCSeq: {self.cseq} {method}\r\n"
+                f"Contact: <sip:app@{self.host}:5070;transport=tcp>\r\n"
+                + ("Content-Type: application/csta+xml\r\n" if body else "")
+                + f"Content-Length: {len(body)}\r\n\r\n")
+        self.proto.dataReceived(head.encode() + body)
+
+    def pump(self) -> bool:
+        if not self.transport.io.tell():  # nothing written (cheaper than value())
+            return False
+        data = self.transport.value()
+        self.transport.clear()
+        replies = []
+        while data:
+            end = data.index(b"\r\n\r\n") + 4
+            head = data[:end]
+            length = int(LENGTH.search(head).group(1))
+            body, data = data[end:end + length], data[end + length:]
+            if head.startswith(b"SIP/2.0 "):
+                if not self.tag:
+                    self.tag = re.search(rb"^To:.*;tag=([^;\r\n]+)", head, re.MULTILINE).group(1).decode()
+                self.answers.append(body)
+                continue
+            self.events.append(ROOT_TAG.search(body).group(1).decode())
+            replies.append(b"SIP/2.0 200 OK\r\n" + b"".join(m.group(0) for m in COPIED.finditer(head))
+                           + b"Content-Length: 0\r\n\r\n")
+        if replies:
+            self.proto.dataReceived(b"".join(replies))  # the application answers what it read at once
+        return True
+
+
+def main() -> None:
+    n = 2 * args.pairs
+    ex = Exchange(generate_config(n))
+    gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
+    phones = [ex.phone(device, int(kind)) for device, kind in generated_devices(n)]
+    apps = [App(str(1000 + i), gateway, i) for i in range(n)]
+
+    def settle() -> None:
+        while True:
+            ex.settle()
+            if not any([app.pump() for app in apps]):
+                return
+
+    status = f'{XML}<RequestSystemStatus xmlns="{ED3}"/>'.encode()
+    for app in apps:
+        app.request("INVITE", status)
+        settle()
+        app.request("ACK")
+        app.request("INFO", f'{XML}<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>{app.number}'
+                            '</deviceObject></monitorObject></MonitorStart>'.encode())
+        settle()
+        if b"<monitorCrossRefID>" not in app.answers[-1]:
+            raise SystemExit(f"MonitorStart on {app.number} refused: {app.answers[-1][:200]!r}")
+
+    def cycle(i: int) -> None:
+        caller, callee = apps[i], apps[i + args.pairs]
+        caller.events.clear()
+        callee.events.clear()
+        caller.request("INFO", f'{XML}<MakeCall xmlns="{ED3}"><callingDevice>{caller.number}</callingDevice>'
+                               f'<calledDirectoryNumber>{callee.number}</calledDirectoryNumber>'
+                               '<autoOriginate>doNotPrompt</autoOriginate></MakeCall>'.encode())
+        settle()
+        call_id = CALL_ID.search(caller.answers[-1])
+        if call_id is None:
+            raise SystemExit(f"MakeCall refused: {caller.answers[-1][:300]!r}")
+        phones[i + args.pairs].do("answer")
+        settle()
+        caller.request("INFO", f'{XML}<ClearConnection xmlns="{ED3}"><connectionToBeCleared><callID>'
+                               f'{call_id.group(1).decode()}</callID><deviceID>{caller.number}</deviceID>'
+                               '</connectionToBeCleared></ClearConnection>'.encode())
+        settle()
+        if tuple(caller.events) != CALLER or tuple(callee.events) != CALLEE:
+            raise SystemExit(f"odd events: caller {caller.events}, callee {callee.events}")
+
+    def cycles(count: int) -> float:
+        t0 = time.process_time()
+        for k in range(count):
+            cycle(k % args.pairs)
+        return (time.process_time() - t0) / count * 1e6
+
+    cycles(2 * args.pairs)  # warm the memos
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.runcall(cycles, args.cycles)
+        profiler.dump_stats(args.profile)
+    figures = [cycles(args.cycles) for _ in range(args.repeat)]
+    print(f"tree {ROOT}: one CSTA click-to-dial cycle, no sockets: best {min(figures):.0f} µs, "
+          f"median {statistics.median(figures):.0f} µs ({args.repeat} rounds of {args.cycles}, "
+          f"{args.pairs} pairs)")
+    ex.close()
+
+
+main()
