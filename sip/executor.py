@@ -72,9 +72,11 @@ class Executor:
 
     def cancel(self, owner) -> None:
         """Cancel every timer ``owner`` still holds (it ended, or its actor stopped)."""
-        for call in self._timers.pop(owner, {}).values():
-            if call.active():
-                call.cancel()
+        timers = self._timers.pop(owner, None)
+        if timers:
+            for call in timers.values():
+                if call.active():
+                    call.cancel()
 
     def timer_count(self) -> int:
         return sum(len(t) for t in self._timers.values())

@@ -148,13 +148,13 @@ class _Transaction:
         out.append(Terminated(reason))
 
     def timer_fired(self, name: str) -> list[Effect]:
-        trigger = f"timer_{name.lower()}"
         if name not in self._running:
             return []  # cancelled or stale
         self._running.discard(name)
-        if not self._legal(trigger):
+        trigger = _TIMER_TRIGGERS.get(name) or _timer_trigger(name)
+        if not self._legal(trigger[0]):
             return []
-        return getattr(self, f"_on_{trigger}")()
+        return getattr(self, trigger[1])()
 
     def transport_error(self) -> list[Effect]:
         if not self._legal("transport_error"):
@@ -166,6 +166,16 @@ class _Transaction:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.method} {self.state} key={self.key!r}>"
+
+
+_TIMER_TRIGGERS: dict[str, tuple[str, str]] = {}
+"""A timer's name -> (its trigger in the state tables, the method that handles it):
+"K" -> ("timer_k", "_on_timer_k"), made once per name (a few letters)."""
+
+
+def _timer_trigger(name: str) -> tuple[str, str]:
+    trigger = f"timer_{name.lower()}"
+    return _TIMER_TRIGGERS.setdefault(name, (trigger, f"_on_{trigger}"))
 
 
 class InviteServerTransaction(_Transaction):
