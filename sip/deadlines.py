@@ -66,36 +66,33 @@ class _Queue:
         if not self.live:
             self._close()
             return
-        entries = self.entries
-        while not entries[0].live:
-            entries.popleft()
-        if len(entries) > 2 * self.live + 64:  # answered out of order: drop the dead behind
-            self.entries = deque(e for e in entries if e.live)
+        self._first_live()
+        if len(self.entries) > 2 * self.live + 64:  # answered out of order: drop the dead behind
+            self.entries = deque(e for e in self.entries if e.live)
 
     def fire(self) -> None:
-        self.call = None
-        entries = self.entries
-        while entries and not entries[0].live:
-            entries.popleft()
-        if entries:
-            clock = self.owner.clock
-            head = entries[0]
-            if head.due <= clock.seconds() + EPSILON:
-                entries.popleft()
-                head.live = False
-                self.live -= 1
-                head.func(*head.args)  # may start or cancel timers, of this queue too
+        self.call = None  # armed only while something is live (_close cancels it)
+        clock = self.owner.clock
+        head = self._first_live()
+        if head.due <= clock.seconds() + EPSILON:
+            self.entries.popleft()
+            head.live = False
+            self.live -= 1
+            head.func(*head.args)  # may start or cancel timers, of this queue too
         if self.call is not None:  # a timer started while it ran armed the queue for itself:
             self.call.cancel()     # the head may be due sooner
             self.call = None
         if not self.live:
             self._close()
             return
+        self.call = clock.callLater(max(0.0, self._first_live().due - clock.seconds()), self.fire)
+
+    def _first_live(self) -> Deadline:
+        """The earliest live timer, the dead before it dropped (there is one: live > 0)."""
         entries = self.entries
         while not entries[0].live:
             entries.popleft()
-        clock = self.owner.clock
-        self.call = clock.callLater(max(0.0, entries[0].due - clock.seconds()), self.fire)
+        return entries[0]
 
     def _close(self) -> None:
         self.entries.clear()

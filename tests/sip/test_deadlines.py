@@ -7,7 +7,7 @@ from sip.deadlines import Deadlines
 DURATIONS = (0.5, 1.0, 4.0, 32.0)
 ops = st.lists(st.one_of(
     st.tuples(st.just("start"), st.sampled_from(DURATIONS), st.booleans()),  # chained: starts one when it fires
-    st.tuples(st.just("cancel"), st.integers(0, 40)),
+    st.tuples(st.just("cancel"), st.integers(0, 40), st.booleans()),  # the timer, or its follow-up
     st.tuples(st.just("advance"), st.sampled_from((0.0, 0.25, 0.5, 1.0, 3.0, 31.5, 40.0)))),
     max_size=60)
 
@@ -16,23 +16,26 @@ def play(program, later):
     """Run `program` with `later(clock)` as the timer service; (time, timer) per firing."""
     clock = task.Clock()
     start = later(clock)
-    fired, calls, names = [], [], iter(range(10_000))
+    fired, calls, names = [], {}, iter(range(10_000))
 
-    def arm(seconds, chained):
-        name = next(names)
+    def arm(seconds, chained, name=None):
+        # a follow-up is named after the timer that started it, so that its name does not
+        # depend on the order in which timers due at the same instant ran
+        name = next(names) if name is None else name
 
         def fire():
             fired.append((clock.seconds(), name))
             if chained:
-                arm(seconds, False)
-        calls.append(start(seconds, fire))
+                arm(seconds, False, f"after {name}")
+        calls[name] = start(seconds, fire)
 
     for op in program:
         if op[0] == "start":
             arm(op[1], op[2])
         elif op[0] == "cancel":
-            if op[1] < len(calls) and calls[op[1]].active():
-                calls[op[1]].cancel()
+            call = calls.get(f"after {op[1]}" if op[2] else op[1])
+            if call is not None and call.active():
+                call.cancel()
         else:
             clock.advance(op[1])
     clock.advance(1000)
