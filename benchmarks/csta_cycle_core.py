@@ -46,65 +46,21 @@ from cme.phones import generate_config, generated_devices  # noqa: E402
 from cme.testing import Exchange  # noqa: E402
 from sip.transport import SIPStreamProtocol  # noqa: E402
 
-ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
-XML = '<?xml version="1.0" encoding="UTF-8"?>'
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory_app import ED3, XML, App  # noqa: E402
+
 CALLER = ("ServiceInitiatedEvent", "OriginatedEvent", "DeliveredEvent", "EstablishedEvent",
           "ConnectionClearedEvent", "ConnectionClearedEvent")
 CALLEE = ("DeliveredEvent", "EstablishedEvent", "ConnectionClearedEvent", "ConnectionClearedEvent")
-COPIED = re.compile(rb"^(?:Via|From|To|Call-ID|CSeq|[vftic]):[^\r\n]*\r\n", re.MULTILINE | re.IGNORECASE)
-LENGTH = re.compile(rb"^(?:Content-Length|l):[ \t]*([0-9]+)\r\n", re.MULTILINE | re.IGNORECASE)
-ROOT_TAG = re.compile(rb"<([A-Za-z]+)[ >]")
 CALL_ID = re.compile(rb"<callingDevice><callID>([^<]+)</callID>")
 
 
-class App:
-    """One application's side of a session: its requests, its 200s to our INFOs."""
-
-    def __init__(self, number: str, gateway, index: int) -> None:
-        self.number = number
-        self.host = f"127.0.{index // 250}.{index % 250 + 2}"
-        self.transport = StringTransport(peerAddress=IPv4Address("TCP", self.host, 5070))
-        self.proto = SIPStreamProtocol(gateway.core, "TCP")
-        self.proto.makeConnection(self.transport)
-        self.cseq = 0
-        self.tag = ""
-        self.events: list[str] = []
-        self.answers: list[bytes] = []  # bodies of the 200s to our requests
-
-    def request(self, method: str, body: bytes = b"") -> None:
-        self.cseq += 1
-        head = (f"{method} sip:{self.number}@127.0.0.1:5060 SIP/2.0\r\n"
-                f"Via: SIP/2.0/TCP {self.host}:5070;branch=z9hG4bK{method.lower()}{self.cseq}\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:app@{self.host}>;tag=app{self.number}\r\n"
-                f"To: <sip:{self.number}@127.0.0.1>{';tag=' + self.tag if self.tag else ''}\r\n"
-                f"Call-ID: cti-{self.number}@{self.host}\r\nCSeq: {self.cseq} {method}\r\n"
-                f"Contact: <sip:app@{self.host}:5070;transport=tcp>\r\n"
-                + ("Content-Type: application/csta+xml\r\n" if body else "")
-                + f"Content-Length: {len(body)}\r\n\r\n")
-        self.proto.dataReceived(head.encode() + body)
-
-    def pump(self) -> bool:
-        if not self.transport.io.tell():  # nothing written (cheaper than value())
-            return False
-        data = self.transport.value()
-        self.transport.clear()
-        replies = []
-        while data:
-            end = data.index(b"\r\n\r\n") + 4
-            head = data[:end]
-            length = int(LENGTH.search(head).group(1))
-            body, data = data[end:end + length], data[end + length:]
-            if head.startswith(b"SIP/2.0 "):
-                if not self.tag:
-                    self.tag = re.search(rb"^To:.*;tag=([^;\r\n]+)", head, re.MULTILINE).group(1).decode()
-                self.answers.append(body)
-                continue
-            self.events.append(ROOT_TAG.search(body).group(1).decode())
-            replies.append(b"SIP/2.0 200 OK\r\n" + b"".join(m.group(0) for m in COPIED.finditer(head))
-                           + b"Content-Length: 0\r\n\r\n")
-        if replies:
-            self.proto.dataReceived(b"".join(replies))  # the application answers what it read at once
-        return True
+def open_app(number: str, gateway, index: int) -> App:
+    host = f"127.0.{index // 250}.{index % 250 + 2}"
+    transport = StringTransport(peerAddress=IPv4Address("TCP", host, 5070))
+    proto = SIPStreamProtocol(gateway.core, "TCP")
+    proto.makeConnection(transport)
+    return App(number, host, transport, proto)
 
 
 def main() -> None:
@@ -112,7 +68,7 @@ def main() -> None:
     ex = Exchange(generate_config(n))
     gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
     phones = [ex.phone(device, int(kind)) for device, kind in generated_devices(n)]
-    apps = [App(str(1000 + i), gateway, i) for i in range(n)]
+    apps = [open_app(str(1000 + i), gateway, i) for i in range(n)]
 
     def settle() -> None:  # Exchange.settle, looking only at the transports written to
         run = ex.runtime.run_until_idle

@@ -40,30 +40,10 @@ from cme.cti import CTIGateway  # noqa: E402
 from cme.testing import Exchange  # noqa: E402
 from sip.transport import SIPStreamProtocol  # noqa: E402
 
-ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory_app import ED3, XML, App  # noqa: E402
+
 APP = "127.0.0.9"
-
-
-def request(method, cseq, to_tag="", body=b""):
-    return (f"{method} sip:201@127.0.0.1:5060 SIP/2.0\r\n"
-            f"Via: SIP/2.0/TCP {APP}:5070;branch=z9hG4bK{method.lower()}{cseq}\r\n"
-            "Max-Forwards: 70\r\nFrom: <sip:alice@apps.example>;tag=app1\r\n"
-            f"To: <sip:201@127.0.0.1>{';tag=' + to_tag if to_tag else ''}\r\n"
-            f"Call-ID: cti-bench@{APP}\r\nCSeq: {cseq} {method}\r\n"
-            f"Contact: <sip:alice@{APP}:5070;transport=tcp>\r\n"
-            + ("Content-Type: application/csta+xml\r\n" if body else "")
-            + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-
-
-COPIED = re.compile(rb"^(Via|From|To|Call-ID|CSeq|[vftic]):[^\r\n]*\r\n", re.MULTILINE | re.IGNORECASE)
-
-
-def ok_for(info: bytes) -> bytes:
-    """A 200 for `info` as an application answers it."""
-    head = info.split(b"\r\n\r\n", 1)[0] + b"\r\n"
-    return (b"SIP/2.0 200 OK\r\n" + b"".join(m.group(0) for m in COPIED.finditer(head))
-            + b"User-Agent: bench\r\nContent-Length: 0\r\n\r\n")
-
 
 def main() -> None:
     ex = Exchange((ROOT / "conf" / "cme.cfg").read_text())
@@ -72,22 +52,23 @@ def main() -> None:
     proto = SIPStreamProtocol(gateway.core, "TCP")
     proto.makeConnection(transport)
 
-    def exchange(data: bytes) -> bytes:
-        transport.clear()
-        proto.dataReceived(data)
-        ex.settle()
-        return transport.value()
+    app = App("201", APP, transport, proto)
 
-    status = f'<?xml version="1.0" encoding="UTF-8"?><RequestSystemStatus xmlns="{ED3}"/>'.encode()
-    answer = exchange(request("INVITE", 1, body=status))
-    tag = re.search(rb"^To:.*;tag=([^;\r\n]+)", answer, re.MULTILINE).group(1).decode()
-    exchange(request("ACK", 1, tag))
-    start = (f'<?xml version="1.0" encoding="UTF-8"?><MonitorStart xmlns="{ED3}"><monitorObject>'
-             '<deviceObject>tel:201</deviceObject></monitorObject></MonitorStart>').encode()
-    answer = exchange(request("INFO", 2, tag, start))
-    xref = re.search(rb"<monitorCrossRefID>([^<]+)<", answer).group(1).decode()
+    def settle() -> None:
+        while True:
+            ex.settle()
+            if not app.pump():
+                return
+
+    app.request("INVITE", f'{XML}<RequestSystemStatus xmlns="{ED3}"/>'.encode())
+    settle()
+    app.request("ACK")
+    app.request("INFO", f'{XML}<MonitorStart xmlns="{ED3}"><monitorObject><deviceObject>tel:201</deviceObject>'
+                        '</monitorObject></MonitorStart>'.encode())
+    settle()
+    xref = re.search(rb"<monitorCrossRefID>([^<]+)<", app.answers[-1]).group(1).decode()
     (ref,) = gateway.sessions.values()
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><DeliveredEvent xmlns="{ED3}"><monitorCrossRefID>{xref}'
+    body = (f'{XML}<DeliveredEvent xmlns="{ED3}"><monitorCrossRefID>{xref}'
             '</monitorCrossRefID><connection><callID>1</callID><deviceID>201</deviceID></connection>'
             '<alertingDevice><deviceIdentifier>201</deviceIdentifier></alertingDevice>'
             '<callingDevice><deviceIdentifier>202</deviceIdentifier></callingDevice>'
@@ -103,17 +84,15 @@ def main() -> None:
     def one_round(n: int) -> float:
         spent = 0
         for _ in range(n):
-            transport.clear()
             t0 = clock()
             ref.tell(event)
             ex.settle()
             t1 = clock()
-            info = transport.value()
-            if not info.startswith(b"INFO "):
-                raise SystemExit(f"the session sent no INFO: {info[:80]!r}")
-            ok = ok_for(info)
+            ok = app.read()
+            if not ok:
+                raise SystemExit("the session sent no INFO")
             t2 = clock()
-            proto.dataReceived(ok)
+            app.answer(ok)
             ex.settle()
             spent += (t1 - t0) + (clock() - t2)
         if len(gateway.core.table) > open_before:  # every INFO's transaction ended with its 200
