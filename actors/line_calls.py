@@ -16,7 +16,7 @@ from actors import calls as c
 from actors.call_record import FORWARD, HOLD, TRANSFER, record_of
 from actors.connection import Connection
 from actors.events import CallEvent, CallStep, ConnectionID, deliver
-from fsm.connection import CONNECTION
+from fsm.connection import CONNECTION, CSTA_STATE
 
 class LineCalls:
     def __init__(self, dn, switch, audience, log, mailbox) -> None:
@@ -53,11 +53,11 @@ class LineCalls:
     def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, *,
                 local_state: str | None = None, **devices) -> None:
         """One event about `conn`'s call; `local_state` when this device is leaving it."""
-        if not self.audience.listening():
+        audience = self.audience
+        if not audience.monitors and not audience.tracing():
             return  # no monitor, no trace: the event would go nowhere (most calls)
-        self.audience.publish(CallEvent(kind=kind, device=self.number, connection=about,
-                                        local_state=local_state or conn.csta_state, cause=cause,
-                                        gcid=conn.gcid, **devices))
+        audience.publish(CallEvent(kind, self.dn.number or "", about, local_state or CSTA_STATE[conn.state],
+                                   cause, conn.gcid, **devices))
 
     def show(self, conn: Connection, step: str, device: str | None = None, state: str | None = None, **fields) -> None:
         """Tell the endpoint the call is on (or `device`) a step of the call."""
