@@ -112,7 +112,11 @@ class LineCalls:
         conn.timer = self.switch.clock.callLater(seconds, self.mailbox, message)
 
     # -- the user's side -------------------------------------------------------------------------
-    def originate(self, device: str | None, *, speaker: bool = False, cause: str = "newCall") -> Connection | None:
+    def originate(self, device: str | None, *, speaker: bool = False, cause: str = "newCall",
+                  number_follows: bool = False) -> Connection | None:
+        """A new call on `device`, dialling. `number_follows`: the caller dials the whole
+        number, ended, at once (CTI's MakeCall, ConsultationCall): no interdigit timer is
+        armed, as the number's end settles the call before any timer could fire."""
         instance = self.free_instance()
         if instance is None:
             self.log.info("off-hook on {number} from {device}: no free call instance", number=self.number, device=device)
@@ -125,11 +129,16 @@ class LineCalls:
         conn.calling, conn.calling_name = self.number, self.dn.name or ""
         self.show(conn, "dialtone", speaker=speaker)
         self.publish("service_initiated", conn, self.own(conn), cause, initiating=self.number)
-        self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
+        if not number_follows:
+            self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
         return conn
 
     def digits(self, conn: Connection, digits: str) -> None:
-        for digit in digits:
+        """Digits dialled, in one go (one or a burst). Each is routed as it comes; the
+        interdigit timer is armed once, after the last, for what they dialled: arming it at
+        each digit of the burst would only be moved by the next one."""
+        last = len(digits) - 1
+        for i, digit in enumerate(digits):
             if not CONNECTION.can(conn.state, "digit"):
                 return
             if digit == "#":
@@ -140,21 +149,22 @@ class LineCalls:
             CONNECTION.fire(conn, "digit")
             if first:
                 self.show(conn, "digits")
-            self.route(conn, final=False)
+            self.route(conn, final=False, wait=i == last)
 
     def digit_timeout(self, m: c.DigitTimeout) -> None:
         conn = self.connection(m)
         if conn is not None and CONNECTION.can(conn.state, "dial") and conn.digits == m.digits:
             self.route(conn, final=True)
 
-    def route(self, conn: Connection, *, final: bool) -> None:
-        """Exact match of an ephone-dn number; wait while a longer number could still match."""
+    def route(self, conn: Connection, *, final: bool, wait: bool = True) -> None:
+        """Exact match of an ephone-dn number; wait while a longer number could still match
+        (`wait` False: more digits follow at once, so no timer for now)."""
         target, longer = self.switch.route(conn.digits)
         if target is not None and (final or not longer):
             self.dial(conn, target)
         elif final or not longer:
             self.fail(conn, "destNotObtainable", busy=False)
-        else:
+        elif wait:
             self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
 
     def dial(self, conn: Connection, target_tag: int) -> None:
