@@ -75,8 +75,15 @@ class LineCalls:
 
     # -- connections ----------------------------------------------------------------------------
     def free_instance(self) -> int | None:
-        used = {conn.instance for conn in self.connections.values()}
-        return next((i for i in range(1, self.instances + 1) if i not in used), None)
+        """The lowest call instance no connection holds (None: all held)."""
+        connections = self.connections
+        if not connections:
+            return 1  # the usual case: an idle line (every line has at least one instance)
+        used = {conn.instance for conn in connections.values()}
+        for i in range(1, self.instances + 1):
+            if i not in used:
+                return i
+        return None
 
     def new_connection(self, instance: int, gcid: str) -> Connection:
         conn = Connection(self.switch.new_call_id(), instance, gcid)
