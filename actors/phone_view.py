@@ -62,8 +62,17 @@ def render(step: CallStep, line: int, *, waiting: bool = False) -> list:
     return _RENDER[step.step](step, line, waiting)
 
 
+# The call info differs from call to call between the same two lines by its reference
+# only: a template per (button, numbers, names, direction), for the first
+# CALL_INFO_TEMPLATES of them (calls between the same lines again, a CTI application's
+# click-to-dial); any other is rendered by step_frames.call_info (cached for its second
+# showing, at the answer).
+CALL_INFO_TEMPLATES = 2048
+_call_info = by_ref(frames.call_info.__wrapped__, CALL_INFO_TEMPLATES, direct=frames.call_info)
+
+
 def _info_frame(s: CallStep, line: int) -> bytes:
-    return frames.call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
+    return _call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
 
 
 # The steps of an ordinary call, straight to frames (sccp/step_frames.py): each entry is

@@ -57,21 +57,25 @@ def _template(frames: Callable[..., bytes], line, flags: tuple) -> tuple[bytes, 
     return chunks if all(_fill(chunks, ref) == out for ref, out in checks) else None
 
 
-def by_ref(frames: Callable[..., bytes]) -> Callable[..., bytes]:
+def by_ref(frames: Callable[..., bytes], limit: int = MAX_TEMPLATES,
+           direct: Callable[..., bytes] | None = None) -> Callable[..., bytes]:
     """``frames(line, ref, *flags)``, rendered from a checked template per (line, flags);
-    `flags` are hashable (booleans)."""
+    `flags` are hashable (booleans, or the numbers and names of a call info). At most
+    `limit` keys are kept: past them, a new key is rendered directly, by `direct` (the
+    same function, e.g. with a cache; default `frames`), as is what has no template."""
     templates: dict[tuple, tuple[bytes, ...] | None] = {}
     missing = object()
+    direct = direct or frames
 
     def render(line, ref, *flags) -> bytes:
         key = (line, *flags)
         chunks = templates.get(key, missing)
         if chunks is missing:
-            chunks = _template(frames, line, flags)
-            if len(templates) < MAX_TEMPLATES:
-                templates[key] = chunks
+            if len(templates) >= limit:
+                return direct(line, ref, *flags)
+            chunks = templates[key] = _template(frames, line, flags)
         if chunks is None or type(ref) is not int or not 0 <= ref <= 0xFFFF_FFFF:
-            return frames(line, ref, *flags)
+            return direct(line, ref, *flags)
         return _U32.pack(ref).join(chunks)
 
     render.__wrapped__ = frames

@@ -78,3 +78,30 @@ def test_past_the_cap_it_renders_directly_and_keeps_no_more_templates():
     for line in range(MAX_TEMPLATES + 20):
         assert templated(line, 9) == frames.ring_in_before_info(line, 9)
     assert len(templated.templates) == MAX_TEMPLATES
+
+
+_text = st.text(st.characters(min_codepoint=1, blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 300), st.lists(_u32, min_size=1, max_size=3), _text, _text, _text, _text, st.booleans())
+def test_a_call_info_template_is_the_call_info_for_any_reference(line, refs, calling, calling_name, called,
+                                                                 called_name, outbound):
+    templated = by_ref(frames.call_info.__wrapped__)
+    for ref in refs:
+        assert templated(line, ref, calling, calling_name, called, called_name, outbound) == \
+            frames.call_info(line, ref, calling, calling_name, called, called_name, outbound)
+
+
+def test_past_the_cap_a_new_key_goes_to_the_direct_function_without_a_template_made():
+    made, direct = [], []
+
+    def function(line, ref):
+        made.append(line)
+        return struct.pack("<II", line, ref)
+
+    templated = by_ref(function, limit=1, direct=lambda line, ref: direct.append(line) or function(line, ref))
+    assert templated(1, 5) == struct.pack("<II", 1, 5) and direct == []
+    made.clear()
+    assert templated(2, 5) == struct.pack("<II", 2, 5)
+    assert direct == [2] and made == [2]  # rendered once, directly: no probes
