@@ -71,6 +71,9 @@ CALL_INFO_TEMPLATES = 2048
 _call_info = by_ref(frames.call_info.__wrapped__, CALL_INFO_TEMPLATES, direct=frames.call_info)
 
 
+_proceeding = by_ref(lambda line, ref, number: frames.proceeding(line, ref, number, b""), CALL_INFO_TEMPLATES)
+
+
 def _info_frame(s: CallStep, line: int) -> bytes:
     return _call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
 
@@ -92,7 +95,7 @@ _ring_stopped = by_ref(lambda line, ref: frames.on_hook(line, ref, media=False, 
 _FRAMES = {
     "dialtone": lambda s, line, waiting: _off_hook(line, s.call_id, s.speaker),
     "digits": lambda s, line, waiting: frames.first_digit(line, s.call_id),
-    "proceeding": lambda s, line, waiting: frames.proceeding(line, s.call_id, s.called, _info_frame(s, line)),
+    "proceeding": lambda s, line, waiting: _proceeding(line, s.call_id, s.called) + _info_frame(s, line),
     "ringback": lambda s, line, waiting: _ring_out(line, s.call_id, s.media is None),
     "ringing": lambda s, line, waiting: _ring_in_before(line, s.call_id) + _info_frame(s, line)
     + _ring_in_after(line, s.call_id, waiting),  # frames.ring_in
