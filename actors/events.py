@@ -8,8 +8,12 @@ monitor on that device expects in localConnectionInfo.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
+
+
+NO_EXTRA: Mapping = MappingProxyType({})  # a CallEvent's `extra` when it has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +24,15 @@ class ConnectionID:
     device: str
 
 
-@dataclass(frozen=True, slots=True)
-class CallEvent:
+class CallEvent(NamedTuple):
+    """One change of one call, as the line that publishes it sees it.
+
+    Immutable like the other messages here, but a NamedTuple rather than a frozen
+    dataclass (as CallStep): a monitored line builds one for each CSTA event (ten a
+    click-to-dial cycle on its two lines), and a frozen dataclass of these 20 fields costs
+    ~5 us to build (a setattr per field, a dict for `extra`) against ~0.6 us for the
+    tuple. `extra` defaults to one shared empty read-only mapping."""
+
     kind: str  # service_initiated, originated, network_reached, delivered, established,
     #            connection_cleared, held, retrieved, diverted, transferred, failed
     device: str  # the publishing line's number
@@ -41,7 +52,7 @@ class CallEvent:
     diverting: str | None = None
     new_destination: str | None = None
     network: str | None = None  # network_reached: the network interface the call left through
-    extra: dict = field(default_factory=dict)  # event-specific (transferred, diverted)
+    extra: Mapping = NO_EXTRA  # event-specific (transferred, diverted)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ class LineActor(ReactorActor):
                                dtmf=self.dtmf, log=self.log)
         self._indexed: set[int] = set()  # the call ids the board's call index has for this line
         status.calls = CallViews(self.calls.connections)  # read by the CLI when it asks
+        self._handlers = _bind(self)
         self._update()
 
     @property
@@ -77,10 +78,10 @@ class LineActor(ReactorActor):
 
     # -- dispatch -----------------------------------------------------------------------
     def on_receive(self, message):
-        handler = _HANDLERS.get(type(message))
+        handler = self._handlers.get(type(message))
         if handler is None:
             return super().on_receive(message)
-        result = handler(self, message)
+        result = handler(message)
         self._update()
         return result  # only CTICall answers (asked by a CTI session)
 
@@ -198,9 +199,6 @@ class LineActor(ReactorActor):
         else:
             self.calls.offer(m)
 
-    def _cti(self, m: CTICall):
-        return self.cti.serve(m)
-
     def _clear_calls(self, m: c.ClearCalls) -> None:
         for conn in list(self.connections.values()):
             self.calls.release(conn, "normalClearing")
@@ -215,37 +213,50 @@ class LineActor(ReactorActor):
 # What each user action must be allowed by the connection table.
 _USER_RULES = {"onhook": "hang_up", "hold": "hold", "resume": "retrieve", "answer": "answer"}
 
+# What handles each message: a method of the line, or "collaborator.method". Each line
+# binds the table once (_bind), so a message costs one dict look-up and one call.
 _HANDLERS = {
-    EndpointUp: LineActor._endpoint_up,
-    EndpointDown: LineActor._endpoint_down,
-    Subscribe: LineActor._subscribe,
-    Unsubscribe: LineActor._unsubscribe,
-    c.UserAction: LineActor._user,
-    c.DigitTimeout: lambda self, m: self.calls.digit_timeout(m),
-    c.PromptTimeout: lambda self, m: self.prompting.timeout(m),
-    c.Dtmf: lambda self, m: self.dtmf.received(m),
-    c.MediaOpened: lambda self, m: self.calls.media_opened(m),
-    c.Offer: LineActor._offer,
-    c.Alerting: lambda self, m: self.calls.alerting(m),
-    c.Reached: lambda self, m: self.calls.reached(m),
-    c.FarAlerting: lambda self, m: self.calls.far_alerting(m),
-    c.FarRefused: lambda self, m: self.calls.far_refused(m),
-    c.Reject: lambda self, m: self.calls.reject(m),
-    c.Answered: lambda self, m: self.calls.answered(m),
-    c.Released: lambda self, m: self.calls.released(m),
-    c.PeerMedia: lambda self, m: self.calls.peer_media(m),
-    c.PeerHeld: lambda self, m: self.calls.peer_held(m),
-    c.Diverted: lambda self, m: self.calls.diverted(m),
-    c.SetForward: lambda self, m: self.features.set_forward(m),
-    c.SetDnd: lambda self, m: self.features.set_dnd(m),
-    c.SetMwi: lambda self, m: self.features.set_mwi(m),
-    c.ConsultOn: lambda self, m: self.transfers.consult_on(m),
-    c.Transfer: lambda self, m: self.transfers.transfer(m),
-    c.JoinWith: lambda self, m: self.transfers.join_with(m),
-    c.Joined: lambda self, m: self.transfers.joined(m),
-    c.BlindTransfer: lambda self, m: self.transfers.blind_transfer(m),
-    c.Replace: lambda self, m: self.transfers.replace(m),
-    CTICall: LineActor._cti,
-    c.Retire: LineActor._retire,
-    c.ClearCalls: LineActor._clear_calls,
+    EndpointUp: "_endpoint_up",
+    EndpointDown: "_endpoint_down",
+    Subscribe: "_subscribe",
+    Unsubscribe: "_unsubscribe",
+    c.UserAction: "_user",
+    c.DigitTimeout: "calls.digit_timeout",
+    c.PromptTimeout: "prompting.timeout",
+    c.Dtmf: "dtmf.received",
+    c.MediaOpened: "calls.media_opened",
+    c.Offer: "_offer",
+    c.Alerting: "calls.alerting",
+    c.Reached: "calls.reached",
+    c.FarAlerting: "calls.far_alerting",
+    c.FarRefused: "calls.far_refused",
+    c.Reject: "calls.reject",
+    c.Answered: "calls.answered",
+    c.Released: "calls.released",
+    c.PeerMedia: "calls.peer_media",
+    c.PeerHeld: "calls.peer_held",
+    c.Diverted: "calls.diverted",
+    c.SetForward: "features.set_forward",
+    c.SetDnd: "features.set_dnd",
+    c.SetMwi: "features.set_mwi",
+    c.ConsultOn: "transfers.consult_on",
+    c.Transfer: "transfers.transfer",
+    c.JoinWith: "transfers.join_with",
+    c.Joined: "transfers.joined",
+    c.BlindTransfer: "transfers.blind_transfer",
+    c.Replace: "transfers.replace",
+    CTICall: "cti.serve",
+    c.Retire: "_retire",
+    c.ClearCalls: "_clear_calls",
 }
+
+
+def _bind(line: LineActor) -> dict:
+    """The line's handlers, bound: message type -> callable(message)."""
+    bound = {}
+    for kind, path in _HANDLERS.items():
+        target = line
+        for name in path.split("."):
+            target = getattr(target, name)
+        bound[kind] = target
+    return bound

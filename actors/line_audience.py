@@ -31,13 +31,24 @@ class Audience:
     def listening(self) -> bool:
         """Whether an event published now reaches anyone: a monitor, or the line's trace
         (`debug` on its namespace). When not, the line need not build the event at all."""
-        return bool(self.monitors) or TRACE.is_enabled(getattr(self._log, "namespace", None))
+        return bool(self.monitors) or self.tracing()
+
+    def tracing(self) -> bool:
+        """Whether the line's trace (`debug` on its namespace) is on."""
+        return TRACE.is_enabled(getattr(self._log, "namespace", None))
 
     def publish(self, event) -> None:
-        self._log.debug("publish {event}", event=event)
-        for subscriber in list(self.monitors):
+        if self.tracing():  # (the line publishes ten events a monitored call: no log call for nothing)
+            self._log.debug("publish {event}", event=event)
+        monitors = self.monitors
+        if len(monitors) == 1:  # the usual case: one CTI session's monitor
+            subscriber = monitors[0]
             if not deliver(subscriber, event):
-                self.monitors.remove(subscriber)
+                monitors.remove(subscriber)
+            return
+        for subscriber in list(monitors):
+            if not deliver(subscriber, event):
+                monitors.remove(subscriber)
 
     # -- endpoints --------------------------------------------------------------------------
     def show(self, step: CallStep) -> None:

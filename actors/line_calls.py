@@ -16,7 +16,7 @@ from actors import calls as c
 from actors.call_record import FORWARD, HOLD, TRANSFER, record_of
 from actors.connection import Connection
 from actors.events import CallEvent, CallStep, ConnectionID, deliver
-from fsm.connection import CONNECTION
+from fsm.connection import CONNECTION, CSTA_STATE
 
 class LineCalls:
     def __init__(self, dn, switch, audience, log, mailbox) -> None:
@@ -53,11 +53,11 @@ class LineCalls:
     def publish(self, kind: str, conn: Connection, about: ConnectionID, cause: str, *,
                 local_state: str | None = None, **devices) -> None:
         """One event about `conn`'s call; `local_state` when this device is leaving it."""
-        if not self.audience.listening():
+        audience = self.audience
+        if not audience.monitors and not audience.tracing():
             return  # no monitor, no trace: the event would go nowhere (most calls)
-        self.audience.publish(CallEvent(kind=kind, device=self.number, connection=about,
-                                        local_state=local_state or conn.csta_state, cause=cause,
-                                        gcid=conn.gcid, **devices))
+        audience.publish(CallEvent(kind, self.dn.number or "", about, local_state or CSTA_STATE[conn.state],
+                                   cause, conn.gcid, **devices))
 
     def show(self, conn: Connection, step: str, device: str | None = None, state: str | None = None, **fields) -> None:
         """Tell the endpoint the call is on (or `device`) a step of the call."""
@@ -75,8 +75,15 @@ class LineCalls:
 
     # -- connections ----------------------------------------------------------------------------
     def free_instance(self) -> int | None:
-        used = {conn.instance for conn in self.connections.values()}
-        return next((i for i in range(1, self.instances + 1) if i not in used), None)
+        """The lowest call instance no connection holds (None: all held)."""
+        connections = self.connections
+        if not connections:
+            return 1  # the usual case: an idle line (every line has at least one instance)
+        used = {conn.instance for conn in connections.values()}
+        for i in range(1, self.instances + 1):
+            if i not in used:
+                return i
+        return None
 
     def new_connection(self, instance: int, gcid: str) -> Connection:
         conn = Connection(self.switch.new_call_id(), instance, gcid)
@@ -112,7 +119,11 @@ class LineCalls:
         conn.timer = self.switch.clock.callLater(seconds, self.mailbox, message)
 
     # -- the user's side -------------------------------------------------------------------------
-    def originate(self, device: str | None, *, speaker: bool = False, cause: str = "newCall") -> Connection | None:
+    def originate(self, device: str | None, *, speaker: bool = False, cause: str = "newCall",
+                  number_follows: bool = False) -> Connection | None:
+        """A new call on `device`, dialling. `number_follows`: the caller dials the whole
+        number, ended, at once (CTI's MakeCall, ConsultationCall): no interdigit timer is
+        armed, as the number's end settles the call before any timer could fire."""
         instance = self.free_instance()
         if instance is None:
             self.log.info("off-hook on {number} from {device}: no free call instance", number=self.number, device=device)
@@ -125,11 +136,16 @@ class LineCalls:
         conn.calling, conn.calling_name = self.number, self.dn.name or ""
         self.show(conn, "dialtone", speaker=speaker)
         self.publish("service_initiated", conn, self.own(conn), cause, initiating=self.number)
-        self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
+        if not number_follows:
+            self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
         return conn
 
     def digits(self, conn: Connection, digits: str) -> None:
-        for digit in digits:
+        """Digits dialled, in one go (one or a burst). Each is routed as it comes; the
+        interdigit timer is armed once, after the last, for what they dialled: arming it at
+        each digit of the burst would only be moved by the next one."""
+        last = len(digits) - 1
+        for i, digit in enumerate(digits):
             if not CONNECTION.can(conn.state, "digit"):
                 return
             if digit == "#":
@@ -140,21 +156,22 @@ class LineCalls:
             CONNECTION.fire(conn, "digit")
             if first:
                 self.show(conn, "digits")
-            self.route(conn, final=False)
+            self.route(conn, final=False, wait=i == last)
 
     def digit_timeout(self, m: c.DigitTimeout) -> None:
         conn = self.connection(m)
         if conn is not None and CONNECTION.can(conn.state, "dial") and conn.digits == m.digits:
             self.route(conn, final=True)
 
-    def route(self, conn: Connection, *, final: bool) -> None:
-        """Exact match of an ephone-dn number; wait while a longer number could still match."""
+    def route(self, conn: Connection, *, final: bool, wait: bool = True) -> None:
+        """Exact match of an ephone-dn number; wait while a longer number could still match
+        (`wait` False: more digits follow at once, so no timer for now)."""
         target, longer = self.switch.route(conn.digits)
         if target is not None and (final or not longer):
             self.dial(conn, target)
         elif final or not longer:
             self.fail(conn, "destNotObtainable", busy=False)
-        else:
+        elif wait:
             self.arm_timer(conn, self.switch.interdigit_timeout, c.DigitTimeout(conn.call_id, conn.digits))
 
     def dial(self, conn: Connection, target_tag: int) -> None:

@@ -159,7 +159,7 @@ class CTIServices:
             return NO_ROOM  # single-line DN: no room
         device = conn.device or self._phone()
         calls.hold(conn, "consultation")
-        consult = calls.originate(device, speaker=True, cause="consultation")
+        consult = calls.originate(device, speaker=True, cause="consultation", number_follows=True)
         if device is not None:
             calls.audience.tell(device, c.Consulting(conn.call_id, consult.call_id))
         calls.digits(consult, m.called + "#")
@@ -204,7 +204,7 @@ class CTIServices:
             if conn == "busy":
                 return NO_ROOM
             return self._ok(conn)
-        conn = calls.originate(self._phone(), speaker=True, cause="makeCall")
+        conn = calls.originate(self._phone(), speaker=True, cause="makeCall", number_follows=True)
         if conn is None:
             return NO_ROOM  # no free instance
         calls.digits(conn, m.called + "#")

@@ -184,7 +184,9 @@ class PhoneActor(ReactorActor):
 
     # -- dispatch ------------------------------------------------------------------------
     def on_receive(self, message):
-        if isinstance(message, Received):
+        if type(message) is CallStep:  # the most frequent (a dozen a call), first
+            self.user.show(message)
+        elif isinstance(message, Received):
             self._received(message.link, message.message)
         elif isinstance(message, ReceivedMany):
             ref, user = self.actor_ref, self.user

@@ -11,6 +11,7 @@ from __future__ import annotations
 from actors.events import CallStep, FeatureEvent
 from sccp import presenter as show
 from sccp import step_frames as frames
+from sccp.frame_templates import by_ref
 from sccp.framing import encode
 
 # cme.md: prompted MakeCall is not supported on 792x, 793x, ATAs, VG224 and FXS ports.
@@ -61,25 +62,49 @@ def render(step: CallStep, line: int, *, waiting: bool = False) -> list:
     return _RENDER[step.step](step, line, waiting)
 
 
+# The call info differs from call to call between the same two lines by its reference
+# only: a template per (button, numbers, names, direction), for the first
+# CALL_INFO_TEMPLATES of them (calls between the same lines again, a CTI application's
+# click-to-dial); any other is rendered by step_frames.call_info (cached for its second
+# showing, at the answer).
+CALL_INFO_TEMPLATES = 2048
+_call_info = by_ref(frames.call_info.__wrapped__, CALL_INFO_TEMPLATES, direct=frames.call_info)
+
+
+_proceeding = by_ref(lambda line, ref, number: frames.proceeding(line, ref, number, b""), CALL_INFO_TEMPLATES)
+
+
 def _info_frame(s: CallStep, line: int) -> bytes:
-    return frames.call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
+    return _call_info(line, s.call_id, s.calling, s.calling_name, s.called, s.called_name, s.outbound)
 
 
 # The steps of an ordinary call, straight to frames (sccp/step_frames.py): each entry is
 # its _RENDER entry encoded, without the message objects (tests/actors/test_phone_view.py
 # compares the two for every step).
+# The steps that are the same bytes on every call but for the call reference come from a
+# checked template with the reference spliced in (sccp/frame_templates.py).
+_off_hook = by_ref(lambda line, ref, speaker: frames.off_hook(line, ref, speaker=speaker))
+_ring_in_before = by_ref(frames.ring_in_before_info)
+_ring_in_after = by_ref(frames.ring_in_after_info)
+_answering = by_ref(lambda line, ref: frames.answering(line, ref) + frames.stop_tone(line, ref))
+_connected_after = by_ref(frames.connected_after_info)
+_ring_out = by_ref(lambda line, ref, tone: frames.ring_out(line, ref, tone=tone))
+_cleared = by_ref(frames.on_hook)
+_ring_stopped = by_ref(lambda line, ref: frames.on_hook(line, ref, media=False, speaker_off=False))
+
 _FRAMES = {
-    "dialtone": lambda s, line, waiting: frames.off_hook(line, s.call_id, speaker=s.speaker),
+    "dialtone": lambda s, line, waiting: _off_hook(line, s.call_id, s.speaker),
     "digits": lambda s, line, waiting: frames.first_digit(line, s.call_id),
-    "proceeding": lambda s, line, waiting: frames.proceeding(line, s.call_id, s.called, _info_frame(s, line)),
-    "ringback": lambda s, line, waiting: frames.ring_out(line, s.call_id, tone=s.media is None),
-    "ringing": lambda s, line, waiting: frames.ring_in(line, s.call_id, _info_frame(s, line), waiting=waiting),
-    "answered": lambda s, line, waiting: frames.answering(line, s.call_id)
-    + frames.connected(line, s.call_id, _info_frame(s, line)),
-    "connected": lambda s, line, waiting: frames.connected(line, s.call_id, _info_frame(s, line),
-                                                           receiving=s.receiving),
-    "cleared": lambda s, line, waiting: frames.on_hook(line, s.call_id),
-    "ring_stopped": lambda s, line, waiting: frames.on_hook(line, s.call_id, media=False, speaker_off=False),
+    "proceeding": lambda s, line, waiting: _proceeding(line, s.call_id, s.called) + _info_frame(s, line),
+    "ringback": lambda s, line, waiting: _ring_out(line, s.call_id, s.media is None),
+    "ringing": lambda s, line, waiting: _ring_in_before(line, s.call_id) + _info_frame(s, line)
+    + _ring_in_after(line, s.call_id, waiting),  # frames.ring_in
+    "answered": lambda s, line, waiting: _answering(line, s.call_id) + _info_frame(s, line)
+    + _connected_after(line, s.call_id, False),  # frames.answering + frames.connected
+    "connected": lambda s, line, waiting: frames.stop_tone(line, s.call_id) + _info_frame(s, line)
+    + _connected_after(line, s.call_id, s.receiving),  # frames.connected
+    "cleared": lambda s, line, waiting: _cleared(line, s.call_id),
+    "ring_stopped": lambda s, line, waiting: _ring_stopped(line, s.call_id),
     "forgotten": lambda s, line, waiting: b"",
     "refused": lambda s, line, waiting: b"",
     "media": lambda s, line, waiting: (frames.stop_tone(line, s.call_id) if s.state == "originated" else b"")

@@ -93,14 +93,19 @@ def ring_out(line, ref, *, tone=True) -> bytes:
 
 
 def ring_in(line, ref, info: bytes, *, waiting=False) -> bytes:
-    out = [_state(CallState.RING_IN, line, ref), _keys(SoftKeySetIndex.RING_IN, line, ref), info,
-           _lamp(line, LampMode.BLINK)]
+    return ring_in_before_info(line, ref) + info + ring_in_after_info(line, ref, waiting)
+
+
+def ring_in_before_info(line, ref) -> bytes:
+    return _state(CallState.RING_IN, line, ref) + _keys(SoftKeySetIndex.RING_IN, line, ref)
+
+
+def ring_in_after_info(line, ref, waiting=False) -> bytes:
     if waiting:
-        out += [_state(CallState.CALL_WAITING, line, ref),
-                _start_tone(tone=Tone.CALL_WAITING, direction=0, line_instance=line, call_reference=ref)]
-    else:
-        out.append(_ringer(ring_mode=RingMode.INSIDE, ring_duration=1, line_instance=line, call_reference=ref))
-    return b"".join(out)
+        return b"".join([_lamp(line, LampMode.BLINK), _state(CallState.CALL_WAITING, line, ref),
+                         _start_tone(tone=Tone.CALL_WAITING, direction=0, line_instance=line, call_reference=ref)])
+    return _lamp(line, LampMode.BLINK) + _ringer(ring_mode=RingMode.INSIDE, ring_duration=1, line_instance=line,
+                                                  call_reference=ref)
 
 
 def answering(line, ref) -> bytes:
@@ -109,8 +114,11 @@ def answering(line, ref) -> bytes:
 
 
 def connected(line, ref, info: bytes, *, receiving=False) -> bytes:
-    out = b"".join([_stop_tone(line_instance=line, call_reference=ref), info,
-                    _state(CallState.CONNECTED, line, ref), _keys(SoftKeySetIndex.CONNECTED, line, ref)])
+    return _stop_tone(line_instance=line, call_reference=ref) + info + connected_after_info(line, ref, receiving)
+
+
+def connected_after_info(line, ref, receiving=False) -> bytes:
+    out = _state(CallState.CONNECTED, line, ref) + _keys(SoftKeySetIndex.CONNECTED, line, ref)
     return out if receiving else out + open_receive(ref)
 
 
