@@ -35,6 +35,9 @@ Event = Request | Response | SIPParseError
 malformed message earned (answer it per :func:`sip.response.error_response`)."""
 
 
+_CRLF = b"\r\n"  # the octets skipped before a start line (data[i] is an int: 13 or 10)
+
+
 class FramingError(SIPParseError):
     """The stream can no longer be split into messages: answer (``status``, ``reason``,
     salvaged ``headers`` as for any SIPParseError), then close the connection.
@@ -82,9 +85,48 @@ class StreamFramer:
     def feed(self, data: bytes) -> list[Event]:
         if self._failure is not None:
             raise FramingError(self._failure)
-        buffer = self._buffer
-        buffer += data
         out: list[Event] = []
+        start = 0
+        if not self._buffer and self._pending is None:
+            start = self._whole(data, out)
+            if start == len(data):
+                return out
+        self._buffer += memoryview(data)[start:] if start else data
+        return self._drain(out)
+
+    def _whole(self, data: bytes, out: list[Event]) -> int:
+        """The fast path, with nothing buffered: the messages that ``data`` holds whole
+        (the usual read: one message, or a few), read from ``data`` itself without going
+        through the buffer. Returns where it stopped: at the end, or where something the
+        general path handles begins (CR/LF between messages, a message not complete in
+        this read, any framing error), which :meth:`_drain` then takes from there with
+        the same outcome as for the whole read."""
+        start, end_of_data = 0, len(data)
+        search, max_header, max_body = HEAD_END.search, self.max_header, self.max_body
+        while start < end_of_data and data[start] not in _CRLF:
+            match = search(data, start)
+            if match is None or match.start() - start > max_header:
+                break
+            head = parse_head(data[start:match.start()])
+            try:
+                length = content_length(head)
+            except SIPParseError:
+                break
+            if length is None or length > max_body:
+                break
+            stop = match.end() + length
+            if stop > end_of_data:
+                break
+            try:
+                out.append(build_message(head, data[match.end():stop], length_checked=True))
+            except SIPParseError as exc:
+                out.append(exc)
+            start = stop
+        return start
+
+    def _drain(self, out: list[Event]) -> list[Event]:
+        """The general path: the messages complete in the buffer, appended to ``out``."""
+        buffer = self._buffer
         while True:
             if self._pending is None:
                 skip = len(buffer) - len(buffer.lstrip(b"\r\n"))

@@ -32,6 +32,11 @@ def _key(name: str) -> str:
     return key
 
 
+def header_name(name: str) -> tuple[str, str]:
+    """(canonical spelling, lookup key) of a header name as written (remembered)."""
+    return _NAMES.get(name) or _name(name)
+
+
 def _name(name: str) -> tuple[str, str]:
     """(canonical spelling, lookup key) of a header name as written: a peer writes the
     same few names in every message, so each spelling is worked out once (bounded: a
@@ -78,6 +83,18 @@ class Headers:
             else:
                 positions.append(len(out))
             append((name, value))
+
+    @classmethod
+    def indexed(cls, fields: list[tuple[str, str]], index: dict[str, list[int]]) -> "Headers":
+        """Headers over ``fields`` (canonical names, as :func:`header_name` spells them)
+        whose ``index`` the caller has made in the same pass (the parser): the lookup key
+        of each name to its positions in order. Both become the new object's own."""
+        new = cls.__new__(cls)
+        new._fields = fields
+        new._index = index
+        new._views = {}
+        new._index_shared = False
+        return new
 
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}

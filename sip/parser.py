@@ -26,7 +26,7 @@ from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
                          ContentType, CSeq, SessionExpires, Via, parse_delta, parse_via)
 from sip.memo import Memo
-from sip.message import Headers, Request, Response, shared_view, tagged
+from sip.message import Headers, Request, Response, header_name, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -75,11 +75,13 @@ class SIPParseError(ValueError):
 @dataclass(slots=True)
 class Head:
     """A header section as read: the start line, the header lines that parsed, and the
-    first header line that did not (reported by :func:`build_message`)."""
+    first header line that did not (reported by :func:`build_message`). ``repeated``:
+    some name has more than one line (only then can a single header be repeated)."""
 
     start_line: str
     headers: Headers
     bad_line: str | None = None
+    repeated: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -103,47 +105,85 @@ def parse_head(head: bytes) -> Head:
 
     Folded lines (CRLF followed by SP/HTAB) are joined with one SP; a compact name is
     stored under its long name. Never raises: a malformed line is skipped and recorded.
+
+    The fields and their index (Headers) are made in this one pass; a header line seen
+    before (the dialog's From, To, Call-ID, Contact, ...; see :data:`_FIELDS`) is read
+    from the memo, in one look-up.
     """
     text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
     if text.count("\n") == text.count("\r\n"):  # CRLF line ends only: a plain split
         lines = text.split("\r\n")
     else:
         lines = _LINE_END.split(text)
-    start_line = lines[0]
     fields: list[tuple[str, str]] = []
+    index: dict[str, list[int]] = {}
     bad_line: str | None = None
-    folded = False
-    names = _HEADER_NAMES
-    for line in lines[1:]:
-        if line[:1] in (" ", "\t"):
-            if fields:
-                name, value = fields[-1]
-                fields[-1] = (name, value + " " + line.strip(WSP))
-                folded = True
-            elif bad_line is None:
-                bad_line = line
-            continue
-        name, colon, value = line.partition(":")
-        if name not in names:  # a spelling seen before is a token without trailing WSP
-            name = name.rstrip(WSP)
-            if not colon or not is_token(name):
+    folded = repeated = False
+    known, index_get, append = _FIELDS.get, index.get, fields.append
+    lines = iter(lines)
+    start_line = next(lines)
+    for line in lines:
+        field = known(line)
+        if field is None:
+            if line[:1] in (" ", "\t"):
+                if fields:
+                    name, value = fields[-1]
+                    fields[-1] = (name, value + " " + line.strip(WSP))
+                    folded = True
+                elif bad_line is None:
+                    bad_line = line
+                continue
+            field = _read_field(line)
+            if field is None:
                 if bad_line is None:
                     bad_line = line
                 continue
-            if len(names) < 512:  # bounded: invented names are checked each time
-                names.add(name)
-        elif not colon:
-            if bad_line is None:
-                bad_line = line
-            continue
-        fields.append((name, value.strip(WSP)))
+        pair, lname = field
+        positions = index_get(lname)
+        if positions is None:
+            index[lname] = [len(fields)]
+        else:
+            positions.append(len(fields))
+            repeated = True
+        append(pair)
     if folded:  # a continuation may end in blanks: strip the joined value again
-        fields = [(name, value.strip(WSP)) for name, value in fields]
-    return Head(start_line, Headers(fields), bad_line)
+        fields[:] = [(name, value.strip(WSP)) for name, value in fields]
+    return Head(start_line, Headers.indexed(fields, index), bad_line, repeated)
+
+
+def _read_field(line: str) -> tuple[tuple[str, str], str] | None:
+    """One header line (not a continuation): ((canonical name, value), lookup key), or
+    None when it is not ``token *WSP ":" value``. Remembered in :data:`_FIELDS` unless
+    its name is one whose lines differ in every message."""
+    name, colon, value = line.partition(":")
+    names = _HEADER_NAMES
+    if name not in names:  # a spelling seen before is a token without trailing WSP
+        name = name.rstrip(WSP)
+        if not colon or not is_token(name):
+            return None
+        if len(names) < 512:  # bounded: invented names are checked each time
+            names.add(name)
+    elif not colon:
+        return None
+    spelled, lname = header_name(name)
+    field = ((spelled, value.strip(WSP)), lname)
+    if lname not in _CHANGING:
+        _FIELDS.keep(line, field, len(line))
+    return field
 
 
 _HEADER_NAMES: set[str] = set()
 """Header names as written that passed parse_head's token check (the few a peer uses)."""
+
+_FIELDS = Memo(1024, 256)
+"""Header lines as written -> what :func:`_read_field` made of them: a dialog's From,
+To, Call-ID, Contact, Max-Forwards, Content-Type, User-Agent are the same line in each
+of its messages. Bounded like every Memo (a peer's new lines only make it start over);
+lines of :data:`_CHANGING` names are never kept."""
+
+_CHANGING = frozenset(("via", "cseq", "authorization", "proxy-authorization", "date",
+                       "timestamp"))
+"""Lookup keys of headers whose line is new in (nearly) every message: not memoised."""
 
 
 def content_length(head: Head) -> int | None:
