@@ -370,6 +370,107 @@ def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False
     accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
     Contact) do not parse again. ``length_checked``: the caller has already read the
     Content-Length with :func:`content_length` (the framer and parse_message do, to
+    find the body), so it is not read again.
+
+    The fast path runs every check :func:`walk_message` runs, each header line's by one
+    look-up of its name (:data:`_RULES`), and repeated single headers by the index; a
+    message that fails any of them is handed to :func:`walk_message`, which raises the
+    error it always raised (the first in line order), so the outcome is the walk's."""
+    message = _start_line(head)
+    if head.bad_line is not None:
+        raise head.error(400, "Bad header line: " + _describe(head.bad_line))
+    headers = head.headers
+    index = headers._index
+    if not _REQUIRED_KEYS <= index.keys() or head.repeated and _repeats_single(index):
+        return walk_message(head, body, length_checked=length_checked)
+    views = headers._views
+    rules = _RULES.get
+    try:
+        for name, value in headers._fields:
+            rule = rules(name)
+            if rule is not None:
+                rule(value, views)
+    except GrammarError:
+        views.clear()
+        return walk_message(head, body, length_checked=length_checked)
+    if message.__class__ is Request and views["cseq"].method != message.method:
+        raise head.error(400, "CSeq method does not match the request method")
+    if not length_checked:
+        content_length(head)  # repeated or malformed even where framing did not need it
+    message.body = body
+    return message
+
+
+def _repeats_single(index: dict[str, list[int]]) -> bool:
+    """Whether a header that may appear once has more than one line."""
+    for key in _SINGLE_KEYS:
+        positions = index.get(key)
+        if positions is not None and len(positions) > 1:
+            return True
+    return False
+
+
+_SINGLE_KEYS = tuple(SINGLE_HEADERS)
+
+
+def _via_rule(value: str, views: dict) -> None:
+    first = _check_list(value, parse_via)
+    if "via" not in views:
+        views["via"] = first[1]  # the top Via: what Message.via parses
+
+
+def _contact_rule(value: str, views: dict) -> None:
+    line = shared_view("Contact", value, _contact_addresses)
+    views["contact"] = views["contact"] + line if "contact" in views else line
+
+
+def _contact_addresses(value: str) -> tuple:
+    """One Contact line checked: its addresses (``*`` gives none)."""
+    return tuple(a for a in _check_contacts(value) if a is not None)
+
+
+def _call_id_rule(value: str, views: dict) -> None:
+    _check_call_id(value)
+    views["call-id"] = value  # checked: word[@word], no blanks to strip
+
+
+def _cseq_rule(value: str, views: dict) -> None:
+    views["cseq"] = CSeq.parse(value)
+
+
+def _shared_rule(name: str, key: str, parse, view):
+    def rule(value: str, views: dict) -> None:
+        views[key] = shared_view(name, value, parse, view)
+    return rule
+
+
+def _check_rule(check):
+    def rule(value: str, views: dict) -> None:
+        check(value)
+    return rule
+
+
+_RULES = {name: _check_rule(check) for name, check in _CHECKS.items()}
+_RULES.update({
+    "Via": _via_rule, "Contact": _contact_rule, "Call-ID": _call_id_rule,
+    "CSeq": _cseq_rule,
+    "From": _shared_rule("From", "from", parse_address, tagged),
+    "To": _shared_rule("To", "to", parse_address, tagged),
+    "Content-Type": _shared_rule("Content-Type", "content-type", ContentType.parse, None),
+})
+"""Canonical header name -> what build_message's fast path does with one of its lines:
+the check :func:`walk_message` makes of it, keeping the same views."""
+
+
+def walk_message(head: Head, body: bytes = b"", *, length_checked: bool = False) -> Request | Response:
+    """build_message by its definition, one header line after the other: the general
+    path, which gives every error (the first one in the order of the lines), and the
+    reference the fast path is tested against.
+
+    What the checks parse is kept as the message's typed views (Headers.view), so the
+    accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
+    Contact) do not parse again. ``length_checked``: the caller has already read the
+    Content-Length with :func:`content_length` (the framer and parse_message do, to
     find the body), so it is not read again."""
     message = _start_line(head)
     headers = head.headers
