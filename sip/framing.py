@@ -20,7 +20,7 @@ most :data:`MAX_HEADER_SECTION` octets while we look for the end of a header sec
 from __future__ import annotations
 
 from sip.message import Request, Response
-from sip.parser import HEAD_END, SIPParseError, build_message, content_length, parse_head
+from sip.parser import SIPParseError, build_message, content_length, head_end, parse_head
 from sip.parser import parse_message
 
 MAX_HEADER_SECTION = 16 * 1024
@@ -102,23 +102,23 @@ class StreamFramer:
         this read, any framing error), which :meth:`_drain` then takes from there with
         the same outcome as for the whole read."""
         start, end_of_data = 0, len(data)
-        search, max_header, max_body = HEAD_END.search, self.max_header, self.max_body
+        max_header, max_body = self.max_header, self.max_body
         while start < end_of_data and data[start] not in _CRLF:
-            match = search(data, start)
-            if match is None or match.start() - start > max_header:
+            match = head_end(data, start)
+            if match is None or match[0] - start > max_header:
                 break
-            head = parse_head(data[start:match.start()])
+            head = parse_head(data[start:match[0]])
             try:
                 length = content_length(head)
             except SIPParseError:
                 break
             if length is None or length > max_body:
                 break
-            stop = match.end() + length
+            stop = match[1] + length
             if stop > end_of_data:
                 break
             try:
-                out.append(build_message(head, data[match.end():stop], length_checked=True))
+                out.append(build_message(head, data[match[1]:stop], length_checked=True))
             except SIPParseError as exc:
                 out.append(exc)
             start = stop
@@ -135,15 +135,15 @@ class StreamFramer:
                     self._scanned = 0
                 if not buffer:
                     break
-                match = HEAD_END.search(buffer, max(0, self._scanned - 3))
+                match = head_end(buffer, max(0, self._scanned - 3))
                 if match is None:
                     if len(buffer) > self.max_header:
                         self._fail(parse_head(bytes(buffer[:self.max_header])).error(
                             400, f"Header section exceeds {self.max_header} octets"), out)
                     self._scanned = len(buffer)
                     break
-                head = parse_head(bytes(buffer[:match.start()]))
-                if match.start() > self.max_header:
+                head = parse_head(bytes(buffer[:match[0]]))
+                if match[0] > self.max_header:
                     self._fail(head.error(
                         400, f"Header section exceeds {self.max_header} octets"), out)
                 try:
@@ -157,7 +157,7 @@ class StreamFramer:
                     self._fail(head.error(
                         413, f"Request Entity Too Large: body exceeds {self.max_body} octets"),
                         out)
-                del buffer[:match.end()]
+                del buffer[:match[1]]
                 self._scanned = 0
                 self._pending = (head, length)
             head, length = self._pending

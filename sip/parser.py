@@ -30,6 +30,21 @@ from sip.message import Headers, Request, Response, header_name, shared_view, ta
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
+"""The blank line that ends a header section (bare LF line ends are tolerated)."""
+
+
+def head_end(data, start: int = 0) -> tuple[int, int] | None:
+    """Where :data:`HEAD_END` first matches in ``data`` (bytes or bytearray) from
+    ``start``: (start, end) of the blank line, or None. A header section with CRLF line
+    ends is found by ``find`` (the regular expression tries every octet: about 6 µs
+    for a 300-octet head): the first CRLFCRLF is the first match unless a bare-LF one
+    (``LF LF``, ``LF CR LF``) begins before it, which is searched for up to there."""
+    found = data.find(b"\r\n\r\n", start)
+    if found >= 0 and data.find(b"\n\n", start, found) < 0 \
+            and data.find(b"\n\r\n", start, found + 2) < 0:
+        return found, found + 4
+    match = HEAD_END.search(data, start)
+    return None if match is None else match.span()
 _LINE_END = re.compile(r"\r?\n")
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.IGNORECASE)
 _STATUS = re.compile(r"[1-6][0-9][0-9]\Z")
@@ -545,16 +560,16 @@ def parse_message(data: bytes, *, max_header: int | None = None,
     The optional limits give 400 for a header section and 413 for a body that exceed them.
     """
     start = len(data) - len(data.lstrip(b"\r\n"))
-    match = HEAD_END.search(data, start)
+    match = head_end(data, start)
     if match is None:
         head = parse_head(data[start:start + (max_header or len(data))])
         if max_header is not None and len(data) - start > max_header:
             raise head.error(400, f"Header section exceeds {max_header} octets")
         raise head.error(400, "Header section not terminated by an empty line")
-    head = parse_head(data[start:match.start()])
-    if max_header is not None and match.start() - start > max_header:
+    head = parse_head(data[start:match[0]])
+    if max_header is not None and match[0] - start > max_header:
         raise head.error(400, f"Header section exceeds {max_header} octets")
-    rest = data[match.end():]
+    rest = data[match[1]:]
     length = content_length(head)
     if length is None:
         length = len(rest)
