@@ -217,6 +217,11 @@ def parse_via(text: str) -> Via:
     return via if via is not None else Via.parse(text)
 
 
+_METHODS = frozenset(("INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "PRACK",
+                      "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"))
+"""Methods CSeq.parse's shortcut knows are tokens (any other token takes the split)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CSeq:
     number: int
@@ -227,6 +232,11 @@ class CSeq:
 
     @classmethod
     def parse(cls, text: str) -> "CSeq":
+        number, _, method = text.partition(" ")
+        if method in _METHODS and len(number) <= 9 and number.isdigit() and number.isascii():
+            # "digits SP method" exactly, so the split below gives the same two parts
+            # and decimal() the same number (at most 9 digits: below 2**31)
+            return cls(int(number), method)
         parts = text.split()
         if len(parts) != 2:
             raise GrammarError("CSeq must be a number and a method")

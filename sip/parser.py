@@ -126,9 +126,8 @@ def parse_head(head: bytes) -> Head:
     from the memo, in one look-up.
     """
     text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
-    if text.count("\n") == text.count("\r\n"):  # CRLF line ends only: a plain split
-        lines = text.split("\r\n")
-    else:
+    lines = text.split("\r\n")
+    if text.count("\n") != len(lines) - 1:  # not CRLF line ends only: a bare LF too
         lines = _LINE_END.split(text)
     fields: list[tuple[str, str]] = []
     index: dict[str, list[int]] = {}
@@ -204,13 +203,14 @@ _CHANGING = frozenset(("via", "cseq", "authorization", "proxy-authorization", "d
 def content_length(head: Head) -> int | None:
     """The Content-Length, or None when absent; raises when repeated or not a number
     (on a stream either means framing is lost)."""
-    values = head.headers.get_all("Content-Length")
-    if len(values) > 1:
-        raise head.error(400, "Multiple Content-Length headers")
-    if not values:
+    headers = head.headers
+    positions = headers._index.get("content-length")
+    if positions is None:
         return None
+    if len(positions) > 1:
+        raise head.error(400, "Multiple Content-Length headers")
     try:
-        return decimal(values[0], MAX_CONTENT_LENGTH, "Content-Length")
+        return decimal(headers._fields[positions[0]][1], MAX_CONTENT_LENGTH, "Content-Length")
     except GrammarError as exc:
         raise head.error(400, f"Bad Content-Length: {exc}") from None
 
@@ -229,8 +229,16 @@ def _start_line(head: Head) -> Request | Response:
     if known is None:
         known = _LINES.keep(line, _check_start_line(head))
     if known[0] is None:
-        return Response(known[1], known[2], head.headers, version=SUPPORTED_VERSION)
-    return Request(known[0], known[1], head.headers, version=SUPPORTED_VERSION)
+        message = _new(Response)  # Response(status, reason, headers, version=...), unchecked
+        message.status, message.reason = known[1], known[2]
+    else:
+        message = _new(Request)
+        message.method, message.uri = known[0], known[1]
+    message.headers, message.body, message.version = head.headers, b"", SUPPORTED_VERSION
+    return message
+
+
+_new = object.__new__
 
 
 def _check_start_line(head: Head) -> tuple:
@@ -429,9 +437,12 @@ _SINGLE_KEYS = tuple(SINGLE_HEADERS)
 
 
 def _via_rule(value: str, views: dict) -> None:
-    first = _check_list(value, parse_via)
+    if "," in value or '"' in value or "<" in value or not value.strip(WSP):
+        first = _check_list(value, parse_via)[1]
+    else:  # one element: what split_list gives, without the list
+        first = parse_via(value.strip(WSP))
     if "via" not in views:
-        views["via"] = first[1]  # the top Via: what Message.via parses
+        views["via"] = first  # the top Via: what Message.via parses
 
 
 def _contact_rule(value: str, views: dict) -> None:
