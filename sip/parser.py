@@ -123,43 +123,61 @@ def parse_head(head: bytes) -> Head:
 
     The fields and their index (Headers) are made in this one pass; a header line seen
     before (the dialog's From, To, Call-ID, Contact, ...; see :data:`_FIELDS`) is read
-    from the memo, in one look-up.
+    from the memo, in one look-up, and a name spelled as before (:data:`_SPELLED`) is
+    not checked again. The lines are split at CRLF; a line that holds a bare LF (never
+    one from the memo) makes the pass start over, split at either line end.
     """
     text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
     lines = text.split("\r\n")
-    if text.count("\n") != len(lines) - 1:  # not CRLF line ends only: a bare LF too
-        lines = _LINE_END.split(text)
-    fields: list[tuple[str, str]] = []
-    index: dict[str, list[int]] = {}
-    bad_line: str | None = None
-    folded = repeated = False
-    known, index_get, append = _FIELDS.get, index.get, fields.append
-    lines = iter(lines)
-    start_line = next(lines)
-    for line in lines:
-        field = known(line)
-        if field is None:
-            if line[:1] in (" ", "\t"):
-                if fields:
-                    name, value = fields[-1]
-                    fields[-1] = (name, value + " " + line.strip(WSP))
-                    folded = True
-                elif bad_line is None:
-                    bad_line = line
-                continue
-            field = _read_field(line)
+    plain = True  # split at CRLF only, so far without a bare LF
+    known, spellings, changing = _FIELDS.get, _SPELLED.get, _CHANGING
+    while True:
+        fields: list[tuple[str, str]] = []
+        index: dict[str, list[int]] = {}
+        bad_line: str | None = None
+        folded = repeated = False
+        index_get, append = index.get, fields.append
+        lines = iter(lines)
+        start_line = next(lines)
+        if plain and "\n" in start_line:
+            lines, plain = _LINE_END.split(text), False
+            continue
+        for line in lines:
+            field = known(line)
             if field is None:
-                if bad_line is None:
-                    bad_line = line
-                continue
-        pair, lname = field
-        positions = index_get(lname)
-        if positions is None:
-            index[lname] = [len(fields)]
+                if plain and "\n" in line:
+                    break  # a bare LF: start over (below)
+                if line[:1] in (" ", "\t"):
+                    if fields:
+                        name, value = fields[-1]
+                        fields[-1] = (name, value + " " + line.strip(WSP))
+                        folded = True
+                    elif bad_line is None:
+                        bad_line = line
+                    continue
+                name, colon, value = line.partition(":")
+                spelled = spellings(name)
+                if spelled is not None and colon:  # _read_field's outcome, in line
+                    field = ((spelled[0], value.strip(WSP)), spelled[1])
+                    if spelled[1] not in changing:
+                        _FIELDS.keep(line, field, len(line))
+                else:
+                    field = _read_field(line)
+                    if field is None:
+                        if bad_line is None:
+                            bad_line = line
+                        continue
+            pair, lname = field
+            positions = index_get(lname)
+            if positions is None:
+                index[lname] = [len(fields)]
+            else:
+                positions.append(len(fields))
+                repeated = True
+            append(pair)
         else:
-            positions.append(len(fields))
-            repeated = True
-        append(pair)
+            break
+        lines, plain = _LINE_END.split(text), False
     if folded:  # a continuation may end in blanks: strip the joined value again
         fields[:] = [(name, value.strip(WSP)) for name, value in fields]
     return Head(start_line, Headers.indexed(fields, index), bad_line, repeated)
@@ -170,24 +188,25 @@ def _read_field(line: str) -> tuple[tuple[str, str], str] | None:
     None when it is not ``token *WSP ":" value``. Remembered in :data:`_FIELDS` unless
     its name is one whose lines differ in every message."""
     name, colon, value = line.partition(":")
-    names = _HEADER_NAMES
-    if name not in names:  # a spelling seen before is a token without trailing WSP
-        name = name.rstrip(WSP)
-        if not colon or not is_token(name):
+    spelled = _SPELLED.get(name)
+    if spelled is None:
+        stripped = name.rstrip(WSP)
+        if not colon or not is_token(stripped):
             return None
-        if len(names) < 512:  # bounded: invented names are checked each time
-            names.add(name)
+        spelled = header_name(stripped)
+        if stripped == name and len(_SPELLED) < 512:  # bounded: invented names are checked each time
+            _SPELLED[name] = spelled
     elif not colon:
         return None
-    spelled, lname = header_name(name)
-    field = ((spelled, value.strip(WSP)), lname)
-    if lname not in _CHANGING:
+    field = ((spelled[0], value.strip(WSP)), spelled[1])
+    if spelled[1] not in _CHANGING:
         _FIELDS.keep(line, field, len(line))
     return field
 
 
-_HEADER_NAMES: set[str] = set()
-"""Header names as written that passed parse_head's token check (the few a peer uses)."""
+_SPELLED: dict[str, tuple[str, str]] = {}
+"""Header names as written (tokens, no trailing blank: they need no check) -> (canonical
+spelling, lookup key): the few a peer uses."""
 
 _FIELDS = Memo(1024, 256)
 """Header lines as written -> what :func:`_read_field` made of them: a dialog's From,
