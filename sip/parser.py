@@ -475,8 +475,14 @@ def _contact_addresses(value: str) -> tuple:
 
 
 def _call_id_rule(value: str, views: dict) -> None:
-    _check_call_id(value)
+    if value not in _CALL_IDS:
+        _check_call_id(value)
+        _CALL_IDS.keep(value, True, len(value))
     views["call-id"] = value  # checked: word[@word], no blanks to strip
+
+
+_CALL_IDS = Memo(4096, 256)
+"""Call-IDs that passed _check_call_id: a dialog's is the same in each of its messages."""
 
 
 def _cseq_rule(value: str, views: dict) -> None:

@@ -181,3 +181,56 @@ def cseq_outcome(parse, text):
 def test_cseq_shortcut_is_the_split(pieces):
     text = "".join(pieces)
     assert cseq_outcome(CSeq.parse, text) == cseq_outcome(split_cseq, text)
+
+
+# -- Via parameters, Call-ID -------------------------------------------------------------
+def checked_via_params(params) -> None:
+    """_check_via_params by its definition (before issue 15's shortcut)."""
+    from sip.grammar import decimal
+    from sip.uri import parse_host, parse_port
+    ttl = params.get("ttl")
+    if ttl is not None:
+        decimal(ttl, 255, "Via ttl")
+    rport = params.get("rport")
+    if rport:
+        parse_port(rport)
+    received = params.get("received")
+    if received is not None:
+        parse_host(received if ":" not in received else f"[{received}]", "received")
+
+
+def via_params_outcome(check, items):
+    from sip.grammar import Params
+    try:
+        check(Params(items))
+    except GrammarError as error:
+        return str(error)
+    return None
+
+
+@MANY
+@given(st.lists(st.tuples(st.sampled_from(["branch", "ttl", "TTL", "rport", "rPort", "received",
+                                           "Received", "maddr", "x"]),
+                          st.sampled_from([None, "", "1", "300", "70000", "a", "1.2.3.4", "::1",
+                                           "z9hG4bK1", "é"])), max_size=4))
+def test_via_params_shortcut_is_the_three_gets(items):
+    from sip.headers import _check_via_params
+    assert via_params_outcome(_check_via_params, items) == via_params_outcome(checked_via_params, items)
+
+
+def test_call_id_memo_keeps_only_what_passed():
+    import sip.parser as P
+    for value in ["a@b", "a b", "a@b@c", "", "x@y", "a b", "a@b", "@", "é"] * 2:
+        views = {}
+        try:
+            P._call_id_rule(value, views)
+            got = views["call-id"]
+        except GrammarError as error:
+            got = str(error)
+        try:
+            P._check_call_id(value)
+            expected = value
+        except GrammarError as error:
+            expected = str(error)
+        assert got == expected
+        assert (value in P._CALL_IDS) == (expected == value)
