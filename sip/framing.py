@@ -87,8 +87,8 @@ class StreamFramer:
             raise FramingError(self._failure)
         out: list[Event] = []
         start = 0
-        if not self._buffer and self._pending is None:
-            start = self._whole(data, out)
+        if not self._buffer and self._pending is None and data.__class__ is bytes:
+            start = self._whole(data, out)  # (a bytearray would make bytearray bodies)
             if start == len(data):
                 return out
         self._buffer += memoryview(data)[start:] if start else data

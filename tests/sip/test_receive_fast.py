@@ -234,3 +234,8 @@ def test_call_id_memo_keeps_only_what_passed():
             expected = str(error)
         assert got == expected
         assert (value in P._CALL_IDS) == (expected == value)
+
+
+def test_a_bytearray_read_still_gives_bytes_bodies():
+    (message,) = StreamFramer().feed(bytearray(INFO))
+    assert type(message.body) is bytes and message.body == b"<x a=1>"
