@@ -429,12 +429,22 @@ def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False
     if not _REQUIRED_KEYS <= index.keys() or head.repeated and _repeats_single(index):
         return walk_message(head, body, length_checked=length_checked)
     views = headers._views
-    rules = _RULES.get
+    checked, rules, pures = _CHECKED.get, _RULES.get, _PURE.get
     try:
-        for name, value in headers._fields:
-            rule = rules(name)
-            if rule is not None:
-                rule(value, views)
+        for field in headers._fields:
+            known = checked(field)
+            if known is None:
+                name = field[0]
+                rule = rules(name)
+                if rule is not None:
+                    rule(field[1], views)
+                    continue
+                pure = pures(name)
+                if pure is None:
+                    continue
+                known = _CHECKED.keep(field, pure(field[1]), len(field[1]))
+            if known[0] is not None:
+                views[known[0]] = known[1]
     except GrammarError:
         views.clear()
         return walk_message(head, body, length_checked=length_checked)
@@ -477,43 +487,51 @@ def _contact_addresses(value: str) -> tuple:
     return tuple(a for a in _check_contacts(value) if a is not None)
 
 
-def _call_id_rule(value: str, views: dict) -> None:
-    if value not in _CALL_IDS:
-        _check_call_id(value)
-        _CALL_IDS.keep(value, True, len(value))
-    views["call-id"] = value  # checked: word[@word], no blanks to strip
-
-
-_CALL_IDS = Memo(4096, 256)
-"""Call-IDs that passed _check_call_id: a dialog's is the same in each of its messages."""
+def _call_id(value: str) -> tuple[str, str]:
+    _check_call_id(value)
+    return ("call-id", value)  # checked: word[@word], no blanks to strip
 
 
 def _cseq_rule(value: str, views: dict) -> None:
     views["cseq"] = CSeq.parse(value)
 
 
-def _shared_rule(name: str, key: str, parse, view):
-    def rule(value: str, views: dict) -> None:
-        views[key] = shared_view(name, value, parse, view)
-    return rule
+def _shared(name: str, key: str, parse, view):
+    def pure(value: str) -> tuple[str, object]:
+        return (key, shared_view(name, value, parse, view))
+    return pure
 
 
-def _check_rule(check):
-    def rule(value: str, views: dict) -> None:
+def _check_only(check):
+    def pure(value: str) -> tuple[None, None]:
         check(value)
-    return rule
+        return (None, None)
+    return pure
 
 
-_RULES = {name: _check_rule(check) for name, check in _CHECKS.items()}
-_RULES.update({
-    "Via": _via_rule, "Contact": _contact_rule, "Call-ID": _call_id_rule,
-    "CSeq": _cseq_rule,
-    "From": _shared_rule("From", "from", parse_address, tagged),
-    "To": _shared_rule("To", "to", parse_address, tagged),
-    "Content-Type": _shared_rule("Content-Type", "content-type", ContentType.parse, None),
+_RULES = {"Via": _via_rule, "Contact": _contact_rule, "CSeq": _cseq_rule}
+"""Canonical header name -> what build_message's fast path does with one of its lines
+when what it keeps depends on more than the line (the top Via is the first line's,
+Contact views add up) or the line is new in each message (CSeq): the check
+:func:`walk_message` makes of it, keeping the same views."""
+
+_PURE = {name: _check_only(check) for name, check in _CHECKS.items()}
+_PURE.update({
+    "Call-ID": _call_id,
+    "From": _shared("From", "from", parse_address, tagged),
+    "To": _shared("To", "to", parse_address, tagged),
+    "Content-Type": _shared("Content-Type", "content-type", ContentType.parse, None),
 })
-"""Canonical header name -> what build_message's fast path does with one of its lines:
-the check :func:`walk_message` makes of it, keeping the same views."""
+"""The other checked headers: name -> the check of one line's value, which gives
+(view key, view), or (None, None) when nothing is kept; the same line gives the same,
+so :data:`_CHECKED` remembers it."""
+del _PURE["CSeq"]
+
+_CHECKED = Memo(4096, 256)
+"""(name, value) of a header line that passed its _PURE check -> what the check gave:
+the dialog's From, To, Call-ID, Max-Forwards, Content-Type lines are checked about once
+(the fields of remembered lines are the same tuples, whose strings' hashes are kept).
+Bounded like every Memo; a line that fails is never kept."""
 
 
 def walk_message(head: Head, body: bytes = b"", *, length_checked: bool = False) -> Request | Response:

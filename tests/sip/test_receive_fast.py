@@ -218,22 +218,24 @@ def test_via_params_shortcut_is_the_three_gets(items):
     assert via_params_outcome(_check_via_params, items) == via_params_outcome(checked_via_params, items)
 
 
-def test_call_id_memo_keeps_only_what_passed():
+def test_checked_lines_memo_keeps_only_what_passed():
     import sip.parser as P
     for value in ["a@b", "a b", "a@b@c", "", "x@y", "a b", "a@b", "@", "é"] * 2:
-        views = {}
-        try:
-            P._call_id_rule(value, views)
-            got = views["call-id"]
-        except GrammarError as error:
-            got = str(error)
-        try:
-            P._check_call_id(value)
-            expected = value
-        except GrammarError as error:
-            expected = str(error)
-        assert got == expected
-        assert (value in P._CALL_IDS) == (expected == value)
+        P._CHECKED.clear()
+        for _ in range(2):
+            head = parse_head(("SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP h\r\nFrom: <sip:a@b>\r\n"
+                               f"To: <sip:c@d>\r\nCSeq: 1 INFO\r\nCall-ID: {value}").encode())
+            try:
+                got = build_message(head).call_id
+            except SIPParseError as error:
+                got = error.reason
+            try:
+                P._check_call_id(value)
+                expected = value
+            except GrammarError as error:
+                expected = f"Bad Call-ID: {error}"
+            assert got == expected
+            assert (("Call-ID", value) in P._CHECKED) == (expected == value)
 
 
 def test_a_bytearray_read_still_gives_bytes_bodies():
