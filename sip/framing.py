@@ -104,10 +104,15 @@ class StreamFramer:
         start, end_of_data = 0, len(data)
         max_header, max_body = self.max_header, self.max_body
         while start < end_of_data and data[start] not in _CRLF:
-            match = head_end(data, start)
-            if match is None or match[0] - start > max_header:
+            blank = data.find(b"\r\n\r\n", start)
+            if blank < 0 or blank - start > max_header:
                 break
-            head = parse_head(data[start:match[0]])
+            head = parse_head(data[start:blank])
+            if head.bare_lf:
+                break  # an earlier LF LF / LF CR LF may end it: head_end's (the general path)
+            # without a bare LF in the section, CRLFCRLF is where head_end finds the end
+            # (test_receive_fast), and the section as parsed is the one to take
+            match = (blank, blank + 4)
             try:
                 length = content_length(head)
             except SIPParseError:

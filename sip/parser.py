@@ -91,12 +91,14 @@ class SIPParseError(ValueError):
 class Head:
     """A header section as read: the start line, the header lines that parsed, and the
     first header line that did not (reported by :func:`build_message`). ``repeated``:
-    some name has more than one line (only then can a single header be repeated)."""
+    some name has more than one line (only then can a single header be repeated).
+    ``bare_lf``: some line ended in LF alone (not CRLF)."""
 
     start_line: str
     headers: Headers
     bad_line: str | None = None
     repeated: bool = False
+    bare_lf: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -180,7 +182,7 @@ def parse_head(head: bytes) -> Head:
         lines, plain = _LINE_END.split(text), False
     if folded:  # a continuation may end in blanks: strip the joined value again
         fields[:] = [(name, value.strip(WSP)) for name, value in fields]
-    return Head(start_line, Headers.indexed(fields, index), bad_line, repeated)
+    return Head(start_line, Headers.indexed(fields, index), bad_line, repeated, not plain)
 
 
 def _read_field(line: str) -> tuple[tuple[str, str], str] | None:

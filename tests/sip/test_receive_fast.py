@@ -43,6 +43,25 @@ def test_head_end_is_the_regex(pieces, start):
     assert head_end(data, start) == regex_end(data, start)
 
 
+@MANY
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"\r\n\r\n", b"x", b"Via: a", b" "]),
+                max_size=30))
+def test_crlfcrlf_ends_a_section_without_bare_lf(pieces):
+    """The framer's fast path: the first CRLFCRLF, when parse_head finds no bare LF
+    before it, is where head_end (the regular expression) ends the section."""
+    data = b"".join(pieces).lstrip(b"\r\n")
+    blank = data.find(b"\r\n\r\n")
+    if blank >= 0 and not parse_head(data[:blank]).bare_lf:
+        assert regex_end(data, 0) == (blank, blank + 4)
+
+
+def test_bare_lf_is_reported():
+    assert not parse_head(b"SIP/2.0 200 OK\r\nVia: a\r\nTo: b").bare_lf
+    assert parse_head(b"SIP/2.0 200 OK\r\nVia: a\nTo: b").bare_lf
+    assert parse_head(b"SIP/2.0 200 OK\nVia: a").bare_lf
+    assert parse_head(b"SIP/2.0 200 OK\r\nVia: a\n").bare_lf
+
+
 def test_head_end_on_the_corpus():
     for data in SEEDS:
         assert head_end(data, 0) == regex_end(data, 0)
