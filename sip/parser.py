@@ -18,7 +18,7 @@ has arrived: :func:`parse_head` (start line and header lines, never raises) and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
@@ -87,12 +87,12 @@ class SIPParseError(ValueError):
         return self.kind == "response"
 
 
-@dataclass(slots=True)
-class Head:
+class Head(NamedTuple):
     """A header section as read: the start line, the header lines that parsed, and the
     first header line that did not (reported by :func:`build_message`). ``repeated``:
     some name has more than one line (only then can a single header be repeated).
-    ``bare_lf``: some line ended in LF alone (not CRLF)."""
+    ``bare_lf``: some line ended in LF alone (not CRLF). A NamedTuple: one is made for
+    every message, in one step (parse_head makes it with tuple.__new__)."""
 
     start_line: str
     headers: Headers
@@ -182,7 +182,12 @@ def parse_head(head: bytes) -> Head:
         lines, plain = _LINE_END.split(text), False
     if folded:  # a continuation may end in blanks: strip the joined value again
         fields[:] = [(name, value.strip(WSP)) for name, value in fields]
-    return Head(start_line, Headers.indexed(fields, index), bad_line, repeated, not plain)
+    headers = _new(Headers)  # Headers.indexed(fields, index), without the call
+    headers._fields, headers._index, headers._views, headers._index_shared = fields, index, {}, False
+    return _tuple_new(Head, (start_line, headers, bad_line, repeated, not plain))
+
+
+_tuple_new = tuple.__new__
 
 
 def _read_field(line: str) -> tuple[tuple[str, str], str] | None:
