@@ -84,18 +84,6 @@ class Headers:
                 positions.append(len(out))
             append((name, value))
 
-    @classmethod
-    def indexed(cls, fields: list[tuple[str, str]], index: dict[str, list[int]]) -> "Headers":
-        """Headers over ``fields`` (canonical names, as :func:`header_name` spells them)
-        whose ``index`` the caller has made in the same pass (the parser): the lookup key
-        of each name to its positions in order. Both become the new object's own."""
-        new = cls.__new__(cls)
-        new._fields = fields
-        new._index = index
-        new._views = {}
-        new._index_shared = False
-        return new
-
     def _reindex(self) -> None:
         index: dict[str, list[int]] = {}
         for i, (name, _) in enumerate(self._fields):

@@ -182,7 +182,7 @@ def parse_head(head: bytes) -> Head:
         lines, plain = _LINE_END.split(text), False
     if folded:  # a continuation may end in blanks: strip the joined value again
         fields[:] = [(name, value.strip(WSP)) for name, value in fields]
-    headers = _new(Headers)  # Headers.indexed(fields, index), without the call
+    headers = _new(Headers)  # the fields and the index made above are its own
     headers._fields, headers._index, headers._views, headers._index_shared = fields, index, {}, False
     return _tuple_new(Head, (start_line, headers, bad_line, repeated, not plain))
 
