@@ -20,7 +20,7 @@ most :data:`MAX_HEADER_SECTION` octets while we look for the end of a header sec
 from __future__ import annotations
 
 from sip.message import Request, Response
-from sip.parser import HEAD_END, SIPParseError, build_message, content_length, parse_head
+from sip.parser import SIPParseError, build_message, content_length, head_end, parse_head
 from sip.parser import parse_message
 
 MAX_HEADER_SECTION = 16 * 1024
@@ -33,6 +33,9 @@ MAX_MESSAGE = MAX_HEADER_SECTION + 4 + MAX_BODY
 Event = Request | Response | SIPParseError
 """What :meth:`StreamFramer.feed` yields: a message, or the error a well-framed but
 malformed message earned (answer it per :func:`sip.response.error_response`)."""
+
+
+_CRLF = b"\r\n"  # the octets skipped before a start line (data[i] is an int: 13 or 10)
 
 
 class FramingError(SIPParseError):
@@ -82,9 +85,53 @@ class StreamFramer:
     def feed(self, data: bytes) -> list[Event]:
         if self._failure is not None:
             raise FramingError(self._failure)
-        buffer = self._buffer
-        buffer += data
         out: list[Event] = []
+        start = 0
+        if not self._buffer and self._pending is None and data.__class__ is bytes:
+            start = self._whole(data, out)  # (a bytearray would make bytearray bodies)
+            if start == len(data):
+                return out
+        self._buffer += memoryview(data)[start:] if start else data
+        return self._drain(out)
+
+    def _whole(self, data: bytes, out: list[Event]) -> int:
+        """The fast path, with nothing buffered: the messages that ``data`` holds whole
+        (the usual read: one message, or a few), read from ``data`` itself without going
+        through the buffer. Returns where it stopped: at the end, or where something the
+        general path handles begins (CR/LF between messages, a message not complete in
+        this read, any framing error), which :meth:`_drain` then takes from there with
+        the same outcome as for the whole read."""
+        start, end_of_data = 0, len(data)
+        max_header, max_body = self.max_header, self.max_body
+        while start < end_of_data and data[start] not in _CRLF:
+            blank = data.find(b"\r\n\r\n", start)
+            if blank < 0 or blank - start > max_header:
+                break
+            head = parse_head(data[start:blank])
+            if head.bare_lf:
+                break  # an earlier LF LF / LF CR LF may end it: head_end's (the general path)
+            # without a bare LF in the section, CRLFCRLF is where head_end finds the end
+            # (test_receive_fast), and the section as parsed is the one to take
+            match = (blank, blank + 4)
+            try:
+                length = content_length(head)
+            except SIPParseError:
+                break
+            if length is None or length > max_body:
+                break
+            stop = match[1] + length
+            if stop > end_of_data:
+                break
+            try:
+                out.append(build_message(head, data[match[1]:stop], length_checked=True))
+            except SIPParseError as exc:
+                out.append(exc)
+            start = stop
+        return start
+
+    def _drain(self, out: list[Event]) -> list[Event]:
+        """The general path: the messages complete in the buffer, appended to ``out``."""
+        buffer = self._buffer
         while True:
             if self._pending is None:
                 skip = len(buffer) - len(buffer.lstrip(b"\r\n"))
@@ -93,15 +140,15 @@ class StreamFramer:
                     self._scanned = 0
                 if not buffer:
                     break
-                match = HEAD_END.search(buffer, max(0, self._scanned - 3))
+                match = head_end(buffer, max(0, self._scanned - 3))
                 if match is None:
                     if len(buffer) > self.max_header:
                         self._fail(parse_head(bytes(buffer[:self.max_header])).error(
                             400, f"Header section exceeds {self.max_header} octets"), out)
                     self._scanned = len(buffer)
                     break
-                head = parse_head(bytes(buffer[:match.start()]))
-                if match.start() > self.max_header:
+                head = parse_head(bytes(buffer[:match[0]]))
+                if match[0] > self.max_header:
                     self._fail(head.error(
                         400, f"Header section exceeds {self.max_header} octets"), out)
                 try:
@@ -115,7 +162,7 @@ class StreamFramer:
                     self._fail(head.error(
                         413, f"Request Entity Too Large: body exceeds {self.max_body} octets"),
                         out)
-                del buffer[:match.end()]
+                del buffer[:match[1]]
                 self._scanned = 0
                 self._pending = (head, length)
             head, length = self._pending

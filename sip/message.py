@@ -32,6 +32,11 @@ def _key(name: str) -> str:
     return key
 
 
+def header_name(name: str) -> tuple[str, str]:
+    """(canonical spelling, lookup key) of a header name as written (remembered)."""
+    return _NAMES.get(name) or _name(name)
+
+
 def _name(name: str) -> tuple[str, str]:
     """(canonical spelling, lookup key) of a header name as written: a peer writes the
     same few names in every message, so each spelling is worked out once (bounded: a

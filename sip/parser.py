@@ -18,7 +18,7 @@ has arrived: :func:`parse_head` (start line and header lines, never raises) and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sip.address import parse_address
 from sip.grammar import WSP, GrammarError, decimal, is_token, split_list
@@ -26,10 +26,25 @@ from sip.grammar import TOKEN_CHARS, WORD_CHARS
 from sip.headers import (CANONICAL, MAX_CONTENT_LENGTH, MAX_FORWARDS, SINGLE_HEADERS,
                          ContentType, CSeq, SessionExpires, Via, parse_delta, parse_via)
 from sip.memo import Memo
-from sip.message import Headers, Request, Response, shared_view, tagged
+from sip.message import Headers, Request, Response, header_name, shared_view, tagged
 from sip.uri import SIPURI, parse_uri
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
+"""The blank line that ends a header section (bare LF line ends are tolerated)."""
+
+
+def head_end(data, start: int = 0) -> tuple[int, int] | None:
+    """Where :data:`HEAD_END` first matches in ``data`` (bytes or bytearray) from
+    ``start``: (start, end) of the blank line, or None. A header section with CRLF line
+    ends is found by ``find`` (the regular expression tries every octet: about 6 µs
+    for a 300-octet head): the first CRLFCRLF is the first match unless a bare-LF one
+    (``LF LF``, ``LF CR LF``) begins before it, which is searched for up to there."""
+    found = data.find(b"\r\n\r\n", start)
+    if found >= 0 and data.find(b"\n\n", start, found) < 0 \
+            and data.find(b"\n\r\n", start, found + 2) < 0:
+        return found, found + 4
+    match = HEAD_END.search(data, start)
+    return None if match is None else match.span()
 _LINE_END = re.compile(r"\r?\n")
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.IGNORECASE)
 _STATUS = re.compile(r"[1-6][0-9][0-9]\Z")
@@ -72,14 +87,18 @@ class SIPParseError(ValueError):
         return self.kind == "response"
 
 
-@dataclass(slots=True)
-class Head:
+class Head(NamedTuple):
     """A header section as read: the start line, the header lines that parsed, and the
-    first header line that did not (reported by :func:`build_message`)."""
+    first header line that did not (reported by :func:`build_message`). ``repeated``:
+    some name has more than one line (only then can a single header be repeated).
+    ``bare_lf``: some line ended in LF alone (not CRLF). A NamedTuple: one is made for
+    every message, in one step (parse_head makes it with tuple.__new__)."""
 
     start_line: str
     headers: Headers
     bad_line: str | None = None
+    repeated: bool = False
+    bare_lf: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -103,59 +122,124 @@ def parse_head(head: bytes) -> Head:
 
     Folded lines (CRLF followed by SP/HTAB) are joined with one SP; a compact name is
     stored under its long name. Never raises: a malformed line is skipped and recorded.
+
+    The fields and their index (Headers) are made in this one pass; a header line seen
+    before (the dialog's From, To, Call-ID, Contact, ...; see :data:`_FIELDS`) is read
+    from the memo, in one look-up, and a name spelled as before (:data:`_SPELLED`) is
+    not checked again. The lines are split at CRLF; a line that holds a bare LF (never
+    one from the memo) makes the pass start over, split at either line end.
     """
     text = head.decode("utf-8", "surrogateescape").lstrip("\r\n")
-    if text.count("\n") == text.count("\r\n"):  # CRLF line ends only: a plain split
-        lines = text.split("\r\n")
-    else:
-        lines = _LINE_END.split(text)
-    start_line = lines[0]
-    fields: list[tuple[str, str]] = []
-    bad_line: str | None = None
-    folded = False
-    names = _HEADER_NAMES
-    for line in lines[1:]:
-        if line[:1] in (" ", "\t"):
-            if fields:
-                name, value = fields[-1]
-                fields[-1] = (name, value + " " + line.strip(WSP))
-                folded = True
-            elif bad_line is None:
-                bad_line = line
+    lines = text.split("\r\n")
+    plain = True  # split at CRLF only, so far without a bare LF
+    known, spellings, changing = _FIELDS.get, _SPELLED.get, _CHANGING
+    while True:
+        fields: list[tuple[str, str]] = []
+        index: dict[str, list[int]] = {}
+        bad_line: str | None = None
+        folded = repeated = False
+        index_get, append = index.get, fields.append
+        lines = iter(lines)
+        start_line = next(lines)
+        if plain and "\n" in start_line:
+            lines, plain = _LINE_END.split(text), False
             continue
-        name, colon, value = line.partition(":")
-        if name not in names:  # a spelling seen before is a token without trailing WSP
-            name = name.rstrip(WSP)
-            if not colon or not is_token(name):
-                if bad_line is None:
-                    bad_line = line
-                continue
-            if len(names) < 512:  # bounded: invented names are checked each time
-                names.add(name)
-        elif not colon:
-            if bad_line is None:
-                bad_line = line
-            continue
-        fields.append((name, value.strip(WSP)))
+        for line in lines:
+            field = known(line)
+            if field is None:
+                if plain and "\n" in line:
+                    break  # a bare LF: start over (below)
+                if line[:1] in (" ", "\t"):
+                    if fields:
+                        name, value = fields[-1]
+                        fields[-1] = (name, value + " " + line.strip(WSP))
+                        folded = True
+                    elif bad_line is None:
+                        bad_line = line
+                    continue
+                name, colon, value = line.partition(":")
+                spelled = spellings(name)
+                if spelled is not None and colon:  # _read_field's outcome, in line
+                    field = ((spelled[0], value.strip(WSP)), spelled[1])
+                    if spelled[1] not in changing:
+                        _FIELDS.keep(line, field, len(line))
+                else:
+                    field = _read_field(line)
+                    if field is None:
+                        if bad_line is None:
+                            bad_line = line
+                        continue
+            pair, lname = field
+            positions = index_get(lname)
+            if positions is None:
+                index[lname] = [len(fields)]
+            else:
+                positions.append(len(fields))
+                repeated = True
+            append(pair)
+        else:
+            break
+        lines, plain = _LINE_END.split(text), False
     if folded:  # a continuation may end in blanks: strip the joined value again
-        fields = [(name, value.strip(WSP)) for name, value in fields]
-    return Head(start_line, Headers(fields), bad_line)
+        fields[:] = [(name, value.strip(WSP)) for name, value in fields]
+    headers = _new(Headers)  # the fields and the index made above are its own
+    headers._fields, headers._index, headers._views, headers._index_shared = fields, index, {}, False
+    return _tuple_new(Head, (start_line, headers, bad_line, repeated, not plain))
 
 
-_HEADER_NAMES: set[str] = set()
-"""Header names as written that passed parse_head's token check (the few a peer uses)."""
+_tuple_new = tuple.__new__
+
+
+def _read_field(line: str) -> tuple[tuple[str, str], str] | None:
+    """One header line (not a continuation): ((canonical name, value), lookup key), or
+    None when it is not ``token *WSP ":" value``. Remembered in :data:`_FIELDS` unless
+    its name is one whose lines differ in every message."""
+    name, colon, value = line.partition(":")
+    spelled = _SPELLED.get(name)
+    if spelled is None:
+        stripped = name.rstrip(WSP)
+        if not colon or not is_token(stripped):
+            return None
+        spelled = header_name(stripped)
+        if stripped == name and len(_SPELLED) < 512:  # bounded: invented names are checked each time
+            _SPELLED[name] = spelled
+    elif not colon:
+        return None
+    field = ((spelled[0], value.strip(WSP)), spelled[1])
+    if spelled[1] not in _CHANGING:
+        _FIELDS.keep(line, field, len(line))
+    return field
+
+
+_SPELLED: dict[str, tuple[str, str]] = {}
+"""Header names as written (tokens, no trailing blank: they need no check) -> (canonical
+spelling, lookup key): the few a peer uses."""
+
+_FIELDS = Memo(4096, 256)
+"""Header lines as written -> what :func:`_read_field` made of them: a dialog's From,
+To, Call-ID, Contact, Max-Forwards, Content-Type, User-Agent are the same line in each
+of its messages. Bounded like every Memo (a peer's new lines only make it start over;
+at most 4096 lines of 256 characters); lines of :data:`_CHANGING` names are never kept.
+Sized like sip.message's _SHARED: a CTI session brings about six lines of its own (its
+From and To as the client writes them in requests and in responses, its Call-ID, its
+Contact), so 200 sessions need about 1,200."""
+
+_CHANGING = frozenset(("via", "cseq", "authorization", "proxy-authorization", "date",
+                       "timestamp"))
+"""Lookup keys of headers whose line is new in (nearly) every message: not memoised."""
 
 
 def content_length(head: Head) -> int | None:
     """The Content-Length, or None when absent; raises when repeated or not a number
     (on a stream either means framing is lost)."""
-    values = head.headers.get_all("Content-Length")
-    if len(values) > 1:
-        raise head.error(400, "Multiple Content-Length headers")
-    if not values:
+    headers = head.headers
+    positions = headers._index.get("content-length")
+    if positions is None:
         return None
+    if len(positions) > 1:
+        raise head.error(400, "Multiple Content-Length headers")
     try:
-        return decimal(values[0], MAX_CONTENT_LENGTH, "Content-Length")
+        return decimal(headers._fields[positions[0]][1], MAX_CONTENT_LENGTH, "Content-Length")
     except GrammarError as exc:
         raise head.error(400, f"Bad Content-Length: {exc}") from None
 
@@ -174,8 +258,16 @@ def _start_line(head: Head) -> Request | Response:
     if known is None:
         known = _LINES.keep(line, _check_start_line(head))
     if known[0] is None:
-        return Response(known[1], known[2], head.headers, version=SUPPORTED_VERSION)
-    return Request(known[0], known[1], head.headers, version=SUPPORTED_VERSION)
+        message = _new(Response)  # Response(status, reason, headers, version=...), unchecked
+        message.status, message.reason = known[1], known[2]
+    else:
+        message = _new(Request)
+        message.method, message.uri = known[0], known[1]
+    message.headers, message.body, message.version = head.headers, b"", SUPPORTED_VERSION
+    return message
+
+
+_new = object.__new__
 
 
 def _check_start_line(head: Head) -> tuple:
@@ -330,6 +422,134 @@ def build_message(head: Head, body: bytes = b"", *, length_checked: bool = False
     accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
     Contact) do not parse again. ``length_checked``: the caller has already read the
     Content-Length with :func:`content_length` (the framer and parse_message do, to
+    find the body), so it is not read again.
+
+    The fast path runs every check :func:`walk_message` runs, each header line's by one
+    look-up of its name (:data:`_RULES`), and repeated single headers by the index; a
+    message that fails any of them is handed to :func:`walk_message`, which raises the
+    error it always raised (the first in line order), so the outcome is the walk's."""
+    message = _start_line(head)
+    if head.bad_line is not None:
+        raise head.error(400, "Bad header line: " + _describe(head.bad_line))
+    headers = head.headers
+    index = headers._index
+    if not _REQUIRED_KEYS <= index.keys() or head.repeated and _repeats_single(index):
+        return walk_message(head, body, length_checked=length_checked)
+    views = headers._views
+    checked, rules, pures = _CHECKED.get, _RULES.get, _PURE.get
+    try:
+        for field in headers._fields:
+            known = checked(field)
+            if known is None:
+                name = field[0]
+                rule = rules(name)
+                if rule is not None:
+                    rule(field[1], views)
+                    continue
+                pure = pures(name)
+                if pure is None:
+                    continue
+                known = _CHECKED.keep(field, pure(field[1]), len(field[1]))
+            if known[0] is not None:
+                views[known[0]] = known[1]
+    except GrammarError:
+        views.clear()
+        return walk_message(head, body, length_checked=length_checked)
+    if message.__class__ is Request and views["cseq"].method != message.method:
+        raise head.error(400, "CSeq method does not match the request method")
+    if not length_checked:
+        content_length(head)  # repeated or malformed even where framing did not need it
+    message.body = body
+    return message
+
+
+def _repeats_single(index: dict[str, list[int]]) -> bool:
+    """Whether a header that may appear once has more than one line."""
+    for key in _SINGLE_KEYS:
+        positions = index.get(key)
+        if positions is not None and len(positions) > 1:
+            return True
+    return False
+
+
+_SINGLE_KEYS = tuple(SINGLE_HEADERS)
+
+
+def _via_rule(value: str, views: dict) -> None:
+    if "," in value or '"' in value or "<" in value or not value.strip(WSP):
+        first = _check_list(value, parse_via)[1]
+    else:  # one element: what split_list gives, without the list
+        first = parse_via(value.strip(WSP))
+    if "via" not in views:
+        views["via"] = first  # the top Via: what Message.via parses
+
+
+def _contact_rule(value: str, views: dict) -> None:
+    line = shared_view("Contact", value, _contact_addresses)
+    views["contact"] = views["contact"] + line if "contact" in views else line
+
+
+def _contact_addresses(value: str) -> tuple:
+    """One Contact line checked: its addresses (``*`` gives none)."""
+    return tuple(a for a in _check_contacts(value) if a is not None)
+
+
+def _call_id(value: str) -> tuple[str, str]:
+    _check_call_id(value)
+    return ("call-id", value)  # checked: word[@word], no blanks to strip
+
+
+def _cseq_rule(value: str, views: dict) -> None:
+    views["cseq"] = CSeq.parse(value)
+
+
+def _shared(name: str, key: str, parse, view):
+    def pure(value: str) -> tuple[str, object]:
+        return (key, shared_view(name, value, parse, view))
+    return pure
+
+
+def _check_only(check):
+    def pure(value: str) -> tuple[None, None]:
+        check(value)
+        return (None, None)
+    return pure
+
+
+_RULES = {"Via": _via_rule, "Contact": _contact_rule, "CSeq": _cseq_rule}
+"""Canonical header name -> what build_message's fast path does with one of its lines
+when what it keeps depends on more than the line (the top Via is the first line's,
+Contact views add up) or the line is new in each message (CSeq): the check
+:func:`walk_message` makes of it, keeping the same views."""
+
+_PURE = {name: _check_only(check) for name, check in _CHECKS.items()}
+_PURE.update({
+    "Call-ID": _call_id,
+    "From": _shared("From", "from", parse_address, tagged),
+    "To": _shared("To", "to", parse_address, tagged),
+    "Content-Type": _shared("Content-Type", "content-type", ContentType.parse, None),
+})
+"""The other checked headers: name -> the check of one line's value, which gives
+(view key, view), or (None, None) when nothing is kept; the same line gives the same,
+so :data:`_CHECKED` remembers it."""
+del _PURE["CSeq"]
+
+_CHECKED = Memo(4096, 256)
+"""(name, value) of a header line that passed its _PURE check -> what the check gave:
+the dialog's From, To, Call-ID, Max-Forwards, Content-Type lines are checked about once
+(the fields of remembered lines are the same tuples, whose strings' hashes are kept).
+Bounded like every Memo; a line that fails is never kept."""
+
+
+def walk_message(head: Head, body: bytes = b"", *, length_checked: bool = False) -> Request | Response:
+    """build_message by its definition, one header line after the other: the general
+    path, which gives every error (the first one in the order of the lines), and the
+    reference the fast path is tested against.
+
+    What the checks parse is kept as the message's typed views (Headers.view), so the
+    accessors that routing reads (CSeq, From, To, Call-ID, Content-Type, the top Via,
+    Contact) do not parse again. ``length_checked``: the caller has already read the
+    Content-Length with :func:`content_length` (the framer and parse_message do, to
     find the body), so it is not read again."""
     message = _start_line(head)
     headers = head.headers
@@ -404,16 +624,16 @@ def parse_message(data: bytes, *, max_header: int | None = None,
     The optional limits give 400 for a header section and 413 for a body that exceed them.
     """
     start = len(data) - len(data.lstrip(b"\r\n"))
-    match = HEAD_END.search(data, start)
+    match = head_end(data, start)
     if match is None:
         head = parse_head(data[start:start + (max_header or len(data))])
         if max_header is not None and len(data) - start > max_header:
             raise head.error(400, f"Header section exceeds {max_header} octets")
         raise head.error(400, "Header section not terminated by an empty line")
-    head = parse_head(data[start:match.start()])
-    if max_header is not None and match.start() - start > max_header:
+    head = parse_head(data[start:match[0]])
+    if max_header is not None and match[0] - start > max_header:
         raise head.error(400, f"Header section exceeds {max_header} octets")
-    rest = data[match.end():]
+    rest = data[match[1]:]
     length = content_length(head)
     if length is None:
         length = len(rest)
