@@ -242,8 +242,9 @@ class SIPStreamProtocol(protocol.Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
             return
+        now = self.clock.seconds() if self.clock is not None else 0.0  # when this read came
         if self.clock is not None and self.partial_since is None:
-            self.partial_since = self.clock.seconds()
+            self.partial_since = now
         try:
             events = self.framer.feed(data)
         except FramingError as failure:
@@ -263,7 +264,6 @@ class SIPStreamProtocol(protocol.Protocol):
         finally:
             TURN_WRITES.release()
         if self.clock is not None and not self.closing:
-            now = self.clock.seconds()
             if events:
                 self.messages += len(events)
                 self.last_message = now
@@ -275,17 +275,19 @@ class SIPStreamProtocol(protocol.Protocol):
 
     # -- the limits ---------------------------------------------------------------------
     def _due(self) -> tuple[float, str] | None:
-        """The earliest limit still running: (when, which)."""
+        """The earliest limit still running: (when, which); of two due at once, the name
+        first in the alphabet (as min() of the pairs gives). Runs once per read."""
         lim = self.limits
-        due = []
+        due = None
         if self.partial_since is not None and lim.partial_message:
-            due.append((self.partial_since + lim.partial_message, "partial"))
+            due = (self.partial_since + lim.partial_message, "partial")
         if self.last_message is None:
-            if lim.first_message:
-                due.append((self.opened_at + lim.first_message, "first"))
-        elif lim.idle:
-            due.append((self.last_message + lim.idle, "idle"))
-        return min(due) if due else None
+            other = (self.opened_at + lim.first_message, "first") if lim.first_message else None
+        else:
+            other = (self.last_message + lim.idle, "idle") if lim.idle else None
+        if other is not None and (due is None or other < due):
+            return other
+        return due
 
     def _rearm(self) -> None:
         if self.clock is None or self.closing:
