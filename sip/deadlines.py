@@ -62,6 +62,7 @@ class _Queue:
 
     def cancel(self, entry: Deadline) -> None:
         entry.live = False
+        entry.func = entry.args = None  # a dead entry waiting in the queue keeps no owner alive
         self.live -= 1
         if not self.live:
             self._close()

@@ -95,3 +95,22 @@ def test_a_timer_started_while_one_fires_does_not_delay_the_next():
     assert fired == ["a", "b"]  # at 1.5, not held back to c's 2.0
     clock.advance(0.5)
     assert fired == ["a", "b", "c"] and clock.getDelayedCalls() == []
+
+
+def test_a_cancelled_timer_keeps_nothing_of_its_owner_alive():
+    import gc
+    import weakref
+
+    class Owner:
+        def fired(self):
+            pass
+
+    clock = task.Clock()
+    deadlines = Deadlines(clock)
+    deadlines.call_later(32.0, lambda: None)  # a live timer at the head: the dead wait behind it
+    owner = Owner()
+    gone = weakref.ref(owner)
+    deadlines.call_later(32.0, owner.fired).cancel()
+    del owner
+    gc.collect()
+    assert gone() is None
