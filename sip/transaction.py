@@ -50,7 +50,7 @@ RETRY_AFTER = 5  # seconds, in the 503 sent when the table is full
 # -- effects -------------------------------------------------------------------------------
 # Values: compared and hashed by their fields, and never changed once made. Not frozen
 # dataclasses, whose __init__ sets each field through object.__setattr__: about six are
-# made a transaction, and that was a third of their cost.
+# made a transaction.
 @dataclass(slots=True, unsafe_hash=True)
 class Send:
     """Write this message to the transaction's peer."""
