@@ -38,13 +38,10 @@ ROOT = Path(args.tree).resolve() if args.tree else Path(__file__).resolve().pare
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
-from twisted.internet.address import IPv4Address  # noqa: E402
-from twisted.internet.testing import StringTransport  # noqa: E402
 
 from cme.cti import CTIGateway  # noqa: E402
 from cme.phones import generate_config, generated_devices  # noqa: E402
 from cme.testing import Exchange  # noqa: E402
-from sip.transport import SIPStreamProtocol  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from memory_app import ED3, XML, App  # noqa: E402
@@ -55,20 +52,12 @@ CALLEE = ("DeliveredEvent", "EstablishedEvent", "ConnectionClearedEvent", "Conne
 CALL_ID = re.compile(rb"<callingDevice><callID>([^<]+)</callID>")
 
 
-def open_app(number: str, gateway, index: int) -> App:
-    host = f"127.0.{index // 250}.{index % 250 + 2}"
-    transport = StringTransport(peerAddress=IPv4Address("TCP", host, 5070))
-    proto = SIPStreamProtocol(gateway.core, "TCP")
-    proto.makeConnection(transport)
-    return App(number, host, transport, proto)
-
-
 def main() -> None:
     n = 2 * args.pairs
     ex = Exchange(generate_config(n))
     gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
     phones = [ex.phone(device, int(kind)) for device, kind in generated_devices(n)]
-    apps = [open_app(str(1000 + i), gateway, i) for i in range(n)]
+    apps = [App.connect(gateway.core, str(1000 + i), f"127.0.{i // 250}.{i % 250 + 2}") for i in range(n)]
 
     def settle() -> None:  # Exchange.settle, looking only at the transports written to
         run = ex.runtime.run_until_idle

@@ -32,13 +32,10 @@ ROOT = Path(args.tree).resolve() if args.tree else Path(__file__).resolve().pare
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
-from twisted.internet.address import IPv4Address  # noqa: E402
-from twisted.internet.testing import StringTransport  # noqa: E402
 
 from actors.monitor import EventXML  # noqa: E402
 from cme.cti import CTIGateway  # noqa: E402
 from cme.testing import Exchange  # noqa: E402
-from sip.transport import SIPStreamProtocol  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from memory_app import ED3, XML, App  # noqa: E402
@@ -48,11 +45,7 @@ APP = "127.0.0.9"
 def main() -> None:
     ex = Exchange((ROOT / "conf" / "cme.cfg").read_text())
     gateway = CTIGateway(ex.config, ex.telephony, ex.clock)
-    transport = StringTransport(peerAddress=IPv4Address("TCP", APP, 5070))
-    proto = SIPStreamProtocol(gateway.core, "TCP")
-    proto.makeConnection(transport)
-
-    app = App("201", APP, transport, proto)
+    app = App.connect(gateway.core, "201", APP)
 
     def settle() -> None:
         while True:

@@ -18,7 +18,7 @@ TO_TAG = re.compile(rb"^To:.*;tag=([^;\r\n]+)", re.MULTILINE)
 
 class App:
     """One application's side of a session on line `number`: ``transport`` and ``proto``
-    are a StringTransport and the server's SIPStreamProtocol on it (made by the caller)."""
+    are a StringTransport and the server's SIPStreamProtocol on it (see :meth:`connect`)."""
 
     def __init__(self, number: str, host: str, transport, proto) -> None:
         self.number, self.host = number, host
@@ -66,6 +66,21 @@ class App:
     def answer(self, replies: bytes) -> None:
         if replies:
             self.proto.dataReceived(replies)  # the application answers what it read at once
+
+    @classmethod
+    def connect(cls, core, number: str, host: str) -> "App":
+        """An application at `host` with its session on line `number`, on a fresh
+        SIPStreamProtocol of the SIP core `core` over a StringTransport (imported here:
+        the caller has chosen the tree)."""
+        from twisted.internet.address import IPv4Address
+        from twisted.internet.testing import StringTransport
+
+        from sip.transport import SIPStreamProtocol
+
+        transport = StringTransport(peerAddress=IPv4Address("TCP", host, 5070))
+        proto = SIPStreamProtocol(core, "TCP")
+        proto.makeConnection(transport)
+        return cls(number, host, transport, proto)
 
     def pump(self) -> bool:
         replies = self.read()

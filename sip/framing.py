@@ -112,18 +112,18 @@ class StreamFramer:
                 break  # an earlier LF LF / LF CR LF may end it: head_end's (the general path)
             # without a bare LF in the section, CRLFCRLF is where head_end finds the end
             # (test_receive_fast), and the section as parsed is the one to take
-            match = (blank, blank + 4)
+            body_start = blank + 4
             try:
                 length = content_length(head)
             except SIPParseError:
                 break
             if length is None or length > max_body:
                 break
-            stop = match[1] + length
+            stop = body_start + length
             if stop > end_of_data:
                 break
             try:
-                out.append(build_message(head, data[match[1]:stop], length_checked=True))
+                out.append(build_message(head, data[body_start:stop], length_checked=True))
             except SIPParseError as exc:
                 out.append(exc)
             start = stop
